@@ -1,0 +1,131 @@
+/* The parsed site.conf. Everything the daemon needs is here, checked as a
+ * whole before anything starts (see config_load). */
+#ifndef VPNTUND_CONFIG_H
+#define VPNTUND_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "crypto/crypto.h"
+
+#define CONF_NAME_MAX   32
+#define CONF_PORT_DEFAULT 4500
+
+struct prefix {
+	sa_family_t af;                 /* AF_INET or AF_INET6 */
+	uint8_t     len;                /* prefix length */
+	union {
+		struct in_addr  v4;
+		struct in6_addr v6;
+		uint8_t         b[16];
+	} addr;                         /* host bits kept as written */
+};
+
+/* True if addr (of family af, 4 or 16 bytes) lies inside p. */
+bool prefix_contains(const struct prefix *p, sa_family_t af, const void *addr);
+/* "10.1.0.0/24" or "fd00::/64" into buf; returns buf. */
+const char *prefix_ntop(const struct prefix *p, char *buf, size_t len);
+
+enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
+enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
+
+/* One traffic selector pair: packets from local to remote go out through
+ * the peer's SA; packets arriving on its SA must come from remote to local. */
+struct policy_conf {
+	struct prefix local;
+	struct prefix remote;
+	bool          funnel;           /* written as `funnel` (paper 3.3) */
+	int           line;
+};
+
+/* Keys of one SA, in the order RFC 4106 KEYMAT uses: cipher key, salt. */
+struct sa_keys {
+	uint8_t enc[CRYPTO_KEY_MAX + CRYPTO_SALT_MAX];
+	size_t  enc_len;                /* key + salt */
+	uint8_t auth[CRYPTO_AUTHKEY_MAX];
+	size_t  auth_len;
+};
+
+struct peer_conf {
+	char                      name[CONF_NAME_MAX];
+	int                       line;           /* where the block starts */
+	enum site_role            role;           /* opposite of ours unless set */
+	struct prefix             network;        /* its primary overlay network */
+	bool                      dynamic;        /* endpoint learned from packets */
+	struct sockaddr_storage   endpoint;       /* address and port, if not dynamic */
+	enum transport            transport;
+	uint16_t                  port;           /* UDP port of the peer */
+	const struct cipher_info *cipher;
+	size_t                    key_bits;       /* cipher key size, without salt */
+	const struct auth_info   *auth;
+	uint32_t                  spi_in;         /* SPI we receive with */
+	uint32_t                  spi_out;        /* SPI we send with */
+	bool                      spi_explicit;
+	char                      key_file[PATH_MAX];
+	struct sa_keys            key_in;         /* filled by config_load */
+	struct sa_keys            key_out;
+	uint32_t                  replay_window;  /* packets */
+	bool                      esn;
+	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
+	struct policy_conf       *policies;
+	size_t                    npolicies;
+};
+
+struct site_conf {
+	char                    name[CONF_NAME_MAX];
+	enum site_role          role;
+	char                    tun[IFNAMSIZ];
+	struct prefix           networks[8];      /* overlay networks; [0] primary */
+	size_t                  nnetworks;
+	struct prefix           addresses[8];     /* tun addresses (addr/len) */
+	size_t                  naddresses;
+	struct prefix           excludes[16];     /* never enter the VPN */
+	size_t                  nexcludes;
+	struct sockaddr_storage outer;            /* bind address; family AF_UNSPEC = any */
+	uint16_t                port;             /* local UDP port */
+	unsigned                outer_mtu;        /* path MTU, default 1500 */
+	unsigned                mtu;              /* tun MTU; 0 = derive */
+	char                    up[PATH_MAX];     /* hook scripts, "" = none */
+	char                    down[PATH_MAX];
+	char                    state_file[PATH_MAX];
+	char                    control[PATH_MAX];
+	bool                    log_syslog;
+	int                     log_level;        /* enum log_level */
+};
+
+struct config {
+	char              file[PATH_MAX];
+	struct site_conf  site;
+	struct peer_conf *peers;
+	size_t            npeers;
+};
+
+#define CONF_ERR_MAX 512
+struct conf_error {
+	char msg[CONF_ERR_MAX];           /* "file:line: expected ..." */
+};
+
+/* Parses, includes, resolves variables and address arithmetic, derives
+ * SPIs, reads and checks key files, and checks the whole config. On error
+ * returns -1 with err->msg set and nothing left allocated. */
+int  config_load(const char *path, struct config *cf, struct conf_error *err)
+    __attribute__((warn_unused_result));
+/* Parses from memory (tests); name is used in messages, key files are
+ * resolved relative to base_dir. */
+int  config_load_string(const char *name, const char *text, const char *base_dir,
+    struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
+/* Wipes keys and frees. */
+void config_free(struct config *cf);
+
+/* The documented SPI formula (docs/site.conf.5.md, "SPI derivation"):
+ * the SPI of traffic from the site with network `from` and role from_role
+ * to the site with network `to`. Never 0-255. */
+uint32_t spi_derive(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to);
+
+#endif

@@ -1,0 +1,106 @@
+/* A thin layer over OpenSSL EVP: one keyed context per SA and direction,
+ * created at load time and reused for every packet (never re-keyed per
+ * packet). The IV is set per call. ESP framing lives in src/esp, not here. */
+#ifndef VPNTUND_CRYPTO_H
+#define VPNTUND_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_KEY_MAX   64      /* 448-bit Blowfish is the largest */
+#define CRYPTO_SALT_MAX  4       /* RFC 4106 / RFC 7634 salt */
+#define CRYPTO_IV_MAX    16
+#define CRYPTO_ICV_MAX   16
+#define CRYPTO_AUTHKEY_MAX 64
+
+enum cipher_id {
+	CIPHER_BLOWFISH_CBC,
+	CIPHER_3DES_CBC,
+	CIPHER_AES_CBC,
+	CIPHER_AES_GCM,
+	CIPHER_CHACHA20_POLY1305,
+};
+
+enum auth_id {
+	AUTH_NONE,
+	AUTH_HMAC_SHA1_96,
+	AUTH_HMAC_SHA256_128,
+};
+
+struct cipher_info {
+	enum cipher_id id;
+	const char    *name;          /* config name, e.g. "blowfish-cbc" */
+	size_t         block;         /* padding block: 8, 16, or 4 for AEAD stream */
+	size_t         iv_len;        /* bytes of IV on the wire */
+	size_t         key_min;       /* bytes, without salt */
+	size_t         key_max;
+	size_t         key_default;
+	size_t         key_step;      /* allowed sizes: min, min+step, ... max */
+	size_t         salt_len;      /* AEAD: salt appended to the key material */
+	size_t         icv_len;       /* AEAD tag length; 0 for CBC */
+	bool           aead;
+};
+
+struct auth_info {
+	enum auth_id id;
+	const char  *name;            /* "none", "hmac-sha1-96", "hmac-sha256-128" */
+	size_t       key_len;         /* bytes */
+	size_t       icv_len;         /* truncated output */
+};
+
+const struct cipher_info *cipher_by_name(const char *name);
+const struct auth_info *auth_by_name(const char *name);
+
+/* Loads the default and legacy providers (Blowfish is in legacy). Returns -1
+ * with a message naming the missing provider if it cannot. Call once. */
+int crypto_global_init(void) __attribute__((warn_unused_result));
+
+/* Fills buf with cryptographically random bytes; -1 on failure. */
+int crypto_random(uint8_t *buf, size_t len) __attribute__((warn_unused_result));
+
+/* Keyed state for one SA in one direction. Opaque to callers. */
+struct sa_crypto;
+
+/* key: cipher key followed by salt (AEAD), as in RFC 4106 KEYMAT.
+ * authkey may be NULL for AUTH_NONE or AEAD. Returns NULL on failure. */
+struct sa_crypto *sa_crypto_new(const struct cipher_info *cipher,
+    const uint8_t *key, size_t keylen, const struct auth_info *auth,
+    const uint8_t *authkey, size_t authkeylen, bool encrypt);
+void sa_crypto_free(struct sa_crypto *c);
+
+const struct cipher_info *sa_crypto_cipher(const struct sa_crypto *c);
+const struct auth_info *sa_crypto_auth(const struct sa_crypto *c);
+/* Bytes of ICV on the wire: the AEAD tag or the truncated HMAC. */
+size_t sa_crypto_icv_len(const struct sa_crypto *c);
+
+/* CBC: data is encrypted/decrypted in place; len is a multiple of block.
+ * iv is iv_len bytes. No padding is added by OpenSSL. */
+int sa_cbc_encrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len) __attribute__((warn_unused_result));
+int sa_cbc_decrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len) __attribute__((warn_unused_result));
+
+/* AEAD (RFC 4106 / RFC 7634): nonce = salt || iv (iv is 8 bytes).
+ * aad is the ESP header (8 bytes, or 12 with ESN). Encrypt writes icv_len
+ * bytes to tag. Decrypt returns -1 when the tag does not verify. */
+int sa_aead_encrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
+    size_t aadlen, uint8_t *data, size_t len, uint8_t *tag)
+    __attribute__((warn_unused_result));
+int sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
+    size_t aadlen, uint8_t *data, size_t len, const uint8_t *tag)
+    __attribute__((warn_unused_result));
+
+/* HMAC over the concatenation of two pieces (the second for the ESN high
+ * bits; may be NULL/0), truncated to the suite's ICV length. */
+int sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1,
+    const uint8_t *d2, size_t l2, uint8_t *icv) __attribute__((warn_unused_result));
+/* Computes and compares in constant time (CRYPTO_memcmp); 0 if equal. */
+int sa_mac_verify(struct sa_crypto *c, const uint8_t *d1, size_t l1,
+    const uint8_t *d2, size_t l2, const uint8_t *icv)
+    __attribute__((warn_unused_result));
+
+/* Wipes secrets (OPENSSL_cleanse). */
+void crypto_wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,62 @@
+/* ESP (RFC 4303) tunnel-mode framing, built in place in a struct pkt.
+ * Outer IP/UDP headers are not written here: the socket layer sends the
+ * ESP bytes over UDP (RFC 3948) or raw IP protocol 50. */
+#ifndef VPNTUND_ESP_H
+#define VPNTUND_ESP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "src/esp/replay.h"
+#include "src/util/pkt.h"
+
+#define ESP_HDR_LEN 8
+
+/* Why an inbound packet was dropped; also indexes the status counters. */
+enum esp_drop {
+	ESP_OK = 0,
+	ESP_DROP_MALFORMED,     /* too short, not block-aligned, bad padding */
+	ESP_DROP_NO_SA,         /* unknown SPI (decided by the caller) */
+	ESP_DROP_REPLAY,
+	ESP_DROP_AUTH,          /* ICV or AEAD tag did not verify */
+	ESP_DROP_DECRYPT,       /* cipher failure */
+	ESP_DROP_POLICY,        /* inner addresses not allowed (caller) */
+	ESP_DROP_MAX
+};
+const char *esp_drop_name(enum esp_drop d);
+
+struct esp_sa {
+	uint32_t          spi;
+	struct sa_crypto *crypto;
+	bool              esn;
+	/* outbound */
+	uint64_t          seq;         /* last sequence number sent */
+	/* inbound */
+	struct replay     replay;
+};
+
+/* Worst-case bytes ESP adds around an inner packet for this SA (header,
+ * IV, maximum padding, pad length, next header, ICV). */
+size_t esp_overhead(const struct esp_sa *sa);
+
+/* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
+ * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next
+ * sequence number from sa->seq. CBC suites get a random IV; AEAD suites use
+ * the 64-bit sequence number as IV (unique per key, RFC 4106 3.1).
+ * Returns -1 if there is no room or the cipher fails. */
+int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
+    __attribute__((warn_unused_result));
+
+/* Reads the SPI of an ESP packet; false if it is shorter than a header. */
+bool esp_peek_spi(const uint8_t *data, size_t len, uint32_t *spi);
+
+/* Decapsulates in place in RFC 4303 order: length and block checks, replay
+ * check without update, ICV check in constant time, decrypt, window update,
+ * padding check. On ESP_OK p holds the inner packet and *next_header its
+ * protocol. The caller checks the inner header against policy. */
+enum esp_drop esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
+    bool skip_icv);
+
+#endif

@@ -1,0 +1,12 @@
+/* tun(4) devices (IFF_TUN | IFF_NO_PI): open, read, write. */
+#ifndef VPNTUND_TUN_H
+#define VPNTUND_TUN_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Creates (or attaches to) the tun device `name`; on success returns a
+ * non-blocking fd and writes the kernel's name into actual. */
+int tun_open(const char *name, char actual[IFNAMSIZ]);
+#endif
