@@ -1,0 +1,46 @@
+/* Outer sockets: ESP in UDP (RFC 3948) or raw IP protocol 50.
+ * Written so that a batch version (recvmmsg/sendmmsg) can replace the
+ * single-packet calls without changing callers' buffers. */
+#ifndef VPNTUND_SOCK_H
+#define VPNTUND_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+enum outer_kind { OUTER_UDP, OUTER_ESP };
+
+/* Non-blocking UDP socket bound to local (NULL or AF_UNSPEC = any address of
+ * family af) and port, with IP_RECVTOS / IPV6_RECVTCLASS on and IPV6_V6ONLY
+ * for AF_INET6. Returns fd or -1 (logged). */
+int sock_udp_open(sa_family_t af, const struct sockaddr_storage *local, uint16_t port);
+/* Non-blocking raw socket for IPPROTO_ESP of family af. */
+int sock_esp_open(sa_family_t af, const struct sockaddr_storage *local);
+
+/* Sends len bytes of ESP (SPI first) to dst with outer TOS / traffic class
+ * tos (DSCP and ECN bits) and the DF bit set for IPv4. Returns 0, or -1 with
+ * errno (EMSGSIZE when the path MTU is exceeded). */
+int sock_send(int fd, enum outer_kind kind, const struct sockaddr_storage *dst,
+    uint8_t tos, const uint8_t *esp, size_t len);
+/* Sends a one-byte 0xFF NAT-keepalive (RFC 3948 2.3). */
+int sock_send_keepalive(int fd, const struct sockaddr_storage *dst);
+
+enum sock_rx {
+	SOCK_RX_ESP,            /* ESP at buf + *esp_off, *esp_len bytes */
+	SOCK_RX_KEEPALIVE,      /* NAT-keepalive: ignore */
+	SOCK_RX_NON_ESP,        /* non-ESP marker (IKE) or runt: drop, count */
+	SOCK_RX_AGAIN,          /* nothing to read (EAGAIN) */
+	SOCK_RX_ERROR,
+};
+/* Receives one datagram into buf (cap bytes). For raw IPv4 the kernel hands
+ * us the IP header: it is validated and skipped via *esp_off. Reports the
+ * outer source and the outer TOS / traffic class. */
+enum sock_rx sock_recv(int fd, enum outer_kind kind, sa_family_t af,
+    uint8_t *buf, size_t cap, size_t *esp_off, size_t *esp_len,
+    struct sockaddr_storage *src, uint8_t *tos);
+
+/* "198.18.0.1:4500" / "[fd00::1]:4500" */
+const char *sockaddr_ntop(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+#endif
