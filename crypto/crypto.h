@@ -51,10 +51,14 @@ struct auth_info {
 
 const struct cipher_info *cipher_by_name(const char *name);
 const struct auth_info *auth_by_name(const char *name);
+/* True if keylen (bytes, without salt) is one of the suite's key sizes. */
+bool cipher_key_len_ok(const struct cipher_info *ci, size_t keylen);
 
 /* Loads the default and legacy providers (Blowfish is in legacy). Returns -1
  * with a message naming the missing provider if it cannot. Call once. */
 int crypto_global_init(void) __attribute__((warn_unused_result));
+/* Releases what crypto_global_init() fetched and loaded (clean exit). */
+void crypto_global_cleanup(void);
 
 /* Fills buf with cryptographically random bytes; -1 on failure. */
 int crypto_random(uint8_t *buf, size_t len) __attribute__((warn_unused_result));

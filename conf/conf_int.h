@@ -1,0 +1,126 @@
+/* Internals shared by the files of conf/: the token stream (lexer.c), the
+ * address arithmetic (addr.c, expr.c), key files (keyfile.c) and the
+ * whole-config pass (check.c). Not part of the config.h contract. */
+#ifndef VPNTUND_CONF_INT_H
+#define VPNTUND_CONF_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+
+#define CONF_INCLUDE_MAX 8
+#define CONF_TOKEN_MAX   1024
+
+enum tok {
+	T_EOF,
+	T_EOS,          /* newline or ';' */
+	T_LBRACE,
+	T_RBRACE,
+	T_LPAREN,
+	T_RPAREN,
+	T_COMMA,
+	T_EQ,
+	T_PLUS,
+	T_MINUS,
+	T_SLASH,
+	T_ARROW,        /* <-> */
+	T_WORD,
+	T_STRING,
+	T_VALUE,        /* a macro that holds an evaluated address expression */
+	T_ERROR,        /* the lexer has set the error message */
+};
+
+/* The result of an address expression. has_len says whether a prefix
+ * length was written (or kept by host()/+/-): a bare address is a /32 or
+ * /128 where a prefix is wanted, and just an address where one is not. */
+struct value {
+	struct prefix p;
+	bool          has_len;
+	bool          is_mask;      /* from mask(): only valid as an address */
+};
+
+struct token {
+	enum tok     type;
+	int          line;
+	const char  *file;          /* name for messages; lives in the lexer */
+	const char  *dir;           /* directory of that file */
+	char         text[CONF_TOKEN_MAX];
+	struct value val;           /* T_VALUE */
+};
+
+struct macro;
+struct source;
+
+struct lexer {
+	struct source     *src;     /* innermost input, a stack */
+	int                depth;
+	struct macro      *macros;
+	struct token       peeked;
+	bool               have_peek;
+	struct conf_error *err;
+	bool               failed;
+	char             **names;   /* every file name seen, freed at the end */
+	size_t             nnames;
+};
+
+int   lex_init_string(struct lexer *, const char *name, const char *text,
+	    const char *dir, struct conf_error *);
+int   lex_init_file(struct lexer *, const char *path, struct conf_error *);
+void  lex_free(struct lexer *);
+int   lex_include(struct lexer *, const struct token *at, const char *path);
+const struct token *lex_peek(struct lexer *);
+void  lex_next(struct lexer *, struct token *);
+int   lex_define(struct lexer *, const struct token *name, const struct token *tok,
+	    const struct value *val);
+
+/* Formats "file:line: msg" into the error, once: the first error wins. */
+void  conf_err(struct lexer *, const char *file, int line, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void  conf_errt(struct lexer *, const struct token *, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+const char *tok_describe(const struct token *, char *buf, size_t len);
+
+/* addr.c: numbers and addresses */
+int   parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int   addr_parse(const char *s, struct prefix *p);
+int   addr_add(struct prefix *p, uint64_t n, bool subtract);
+void  prefix_network(struct prefix *p);
+int   mask_to_len(const struct prefix *mask, uint8_t *len);
+void  len_to_mask(sa_family_t af, uint8_t len, struct prefix *mask);
+int   prefix_cmp(const struct prefix *a, const struct prefix *b);
+unsigned addr_bits(sa_family_t af);
+
+/* expr.c: address expressions; `after` names the keyword for messages. */
+int   expr_parse(struct lexer *, const char *after, struct value *out);
+int   expr_prefix(struct lexer *, const char *after, struct prefix *out);
+int   expr_address(struct lexer *, const char *after, struct prefix *out);
+
+/* keyfile.c */
+int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
+	    const char *conf_file, int key_line);
+int   key_block_len(const struct peer_conf *);
+
+/* spi.c: the OR rule of the formula, exposed for tests */
+uint32_t spi_fixup(uint32_t raw);
+
+/* check.c: defaults and the whole-config pass */
+struct peer_extra {
+	const char *file;           /* where the peer block is */
+	const char *key_file_conf;  /* where its key statement is */
+	int         key_line;
+	const char *key_dir;
+	bool        have_network;
+	bool        have_endpoint;
+	bool        have_role;
+	bool        have_auth;
+	bool        have_keepalive;
+	bool        have_key;
+	bool        have_port;
+	int         port_line;
+};
+int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
+	    const char *site_file, int site_line);
+
+#endif

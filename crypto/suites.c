@@ -1,0 +1,63 @@
+/* The cipher and integrity suites vpntund offers, as named in site.conf.
+ * Sizes are in bytes. */
+#include <string.h>
+
+#include "crypto/crypto.h"
+
+static const struct cipher_info ciphers[] = {
+	/* RFC 2451 2.2: 40..448-bit keys, default 128; we refuse < 128. */
+	{ CIPHER_BLOWFISH_CBC, "blowfish-cbc", 8, 8, 16, 56, 16, 1,
+	    0, 0, false },
+	/* RFC 2451 2.2: 192 bits, the parity bits are ignored. */
+	{ CIPHER_3DES_CBC, "3des-cbc", 8, 8, 24, 24, 24, 8, 0, 0, false },
+	/* RFC 3602 2.4: 128 (default), 192, 256. */
+	{ CIPHER_AES_CBC, "aes-cbc", 16, 16, 16, 32, 16, 8, 0, 0, false },
+	/* RFC 4106 3, 8.1: 4-byte salt after the key, 8-byte IV, 16-byte ICV;
+	 * no block cipher padding, only 4-byte alignment of the trailer. */
+	{ CIPHER_AES_GCM, "aes-gcm", 4, 8, 16, 32, 32, 8, 4, 16, true },
+	/* RFC 7634 2, 3: 256-bit key, 4-byte salt, 8-byte IV, 16-byte tag. */
+	{ CIPHER_CHACHA20_POLY1305, "chacha20-poly1305", 4, 8, 32, 32, 32, 8,
+	    4, 16, true },
+};
+
+static const struct auth_info auths[] = {
+	{ AUTH_NONE, "none", 0, 0 },
+	/* RFC 2404: 160-bit key, ICV truncated to 96 bits. */
+	{ AUTH_HMAC_SHA1_96, "hmac-sha1-96", 20, 12 },
+	/* RFC 4868 2.1: 256-bit key, ICV truncated to 128 bits. */
+	{ AUTH_HMAC_SHA256_128, "hmac-sha256-128", 32, 16 },
+};
+
+const struct cipher_info *
+cipher_by_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
+		if (strcmp(ciphers[i].name, name) == 0)
+			return &ciphers[i];
+	return NULL;
+}
+
+const struct auth_info *
+auth_by_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
+		if (strcmp(auths[i].name, name) == 0)
+			return &auths[i];
+	return NULL;
+}
+
+bool
+cipher_key_len_ok(const struct cipher_info *ci, size_t keylen)
+{
+	if (ci == NULL || keylen < ci->key_min || keylen > ci->key_max)
+		return false;
+	return (keylen - ci->key_min) % ci->key_step == 0;
+}

@@ -1,0 +1,43 @@
+/* ESP helpers shared by both directions (RFC 4303 2). */
+#include "src/esp/esp.h"
+
+#include "src/esp/esp_internal.h"
+
+static const char *const drop_names[ESP_DROP_MAX] = {
+	[ESP_OK] = "ok",
+	[ESP_DROP_MALFORMED] = "malformed",
+	[ESP_DROP_NO_SA] = "no_sa",
+	[ESP_DROP_REPLAY] = "replay",
+	[ESP_DROP_AUTH] = "auth",
+	[ESP_DROP_DECRYPT] = "decrypt",
+	[ESP_DROP_POLICY] = "policy",
+};
+
+const char *
+esp_drop_name(enum esp_drop d)
+{
+	if ((unsigned)d >= ESP_DROP_MAX)
+		return "unknown";
+	return drop_names[d];
+}
+
+/* Header, IV, worst-case padding (block - 1), pad length and next header,
+ * ICV. ESN adds nothing on the wire: the high bits are only authenticated
+ * (RFC 4303 2.2.1). */
+size_t
+esp_overhead(const struct esp_sa *sa)
+{
+	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
+
+	return ESP_HDR_LEN + ci->iv_len + (ci->block - 1) + 2 +
+	    sa_crypto_icv_len(sa->crypto);
+}
+
+bool
+esp_peek_spi(const uint8_t *data, size_t len, uint32_t *spi)
+{
+	if (data == NULL || len < ESP_HDR_LEN)
+		return false;
+	*spi = esp_get32(data);
+	return true;
+}

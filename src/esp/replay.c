@@ -1,0 +1,144 @@
+/* Anti-replay window, RFC 4303 3.4.3 and Appendix A2.
+ *
+ * The bitmap is circular (as in RFC 6479): sequence number s lives at bit
+ * s % size, so moving the window forward only clears the bits it uncovers
+ * and never shifts the whole map. Valid numbers are top - size + 1 .. top
+ * (bits set if seen) and anything above top. */
+#include "src/esp/replay.h"
+
+#include <stdlib.h>
+
+#include "src/util/log.h"
+
+int
+replay_init(struct replay *r, uint32_t size, bool esn)
+{
+	r->top = 0;
+	r->esn = esn;
+	r->bits = NULL;
+	if (size == 0)
+		size = REPLAY_WINDOW_DEFAULT;
+	if (size > REPLAY_WINDOW_MAX) {
+		log_warnx("replay window %u > %u", size, REPLAY_WINDOW_MAX);
+		r->size = 0;
+		return -1;
+	}
+	r->size = (size + 63) & ~(uint32_t)63;
+	if ((r->bits = calloc(r->size / 64, sizeof(*r->bits))) == NULL) {
+		log_warn("replay window");
+		r->size = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+replay_free(struct replay *r)
+{
+	free(r->bits);
+	r->bits = NULL;
+	r->size = 0;
+	r->top = 0;
+}
+
+static bool
+bit_get(const struct replay *r, uint64_t seq)
+{
+	uint32_t idx = (uint32_t)(seq % r->size);
+
+	return (r->bits[idx / 64] >> (idx % 64)) & 1;
+}
+
+/* Clears count (<= size) consecutive positions starting at seq, a word at a
+ * time, so a jump costs at most size/64 + 1 steps. */
+static void
+bits_clear(struct replay *r, uint64_t seq, uint64_t count)
+{
+	while (count > 0) {
+		uint32_t idx = (uint32_t)(seq % r->size);
+		uint32_t b = idx % 64;
+		uint64_t n = 64 - b, mask;
+
+		if (n > count)
+			n = count;
+		mask = (n == 64) ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1) << b;
+		r->bits[idx / 64] &= ~mask;
+		seq += n;
+		count -= n;
+	}
+}
+
+/* RFC 4303 A2.2: pick the high half that puts seq_lo closest to the
+ * window. Returns false when that half would fall below 0 or wrap past
+ * 2^64 - 1: such a number cannot belong to this SA. */
+static bool
+esn_infer(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
+{
+	uint32_t th = (uint32_t)(r->top >> 32);
+	uint32_t tl = (uint32_t)r->top;
+	uint32_t w = r->size;
+	uint32_t bottom = tl - w + 1;   /* mod 2^32 on purpose in case B */
+	uint32_t sh;
+
+	if (tl >= w - 1) {
+		/* Case A: the window lies within one 2^32 subspace. */
+		if (seq_lo >= bottom)
+			sh = th;
+		else {
+			if (th == UINT32_MAX)
+				return false;
+			sh = th + 1;
+		}
+	} else {
+		/* Case B: the window spans the previous subspace too. */
+		if (seq_lo >= bottom) {
+			if (th == 0)
+				return false;
+			sh = th - 1;
+		} else
+			sh = th;
+	}
+	*seq = ((uint64_t)sh << 32) | seq_lo;
+	return true;
+}
+
+bool
+replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
+{
+	uint64_t s;
+
+	*seq = seq_lo;
+	if (r->esn) {
+		if (!esn_infer(r, seq_lo, &s))
+			return false;
+	} else
+		s = seq_lo;
+	*seq = s;
+	/* The first packet of an SA is 1 (RFC 4303 3.3.3): 0 never is. */
+	if (s == 0)
+		return false;
+	if (s > r->top)
+		return true;
+	if (r->top - s >= r->size)
+		return false;
+	return !bit_get(r, s);
+}
+
+void
+replay_update(struct replay *r, uint64_t seq)
+{
+	uint32_t idx;
+
+	if (seq > r->top) {
+		uint64_t diff = seq - r->top;
+
+		if (diff >= r->size)
+			bits_clear(r, 0, r->size);
+		else
+			bits_clear(r, r->top + 1, diff);
+		r->top = seq;
+	} else if (r->top - seq >= r->size)
+		return;         /* left of the window: check() refused it */
+	idx = (uint32_t)(seq % r->size);
+	r->bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+}

@@ -1,0 +1,51 @@
+/* tun(4) device: IFF_TUN | IFF_NO_PI, so reads and writes are bare IP
+ * packets. The device is not made persistent: it disappears with the fd,
+ * so a crashed daemon leaves nothing behind. */
+#include "src/net/tun.h"
+#include "src/util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int
+tun_open(const char *name, char actual[IFNAMSIZ])
+{
+	struct ifreq ifr;
+	size_t n;
+	int fd, saved;
+
+	if (name == NULL)
+		name = "";
+	n = strlen(name);
+	/* The kernel needs a terminated name that fits in ifr_name. */
+	if (n >= IFNAMSIZ) {
+		log_warnx("tun: name \"%s\" too long: %zu >= %d", name, n,
+		    IFNAMSIZ);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		log_warn("tun: open /dev/net/tun");
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	memcpy(ifr.ifr_name, name, n + 1);
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
+		saved = errno;
+		log_warn("tun: TUNSETIFF %s", n ? name : "(auto)");
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	/* ifr_name comes back from the kernel; terminate it anyway. */
+	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+	if (actual != NULL)
+		memcpy(actual, ifr.ifr_name, IFNAMSIZ);
+	return fd;
+}
