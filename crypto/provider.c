@@ -1,0 +1,201 @@
+/* OpenSSL set-up: providers, algorithm fetches, randomness, the error queue.
+ * Everything is fetched once here so the per-packet paths never look an
+ * algorithm up by name. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include "crypto/crypto.h"
+#include "crypto/crypto_impl.h"
+#include "src/util/log.h"
+
+/* Indexes of fetched ciphers: AES comes in one EVP_CIPHER per key size. */
+enum {
+	F_BF_CBC, F_DES_EDE3_CBC,
+	F_AES128_CBC, F_AES192_CBC, F_AES256_CBC,
+	F_AES128_GCM, F_AES192_GCM, F_AES256_GCM,
+	F_CHACHA20_POLY1305,
+	F_MAX
+};
+
+static const char *const fetch_names[F_MAX] = {
+	"BF-CBC", "DES-EDE3-CBC",
+	"AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+	"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
+	"ChaCha20-Poly1305",
+};
+
+static struct {
+	bool		 ready;
+	OSSL_PROVIDER	*prov_default;
+	OSSL_PROVIDER	*prov_legacy;
+	EVP_CIPHER	*cipher[F_MAX];
+	EVP_MAC		*hmac;
+} g;
+
+void
+crypto_log_errors(struct log_limit *lim, const char *what)
+{
+	unsigned long e;
+	const char *data;
+	int flags, n = 0;
+	char buf[256];
+
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		if (!(flags & ERR_TXT_STRING))
+			data = "";
+		if (lim != NULL)
+			log_ratelimited(lim, LOG_LVL_WARN, "%s: %s%s%s", what,
+			    buf, *data ? ": " : "", data);
+		else
+			log_warnx("%s: %s%s%s", what, buf, *data ? ": " : "",
+			    data);
+		n++;
+	}
+	if (n == 0) {
+		if (lim != NULL)
+			log_ratelimited(lim, LOG_LVL_WARN, "%s failed", what);
+		else
+			log_warnx("%s failed", what);
+	}
+}
+
+void
+crypto_global_cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < F_MAX; i++) {
+		EVP_CIPHER_free(g.cipher[i]);
+		g.cipher[i] = NULL;
+	}
+	EVP_MAC_free(g.hmac);
+	g.hmac = NULL;
+	if (g.prov_legacy != NULL)
+		OSSL_PROVIDER_unload(g.prov_legacy);
+	if (g.prov_default != NULL)
+		OSSL_PROVIDER_unload(g.prov_default);
+	g.prov_legacy = g.prov_default = NULL;
+	g.ready = false;
+}
+
+int
+crypto_global_init(void)
+{
+	const char *env;
+	size_t i;
+
+	if (g.ready)
+		return 0;
+	/* Loading any provider explicitly stops OpenSSL from loading
+	 * "default" implicitly, so both are loaded by name. */
+	if ((g.prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
+		crypto_log_errors(NULL, "loading the OpenSSL default provider");
+		goto fail;
+	}
+	if ((g.prov_legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL) {
+		crypto_log_errors(NULL, "loading the OpenSSL legacy provider");
+		env = getenv("OPENSSL_MODULES");
+		log_warnx("blowfish-cbc needs the OpenSSL 3 legacy provider "
+		    "(legacy.so), which could not be loaded from %s%s: install "
+		    "the package that ships ossl-modules/legacy.so (Debian: "
+		    "libssl3) or point OPENSSL_MODULES at the directory that "
+		    "holds it", env != NULL ? env :
+		    OPENSSL_info(OPENSSL_INFO_MODULES_DIR),
+		    env != NULL ? " (from OPENSSL_MODULES)" : "");
+		goto fail;
+	}
+	for (i = 0; i < F_MAX; i++) {
+		g.cipher[i] = EVP_CIPHER_fetch(NULL, fetch_names[i], NULL);
+		if (g.cipher[i] == NULL) {
+			crypto_log_errors(NULL, fetch_names[i]);
+			log_warnx("OpenSSL has no %s cipher", fetch_names[i]);
+			goto fail;
+		}
+	}
+	if ((g.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
+		crypto_log_errors(NULL, "fetching HMAC");
+		goto fail;
+	}
+	g.ready = true;
+	return 0;
+fail:
+	crypto_global_cleanup();
+	return -1;
+}
+
+EVP_CIPHER *
+crypto_fetched_cipher(enum cipher_id id, size_t keylen)
+{
+	int f;
+
+	switch (id) {
+	case CIPHER_BLOWFISH_CBC:
+		f = F_BF_CBC;
+		break;
+	case CIPHER_3DES_CBC:
+		f = F_DES_EDE3_CBC;
+		break;
+	case CIPHER_AES_CBC:
+	case CIPHER_AES_GCM:
+		if (keylen != 16 && keylen != 24 && keylen != 32)
+			return NULL;
+		f = (id == CIPHER_AES_CBC ? F_AES128_CBC : F_AES128_GCM) +
+		    (int)(keylen - 16) / 8;
+		break;
+	case CIPHER_CHACHA20_POLY1305:
+		f = F_CHACHA20_POLY1305;
+		break;
+	default:
+		return NULL;
+	}
+	return g.cipher[f];
+}
+
+EVP_MAC *
+crypto_fetched_hmac(void)
+{
+	return g.hmac;
+}
+
+const char *
+crypto_auth_digest(enum auth_id id)
+{
+	switch (id) {
+	case AUTH_HMAC_SHA1_96:
+		return "SHA1";
+	case AUTH_HMAC_SHA256_128:
+		return "SHA256";
+	default:
+		return NULL;
+	}
+}
+
+int
+crypto_random(uint8_t *buf, size_t len)
+{
+	static struct log_limit lim;
+
+	if (len > INT_MAX)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (RAND_bytes(buf, (int)len) != 1) {
+		crypto_log_errors(&lim, "RAND_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+void
+crypto_wipe(void *p, size_t len)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, len);
+}
