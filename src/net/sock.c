@@ -57,8 +57,7 @@ set_common(int fd, sa_family_t af)
 		return set_int(fd, IPPROTO_IP, IP_RECVTOS, 1, "IP_RECVTOS") |
 		    set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO,
 		    "IP_MTU_DISCOVER");
-	return set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY") |
-	    set_int(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1, "IPV6_RECVTCLASS") |
+	return set_int(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1, "IPV6_RECVTCLASS") |
 	    set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO,
 	    "IPV6_MTU_DISCOVER") |
 	    set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1, "IPV6_DONTFRAG");
@@ -109,8 +108,13 @@ sock_open(sa_family_t af, int type, int proto,
 	}
 	if (set_common(fd, af) != 0)
 		goto fail;
+	/* IPV6_V6ONLY keeps IPv4-mapped peers off the IPv6 socket. A raw
+	 * socket counts as bound to its protocol from the start, so the
+	 * kernel refuses the option there (EINVAL); it never sees IPv4. */
 	if (type == SOCK_DGRAM &&
-	    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") == -1)
+	    (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") == -1 ||
+	    (af == AF_INET6 &&
+	    set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY") == -1)))
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, sa_len(af)) == -1) {
 		log_warn("%s socket: bind %s", what,
@@ -189,6 +193,9 @@ sock_send(int fd, enum outer_kind kind, const struct sockaddr_storage *dst,
 	struct iovec iov;
 	ssize_t n;
 
+	/* Linux honours the IP_TOS / IPV6_TCLASS control message on raw
+	 * sockets as on UDP, ECN bits included (checked by test_net_sock on
+	 * 6.18), so no setsockopt(IP_TOS) per change is needed. */
 	if (msg_prepare(&msg, &iov, &cbuf, &to, dst, tos, esp, len) == -1)
 		return -1;
 	/* A raw IPv6 socket takes sin6_port as the protocol number and
@@ -291,12 +298,15 @@ sock_recv(int fd, enum outer_kind kind, sa_family_t af, uint8_t *buf,
 {
 	static struct log_limit lim;
 	union sock_cmsgbuf cbuf;
+	struct sockaddr_storage ignored;
 	struct msghdr msg;
 	struct iovec iov;
 	ssize_t n;
 	size_t off = 0, len;
 	uint8_t t;
 
+	if (src == NULL)
+		src = &ignored;
 	memset(src, 0, sizeof(*src));
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = buf;
@@ -326,7 +336,8 @@ sock_recv(int fd, enum outer_kind kind, sa_family_t af, uint8_t *buf,
 		return SOCK_RX_NON_ESP;
 	*esp_off = off;
 	*esp_len = len;
-	*tos = t;
+	if (tos != NULL)
+		*tos = t;
 	return rx_classify(kind, buf + off, len);
 }
 

@@ -1,0 +1,321 @@
+/* Outer sockets on loopback in a private network namespace: per-packet
+ * TOS / traffic class both ways, RFC 3948 demultiplexing, raw ESP v4/v6,
+ * DF and EMSGSIZE. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "src/net/netlink.h"
+#include "src/net/sock.h"
+
+#define PORT_RX 45000
+#define PORT_TX 45001
+
+static const uint8_t tos_values[] = { 0xb9, 0xb8, 0xba, 0xbb, 0x02, 0x00 };
+
+static int lo_index;
+
+static int
+setup(void **state)
+{
+	struct nl nl;
+
+	(void)state;
+	if (unshare(CLONE_NEWNET) == -1)
+		return -1;
+	if (nl_open(&nl) == -1 || (lo_index = nl_link_index(&nl, "lo")) <= 0 ||
+	    nl_link_set_up(&nl, lo_index, true) == -1)
+		return -1;
+	nl_close(&nl);
+	return 0;
+}
+
+static void
+addr(struct sockaddr_storage *ss, sa_family_t af, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = af;
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons(port);
+	}
+}
+
+static void
+wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+}
+
+/* An ESP-looking datagram: SPI, sequence number, some bytes. */
+static size_t
+esp_payload(uint8_t *p, uint32_t seq, size_t len)
+{
+	size_t i;
+
+	p[0] = 0x00; p[1] = 0x00; p[2] = 0x10; p[3] = 0x01;
+	p[4] = seq >> 24; p[5] = seq >> 16; p[6] = seq >> 8; p[7] = seq;
+	for (i = 8; i < len; i++)
+		p[i] = (uint8_t)(i * 7 + seq);
+	return len;
+}
+
+static enum sock_rx
+recv_one(int fd, enum outer_kind kind, sa_family_t af, uint8_t *buf,
+    size_t cap, size_t *off, size_t *len, struct sockaddr_storage *src,
+    uint8_t *tos)
+{
+	wait_readable(fd);
+	return sock_recv(fd, kind, af, buf, cap, off, len, src, tos);
+}
+
+static void
+udp_pair(sa_family_t af, const char *want_src)
+{
+	struct sockaddr_storage local, dst, src;
+	uint8_t pkt[200], buf[2048], tos;
+	size_t off, len, i, n;
+	char s[64];
+	int rx, tx;
+
+	addr(&local, af, 0);
+	rx = sock_udp_open(af, &local, PORT_RX);
+	tx = sock_udp_open(af, NULL, PORT_TX);
+	assert_true(rx >= 0 && tx >= 0);
+	addr(&dst, af, PORT_RX);
+
+	for (i = 0; i < sizeof(tos_values); i++) {
+		n = esp_payload(pkt, (uint32_t)i + 1, 100 + i);
+		assert_int_equal(sock_send(tx, OUTER_UDP, &dst, tos_values[i],
+		    pkt, n), 0);
+		assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, sizeof(buf),
+		    &off, &len, &src, &tos), SOCK_RX_ESP);
+		assert_int_equal(off, 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(buf + off, pkt, n);
+		assert_int_equal(tos, tos_values[i]);
+		assert_string_equal(sockaddr_ntop(&src, s, sizeof(s)), want_src);
+	}
+
+	/* NAT-keepalive (RFC 3948 2.3). */
+	assert_int_equal(sock_send_keepalive(tx, &dst), 0);
+	assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_KEEPALIVE);
+	assert_int_equal(len, 1);
+
+	/* Non-ESP marker (RFC 3948 2.2): IKE on the same port. */
+	memset(pkt, 0, 4);
+	memset(pkt + 4, 0x5a, 40);
+	assert_int_equal(sock_send(tx, OUTER_UDP, &dst, 0, pkt, 44), 0);
+	assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_NON_ESP);
+	/* Runt: shorter than SPI + sequence number. */
+	esp_payload(pkt, 9, 8);
+	assert_int_equal(sock_send(tx, OUTER_UDP, &dst, 0, pkt, 7), 0);
+	assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_NON_ESP);
+	/* Exactly 8 bytes is the smallest ESP header. */
+	assert_int_equal(sock_send(tx, OUTER_UDP, &dst, 0, pkt, 8), 0);
+	assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_ESP);
+	/* A datagram larger than the buffer is dropped whole. */
+	n = esp_payload(pkt, 10, sizeof(pkt));
+	assert_int_equal(sock_send(tx, OUTER_UDP, &dst, 0, pkt, n), 0);
+	assert_int_equal(recv_one(rx, OUTER_UDP, af, buf, 64, &off, &len,
+	    &src, &tos), SOCK_RX_NON_ESP);
+
+	assert_int_equal(sock_recv(rx, OUTER_UDP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_AGAIN);
+	close(rx);
+	close(tx);
+}
+
+static void
+test_udp_v4(void **state)
+{
+	(void)state;
+	udp_pair(AF_INET, "127.0.0.1:45001");
+}
+
+static void
+test_udp_v6(void **state)
+{
+	(void)state;
+	udp_pair(AF_INET6, "[::1]:45001");
+}
+
+/* Raw sockets for protocol 50 each receive every ESP packet, so the
+ * sender's own socket serves as receiver. */
+static void
+raw_esp(sa_family_t af)
+{
+	struct sockaddr_storage dst, src;
+	uint8_t pkt[300], buf[2048], tos;
+	size_t off, len, i, n;
+	char s[64];
+	int fd;
+
+	fd = sock_esp_open(af, NULL);
+	assert_true(fd >= 0);
+	addr(&dst, af, 0);
+	for (i = 0; i < sizeof(tos_values); i++) {
+		n = esp_payload(pkt, (uint32_t)i + 100, 60 + 13 * i);
+		assert_int_equal(sock_send(fd, OUTER_ESP, &dst, tos_values[i],
+		    pkt, n), 0);
+		assert_int_equal(recv_one(fd, OUTER_ESP, af, buf, sizeof(buf),
+		    &off, &len, &src, &tos), SOCK_RX_ESP);
+		if (af == AF_INET) {
+			/* The IP header is skipped, and it had DF set. */
+			assert_int_equal(off, 20);
+			assert_int_equal(buf[9], IPPROTO_ESP);
+			assert_true(buf[6] & 0x40);
+			assert_string_equal(sockaddr_ntop(&src, s, sizeof(s)),
+			    "127.0.0.1:0");
+		} else {
+			assert_int_equal(off, 0);
+			assert_string_equal(sockaddr_ntop(&src, s, sizeof(s)),
+			    "[::1]:0");
+		}
+		assert_int_equal(len, n);
+		assert_memory_equal(buf + off, pkt, n);
+		assert_int_equal(tos, tos_values[i]);
+	}
+	/* SPI 0 is reserved: never ESP. Runts are not ESP either. */
+	memset(pkt, 0, 12);
+	assert_int_equal(sock_send(fd, OUTER_ESP, &dst, 0, pkt, 12), 0);
+	assert_int_equal(recv_one(fd, OUTER_ESP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_NON_ESP);
+	esp_payload(pkt, 1, 8);
+	assert_int_equal(sock_send(fd, OUTER_ESP, &dst, 0, pkt, 5), 0);
+	assert_int_equal(recv_one(fd, OUTER_ESP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_NON_ESP);
+	assert_int_equal(sock_recv(fd, OUTER_ESP, af, buf, sizeof(buf), &off,
+	    &len, &src, &tos), SOCK_RX_AGAIN);
+	close(fd);
+}
+
+static void
+test_raw_esp_v4(void **state)
+{
+	(void)state;
+	raw_esp(AF_INET);
+}
+
+static void
+test_raw_esp_v6(void **state)
+{
+	(void)state;
+	raw_esp(AF_INET6);
+}
+
+/* An independent look at the wire: a raw UDP socket sees the outer IPv4
+ * header of what sock_send produced. */
+static void
+test_udp_v4_header(void **state)
+{
+	struct sockaddr_storage dst;
+	uint8_t pkt[64], buf[256];
+	ssize_t n;
+	int tx, spy;
+
+	(void)state;
+	spy = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+	assert_true(spy >= 0);
+	tx = sock_udp_open(AF_INET, NULL, PORT_TX);
+	assert_true(tx >= 0);
+	addr(&dst, AF_INET, PORT_RX);
+	esp_payload(pkt, 1, sizeof(pkt));
+	assert_int_equal(sock_send(tx, OUTER_UDP, &dst, 0xb9, pkt,
+	    sizeof(pkt)), 0);
+	wait_readable(spy);
+	n = recv(spy, buf, sizeof(buf), 0);
+	assert_int_equal(n, 20 + 8 + sizeof(pkt));
+	assert_int_equal(buf[1], 0xb9);         /* TOS: EF + ECT(1) */
+	assert_true(buf[6] & 0x40);             /* DF */
+	close(tx);
+	close(spy);
+}
+
+static void
+test_emsgsize(void **state)
+{
+	struct sockaddr_storage dst;
+	struct nl nl;
+	uint8_t pkt[1400];
+	sa_family_t afs[] = { AF_INET, AF_INET6 };
+	size_t i;
+	int fd;
+
+	(void)state;
+	assert_int_equal(nl_open(&nl), 0);
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 1280), 0);
+	esp_payload(pkt, 1, sizeof(pkt));
+	for (i = 0; i < 2; i++) {
+		addr(&dst, afs[i], PORT_RX);
+		fd = sock_udp_open(afs[i], NULL, PORT_TX);
+		assert_true(fd >= 0);
+		assert_int_equal(sock_send(fd, OUTER_UDP, &dst, 0, pkt,
+		    sizeof(pkt)), -1);
+		assert_int_equal(errno, EMSGSIZE);
+		close(fd);
+		fd = sock_esp_open(afs[i], NULL);
+		assert_true(fd >= 0);
+		assert_int_equal(sock_send(fd, OUTER_ESP, &dst, 0, pkt,
+		    sizeof(pkt)), -1);
+		assert_int_equal(errno, EMSGSIZE);
+		close(fd);
+	}
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 65536), 0);
+	nl_close(&nl);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct sockaddr_storage local;
+	char s[8];
+
+	(void)state;
+	assert_int_equal(sock_udp_open(AF_UNIX, NULL, 1), -1);
+	addr(&local, AF_INET6, 0);
+	assert_int_equal(sock_udp_open(AF_INET, &local, 1), -1);
+	assert_int_equal(sock_send(0, OUTER_UDP, NULL, 0, (const uint8_t *)"",
+	    0), -1);
+	/* sockaddr_ntop always terminates, even when the buffer is short. */
+	addr(&local, AF_INET6, 4500);
+	sockaddr_ntop(&local, s, sizeof(s));
+	assert_int_equal(strlen(s), sizeof(s) - 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_udp_v4),
+		cmocka_unit_test(test_udp_v6),
+		cmocka_unit_test(test_raw_esp_v4),
+		cmocka_unit_test(test_raw_esp_v6),
+		cmocka_unit_test(test_udp_v4_header),
+		cmocka_unit_test(test_emsgsize),
+		cmocka_unit_test(test_open_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
