@@ -283,7 +283,7 @@ nl_link_index(struct nl *nl, const char *ifname)
 {
 	struct nl_req r;
 	struct ifinfomsg ifi;
-	size_t n = strlen(ifname);
+	size_t n = ifname != NULL ? strlen(ifname) : 0;
 	int index = 0;
 
 	if (n == 0 || n >= IFNAMSIZ) {
