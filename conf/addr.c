@@ -11,6 +11,22 @@
 
 #include "conf/conf_int.h"
 
+int
+copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (len == 0)
+		return -1;
+	if (n >= len) {
+		memcpy(dst, src, len - 1);
+		dst[len - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
 /* Decimal, or hex with 0x. strtoull alone would accept " -1" and "+1". */
 int
 parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

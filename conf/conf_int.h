@@ -57,8 +57,8 @@ struct lexer {
 	struct source     *src;     /* innermost input, a stack */
 	int                depth;
 	struct macro      *macros;
-	struct token       peeked;
-	bool               have_peek;
+	struct token       ahead[2];    /* lookahead, and one token put back */
+	int                nahead;
 	struct conf_error *err;
 	bool               failed;
 	char             **names;   /* every file name seen, freed at the end */
@@ -72,6 +72,7 @@ void  lex_free(struct lexer *);
 int   lex_include(struct lexer *, const struct token *at, const char *path);
 const struct token *lex_peek(struct lexer *);
 void  lex_next(struct lexer *, struct token *);
+void  lex_unget(struct lexer *, const struct token *);
 int   lex_define(struct lexer *, const struct token *name, const struct token *tok,
 	    const struct value *val);
 
@@ -82,7 +83,9 @@ void  conf_errt(struct lexer *, const struct token *, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *tok_describe(const struct token *, char *buf, size_t len);
 
-/* addr.c: numbers and addresses */
+/* addr.c: numbers and addresses; copy_str copies all of src or, if it
+ * does not fit, as much as fits and returns -1. */
+int   copy_str(char *dst, size_t len, const char *src);
 int   parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int   addr_parse(const char *s, struct prefix *p);
 int   addr_add(struct prefix *p, uint64_t n, bool subtract);
@@ -92,8 +95,10 @@ void  len_to_mask(sa_family_t af, uint8_t len, struct prefix *mask);
 int   prefix_cmp(const struct prefix *a, const struct prefix *b);
 unsigned addr_bits(sa_family_t af);
 
-/* expr.c: address expressions; `after` names the keyword for messages. */
-int   expr_parse(struct lexer *, const char *after, struct value *out);
+/* expr.c: address expressions; `after` names the keyword and `noun` what
+ * it wants ("an address or prefix"), for messages. */
+int   expr_parse(struct lexer *, const char *after, const char *noun,
+	    struct value *out);
 int   expr_prefix(struct lexer *, const char *after, struct prefix *out);
 int   expr_address(struct lexer *, const char *after, struct prefix *out);
 
@@ -119,6 +124,8 @@ struct peer_extra {
 	bool        have_key;
 	bool        have_port;
 	int         port_line;
+	int         auth_line;
+	int         keepalive_line;
 };
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
 	    const char *site_file, int site_line);

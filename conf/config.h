@@ -34,6 +34,10 @@ const char *prefix_ntop(const struct prefix *p, char *buf, size_t len);
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
 
+/* "central"/"remote" and "udp"/"esp", as written in site.conf. */
+const char *role_name(enum site_role);
+const char *transport_name(enum transport);
+
 /* One traffic selector pair: packets from local to remote go out through
  * the peer's SA; packets arriving on its SA must come from remote to local. */
 struct policy_conf {

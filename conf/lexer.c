@@ -330,15 +330,24 @@ set_tok(struct token *t, struct source *s, enum tok type, const char *text)
 	t->file = s->name;
 	t->dir = s->dir;
 	t->line = s->line;
-	snprintf(t->text, sizeof(t->text), "%s", text);
+	copy_str(t->text, sizeof(t->text), text);
 }
+
+static void lex_error(struct lexer *, struct token *, struct source *,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
 
 static void
 lex_error(struct lexer *lx, struct token *t, struct source *s,
-    const char *fmt, const char *arg)
+    const char *fmt, ...)
 {
+	char msg[CONF_ERR_MAX];
+	va_list ap;
+
 	set_tok(t, s, T_ERROR, "");
-	conf_err(lx, s->name, s->line, fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_err(lx, s->name, s->line, "%s", msg);
 }
 
 static void
@@ -352,7 +361,7 @@ lex_string(struct lexer *lx, struct source *s, struct token *t)
 	for (;;) {
 		c = cur(s);
 		if (c == -1 || c == '\n') {
-			lex_error(lx, t, s, "expected a closing '\"'%s", "");
+			lex_error(lx, t, s, "expected a closing '\"'");
 			return;
 		}
 		s->pos++;
@@ -361,7 +370,7 @@ lex_string(struct lexer *lx, struct source *s, struct token *t)
 		if (c == '\\' && (cur(s) == '"' || cur(s) == '\\'))
 			c = s->buf[s->pos++];
 		if (n + 1 >= sizeof(t->text)) {
-			lex_error(lx, t, s, "string too long%s", "");
+			lex_error(lx, t, s, "string too long");
 			return;
 		}
 		t->text[n++] = (char)c;
@@ -390,14 +399,14 @@ lex_macro(struct lexer *lx, struct source *s, struct token *t)
 	s->pos++;
 	while (cur(s) != -1 && (isalnum(cur(s)) || cur(s) == '_')) {
 		if (n + 1 >= sizeof(name)) {
-			lex_error(lx, t, s, "macro name too long%s", "");
+			lex_error(lx, t, s, "macro name too long");
 			return;
 		}
 		name[n++] = s->buf[s->pos++];
 	}
 	name[n] = '\0';
 	if (n == 0) {
-		lex_error(lx, t, s, "expected a macro name after '$'%s", "");
+		lex_error(lx, t, s, "expected a macro name after '$'");
 		return;
 	}
 	if ((m = find_macro(lx, name)) == NULL) {
@@ -489,7 +498,7 @@ lex_one(struct lexer *lx, struct token *t)
 	set_tok(t, s, T_WORD, "");
 	for (n = 0; cur(s) != -1 && word_char(cur(s)); n++) {
 		if (n + 1 >= sizeof(t->text)) {
-			lex_error(lx, t, s, "word too long%s", "");
+			lex_error(lx, t, s, "word too long");
 			return;
 		}
 		t->text[n] = s->buf[s->pos++];
@@ -500,21 +509,33 @@ lex_one(struct lexer *lx, struct token *t)
 const struct token *
 lex_peek(struct lexer *lx)
 {
-	if (!lx->have_peek) {
-		lex_one(lx, &lx->peeked);
-		lx->have_peek = true;
+	if (lx->nahead == 0) {
+		lex_one(lx, &lx->ahead[0]);
+		lx->nahead = 1;
 	}
-	return &lx->peeked;
+	return &lx->ahead[0];
 }
 
 void
 lex_next(struct lexer *lx, struct token *t)
 {
-	if (lx->have_peek) {
-		*t = lx->peeked;
-		lx->have_peek = false;
-	} else
+	if (lx->nahead == 0) {
 		lex_one(lx, t);
+		return;
+	}
+	*t = lx->ahead[0];
+	if (--lx->nahead == 1)
+		lx->ahead[0] = lx->ahead[1];
+}
+
+/* The parser needs two tokens of lookahead only after `name =`. */
+void
+lex_unget(struct lexer *lx, const struct token *t)
+{
+	if (lx->nahead == 1)
+		lx->ahead[1] = lx->ahead[0];
+	lx->ahead[0] = *t;
+	lx->nahead++;
 }
 
 int
@@ -539,7 +560,7 @@ lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
 			conf_errt(lx, name, "out of memory");
 			return -1;
 		}
-		snprintf(m->name, sizeof(m->name), "%s", name->text);
+		copy_str(m->name, sizeof(m->name), name->text);
 		m->next = lx->macros;
 		lx->macros = m;
 	}
@@ -550,7 +571,7 @@ lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
 	} else {
 		m->is_value = false;
 		m->type = tok->type;
-		snprintf(m->text, sizeof(m->text), "%s", tok->text);
+		copy_str(m->text, sizeof(m->text), tok->text);
 	}
 	return 0;
 }

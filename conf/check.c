@@ -1,0 +1,196 @@
+/* The whole-config pass: defaults that depend on other statements, then
+ * the checks that need every block (names and SPIs unique, every peer
+ * complete), then the SPIs and key files. Runs once, after parsing. */
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf_int.h"
+
+const char *
+role_name(enum site_role r)
+{
+	return r == ROLE_CENTRAL ? "central" : "remote";
+}
+
+const char *
+transport_name(enum transport t)
+{
+	return t == TRANSPORT_UDP ? "udp" : "esp";
+}
+
+static int
+site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
+{
+	size_t i;
+
+	if (s->nnetworks == 0) {
+		conf_err(lx, file, line, "site \"%s\" has no network; expected "
+		    "at least one \"network\" statement", s->name);
+		return -1;
+	}
+	/* Host 1 of each network, as the paper's routers are numbered. */
+	if (s->naddresses == 0) {
+		for (i = 0; i < s->nnetworks; i++) {
+			struct prefix a = s->networks[i];
+
+			prefix_network(&a);
+			if (a.len < addr_bits(a.af))
+				(void)addr_add(&a, 1, false);
+			s->addresses[s->naddresses++] = a;
+		}
+	}
+	if (s->state_file[0] == '\0' && (size_t)snprintf(s->state_file,
+	    sizeof(s->state_file), "/var/lib/vpntund/%s.state", s->name) >=
+	    sizeof(s->state_file)) {
+		conf_err(lx, file, line, "state file path too long");
+		return -1;
+	}
+	if (s->control[0] == '\0')
+		snprintf(s->control, sizeof(s->control), "/run/vpntund.sock");
+	return 0;
+}
+
+static void
+set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static int
+peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
+    struct peer_extra *x)
+{
+	if (!x->have_network) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\" has no network; "
+		    "expected a \"network\" statement", pc->name);
+		return -1;
+	}
+	if (!x->have_endpoint) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\" has no endpoint; "
+		    "expected \"endpoint ADDRESS\" or \"endpoint dynamic\"",
+		    pc->name);
+		return -1;
+	}
+	if (!x->have_key) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\" has no key; "
+		    "expected a \"key\" statement naming its key file",
+		    pc->name);
+		return -1;
+	}
+	if (pc->cipher == NULL) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\": the default "
+		    "cipher blowfish-cbc is not available", pc->name);
+		return -1;
+	}
+	if (!x->have_role)
+		pc->role = s->role == ROLE_CENTRAL ? ROLE_REMOTE : ROLE_CENTRAL;
+	if (!x->have_auth)
+		pc->auth = auth_by_name(pc->cipher->aead ? "none" :
+		    "hmac-sha256-128");
+	if (pc->auth == NULL) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\": no default auth "
+		    "algorithm available", pc->name);
+		return -1;
+	}
+	/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
+	if (pc->cipher->aead && pc->auth->id != AUTH_NONE) {
+		conf_err(lx, x->file, x->auth_line, "auth %s cannot be used with "
+		    "the AEAD cipher %s, expected \"auth none\"",
+		    pc->auth->name, pc->cipher->name);
+		return -1;
+	}
+	if (pc->transport == TRANSPORT_ESP && x->have_port) {
+		conf_err(lx, x->file, x->port_line, "peer \"%s\": a port is "
+		    "only meaningful with transport udp", pc->name);
+		return -1;
+	}
+	if (pc->transport == TRANSPORT_ESP && pc->keepalive != 0) {
+		conf_err(lx, x->file, x->keepalive_line, "peer \"%s\": "
+		    "keepalive needs transport udp (RFC 3948 NAT-keepalive)",
+		    pc->name);
+		return -1;
+	}
+	/* The remote side sits behind NAT and keeps its mapping open. */
+	if (!x->have_keepalive)
+		pc->keepalive = s->role == ROLE_REMOTE &&
+		    pc->transport == TRANSPORT_UDP ? 20 : 0;
+	if (!pc->dynamic) {
+		set_port(&pc->endpoint, pc->port);
+		if (s->outer.ss_family != AF_UNSPEC &&
+		    s->outer.ss_family != pc->endpoint.ss_family) {
+			conf_err(lx, x->file, pc->line, "peer \"%s\": endpoint "
+			    "and the site's outer address are of different "
+			    "address families", pc->name);
+			return -1;
+		}
+	}
+	if (pc->npolicies == 0) {
+		if (s->networks[0].af != pc->network.af) {
+			conf_err(lx, x->file, pc->line, "peer \"%s\": its "
+			    "network and the site's primary network are of "
+			    "different families; add \"tunnel\" statements",
+			    pc->name);
+			return -1;
+		}
+		if ((pc->policies = calloc(1, sizeof(*pc->policies))) == NULL) {
+			conf_err(lx, x->file, pc->line, "out of memory");
+			return -1;
+		}
+		pc->policies[0].local = s->networks[0];
+		pc->policies[0].remote = pc->network;
+		pc->policies[0].line = pc->line;
+		pc->npolicies = 1;
+	}
+	if (!pc->spi_explicit) {
+		pc->spi_out = spi_derive(&s->networks[0], s->role, &pc->network);
+		pc->spi_in = spi_derive(&pc->network, pc->role, &s->networks[0]);
+	}
+	return 0;
+}
+
+int
+conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
+    const char *site_file, int site_line)
+{
+	size_t i, j;
+
+	if (site_finish(lx, &cf->site, site_file, site_line) == -1)
+		return -1;
+	for (i = 0; i < cf->npeers; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(cf->peers[i].name, cf->peers[j].name) == 0) {
+				conf_err(lx, px[i].file, cf->peers[i].line,
+				    "peer \"%s\" is defined twice, first at "
+				    "%s:%d", cf->peers[i].name, px[j].file,
+				    cf->peers[j].line);
+				return -1;
+			}
+		}
+		if (peer_finish(lx, &cf->site, &cf->peers[i], &px[i]) == -1)
+			return -1;
+	}
+	/* Inbound SPIs pick the SA of an arriving packet (RFC 4303 2.1). */
+	for (i = 0; i < cf->npeers; i++) {
+		for (j = 0; j < i; j++) {
+			if (cf->peers[i].spi_in != cf->peers[j].spi_in)
+				continue;
+			conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
+			    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
+			    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
+			    cf->peers[i].spi_in, cf->peers[i].name,
+			    cf->peers[j].name, px[j].file, cf->peers[j].line);
+			return -1;
+		}
+	}
+	for (i = 0; i < cf->npeers; i++)
+		if (keyfile_load(lx, &cf->peers[i], &cf->site,
+		    px[i].key_file_conf, px[i].key_line) == -1)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,224 @@
+/* Key files: hex, whitespace and # comments, two blocks of key material
+ * (central -> remote, then remote -> central). The file must be private
+ * to its owner, as iked's check_file_secrecy insists. Key bytes never
+ * reach a message, and every buffer that held them is wiped. */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "conf/conf_int.h"
+
+#define KEYFILE_MAX 65536
+
+/* Bytes of one direction: cipher key, salt (AEAD), auth key. */
+int
+key_block_len(const struct peer_conf *pc)
+{
+	return (int)(pc->key_bits / 8 + pc->cipher->salt_len +
+	    (pc->auth ? pc->auth->key_len : 0));
+}
+
+static int
+read_secret(struct lexer *lx, const struct peer_conf *pc, const char *cfile,
+    int line, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(pc->key_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		conf_err(lx, cfile, line, "cannot open key file %s: %s",
+		    pc->key_file, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		conf_err(lx, cfile, line, "key file %s is not a regular file",
+		    pc->key_file);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		conf_err(lx, cfile, line, "key file %s has mode %04o, it must "
+		    "not be readable or writable by group or others; run "
+		    "chmod 600 %s", pc->key_file,
+		    (unsigned)(st.st_mode & 07777), pc->key_file);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > KEYFILE_MAX) {
+		conf_err(lx, cfile, line, "key file %s is larger than %d bytes",
+		    pc->key_file, KEYFILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		conf_err(lx, cfile, line, "out of memory");
+		close(fd);
+		return -1;
+	}
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			conf_err(lx, cfile, line, "cannot read key file %s: %s",
+			    pc->key_file, strerror(errno));
+			OPENSSL_cleanse(buf, len);
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes in place (out never passes in); returns the byte count or -1
+ * with *bad_line set. Messages name lines, never bytes. */
+static long
+decode(uint8_t *out, const char *in, size_t len, int *bad_line, bool *odd)
+{
+	size_t i, n = 0;
+	int line = 1, hi = -1, v;
+
+	*odd = false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c == '#') {
+			while (i < len && in[i] != '\n')
+				i++;
+			if (i == len)
+				break;
+			c = '\n';
+		}
+		if (c == '\n') {
+			line++;
+			continue;
+		}
+		if (isspace(c))
+			continue;
+		if ((v = hexval(c)) == -1) {
+			*bad_line = line;
+			return -1;
+		}
+		if (hi == -1)
+			hi = v;
+		else {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (hi != -1) {
+		*odd = true;
+		*bad_line = line;
+		return -1;
+	}
+	return (long)n;
+}
+
+static void
+fill(struct sa_keys *k, const struct peer_conf *pc, const uint8_t *blk)
+{
+	size_t enc = pc->key_bits / 8 + pc->cipher->salt_len;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->enc, blk, enc);
+	k->enc_len = enc;
+	k->auth_len = pc->auth ? pc->auth->key_len : 0;
+	memcpy(k->auth, blk + enc, k->auth_len);
+}
+
+/* Which of the two is "central" for the key file: the role, or between
+ * equal roles the numerically lower primary network. */
+static bool
+site_counts_as_central(const struct peer_conf *pc, const struct site_conf *s)
+{
+	if (s->role != pc->role)
+		return s->role == ROLE_CENTRAL;
+	return prefix_cmp(&s->networks[0], &pc->network) < 0;
+}
+
+int
+keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
+    const char *cfile, int line)
+{
+	char *buf = NULL, parts[96];
+	uint8_t *bytes = NULL;
+	size_t len = 0, blk;
+	long n;
+	int bad_line = 0, rv = -1;
+	bool odd;
+
+	if (read_secret(lx, pc, cfile, line, &buf, &len) == -1)
+		return -1;
+	if ((bytes = malloc(len / 2 + 1)) == NULL) {
+		conf_err(lx, cfile, line, "out of memory");
+		goto out;
+	}
+	if ((n = decode(bytes, buf, len, &bad_line, &odd)) == -1) {
+		if (odd)
+			conf_err(lx, cfile, line, "key file %s holds an odd "
+			    "number of hex digits", pc->key_file);
+		else
+			conf_err(lx, cfile, line, "key file %s, line %d: "
+			    "expected hex digits, whitespace or a # comment",
+			    pc->key_file, bad_line);
+		goto out;
+	}
+	blk = (size_t)key_block_len(pc);
+	if ((size_t)n != 2 * blk) {
+		int k = snprintf(parts, sizeof(parts), "%zu cipher key",
+		    pc->key_bits / 8);
+
+		if (pc->cipher->salt_len)
+			k += snprintf(parts + k, sizeof(parts) - k,
+			    " + %zu salt", pc->cipher->salt_len);
+		if (pc->auth && pc->auth->key_len)
+			snprintf(parts + k, sizeof(parts) - k, " + %zu auth key",
+			    pc->auth->key_len);
+		conf_err(lx, cfile, line, "key file %s holds %ld bytes, "
+		    "expected %zu (2 x (%s))", pc->key_file, n, 2 * blk, parts);
+		goto out;
+	}
+	if (site_counts_as_central(pc, s)) {
+		fill(&pc->key_out, pc, bytes);
+		fill(&pc->key_in, pc, bytes + blk);
+	} else {
+		fill(&pc->key_in, pc, bytes);
+		fill(&pc->key_out, pc, bytes + blk);
+	}
+	rv = 0;
+out:
+	if (bytes != NULL) {
+		OPENSSL_cleanse(bytes, len / 2 + 1);
+		free(bytes);
+	}
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return rv;
+}

@@ -1,0 +1,1037 @@
+/* The site.conf grammar: top-level statements (macros, include, site, peer)
+ * and one handler per keyword inside the blocks, as wireguard-tools does
+ * with its parse_* functions. Defaults that depend on other statements
+ * (peer role, auth, keepalive, tunnels) are filled in by check.c. */
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conf/conf_int.h"
+#include "src/util/log.h"
+
+struct parser {
+	struct lexer        lx;
+	struct config      *cf;
+	struct peer_extra  *px;
+	size_t              cap;
+	bool                have_site;
+	const char         *site_file;
+	int                 site_line;
+	struct peer_conf   *peer;       /* the block being read */
+	struct peer_extra  *extra;
+};
+
+struct keyword {
+	const char *name;
+	int       (*fn)(struct parser *, const struct token *);
+};
+
+#define DESC(t, d) tok_describe((t), (d), sizeof(d))
+
+static int
+get_word(struct parser *p, const struct token *kw, const char *what,
+    struct token *t)
+{
+	char d[CONF_TOKEN_MAX + 8];
+
+	lex_next(&p->lx, t);
+	if (t->type == T_ERROR)
+		return -1;
+	if (t->type != T_WORD) {
+		conf_errt(&p->lx, t, "expected %s after \"%s\", got %s", what,
+		    kw->text, DESC(t, d));
+		return -1;
+	}
+	return 0;
+}
+
+/* Paths and names: a quoted string, or a bare word for the simple ones. */
+static int
+get_string(struct parser *p, const struct token *kw, const char *what,
+    char *out, size_t outlen)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct token t;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if ((t.type != T_STRING && t.type != T_WORD) || t.text[0] == '\0') {
+		conf_errt(&p->lx, &t, "expected %s after \"%s\", got %s", what,
+		    kw->text, DESC(&t, d));
+		return -1;
+	}
+	if (strlen(t.text) >= outlen) {
+		conf_errt(&p->lx, &t, "%s after \"%s\" is longer than %zu "
+		    "characters", what, kw->text, outlen - 1);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", t.text);
+	return 0;
+}
+
+static int
+get_number(struct parser *p, const struct token *kw, uint64_t min,
+    uint64_t max, uint64_t *v)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct token t;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type == T_WORD && parse_u64(t.text, 0, UINT64_MAX, v) == 0) {
+		if (*v >= min && *v <= max)
+			return 0;
+		conf_errt(&p->lx, &t, "%s %s is out of range, expected "
+		    "%llu..%llu", kw->text, t.text, (unsigned long long)min,
+		    (unsigned long long)max);
+		return -1;
+	}
+	conf_errt(&p->lx, &t, "expected a number %llu..%llu after \"%s\", got %s",
+	    (unsigned long long)min, (unsigned long long)max, kw->text,
+	    DESC(&t, d));
+	return -1;
+}
+
+static void
+append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s", s);
+}
+
+/* One of a fixed set of words; returns its index. */
+static int
+get_choice(struct parser *p, const struct token *kw, const char *const *set,
+    int *idx)
+{
+	char d[CONF_TOKEN_MAX + 8], list[256] = "";
+	struct token t;
+	int i;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	for (i = 0; set[i] != NULL; i++) {
+		if (t.type == T_WORD && strcmp(t.text, set[i]) == 0) {
+			*idx = i;
+			return 0;
+		}
+		if (i > 0)
+			append(list, sizeof(list), set[i + 1] == NULL ?
+			    " or " : ", ");
+		append(list, sizeof(list), set[i]);
+	}
+	conf_errt(&p->lx, &t, "expected %s after \"%s\", got %s", list,
+	    kw->text, DESC(&t, d));
+	return -1;
+}
+
+static const char *const roles[] = { "central", "remote", NULL };
+static const char *const yesno[] = { "no", "yes", NULL };
+
+/* site block */
+
+static int
+site_role(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, roles, &i) == -1)
+		return -1;
+	p->cf->site.role = i == 0 ? ROLE_CENTRAL : ROLE_REMOTE;
+	return 0;
+}
+
+static int
+add_prefix(struct parser *p, const struct token *kw, struct prefix *arr,
+    size_t *n, size_t max)
+{
+	struct prefix pf;
+
+	if (expr_prefix(&p->lx, kw->text, &pf) == -1)
+		return -1;
+	if (*n >= max) {
+		conf_errt(&p->lx, kw, "too many \"%s\" statements, at most %zu",
+		    kw->text, max);
+		return -1;
+	}
+	arr[(*n)++] = pf;
+	return 0;
+}
+
+static int
+site_network(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+
+	return add_prefix(p, kw, s->networks, &s->nnetworks,
+	    sizeof(s->networks) / sizeof(s->networks[0]));
+}
+
+static int
+site_address(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+
+	return add_prefix(p, kw, s->addresses, &s->naddresses,
+	    sizeof(s->addresses) / sizeof(s->addresses[0]));
+}
+
+static int
+site_exclude(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+
+	return add_prefix(p, kw, s->excludes, &s->nexcludes,
+	    sizeof(s->excludes) / sizeof(s->excludes[0]));
+}
+
+static int
+site_tun(struct parser *p, const struct token *kw)
+{
+	struct token t;
+	char *c;
+
+	if (get_word(p, kw, "an interface name", &t) == -1)
+		return -1;
+	if (strlen(t.text) >= IFNAMSIZ) {
+		conf_errt(&p->lx, &t, "interface name \"%s\" is longer than %d "
+		    "characters", t.text, IFNAMSIZ - 1);
+		return -1;
+	}
+	for (c = t.text; *c != '\0'; c++) {
+		if (*c == ':' || *c == '/') {
+			conf_errt(&p->lx, &t, "interface name \"%s\" may not "
+			    "hold '%c'", t.text, *c);
+			return -1;
+		}
+	}
+	copy_str(p->cf->site.tun, sizeof(p->cf->site.tun), t.text);
+	return 0;
+}
+
+static void
+set_sockaddr(struct sockaddr_storage *ss, const struct prefix *a,
+    uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->addr.v4;
+		sin->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->addr.v6;
+		sin6->sin6_port = htons(port);
+	}
+}
+
+static int
+site_outer(struct parser *p, const struct token *kw)
+{
+	const struct token *pk = lex_peek(&p->lx);
+	struct prefix a;
+	struct token t;
+
+	if (pk->type == T_WORD && strcmp(pk->text, "any") == 0) {
+		lex_next(&p->lx, &t);
+		memset(&p->cf->site.outer, 0, sizeof(p->cf->site.outer));
+		p->cf->site.outer.ss_family = AF_UNSPEC;
+		return 0;
+	}
+	if (expr_address(&p->lx, kw->text, &a) == -1)
+		return -1;
+	set_sockaddr(&p->cf->site.outer, &a, 0);
+	return 0;
+}
+
+static int
+site_port(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 1, 65535, &v) == -1)
+		return -1;
+	p->cf->site.port = (uint16_t)v;
+	return 0;
+}
+
+static int
+site_outer_mtu(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 576, 9000, &v) == -1)
+		return -1;
+	p->cf->site.outer_mtu = (unsigned)v;
+	return 0;
+}
+
+static int
+site_mtu(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+	const struct token *pk = lex_peek(&p->lx);
+
+	/* 0 means "derive from outer-mtu"; otherwise the IPv6 minimum. */
+	if (pk->type == T_WORD && strcmp(pk->text, "0") == 0) {
+		struct token t;
+
+		lex_next(&p->lx, &t);
+		p->cf->site.mtu = 0;
+		return 0;
+	}
+	if (get_number(p, kw, 576, 9000, &v) == -1)
+		return -1;
+	p->cf->site.mtu = (unsigned)v;
+	return 0;
+}
+
+static int
+site_state_file(struct parser *p, const struct token *kw)
+{
+	return get_string(p, kw, "a path", p->cf->site.state_file,
+	    sizeof(p->cf->site.state_file));
+}
+
+static int
+site_control(struct parser *p, const struct token *kw)
+{
+	return get_string(p, kw, "a path", p->cf->site.control,
+	    sizeof(p->cf->site.control));
+}
+
+static int
+site_up(struct parser *p, const struct token *kw)
+{
+	return get_string(p, kw, "a path", p->cf->site.up,
+	    sizeof(p->cf->site.up));
+}
+
+static int
+site_down(struct parser *p, const struct token *kw)
+{
+	return get_string(p, kw, "a path", p->cf->site.down,
+	    sizeof(p->cf->site.down));
+}
+
+static int
+site_log(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "stderr", "syslog", NULL };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	p->cf->site.log_syslog = i == 1;
+	return 0;
+}
+
+static int
+site_log_level(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "error", "warning", "info",
+	    "debug", NULL };
+	static const int lvl[] = { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO,
+	    LOG_LVL_DEBUG };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	p->cf->site.log_level = lvl[i];
+	return 0;
+}
+
+static const struct keyword site_keywords[] = {
+	{ "address",    site_address },
+	{ "control",    site_control },
+	{ "down",       site_down },
+	{ "exclude",    site_exclude },
+	{ "log",        site_log },
+	{ "log-level",  site_log_level },
+	{ "mtu",        site_mtu },
+	{ "network",    site_network },
+	{ "outer",      site_outer },
+	{ "outer-mtu",  site_outer_mtu },
+	{ "port",       site_port },
+	{ "role",       site_role },
+	{ "state-file", site_state_file },
+	{ "tun",        site_tun },
+	{ "up",         site_up },
+	{ NULL,         NULL }
+};
+
+/* peer block */
+
+static int
+peer_role(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, roles, &i) == -1)
+		return -1;
+	p->peer->role = i == 0 ? ROLE_CENTRAL : ROLE_REMOTE;
+	p->extra->have_role = true;
+	return 0;
+}
+
+static int
+peer_network(struct parser *p, const struct token *kw)
+{
+	if (p->extra->have_network) {
+		conf_errt(&p->lx, kw, "peer \"%s\" has a network already; a "
+		    "peer has one primary network, add others with \"tunnel\"",
+		    p->peer->name);
+		return -1;
+	}
+	if (expr_prefix(&p->lx, kw->text, &p->peer->network) == -1)
+		return -1;
+	p->extra->have_network = true;
+	return 0;
+}
+
+/* The optional `port N` after endpoint and transport udp. */
+static int
+peer_opt_port(struct parser *p, const struct token *kw)
+{
+	const struct token *pk = lex_peek(&p->lx);
+	struct token t;
+	uint64_t v;
+
+	if (pk->type != T_WORD || strcmp(pk->text, "port") != 0)
+		return 0;
+	lex_next(&p->lx, &t);
+	if (get_number(p, &t, 1, 65535, &v) == -1)
+		return -1;
+	if (p->extra->have_port && p->peer->port != v) {
+		conf_errt(&p->lx, kw, "peer \"%s\": port %llu contradicts port "
+		    "%u given at line %d", p->peer->name,
+		    (unsigned long long)v, p->peer->port, p->extra->port_line);
+		return -1;
+	}
+	p->peer->port = (uint16_t)v;
+	p->extra->have_port = true;
+	p->extra->port_line = kw->line;
+	return 0;
+}
+
+static int
+peer_endpoint(struct parser *p, const struct token *kw)
+{
+	const struct token *pk = lex_peek(&p->lx);
+	struct prefix a;
+	struct token t;
+
+	if (pk->type == T_WORD && strcmp(pk->text, "dynamic") == 0) {
+		lex_next(&p->lx, &t);
+		p->peer->dynamic = true;
+		memset(&p->peer->endpoint, 0, sizeof(p->peer->endpoint));
+	} else {
+		if (expr_address(&p->lx, kw->text, &a) == -1)
+			return -1;
+		p->peer->dynamic = false;
+		/* The port is filled in by check.c once it is known. */
+		set_sockaddr(&p->peer->endpoint, &a, 0);
+	}
+	p->extra->have_endpoint = true;
+	return peer_opt_port(p, kw);
+}
+
+static int
+peer_transport(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "udp", "esp", NULL };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	p->peer->transport = i == 0 ? TRANSPORT_UDP : TRANSPORT_ESP;
+	if (i == 0)
+		return peer_opt_port(p, kw);
+	return 0;
+}
+
+static const char cipher_list[] =
+    "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305";
+static const char auth_list[] = "none, hmac-sha1-96, hmac-sha256-128";
+
+static int
+peer_cipher(struct parser *p, const struct token *kw)
+{
+	const struct cipher_info *c;
+	const struct token *pk;
+	struct token t, ks;
+	uint64_t bits;
+
+	if (get_word(p, kw, "a cipher name", &t) == -1)
+		return -1;
+	if ((c = cipher_by_name(t.text)) == NULL) {
+		conf_errt(&p->lx, &t, "unknown cipher \"%s\", expected one of "
+		    "%s", t.text, cipher_list);
+		return -1;
+	}
+	p->peer->cipher = c;
+	p->peer->key_bits = c->key_default * 8;
+	pk = lex_peek(&p->lx);
+	if (pk->type != T_WORD || strcmp(pk->text, "keysize") != 0)
+		return 0;
+	lex_next(&p->lx, &ks);
+	if (c->key_min == c->key_max) {
+		conf_errt(&p->lx, &ks, "cipher %s has a fixed key size of %zu "
+		    "bits, \"keysize\" is not allowed", c->name,
+		    c->key_min * 8);
+		return -1;
+	}
+	if (get_word(p, &ks, "a key size in bits", &t) == -1)
+		return -1;
+	if (parse_u64(t.text, 0, UINT64_MAX, &bits) == -1 || bits % 8 != 0 ||
+	    bits / 8 < c->key_min || bits / 8 > c->key_max ||
+	    (c->key_step != 0 && (bits / 8 - c->key_min) % c->key_step != 0)) {
+		conf_errt(&p->lx, &t, "keysize %s is not valid for %s, expected "
+		    "%zu..%zu in steps of %zu", t.text, c->name, c->key_min * 8,
+		    c->key_max * 8, (c->key_step ? c->key_step : 1) * 8);
+		return -1;
+	}
+	p->peer->key_bits = (size_t)bits;
+	return 0;
+}
+
+static int
+peer_auth(struct parser *p, const struct token *kw)
+{
+	const struct auth_info *a;
+	struct token t;
+
+	if (get_word(p, kw, "an authentication algorithm", &t) == -1)
+		return -1;
+	if ((a = auth_by_name(t.text)) == NULL) {
+		conf_errt(&p->lx, &t, "unknown auth \"%s\", expected one of %s",
+		    t.text, auth_list);
+		return -1;
+	}
+	p->peer->auth = a;
+	p->extra->have_auth = true;
+	p->extra->auth_line = kw->line;
+	return 0;
+}
+
+static int
+peer_key(struct parser *p, const struct token *kw)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (get_string(p, kw, "a key file path", path, sizeof(path)) == -1)
+		return -1;
+	/* Relative to the file that holds this statement. */
+	if (path[0] == '/' || kw->dir[0] == '\0')
+		n = snprintf(p->peer->key_file, sizeof(p->peer->key_file), "%s",
+		    path);
+	else
+		n = snprintf(p->peer->key_file, sizeof(p->peer->key_file),
+		    "%s/%s", kw->dir, path);
+	if (n < 0 || (size_t)n >= sizeof(p->peer->key_file)) {
+		conf_errt(&p->lx, kw, "key file path too long");
+		return -1;
+	}
+	p->extra->have_key = true;
+	p->extra->key_file_conf = kw->file;
+	p->extra->key_line = kw->line;
+	return 0;
+}
+
+static int
+peer_spi(struct parser *p, const struct token *kw __attribute__((unused)))
+{
+	char d[CONF_TOKEN_MAX + 8];
+	bool got_in = false, got_out = false;
+	struct token t;
+	uint64_t v;
+
+	while (!got_in || !got_out) {
+		lex_next(&p->lx, &t);
+		if (t.type == T_ERROR)
+			return -1;
+		if (t.type != T_WORD || (strcmp(t.text, "in") != 0 &&
+		    strcmp(t.text, "out") != 0) ||
+		    (strcmp(t.text, "in") == 0 && got_in) ||
+		    (strcmp(t.text, "out") == 0 && got_out)) {
+			conf_errt(&p->lx, &t, "expected \"%s\" after \"spi\", "
+			    "got %s", got_in ? "out" : "in", DESC(&t, d));
+			return -1;
+		}
+		if (get_number(p, &t, 256, UINT32_MAX, &v) == -1)
+			return -1;
+		if (strcmp(t.text, "in") == 0) {
+			got_in = true;
+			p->peer->spi_in = (uint32_t)v;
+		} else {
+			got_out = true;
+			p->peer->spi_out = (uint32_t)v;
+		}
+	}
+	p->peer->spi_explicit = true;
+	return 0;
+}
+
+static int
+peer_replay_window(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 64, 65536, &v) == -1)
+		return -1;
+	/* The bitmap is kept in 64-bit words. */
+	p->peer->replay_window = (uint32_t)((v + 63) / 64 * 64);
+	return 0;
+}
+
+static int
+peer_esn(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, yesno, &i) == -1)
+		return -1;
+	p->peer->esn = i == 1;
+	return 0;
+}
+
+static int
+peer_keepalive(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 0, 3600, &v) == -1)
+		return -1;
+	p->peer->keepalive = (unsigned)v;
+	p->extra->have_keepalive = true;
+	p->extra->keepalive_line = kw->line;
+	return 0;
+}
+
+static int
+peer_policy(struct parser *p, const struct token *kw)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct policy_conf pc, *np;
+	struct token t;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.funnel = strcmp(kw->text, "funnel") == 0;
+	pc.line = kw->line;
+	if (expr_prefix(&p->lx, kw->text, &pc.local) == -1)
+		return -1;
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type != T_ARROW) {
+		conf_errt(&p->lx, &t, "expected \"<->\" between the local and "
+		    "remote prefix of \"%s\", got %s", kw->text, DESC(&t, d));
+		return -1;
+	}
+	if (expr_prefix(&p->lx, kw->text, &pc.remote) == -1)
+		return -1;
+	if (pc.local.af != pc.remote.af) {
+		conf_errt(&p->lx, kw, "%s: both sides of \"<->\" must be of "
+		    "the same address family", kw->text);
+		return -1;
+	}
+	np = reallocarray(p->peer->policies, p->peer->npolicies + 1,
+	    sizeof(*np));
+	if (np == NULL) {
+		conf_errt(&p->lx, kw, "out of memory");
+		return -1;
+	}
+	np[p->peer->npolicies++] = pc;
+	p->peer->policies = np;
+	return 0;
+}
+
+static const struct keyword peer_keywords[] = {
+	{ "auth",          peer_auth },
+	{ "cipher",        peer_cipher },
+	{ "endpoint",      peer_endpoint },
+	{ "esn",           peer_esn },
+	{ "funnel",        peer_policy },
+	{ "keepalive",     peer_keepalive },
+	{ "key",           peer_key },
+	{ "network",       peer_network },
+	{ "replay-window", peer_replay_window },
+	{ "role",          peer_role },
+	{ "spi",           peer_spi },
+	{ "transport",     peer_transport },
+	{ "tunnel",        peer_policy },
+	{ NULL,            NULL }
+};
+
+/* A statement ends at a newline, ';', or the '}' of its block. */
+static int
+end_statement(struct parser *p, const struct token *kw)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	const struct token *pk = lex_peek(&p->lx);
+	struct token t;
+
+	if (pk->type == T_RBRACE)
+		return 0;
+	lex_next(&p->lx, &t);
+	if (t.type == T_EOS || t.type == T_EOF)
+		return 0;
+	if (t.type != T_ERROR)
+		conf_errt(&p->lx, &t, "expected end of line after the \"%s\" "
+		    "statement, got %s", kw->text, DESC(&t, d));
+	return -1;
+}
+
+static int do_include(struct parser *, const struct token *);
+
+static int
+block(struct parser *p, const struct token *opener, const char *kind,
+    const struct keyword *kws)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	const struct keyword *k;
+	struct token t;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type != T_LBRACE) {
+		conf_errt(&p->lx, &t, "expected '{' after %s \"%s\", got %s",
+		    kind, opener->text, DESC(&t, d));
+		return -1;
+	}
+	for (;;) {
+		lex_next(&p->lx, &t);
+		switch (t.type) {
+		case T_ERROR:
+			return -1;
+		case T_EOS:
+			continue;
+		case T_RBRACE:
+			return 0;
+		case T_EOF:
+			conf_errt(&p->lx, &t, "expected '}' to close the %s "
+			    "block of line %d", kind, opener->line);
+			return -1;
+		case T_WORD:
+			if (strcmp(t.text, "include") == 0) {
+				if (do_include(p, &t) == -1)
+					return -1;
+				continue;
+			}
+			for (k = kws; k->name != NULL; k++)
+				if (strcmp(k->name, t.text) == 0)
+					break;
+			if (k->name != NULL) {
+				if (k->fn(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
+				continue;
+			}
+			conf_errt(&p->lx, &t, "unknown keyword \"%s\" in %s "
+			    "block", t.text, kind);
+			return -1;
+		default:
+			conf_errt(&p->lx, &t, "expected a keyword in the %s "
+			    "block, got %s", kind, DESC(&t, d));
+			return -1;
+		}
+	}
+}
+
+static int
+get_name(struct parser *p, const struct token *kw, struct token *t)
+{
+	char d[CONF_TOKEN_MAX + 8];
+
+	lex_next(&p->lx, t);
+	if (t->type == T_ERROR)
+		return -1;
+	if ((t->type != T_STRING && t->type != T_WORD) || t->text[0] == '\0') {
+		conf_errt(&p->lx, t, "expected a name after \"%s\", got %s",
+		    kw->text, DESC(t, d));
+		return -1;
+	}
+	if (strlen(t->text) >= CONF_NAME_MAX) {
+		conf_errt(&p->lx, t, "%s name \"%s\" is longer than %d "
+		    "characters", kw->text, t->text, CONF_NAME_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+do_site(struct parser *p, const struct token *kw)
+{
+	struct token name;
+
+	if (get_name(p, kw, &name) == -1)
+		return -1;
+	if (p->have_site) {
+		conf_errt(&p->lx, kw, "a second site block; the site is "
+		    "already defined at %s:%d", p->site_file, p->site_line);
+		return -1;
+	}
+	p->have_site = true;
+	p->site_file = kw->file;
+	p->site_line = kw->line;
+	copy_str(p->cf->site.name, sizeof(p->cf->site.name), name.text);
+	return block(p, &name, "site", site_keywords);
+}
+
+static int
+do_peer(struct parser *p, const struct token *kw)
+{
+	struct peer_conf *np;
+	struct peer_extra *nx;
+	struct token name;
+
+	if (get_name(p, kw, &name) == -1)
+		return -1;
+	if (p->cf->npeers == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4;
+
+		if ((np = reallocarray(p->cf->peers, cap, sizeof(*np))) == NULL) {
+			conf_errt(&p->lx, kw, "out of memory");
+			return -1;
+		}
+		p->cf->peers = np;
+		if ((nx = reallocarray(p->px, cap, sizeof(*nx))) == NULL) {
+			conf_errt(&p->lx, kw, "out of memory");
+			return -1;
+		}
+		p->px = nx;
+		p->cap = cap;
+	}
+	p->peer = &p->cf->peers[p->cf->npeers];
+	p->extra = &p->px[p->cf->npeers];
+	p->cf->npeers++;
+	memset(p->peer, 0, sizeof(*p->peer));
+	memset(p->extra, 0, sizeof(*p->extra));
+	copy_str(p->peer->name, sizeof(p->peer->name), name.text);
+	p->peer->line = kw->line;
+	p->peer->transport = TRANSPORT_UDP;
+	p->peer->port = CONF_PORT_DEFAULT;
+	p->peer->cipher = cipher_by_name("blowfish-cbc");
+	p->peer->key_bits = p->peer->cipher ? p->peer->cipher->key_default * 8 :
+	    0;
+	p->peer->replay_window = 1024;
+	p->extra->file = kw->file;
+	return block(p, &name, "peer", peer_keywords);
+}
+
+static int
+do_include(struct parser *p, const struct token *kw)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct token t, t2;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type != T_STRING) {
+		conf_errt(&p->lx, &t, "expected a quoted file name after "
+		    "\"include\", got %s", DESC(&t, d));
+		return -1;
+	}
+	/* Finish this statement first, without looking further ahead: the
+	 * included file comes before the next token of this one. */
+	lex_next(&p->lx, &t2);
+	if (t2.type == T_ERROR)
+		return -1;
+	if (t2.type != T_EOS && t2.type != T_EOF) {
+		conf_errt(&p->lx, &t2, "expected end of line after the "
+		    "\"include\" statement, got %s", DESC(&t2, d));
+		return -1;
+	}
+	return lex_include(&p->lx, kw, t.text);
+}
+
+/* name = value: a single word or string is kept as a token; anything else
+ * is evaluated as an address expression right away, so later macros and
+ * uses see the value, not the text. */
+static int
+do_macro(struct parser *p, const struct token *name)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct value v;
+	struct token t, eq;
+	const struct token *pk;
+
+	lex_next(&p->lx, &eq);
+	pk = lex_peek(&p->lx);
+	if (pk->type == T_ERROR)
+		return -1;
+	if (pk->type == T_STRING || pk->type == T_WORD) {
+		lex_next(&p->lx, &t);
+		pk = lex_peek(&p->lx);
+		if (pk->type == T_EOS || pk->type == T_EOF) {
+			if (t.type == T_WORD && addr_parse(t.text, &v.p) == 0) {
+				v.has_len = false;
+				v.is_mask = false;
+				if (lex_define(&p->lx, name, NULL, &v) == -1)
+					return -1;
+			} else if (lex_define(&p->lx, name, &t, NULL) == -1)
+				return -1;
+			return end_statement(p, name);
+		}
+		if (t.type == T_STRING || (pk->type != T_PLUS &&
+		    pk->type != T_MINUS && pk->type != T_SLASH &&
+		    pk->type != T_LPAREN)) {
+			lex_next(&p->lx, &t);
+			conf_errt(&p->lx, &t, "expected end of line after macro "
+			    "$%s, got %s", name->text, DESC(&t, d));
+			return -1;
+		}
+		/* An expression after all: put the first token back. */
+		lex_unget(&p->lx, &t);
+	}
+	if (expr_parse(&p->lx, name->text, "a value", &v) == -1 ||
+	    lex_define(&p->lx, name, NULL, &v) == -1)
+		return -1;
+	return end_statement(p, name);
+}
+
+static int
+parse_top(struct parser *p)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	struct token t;
+
+	for (;;) {
+		lex_next(&p->lx, &t);
+		switch (t.type) {
+		case T_ERROR:
+			return -1;
+		case T_EOS:
+			continue;
+		case T_EOF:
+			if (!p->have_site) {
+				conf_errt(&p->lx, &t, "expected a site block, "
+				    "found none");
+				return -1;
+			}
+			if (p->cf->npeers == 0) {
+				conf_errt(&p->lx, &t, "expected at least one "
+				    "peer block, found none");
+				return -1;
+			}
+			return 0;
+		case T_WORD:
+			if (lex_peek(&p->lx)->type == T_EQ) {
+				if (do_macro(p, &t) == -1)
+					return -1;
+			} else if (strcmp(t.text, "site") == 0) {
+				if (do_site(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
+			} else if (strcmp(t.text, "peer") == 0) {
+				if (do_peer(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
+			} else if (strcmp(t.text, "include") == 0) {
+				if (do_include(p, &t) == -1)
+					return -1;
+			} else {
+				conf_errt(&p->lx, &t, "unknown keyword \"%s\", "
+				    "expected site, peer, include or a macro "
+				    "definition", t.text);
+				return -1;
+			}
+			continue;
+		default:
+			conf_errt(&p->lx, &t, "expected site, peer, include or a "
+			    "macro definition, got %s", DESC(&t, d));
+			return -1;
+		}
+	}
+}
+
+static void
+site_defaults(struct site_conf *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->role = ROLE_CENTRAL;
+	snprintf(s->tun, sizeof(s->tun), "vpn0");
+	s->outer.ss_family = AF_UNSPEC;
+	s->port = CONF_PORT_DEFAULT;
+	s->outer_mtu = 1500;
+	s->log_level = LOG_LVL_INFO;
+}
+
+static int
+load(struct parser *p, struct config *cf, const char *file)
+{
+	int rv;
+
+	memset(cf, 0, sizeof(*cf));
+	site_defaults(&cf->site);
+	snprintf(cf->file, sizeof(cf->file), "%s", file);
+	p->cf = cf;
+	rv = parse_top(p);
+	if (rv == 0)
+		rv = conf_finish(&p->lx, cf, p->px, p->site_file, p->site_line);
+	free(p->px);
+	lex_free(&p->lx);
+	if (rv == -1)
+		config_free(cf);
+	return rv;
+}
+
+int
+config_load(const char *path, struct config *cf, struct conf_error *err)
+{
+	struct parser p;
+
+	memset(&p, 0, sizeof(p));
+	memset(cf, 0, sizeof(*cf));
+	if (lex_init_file(&p.lx, path, err) == -1) {
+		lex_free(&p.lx);
+		return -1;
+	}
+	return load(&p, cf, path);
+}
+
+int
+config_load_string(const char *name, const char *text, const char *base_dir,
+    struct config *cf, struct conf_error *err)
+{
+	struct parser p;
+
+	memset(&p, 0, sizeof(p));
+	memset(cf, 0, sizeof(*cf));
+	if (lex_init_string(&p.lx, name, text, base_dir ? base_dir : ".",
+	    err) == -1) {
+		lex_free(&p.lx);
+		return -1;
+	}
+	return load(&p, cf, name);
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t i;
+
+	if (cf->peers != NULL) {
+		for (i = 0; i < cf->npeers; i++)
+			free(cf->peers[i].policies);
+		/* Key material lives in the peers. */
+		OPENSSL_cleanse(cf->peers, cf->npeers * sizeof(*cf->peers));
+		free(cf->peers);
+	}
+	memset(cf, 0, sizeof(*cf));
+}
