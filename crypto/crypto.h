@@ -55,9 +55,13 @@ const struct auth_info *auth_by_name(const char *name);
 bool cipher_key_len_ok(const struct cipher_info *ci, size_t keylen);
 
 /* Loads the default and legacy providers (Blowfish is in legacy). Returns -1
- * with a message naming the missing provider if it cannot. Call once. */
+ * with a message naming the missing provider if it cannot. Call once at
+ * start-up; later calls return 0 at once, and sa_crypto_new() calls it on
+ * demand. */
 int crypto_global_init(void) __attribute__((warn_unused_result));
-/* Releases what crypto_global_init() fetched and loaded (clean exit). */
+/* Frees what crypto_global_init() fetched and unloads legacy (clean exit);
+ * "default" stays loaded so hashing and RAND still work. Init may be
+ * called again afterwards. */
 void crypto_global_cleanup(void);
 
 /* Fills buf with cryptographically random bytes; -1 on failure. */

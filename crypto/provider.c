@@ -79,9 +79,10 @@ crypto_global_cleanup(void)
 	g.hmac = NULL;
 	if (g.prov_legacy != NULL)
 		OSSL_PROVIDER_unload(g.prov_legacy);
-	if (g.prov_default != NULL)
-		OSSL_PROVIDER_unload(g.prov_default);
-	g.prov_legacy = g.prov_default = NULL;
+	g.prov_legacy = NULL;
+	/* "default" stays: with an explicitly loaded provider gone OpenSSL
+	 * would not fall back to it, and hashing or RAND_bytes elsewhere
+	 * would fail. OPENSSL_cleanup() releases it at exit. */
 	g.ready = false;
 }
 
@@ -95,7 +96,8 @@ crypto_global_init(void)
 		return 0;
 	/* Loading any provider explicitly stops OpenSSL from loading
 	 * "default" implicitly, so both are loaded by name. */
-	if ((g.prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
+	if (g.prov_default == NULL &&
+	    (g.prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
 		crypto_log_errors(NULL, "loading the OpenSSL default provider");
 		goto fail;
 	}

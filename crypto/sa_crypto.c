@@ -1,0 +1,360 @@
+/* Keyed cipher and HMAC state of one SA in one direction. Keys go into
+ * OpenSSL once, at creation; per packet only the IV (or nonce) is set, so
+ * the per-packet paths neither allocate nor re-run a key schedule. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/crypto.h"
+#include "crypto/crypto_impl.h"
+#include "src/util/log.h"
+
+#define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
+#define AEAD_IV_LEN	8
+
+struct sa_crypto {
+	const struct cipher_info *cipher;
+	const struct auth_info	*auth;
+	EVP_CIPHER_CTX		*cctx;
+	EVP_MAC_CTX		*mctx;		/* NULL without HMAC */
+	bool			 encrypt;
+	/* The salt is key material: kept here (and wiped on free) because
+	 * each nonce is built from it; bytes after it take the IV. */
+	uint8_t			 nonce[AEAD_NONCE_LEN];
+	struct log_limit	 lim;		/* per-packet OpenSSL errors */
+};
+
+static int
+setup_cipher(struct sa_crypto *c, const uint8_t *key, size_t keylen)
+{
+	const struct cipher_info *ci = c->cipher;
+	EVP_CIPHER *evp;
+	int enc = c->encrypt ? 1 : 0;
+
+	if ((evp = crypto_fetched_cipher(ci->id, keylen)) == NULL) {
+		log_warnx("%s: no OpenSSL cipher for a %zu-bit key", ci->name,
+		    keylen * 8);
+		return -1;
+	}
+	if ((c->cctx = EVP_CIPHER_CTX_new()) == NULL)
+		goto err;
+	/* The key length must be set before the key: BF-CBC defaults to
+	 * 128 bits and would silently ignore the rest of a longer key. */
+	if (!EVP_CipherInit_ex(c->cctx, evp, NULL, NULL, NULL, enc))
+		goto err;
+	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen &&
+	    !EVP_CIPHER_CTX_set_key_length(c->cctx, (int)keylen))
+		goto err;
+	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen) {
+		log_warnx("%s: OpenSSL would not take a %zu-bit key", ci->name,
+		    keylen * 8);
+		return -1;
+	}
+	if (ci->aead && !EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_IVLEN,
+	    AEAD_NONCE_LEN, NULL))
+		goto err;
+	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, key, NULL, enc))
+		goto err;
+	if (!ci->aead) {
+		/* ESP pads itself (RFC 4303 2.4); OpenSSL must not. */
+		if (!EVP_CIPHER_CTX_set_padding(c->cctx, 0))
+			goto err;
+		if (EVP_CIPHER_CTX_get_iv_length(c->cctx) != (int)ci->iv_len ||
+		    EVP_CIPHER_CTX_get_block_size(c->cctx) != (int)ci->block) {
+			log_warnx("%s: OpenSSL's IV or block size differs",
+			    ci->name);
+			return -1;
+		}
+	}
+	return 0;
+err:
+	crypto_log_errors(NULL, ci->name);
+	return -1;
+}
+
+static int
+setup_mac(struct sa_crypto *c, const uint8_t *authkey, size_t authkeylen)
+{
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	const char *digest;
+
+	if ((mac = crypto_fetched_hmac()) == NULL ||
+	    (digest = crypto_auth_digest(c->auth->id)) == NULL)
+		return -1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)(uintptr_t)digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((c->mctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    !EVP_MAC_init(c->mctx, authkey, authkeylen, params)) {
+		crypto_log_errors(NULL, c->auth->name);
+		return -1;
+	}
+	if (EVP_MAC_CTX_get_mac_size(c->mctx) < c->auth->icv_len) {
+		log_warnx("%s: digest shorter than the ICV", c->auth->name);
+		return -1;
+	}
+	return 0;
+}
+
+struct sa_crypto *
+sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
+    size_t keylen, const struct auth_info *auth, const uint8_t *authkey,
+    size_t authkeylen, bool encrypt)
+{
+	struct sa_crypto *c;
+	size_t ckeylen;
+
+	if (cipher == NULL || key == NULL) {
+		log_warnx("SA crypto: no cipher or no key");
+		return NULL;
+	}
+	if (auth == NULL)
+		auth = auth_by_name("none");
+	if (keylen < cipher->salt_len ||
+	    !cipher_key_len_ok(cipher, keylen - cipher->salt_len)) {
+		log_warnx("%s: %zu bytes of key material, expected a key of "
+		    "%zu to %zu bytes%s", cipher->name, keylen, cipher->key_min,
+		    cipher->key_max, cipher->salt_len ? " plus a 4-byte salt" :
+		    "");
+		return NULL;
+	}
+	ckeylen = keylen - cipher->salt_len;
+	if (cipher->aead && auth->id != AUTH_NONE) {
+		/* RFC 4106 8, RFC 7634 2: the AEAD tag is the ICV. */
+		log_warnx("%s has its own integrity check: auth must be none, "
+		    "not %s", cipher->name, auth->name);
+		return NULL;
+	}
+	if (auth->id == AUTH_NONE && authkeylen != 0) {
+		log_warnx("auth none takes no key (%zu bytes given)",
+		    authkeylen);
+		return NULL;
+	}
+	if (auth->id != AUTH_NONE && (authkey == NULL || authkeylen == 0 ||
+	    authkeylen > CRYPTO_AUTHKEY_MAX)) {
+		log_warnx("%s: %zu-byte key, expected 1 to %d bytes", auth->name,
+		    authkeylen, CRYPTO_AUTHKEY_MAX);
+		return NULL;
+	}
+	if (crypto_global_init() == -1)
+		return NULL;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("SA crypto");
+		return NULL;
+	}
+	c->cipher = cipher;
+	c->auth = auth;
+	c->encrypt = encrypt;
+	if (cipher->aead)
+		memcpy(c->nonce, key + ckeylen, cipher->salt_len);
+	if (setup_cipher(c, key, ckeylen) == -1)
+		goto fail;
+	if (auth->id != AUTH_NONE && setup_mac(c, authkey, authkeylen) == -1)
+		goto fail;
+	return c;
+fail:
+	sa_crypto_free(c);
+	return NULL;
+}
+
+void
+sa_crypto_free(struct sa_crypto *c)
+{
+	if (c == NULL)
+		return;
+	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
+	EVP_MAC_CTX_free(c->mctx);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+const struct cipher_info *
+sa_crypto_cipher(const struct sa_crypto *c)
+{
+	return c->cipher;
+}
+
+const struct auth_info *
+sa_crypto_auth(const struct sa_crypto *c)
+{
+	return c->auth;
+}
+
+size_t
+sa_crypto_icv_len(const struct sa_crypto *c)
+{
+	return c->cipher->aead ? c->cipher->icv_len : c->auth->icv_len;
+}
+
+static int
+cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
+    bool encrypt)
+{
+	int outl, finl;
+
+	if (c->cipher->aead || c->encrypt != encrypt) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
+		    "wrong kind of SA", c->cipher->name, encrypt ?
+		    "sa_cbc_encrypt" : "sa_cbc_decrypt");
+		return -1;
+	}
+	if (len % c->cipher->block != 0 || len > INT_MAX)
+		return -1;
+	/* New IV, same key schedule (RFC 2451 3, RFC 3602 3: fresh IV per
+	 * packet); enc -1 keeps the direction chosen at creation. */
+	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, iv, -1))
+		goto err;
+	if (!EVP_CipherUpdate(c->cctx, data, &outl, data, (int)len) ||
+	    (size_t)outl != len)
+		goto err;
+	if (!EVP_CipherFinal_ex(c->cctx, data + outl, &finl) || finl != 0)
+		goto err;
+	return 0;
+err:
+	crypto_log_errors(&c->lim, c->cipher->name);
+	return -1;
+}
+
+int
+sa_cbc_encrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len)
+{
+	return cbc_crypt(c, iv, data, len, true);
+}
+
+int
+sa_cbc_decrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len)
+{
+	return cbc_crypt(c, iv, data, len, false);
+}
+
+static int
+aead_crypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
+    size_t aadlen, uint8_t *data, size_t len, uint8_t *tag_out,
+    const uint8_t *tag_in)
+{
+	const struct cipher_info *ci = c->cipher;
+	uint8_t tag[CRYPTO_ICV_MAX];
+	int outl, finl;
+	bool encrypt = tag_out != NULL;
+
+	if (!ci->aead || c->encrypt != encrypt) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
+		    "wrong kind of SA", ci->name, encrypt ? "sa_aead_encrypt" :
+		    "sa_aead_decrypt");
+		return -1;
+	}
+	if (len > INT_MAX || aadlen > INT_MAX)
+		return -1;
+	/* RFC 4106 4 / RFC 7634 2: nonce = salt || the IV on the wire. */
+	memcpy(c->nonce + ci->salt_len, iv, AEAD_IV_LEN);
+	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, c->nonce, -1))
+		goto err;
+	if (aadlen > 0 &&
+	    !EVP_CipherUpdate(c->cctx, NULL, &outl, aad, (int)aadlen))
+		goto err;
+	outl = 0;
+	if (len > 0 && (!EVP_CipherUpdate(c->cctx, data, &outl, data,
+	    (int)len) || (size_t)outl != len))
+		goto err;
+	if (encrypt) {
+		if (!EVP_CipherFinal_ex(c->cctx, data + outl, &finl) ||
+		    !EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_GET_TAG,
+		    (int)ci->icv_len, tag_out))
+			goto err;
+		return 0;
+	}
+	memcpy(tag, tag_in, ci->icv_len);	/* the ctrl wants non-const */
+	if (!EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_TAG,
+	    (int)ci->icv_len, tag))
+		goto err;
+	if (!EVP_CipherFinal_ex(c->cctx, data + outl, &finl)) {
+		/* A forgery, counted by the caller: not logged per packet,
+		 * and no unauthenticated plaintext is left behind. */
+		ERR_clear_error();
+		OPENSSL_cleanse(data, len);
+		return -1;
+	}
+	return 0;
+err:
+	crypto_log_errors(&c->lim, ci->name);
+	if (!encrypt)
+		OPENSSL_cleanse(data, len);
+	return -1;
+}
+
+int
+sa_aead_encrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
+    size_t aadlen, uint8_t *data, size_t len, uint8_t *tag)
+{
+	if (tag == NULL)
+		return -1;
+	return aead_crypt(c, iv, aad, aadlen, data, len, tag, NULL);
+}
+
+int
+sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
+    size_t aadlen, uint8_t *data, size_t len, const uint8_t *tag)
+{
+	if (tag == NULL)
+		return -1;
+	return aead_crypt(c, iv, aad, aadlen, data, len, NULL, tag);
+}
+
+/* The full HMAC into md (EVP_MAX_MD_SIZE bytes). */
+static int
+mac_full(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
+    size_t l2, uint8_t *md)
+{
+	size_t mdlen;
+
+	if (c->mctx == NULL)
+		return -1;
+	/* A NULL key restarts HMAC with the key set at creation. */
+	if (!EVP_MAC_init(c->mctx, NULL, 0, NULL) ||
+	    (l1 > 0 && !EVP_MAC_update(c->mctx, d1, l1)) ||
+	    (l2 > 0 && !EVP_MAC_update(c->mctx, d2, l2)) ||
+	    !EVP_MAC_final(c->mctx, md, &mdlen, EVP_MAX_MD_SIZE) ||
+	    mdlen < c->auth->icv_len) {
+		crypto_log_errors(&c->lim, c->auth->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
+    size_t l2, uint8_t *icv)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+
+	if (mac_full(c, d1, l1, d2, l2, md) == -1)
+		return -1;
+	/* RFC 2404 2, RFC 4868 2.1.1: send the leftmost bits. */
+	memcpy(icv, md, c->auth->icv_len);
+	return 0;
+}
+
+int
+sa_mac_verify(struct sa_crypto *c, const uint8_t *d1, size_t l1,
+    const uint8_t *d2, size_t l2, const uint8_t *icv)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	int r;
+
+	if (mac_full(c, d1, l1, d2, l2, md) == -1)
+		return -1;
+	r = CRYPTO_memcmp(md, icv, c->auth->icv_len) == 0 ? 0 : -1;
+	/* The right ICV for forged data must not linger on the stack. */
+	OPENSSL_cleanse(md, sizeof(md));
+	return r;
+}
