@@ -77,8 +77,9 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 
 	if (ci->aead) {
 		/* (3+4) AEAD verifies and decrypts in one step; its tag
-		 * cannot be skipped (RFC 4106 5, RFC 7634 2). */
-		size_t aadlen = esp_aad(aad, sa->spi, seq, sa->esn);
+		 * cannot be skipped (RFC 4106 5, RFC 7634 2). The AAD takes
+		 * the SPI from the wire, so it is authenticated too. */
+		size_t aadlen = esp_aad(aad, esp_get32(hdr), seq, sa->esn);
 
 		if (sa_aead_decrypt(sa->crypto, iv, aad, aadlen, ct, ctlen,
 		    ct + ctlen) == -1) {

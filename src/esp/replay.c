@@ -108,6 +108,8 @@ replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 	uint64_t s;
 
 	*seq = seq_lo;
+	if (r->bits == NULL)
+		return false;   /* never initialised: accept nothing */
 	if (r->esn) {
 		if (!esn_infer(r, seq_lo, &s))
 			return false;
@@ -129,6 +131,8 @@ replay_update(struct replay *r, uint64_t seq)
 {
 	uint32_t idx;
 
+	if (r->bits == NULL)
+		return;
 	if (seq > r->top) {
 		uint64_t diff = seq - r->top;
 
