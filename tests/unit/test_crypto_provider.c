@@ -17,12 +17,15 @@
 static void
 test_missing_legacy(void **state)
 {
-	char msg[4096];
+	const char *env = getenv("OPENSSL_MODULES");
+	char msg[4096], old[4096] = "";
 	FILE *f;
 	size_t n;
 	int saved;
 
 	(void)state;
+	if (env != NULL)
+		snprintf(old, sizeof(old), "%s", env);
 	assert_int_equal(setenv("OPENSSL_MODULES", "/nonexistent-ossl", 1), 0);
 	assert_non_null(f = tmpfile());
 	fflush(stderr);
@@ -50,7 +53,10 @@ test_missing_legacy(void **state)
 		    16, NULL, NULL, 0, true));
 	}
 	/* With the modules found again, init succeeds. */
-	assert_int_equal(unsetenv("OPENSSL_MODULES"), 0);
+	if (env != NULL)
+		assert_int_equal(setenv("OPENSSL_MODULES", old, 1), 0);
+	else
+		assert_int_equal(unsetenv("OPENSSL_MODULES"), 0);
 	assert_int_equal(crypto_global_init(), 0);
 	assert_int_equal(crypto_global_init(), 0);	/* idempotent */
 }
