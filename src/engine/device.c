@@ -1,0 +1,292 @@
+/* The tun device: MTU choice, addresses, link state, routes to the peers'
+ * networks, and the up/down hooks. All configuration goes through
+ * rtnetlink (src/net/netlink.h); closing the tun fd removes the device. */
+#include "src/engine/engine_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/engine/icmp.h"
+#include "src/net/hook.h"
+#include "src/net/tun.h"
+
+/* Host bits cleared: what the kernel wants as a route destination. */
+static void
+prefix_mask(struct prefix *p)
+{
+	size_t n = p->af == AF_INET ? 4 : 16, i;
+	unsigned bits = p->len;
+
+	for (i = 0; i < n; i++) {
+		if (bits >= 8) {
+			bits -= 8;
+			continue;
+		}
+		p->addr.b[i] &= (uint8_t)(0xff << (8 - bits));
+		bits = 0;
+	}
+}
+
+static bool
+prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return a->af == b->af && a->len == b->len &&
+	    memcmp(a->addr.b, b->addr.b, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+static bool
+site_has_v6(const struct config *cf)
+{
+	size_t i, j;
+
+	for (i = 0; i < cf->site.naddresses; i++)
+		if (cf->site.addresses[i].af == AF_INET6)
+			return true;
+	for (i = 0; i < cf->npeers; i++)
+		for (j = 0; j < cf->peers[i].npolicies; j++)
+			if (cf->peers[i].policies[j].remote.af == AF_INET6)
+				return true;
+	return false;
+}
+
+/* site.mtu, or outer_mtu less the worst overhead over all peers. A
+ * dynamic peer may turn up over either family unless `outer` pins one, so
+ * it counts with the larger IPv6 header. */
+static unsigned
+choose_mtu(struct engine *e)
+{
+	const struct site_conf *site = &e->cf->site;
+	size_t worst = 0, oh, i;
+	unsigned mtu, floor;
+	sa_family_t af;
+	const char *why = "derived";
+
+	if (site->mtu != 0) {
+		log_info("tun MTU %u (configured)", site->mtu);
+		return site->mtu;
+	}
+	for (i = 0; i < e->npeers; i++) {
+		if (e->peers[i].conf->dynamic)
+			af = site->outer.ss_family != AF_UNSPEC ?
+			    site->outer.ss_family : AF_INET6;
+		else
+			af = e->peers[i].endpoint.ss_family;
+		oh = peer_overhead(&e->peers[i], af);
+		if (oh > worst)
+			worst = oh;
+	}
+	mtu = site->outer_mtu > worst ? site->outer_mtu - (unsigned)worst : 0;
+	floor = site_has_v6(e->cf) ? IPV6_MIN_MTU : 576;
+	if (mtu < floor) {
+		why = "raised to the minimum; larger packets rely on outer "
+		    "fragmentation";
+		mtu = floor;
+	}
+	if (mtu > PKT_MTU_MAX)
+		mtu = PKT_MTU_MAX;
+	log_info("tun MTU %u (outer MTU %u, worst-case overhead %zu: %s)",
+	    mtu, site->outer_mtu, worst, why);
+	return mtu;
+}
+
+static bool
+route_on_link(const struct site_conf *site, const struct prefix *r)
+{
+	size_t i;
+
+	for (i = 0; i < site->naddresses; i++) {
+		const struct prefix *a = &site->addresses[i];
+
+		if (a->af == r->af && a->len <= r->len &&
+		    prefix_contains(a, r->af, r->addr.b))
+			return true;
+	}
+	return false;
+}
+
+/* Every peer's remote prefixes, once, host bits cleared, leaving out
+ * those the tun addresses already make on-link. */
+static int
+collect_routes(struct engine *e)
+{
+	const struct site_conf *site = &e->cf->site;
+	size_t max = 0, i, j, k;
+	struct prefix r;
+
+	for (i = 0; i < e->cf->npeers; i++)
+		max += e->cf->peers[i].npolicies;
+	e->routes = calloc(max > 0 ? max : 1, sizeof(*e->routes));
+	if (e->routes == NULL)
+		return -1;
+	for (i = 0; i < e->cf->npeers; i++) {
+		for (j = 0; j < e->cf->peers[i].npolicies; j++) {
+			r = e->cf->peers[i].policies[j].remote;
+			prefix_mask(&r);
+			if (route_on_link(site, &r))
+				continue;
+			for (k = 0; k < e->nroutes; k++)
+				if (prefix_equal(&e->routes[k], &r))
+					break;
+			if (k == e->nroutes)
+				e->routes[e->nroutes++] = r;
+		}
+	}
+	return 0;
+}
+
+/* A space-separated list of prefixes into a fresh string. */
+static char *
+prefix_list(const struct prefix *p, size_t n)
+{
+	char one[INET6_ADDRSTRLEN + 8], *s;
+	size_t len = 0, i;
+
+	s = calloc(n * sizeof(one) + 1, 1);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		prefix_ntop(&p[i], one, sizeof(one));
+		len += (size_t)snprintf(s + len, sizeof(one) + 1, "%s%s",
+		    i > 0 ? " " : "", one);
+	}
+	return s;
+}
+
+static void
+run_hook(struct engine *e, const char *event, const char *script)
+{
+	const struct site_conf *site = &e->cf->site;
+	char ev[64], name[64], tun[64], mtu[64], *addrs, *routes;
+	char *a_env = NULL, *r_env = NULL;
+	int rc;
+
+	if (script[0] == '\0')
+		return;
+	addrs = prefix_list(site->addresses, site->naddresses);
+	routes = prefix_list(e->routes, e->nroutes);
+	if (addrs == NULL || routes == NULL ||
+	    asprintf(&a_env, "VPNTUND_ADDRESSES=%s", addrs) == -1 ||
+	    asprintf(&r_env, "VPNTUND_ROUTES=%s", routes) == -1) {
+		log_warn("%s hook", event);
+		a_env = r_env = NULL;
+		goto out;
+	}
+	snprintf(ev, sizeof(ev), "VPNTUND_EVENT=%s", event);
+	snprintf(name, sizeof(name), "VPNTUND_SITE=%s", site->name);
+	snprintf(tun, sizeof(tun), "VPNTUND_TUN=%s", e->tun_name);
+	snprintf(mtu, sizeof(mtu), "VPNTUND_MTU=%u", e->mtu);
+	{
+		char *envp[] = { ev, name, tun, mtu, a_env, r_env,
+		    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+		log_info("running %s hook %s", event, script);
+		rc = hook_run(script, envp);
+		if (rc != 0)
+			log_warnx("%s hook %s exited with %d", event, script, rc);
+	}
+out:
+	free(a_env);
+	free(r_env);
+	free(addrs);
+	free(routes);
+}
+
+int
+device_open(struct engine *e)
+{
+	const struct site_conf *site = &e->cf->site;
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	e->mtu = choose_mtu(e);
+	if (collect_routes(e) == -1) {
+		log_warn("routes");
+		return -1;
+	}
+	e->tun_fd = tun_open(site->tun, e->tun_name);
+	if (e->tun_fd == -1) {
+		log_warnx("cannot create tun device %s", site->tun);
+		return -1;
+	}
+	if (nl_open(&e->nl) == -1) {
+		log_warn("netlink");
+		return -1;
+	}
+	e->nl_open = true;
+	e->ifindex = nl_link_index(&e->nl, e->tun_name);
+	if (e->ifindex <= 0) {
+		log_warn("%s: interface index", e->tun_name);
+		return -1;
+	}
+	if (nl_link_set_mtu(&e->nl, e->ifindex, e->mtu) == -1) {
+		log_warn("%s: set MTU %u", e->tun_name, e->mtu);
+		return -1;
+	}
+	for (i = 0; i < site->naddresses; i++) {
+		const struct prefix *a = &site->addresses[i];
+
+		if (nl_addr_add(&e->nl, e->ifindex, a->af, a->addr.b,
+		    a->len) == -1 && errno != EEXIST) {
+			log_warn("%s: add address %s", e->tun_name,
+			    prefix_ntop(a, buf, sizeof(buf)));
+			return -1;
+		}
+	}
+	if (nl_link_set_up(&e->nl, e->ifindex, true) == -1) {
+		log_warn("%s: set up", e->tun_name);
+		return -1;
+	}
+	for (i = 0; i < e->nroutes; i++) {
+		const struct prefix *r = &e->routes[i];
+
+		if (nl_route_add(&e->nl, e->ifindex, r->af, r->addr.b,
+		    r->len) == -1) {
+			/* Routes that could not be added are not ours to
+			 * delete on exit. */
+			log_warn("%s: route %s", e->tun_name,
+			    prefix_ntop(r, buf, sizeof(buf)));
+			if (errno != EEXIST)
+				return -1;
+			e->routes[i--] = e->routes[--e->nroutes];
+			continue;
+		}
+		log_debug("route %s dev %s", prefix_ntop(r, buf, sizeof(buf)),
+		    e->tun_name);
+	}
+	log_info("%s up, MTU %u, %zu route%s", e->tun_name, e->mtu,
+	    e->nroutes, e->nroutes == 1 ? "" : "s");
+	run_hook(e, "up", site->up);
+	e->up_ran = true;
+	return 0;
+}
+
+void
+device_close(struct engine *e)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	if (e->up_ran)
+		run_hook(e, "down", e->cf->site.down);
+	e->up_ran = false;
+	for (i = 0; e->nl_open && e->ifindex > 0 && i < e->nroutes; i++) {
+		const struct prefix *r = &e->routes[i];
+
+		if (nl_route_del(&e->nl, e->ifindex, r->af, r->addr.b,
+		    r->len) == -1 && errno != ESRCH)
+			log_warn("%s: delete route %s", e->tun_name,
+			    prefix_ntop(r, buf, sizeof(buf)));
+	}
+	free(e->routes);
+	e->routes = NULL;
+	e->nroutes = 0;
+	if (e->nl_open)
+		nl_close(&e->nl);
+	e->nl_open = false;
+	if (e->tun_fd >= 0)
+		close(e->tun_fd);
+	e->tun_fd = -1;
+}

@@ -1,0 +1,144 @@
+/* Engine state shared by the files of src/engine; not for other modules. */
+#ifndef VPNTUND_ENGINE_INTERNAL_H
+#define VPNTUND_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf/config.h"
+#include "src/engine/engine.h"
+#include "src/engine/sa_table.h"
+#include "src/engine/state.h"
+#include "src/esp/esp.h"
+#include "src/net/netlink.h"
+#include "src/net/sock.h"
+#include "src/util/log.h"
+#include "src/util/pkt.h"
+
+struct event;
+struct event_base;
+struct ctl;
+struct evbuffer;
+
+/* Packets handled per event callback before yielding to the loop, so one
+ * busy direction cannot starve the other (and room for recvmmsg later). */
+#define ENGINE_BUDGET 64
+
+/* Site-level drops: packets that never reached a peer's SA. */
+enum site_drop {
+	SITE_DROP_NO_SA,        /* inbound SPI unknown */
+	SITE_DROP_MALFORMED,    /* not IP from tun, not ESP from outside */
+	SITE_DROP_NO_POLICY,    /* no peer for the addresses, or excluded */
+	SITE_DROP_TOO_BIG,      /* exceeds the tunnel or outer MTU */
+	SITE_DROP_NO_ENDPOINT,  /* dynamic peer not heard from yet */
+	SITE_DROP_MAX
+};
+const char *site_drop_name(enum site_drop d);
+
+struct peer_stats {
+	uint64_t packets_in, bytes_in;          /* inner bytes */
+	uint64_t packets_out, bytes_out;
+	uint64_t drops[ESP_DROP_MAX];
+	time_t   last_in;                       /* CLOCK_REALTIME; 0 = never */
+};
+
+struct peer {
+	struct engine           *eng;
+	const struct peer_conf  *conf;
+	struct esp_sa            out;
+	struct esp_sa            in;
+	uint64_t                 reserved;      /* state file mark for out */
+	size_t                   esp_overhead;  /* esp_overhead(&out) */
+	struct sockaddr_storage  endpoint;
+	bool                     have_endpoint;
+	struct event            *keepalive;
+	struct peer_stats        st;
+	struct log_limit         lim_in, lim_out;
+	char                     suite[64];     /* "aes-cbc-128/hmac-sha1-96" */
+};
+
+/* One outer socket per (transport, family) in use. */
+enum { OSOCK_UDP4, OSOCK_UDP6, OSOCK_ESP4, OSOCK_ESP6, OSOCK_MAX };
+struct outer_sock {
+	struct engine   *eng;
+	int              fd;            /* -1 if not open */
+	enum outer_kind  kind;
+	sa_family_t      af;
+	struct event    *ev;
+};
+
+struct engine {
+	struct config       *cf;
+	struct event_base   *base;
+	struct state        *state;
+	struct peer         *peers;
+	size_t               npeers;
+	struct sa_table      spis;          /* inbound SPI -> struct peer */
+
+	int                  tun_fd;
+	char                 tun_name[IFNAMSIZ];
+	int                  ifindex;
+	unsigned             mtu;
+	struct nl            nl;
+	bool                 nl_open;
+	struct prefix       *routes;        /* routes we added */
+	size_t               nroutes;
+	bool                 up_ran;
+
+	struct outer_sock    socks[OSOCK_MAX];
+	struct event        *tun_ev;
+	struct event        *sig_ev[3];
+	struct ctl          *ctl;
+
+	/* Preallocated: no allocation per packet. */
+	struct pkt          *pkt_out;       /* tun -> ESP */
+	struct pkt          *pkt_in;        /* ESP -> tun */
+	struct pkt          *pkt_icmp;      /* ICMP errors back into tun */
+
+	uint64_t             drops[SITE_DROP_MAX];
+	struct timespec      started;       /* CLOCK_MONOTONIC */
+	struct log_limit     lim_tun, lim_sock, lim_spi, lim_malformed;
+};
+
+/* peer.c */
+int  peers_init(struct engine *e);
+void peers_free(struct engine *e);
+/* Takes the next outbound sequence number's reservation into account:
+ * 0 if esp_encap may use sa->seq + 1, -1 if the state file failed. */
+int  peer_reserve_seq(struct peer *p);
+/* The socket to reach p's current endpoint, or NULL. */
+struct outer_sock *peer_sock(struct peer *p);
+/* Called after an ESP packet from src authenticated on p's SA. */
+void peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src);
+/* Whether src may send on p's SA before authentication (static peers:
+ * their configured address; dynamic: anyone). */
+bool peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,
+    enum outer_kind kind);
+/* Outer IP (+ UDP) + ESP worst case for p, for the family given
+ * (AF_UNSPEC: worst case, IPv6). */
+size_t peer_overhead(const struct peer *p, sa_family_t outer_af);
+int  peers_start_keepalives(struct engine *e);
+
+/* device.c */
+int  device_open(struct engine *e);
+void device_close(struct engine *e);
+
+/* outer.c */
+int  outer_open(struct engine *e);
+void outer_close(struct engine *e);
+
+/* outbound.c / inbound.c: one packet each, buffers given, so that a
+ * batched read (recvmmsg) can feed them unchanged. */
+void outbound_packet(struct engine *e, struct pkt *p);
+void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
+    const struct sockaddr_storage *src, uint8_t outer_tos);
+void tun_read_cb(int fd, short what, void *arg);
+void outer_read_cb(int fd, short what, void *arg);
+/* Writes an inner packet to tun; logs (rate-limited) on failure. */
+int  tun_write(struct engine *e, const uint8_t *d, size_t len);
+
+/* status.c */
+int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
+
+#endif

@@ -1,0 +1,151 @@
+/* ESP -> tun, in the order of RFC 4303 3.4 (DESIGN.md "Inbound order"):
+ * SPI lookup, source check, esp_decap (length, replay, ICV, decrypt,
+ * window, padding), then the inner header, policy and ECN (RFC 6040). */
+#include "src/engine/engine_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/engine/inner.h"
+#include "src/engine/policy.h"
+
+static void
+peer_drop(struct peer *p, enum esp_drop why, const char *detail)
+{
+	p->st.drops[why]++;
+	log_ratelimited(&p->lim_in, LOG_LVL_DEBUG, "peer %s: dropped (%s)%s%s",
+	    p->conf->name, esp_drop_name(why), detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
+}
+
+/* Checks the decrypted inner packet and hands it to tun. */
+static void
+deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
+    uint8_t outer_tos)
+{
+	struct inner_hdr h;
+	const char *why;
+	uint8_t *d = pkt_data(pk);
+	int ecn;
+
+	/* RFC 4303 2.6: a dummy packet, to be discarded silently. */
+	if (nh == 59)
+		return;
+	if (nh != 4 && nh != 41) {
+		peer_drop(p, ESP_DROP_MALFORMED, "next header not IP");
+		return;
+	}
+	if (inner_parse(d, pk->len, &h, &why) == -1) {
+		peer_drop(p, ESP_DROP_MALFORMED, why);
+		return;
+	}
+	if ((nh == 4) != (h.af == AF_INET)) {
+		peer_drop(p, ESP_DROP_MALFORMED, "next header and IP version "
+		    "disagree");
+		return;
+	}
+	/* Anything after the header's length is TFC padding (RFC 4303 2.7). */
+	pk->len = h.len;
+	if (!policy_allows_in(p->conf, h.af, h.src, h.dst) ||
+	    policy_excluded(&e->cf->site, h.af, h.src, h.dst)) {
+		peer_drop(p, ESP_DROP_POLICY, "inner addresses outside the "
+		    "peer's policies");
+		return;
+	}
+	/* RFC 6040 4.2: a CE mark on the outer header over a Not-ECT inner
+	 * packet cannot be passed on; the RFC says drop. We count it as
+	 * malformed: the packet as a whole is not one we can forward. */
+	ecn = ecn_decap(h.tos & ECN_MASK, outer_tos & ECN_MASK);
+	if (ecn < 0) {
+		peer_drop(p, ESP_DROP_MALFORMED, "outer CE over inner Not-ECT");
+		return;
+	}
+	if ((uint8_t)ecn != (h.tos & ECN_MASK))
+		inner_set_ecn(d, &h, (uint8_t)ecn);
+	if (tun_write(e, d, pk->len) == -1)
+		return;
+	p->st.packets_in++;
+	p->st.bytes_in += pk->len;
+}
+
+void
+inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
+    const struct sockaddr_storage *src, uint8_t outer_tos)
+{
+	struct timespec now;
+	struct peer *p;
+	enum esp_drop r;
+	uint32_t spi;
+	uint8_t nh;
+	char a[128];
+
+	if (!esp_peek_spi(pkt_data(pk), pk->len, &spi)) {
+		e->drops[SITE_DROP_MALFORMED]++;
+		return;
+	}
+	p = sa_table_lookup(&e->spis, spi);
+	if (p == NULL) {
+		e->drops[SITE_DROP_NO_SA]++;
+		log_ratelimited(&e->lim_spi, LOG_LVL_INFO, "ESP from %s with "
+		    "unknown SPI 0x%08x", sockaddr_ntop(src, a, sizeof(a)), spi);
+		return;
+	}
+	if (!peer_source_ok(p, src, s->kind)) {
+		p->st.drops[ESP_DROP_POLICY]++;
+		log_ratelimited(&p->lim_in, LOG_LVL_INFO, "peer %s: ESP on "
+		    "its SPI from %s (%s), not its endpoint", p->conf->name,
+		    sockaddr_ntop(src, a, sizeof(a)),
+		    s->kind == OUTER_UDP ? "udp" : "esp");
+		return;
+	}
+	r = esp_decap(&p->in, pk, &nh, false);
+	if (r != ESP_OK) {
+		peer_drop(p, r, NULL);
+		return;
+	}
+	/* Authenticated: the sender holds the key, so its address (NAT
+	 * traversal, RFC 3948) can be trusted as the way back. */
+	peer_learn_endpoint(p, src);
+	clock_gettime(CLOCK_REALTIME, &now);
+	p->st.last_in = now.tv_sec;
+	deliver(e, p, pk, nh, outer_tos);
+}
+
+void
+outer_read_cb(int fd, short what, void *arg)
+{
+	struct outer_sock *s = arg;
+	struct engine *e = s->eng;
+	struct pkt *pk = e->pkt_in;
+	struct sockaddr_storage src;
+	size_t off, len;
+	uint8_t tos;
+	int i;
+
+	(void)what;
+	for (i = 0; i < ENGINE_BUDGET; i++) {
+		pkt_reset(pk);
+		/* Leave the tailroom free: ESN decap appends 4 bytes. */
+		switch (sock_recv(fd, s->kind, s->af, pkt_data(pk),
+		    PKT_MTU_MAX, &off, &len, &src, &tos)) {
+		case SOCK_RX_ESP:
+			pk->off += off;
+			pk->len = len;
+			inbound_packet(e, s, pk, &src, tos);
+			break;
+		case SOCK_RX_KEEPALIVE:
+			break;
+		case SOCK_RX_NON_ESP:
+			e->drops[SITE_DROP_MALFORMED]++;
+			break;
+		case SOCK_RX_AGAIN:
+			return;
+		case SOCK_RX_ERROR:
+		default:
+			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
+			    "outer socket: receive: %s", strerror(errno));
+			return;
+		}
+	}
+}

@@ -1,0 +1,197 @@
+/* tun -> ESP: policy lookup, MTU checks (answering with ICMP too-big),
+ * encapsulation in place and the send (RFC 4301 5.1 in spirit). */
+#include "src/engine/engine_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/engine/icmp.h"
+#include "src/engine/inner.h"
+#include "src/engine/policy.h"
+
+/* The site's first tun address of family af, as the source of our ICMP
+ * errors; NULL if the site has none. */
+static const uint8_t *
+site_addr(const struct engine *e, sa_family_t af)
+{
+	size_t i;
+
+	for (i = 0; i < e->cf->site.naddresses; i++)
+		if (e->cf->site.addresses[i].af == af)
+			return e->cf->site.addresses[i].addr.b;
+	return NULL;
+}
+
+/* Tells the sender its packet did not fit (RFC 1191 / RFC 8201). */
+static void
+send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
+    unsigned mtu)
+{
+	static struct log_limit lim;
+	struct pkt *ip = e->pkt_icmp;
+	const uint8_t *src = site_addr(e, h->af);
+	size_t n;
+
+	if (src == NULL) {
+		log_ratelimited(&lim, LOG_LVL_DEBUG, "no %s tun address to "
+		    "send ICMP too-big from", h->af == AF_INET ? "IPv4" : "IPv6");
+		return;
+	}
+	pkt_reset(ip);
+	if (h->af == AF_INET)
+		n = icmp4_frag_needed(pkt_data(ip), PKT_MTU_MAX, d, h, src, mtu);
+	else
+		n = icmp6_packet_too_big(pkt_data(ip), PKT_MTU_MAX, d, h, src,
+		    mtu);
+	if (n > 0)
+		tun_write(e, pkt_data(ip), n);
+}
+
+/* Returns true if the packet may go on. Counts and answers otherwise. */
+static bool
+check_size(struct engine *e, struct peer *p, const uint8_t *d,
+    const struct inner_hdr *h)
+{
+	static struct log_limit lim;
+	unsigned outer_mtu = e->cf->site.outer_mtu, fit;
+	size_t oh = peer_overhead(p, p->endpoint.ss_family);
+	unsigned floor = h->af == AF_INET ? IPV4_MIN_MTU : IPV6_MIN_MTU;
+
+	if (h->len <= e->mtu && h->len + oh <= outer_mtu)
+		return true;
+	/* What fits through both the tun and the outer path. */
+	fit = outer_mtu > oh ? outer_mtu - (unsigned)oh : 0;
+	if (fit > e->mtu)
+		fit = e->mtu;
+	if (h->af == AF_INET && !h->df) {
+		/* May be fragmented, but we do not fragment outer packets
+		 * ourselves: send it if the outer path takes it. */
+		if (h->len + oh <= outer_mtu)
+			return true;
+	} else if (fit >= floor) {
+		send_too_big(e, d, h, fit);
+	} else if (h->len + oh <= PKT_MTU_MAX) {
+		/* The tun MTU was raised to the protocol minimum: no smaller
+		 * MTU can be advertised, so let the outer path cope. */
+		return true;
+	}
+	e->drops[SITE_DROP_TOO_BIG]++;
+	log_ratelimited(&lim, LOG_LVL_INFO, "peer %s: packet of %zu bytes "
+	    "exceeds %u (tun MTU %u, outer MTU %u)", p->conf->name, h->len,
+	    fit, e->mtu, outer_mtu);
+	return false;
+}
+
+static void
+send_esp(struct engine *e, struct peer *p, struct pkt *pk, uint8_t tos,
+    size_t inner_len)
+{
+	struct outer_sock *s = peer_sock(p);
+	char ep[128];
+
+	if (s == NULL) {
+		e->drops[SITE_DROP_NO_ENDPOINT]++;
+		return;
+	}
+	if (sock_send(s->fd, s->kind, &p->endpoint, tos, pkt_data(pk),
+	    pk->len) == -1) {
+		if (errno == EMSGSIZE) {
+			e->drops[SITE_DROP_TOO_BIG]++;
+			log_ratelimited(&p->lim_out, LOG_LVL_INFO, "peer %s: "
+			    "%zu bytes of ESP exceed the path MTU to %s",
+			    p->conf->name, pk->len,
+			    sockaddr_ntop(&p->endpoint, ep, sizeof(ep)));
+		} else {
+			log_ratelimited(&p->lim_out, LOG_LVL_WARN,
+			    "peer %s: send to %s: %s", p->conf->name,
+			    sockaddr_ntop(&p->endpoint, ep, sizeof(ep)),
+			    strerror(errno));
+		}
+		return;
+	}
+	p->st.packets_out++;
+	p->st.bytes_out += inner_len;
+}
+
+void
+outbound_packet(struct engine *e, struct pkt *pk)
+{
+	struct inner_hdr h;
+	struct peer *p;
+	const char *why;
+	uint8_t *d = pkt_data(pk);
+	long idx;
+
+	if (inner_parse(d, pk->len, &h, &why) == -1) {
+		e->drops[SITE_DROP_MALFORMED]++;
+		log_ratelimited(&e->lim_malformed, LOG_LVL_DEBUG,
+		    "%s: %zu bytes: %s", e->tun_name, pk->len, why);
+		return;
+	}
+	pk->len = h.len;
+	if (policy_excluded(&e->cf->site, h.af, h.src, h.dst)) {
+		e->drops[SITE_DROP_NO_POLICY]++;
+		return;
+	}
+	idx = policy_lookup_out(e->cf->peers, e->cf->npeers, h.af, h.src,
+	    h.dst);
+	if (idx < 0) {
+		e->drops[SITE_DROP_NO_POLICY]++;
+		return;
+	}
+	p = &e->peers[idx];
+	if (!p->have_endpoint) {
+		e->drops[SITE_DROP_NO_ENDPOINT]++;
+		return;
+	}
+	if (!check_size(e, p, d, &h))
+		return;
+	if (peer_reserve_seq(p) == -1)
+		return;
+	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
+	 * copies DSCP and ECN of the inner one. */
+	if (esp_encap(&p->out, pk, h.af == AF_INET ? 4 : 41) == -1)
+		return;
+	send_esp(e, p, pk, h.tos, h.len);
+}
+
+void
+tun_read_cb(int fd, short what, void *arg)
+{
+	struct engine *e = arg;
+	struct pkt *pk = e->pkt_out;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < ENGINE_BUDGET; i++) {
+		pkt_reset(pk);
+		n = read(fd, pkt_data(pk), PKT_MTU_MAX);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_ratelimited(&e->lim_tun, LOG_LVL_WARN,
+				    "%s: read: %s", e->tun_name, strerror(errno));
+			return;
+		}
+		if (n == 0)
+			return;
+		pk->len = (size_t)n;
+		outbound_packet(e, pk);
+	}
+}
+
+int
+tun_write(struct engine *e, const uint8_t *d, size_t len)
+{
+	ssize_t n = write(e->tun_fd, d, len);
+
+	if (n == -1 || (size_t)n != len) {
+		log_ratelimited(&e->lim_tun, LOG_LVL_WARN, "%s: write of %zu "
+		    "bytes: %s", e->tun_name, len,
+		    n == -1 ? strerror(errno) : "short");
+		return -1;
+	}
+	return 0;
+}

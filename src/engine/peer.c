@@ -1,0 +1,269 @@
+/* Peers: their two SAs, sequence-number reservations, endpoints (static,
+ * or learned as in RFC 3948 NAT traversal) and NAT keepalives. */
+#include "src/engine/engine_internal.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+
+static int
+sa_new(struct esp_sa *sa, const struct peer_conf *pc, uint32_t spi,
+    const struct sa_keys *k, bool encrypt)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->spi = spi;
+	sa->esn = pc->esn;
+	sa->crypto = sa_crypto_new(pc->cipher, k->enc, k->enc_len, pc->auth,
+	    k->auth_len > 0 ? k->auth : NULL, k->auth_len, encrypt);
+	if (sa->crypto == NULL) {
+		log_warnx("peer %s: cannot key the %s SA 0x%08x", pc->name,
+		    encrypt ? "outbound" : "inbound", spi);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+suite_name(const struct peer_conf *pc, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%zu/%s", pc->cipher->name, pc->key_bits,
+	    pc->auth != NULL ? pc->auth->name : "none");
+}
+
+static uint16_t
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+static void
+ss_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static bool
+ss_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+static int
+peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
+{
+	struct peer *other;
+
+	p->eng = e;
+	p->conf = pc;
+	suite_name(pc, p->suite, sizeof(p->suite));
+	if (sa_new(&p->out, pc, pc->spi_out, &pc->key_out, true) == -1 ||
+	    sa_new(&p->in, pc, pc->spi_in, &pc->key_in, false) == -1)
+		return -1;
+	/* The keys live on only inside the cipher contexts. */
+	crypto_wipe(&pc->key_out, sizeof(pc->key_out));
+	crypto_wipe(&pc->key_in, sizeof(pc->key_in));
+	if (replay_init(&p->in.replay, pc->replay_window, pc->esn) == -1) {
+		log_warnx("peer %s: replay window of %u", pc->name,
+		    pc->replay_window);
+		return -1;
+	}
+	p->esp_overhead = esp_overhead(&p->out);
+
+	if (sa_table_insert(&e->spis, pc->spi_in, p) == -1) {
+		other = sa_table_lookup(&e->spis, pc->spi_in);
+		log_warnx("peers %s and %s: same inbound SPI 0x%08x",
+		    other != NULL ? other->conf->name : "?", pc->name,
+		    pc->spi_in);
+		return -1;
+	}
+
+	/* Never reuse a sequence number across restarts (state.h): start
+	 * above the saved mark and reserve the next block now, so that an
+	 * unwritable state file stops us before any device exists. */
+	p->out.seq = state_start(e->state, pc->spi_out);
+	p->reserved = p->out.seq;
+	if (peer_reserve_seq(p) == -1)
+		return -1;
+
+	if (!pc->dynamic) {
+		p->endpoint = pc->endpoint;
+		if (pc->transport == TRANSPORT_UDP && ss_port(&p->endpoint) == 0)
+			ss_set_port(&p->endpoint, pc->port != 0 ? pc->port :
+			    CONF_PORT_DEFAULT);
+		p->have_endpoint = true;
+	}
+	return 0;
+}
+
+int
+peers_init(struct engine *e)
+{
+	size_t i;
+
+	e->npeers = e->cf->npeers;
+	e->peers = calloc(e->npeers > 0 ? e->npeers : 1, sizeof(*e->peers));
+	if (e->peers == NULL || sa_table_init(&e->spis, e->npeers) == -1) {
+		log_warn("peers");
+		return -1;
+	}
+	for (i = 0; i < e->npeers; i++)
+		if (peer_init(e, &e->peers[i], &e->cf->peers[i]) == -1)
+			return -1;
+	return 0;
+}
+
+void
+peers_free(struct engine *e)
+{
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
+		p = &e->peers[i];
+		if (p->keepalive != NULL)
+			event_free(p->keepalive);
+		replay_free(&p->in.replay);
+		sa_crypto_free(p->in.crypto);
+		sa_crypto_free(p->out.crypto);
+	}
+	free(e->peers);
+	e->peers = NULL;
+	sa_table_free(&e->spis);
+}
+
+int
+peer_reserve_seq(struct peer *p)
+{
+	uint64_t next = p->out.seq + 1, upto;
+
+	if (next <= p->reserved)
+		return 0;
+	upto = next + STATE_RESERVE;
+	if (state_reserve(p->eng->state, p->out.spi, upto) == -1) {
+		log_ratelimited(&p->lim_out, LOG_LVL_ERR,
+		    "peer %s: cannot reserve sequence numbers in the state "
+		    "file: not sending", p->conf->name);
+		return -1;
+	}
+	p->reserved = upto;
+	return 0;
+}
+
+struct outer_sock *
+peer_sock(struct peer *p)
+{
+	struct outer_sock *s;
+	int i;
+
+	if (!p->have_endpoint)
+		return NULL;
+	i = p->conf->transport == TRANSPORT_UDP ? OSOCK_UDP4 : OSOCK_ESP4;
+	if (p->endpoint.ss_family == AF_INET6)
+		i++;
+	s = &p->eng->socks[i];
+	return s->fd >= 0 ? s : NULL;
+}
+
+bool
+peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,
+    enum outer_kind kind)
+{
+	if ((kind == OUTER_UDP) != (p->conf->transport == TRANSPORT_UDP))
+		return false;
+	if (p->conf->dynamic)
+		return true;
+	/* Behind NAT the port may change; the address may not. */
+	return ss_addr_equal(&p->endpoint, src);
+}
+
+void
+peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
+{
+	char was[128], now[128];
+	bool udp = p->conf->transport == TRANSPORT_UDP;
+
+	if (p->have_endpoint && ss_addr_equal(&p->endpoint, src) &&
+	    (!udp || ss_port(&p->endpoint) == ss_port(src)))
+		return;
+	if (!p->conf->dynamic && !ss_addr_equal(&p->endpoint, src))
+		return;         /* peer_source_ok() has already refused it */
+	if (p->have_endpoint)
+		sockaddr_ntop(&p->endpoint, was, sizeof(was));
+	else
+		snprintf(was, sizeof(was), "unknown");
+	/* RFC 3948 3.5 spirit: answer where authenticated traffic comes
+	 * from, so a NAT rebinding does not cut the tunnel. */
+	p->endpoint = *src;
+	if (!udp)
+		ss_set_port(&p->endpoint, 0);
+	p->have_endpoint = true;
+	log_info("peer %s: endpoint %s (was %s)", p->conf->name,
+	    sockaddr_ntop(&p->endpoint, now, sizeof(now)), was);
+}
+
+size_t
+peer_overhead(const struct peer *p, sa_family_t outer_af)
+{
+	size_t oh = outer_af == AF_INET ? 20 : 40;
+
+	if (p->conf->transport == TRANSPORT_UDP)
+		oh += 8;
+	return oh + p->esp_overhead;
+}
+
+/* RFC 3948 4: keep the NAT mapping open while the tunnel is idle. */
+static void
+keepalive_cb(int fd, short what, void *arg)
+{
+	struct peer *p = arg;
+	struct outer_sock *s = peer_sock(p);
+
+	(void)fd;
+	(void)what;
+	if (s == NULL)
+		return;
+	if (sock_send_keepalive(s->fd, &p->endpoint) == -1)
+		log_ratelimited(&p->lim_out, LOG_LVL_WARN,
+		    "peer %s: NAT keepalive", p->conf->name);
+}
+
+int
+peers_start_keepalives(struct engine *e)
+{
+	struct timeval tv;
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < e->npeers; i++) {
+		p = &e->peers[i];
+		if (p->conf->keepalive == 0 ||
+		    p->conf->transport != TRANSPORT_UDP)
+			continue;
+		p->keepalive = event_new(e->base, -1, EV_PERSIST, keepalive_cb, p);
+		if (p->keepalive == NULL)
+			return -1;
+		tv.tv_sec = p->conf->keepalive;
+		tv.tv_usec = 0;
+		if (event_add(p->keepalive, &tv) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* Answers on the control socket: "status" (a table for people) and
+ * "status json" (the fixed format scripts and tests parse). */
+#include "src/engine/engine_internal.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/util/json.h"
+
+/* Per peer, the JSON needs some 600 bytes; keep a margin. */
+#define STATUS_JSON_BASE   1024
+#define STATUS_JSON_PEER   1024
+
+static const char *const site_drop_names[SITE_DROP_MAX] = {
+	[SITE_DROP_NO_SA] = "no_sa",
+	[SITE_DROP_MALFORMED] = "malformed",
+	[SITE_DROP_NO_POLICY] = "no_policy",
+	[SITE_DROP_TOO_BIG] = "too_big",
+	[SITE_DROP_NO_ENDPOINT] = "no_endpoint",
+};
+
+const char *
+site_drop_name(enum site_drop d)
+{
+	if ((unsigned)d >= SITE_DROP_MAX)
+		return "unknown";
+	return site_drop_names[d];
+}
+
+static long long
+uptime(const struct engine *e)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - e->started.tv_sec);
+}
+
+/* "198.18.1.2:4500" / "[fd00::1]:4500" as docs/vpntunctl.8.md fixes it;
+ * raw ESP has no ports and shows port 0. */
+static const char *
+endpoint_ntop(const struct peer *p, char *buf, size_t len)
+{
+	return sockaddr_ntop(&p->endpoint, buf, len);
+}
+
+static void
+json_peer(struct json *j, const struct peer *p)
+{
+	char buf[128];
+	int d;
+
+	json_object_begin(j, NULL);
+	json_string(j, "name", p->conf->name);
+	if (p->have_endpoint)
+		json_string(j, "endpoint", endpoint_ntop(p, buf, sizeof(buf)));
+	else
+		json_null(j, "endpoint");
+	json_bool(j, "dynamic", p->conf->dynamic);
+	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
+	    "udp" : "esp");
+	json_string(j, "suite", p->suite);
+	snprintf(buf, sizeof(buf), "0x%08x", p->in.spi);
+	json_string(j, "spi_in", buf);
+	snprintf(buf, sizeof(buf), "0x%08x", p->out.spi);
+	json_string(j, "spi_out", buf);
+	json_uint(j, "packets_in", p->st.packets_in);
+	json_uint(j, "bytes_in", p->st.bytes_in);
+	json_uint(j, "packets_out", p->st.packets_out);
+	json_uint(j, "bytes_out", p->st.bytes_out);
+	json_object_begin(j, "drops");
+	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
+		json_uint(j, esp_drop_name(d), p->st.drops[d]);
+	json_object_end(j);
+	if (p->st.last_in != 0)
+		json_int(j, "last_packet", (int64_t)p->st.last_in);
+	else
+		json_null(j, "last_packet");
+	json_uint(j, "seq_out", p->out.seq);
+	json_object_end(j);
+}
+
+static int
+status_json(struct engine *e, struct evbuffer *out)
+{
+	const struct site_conf *site = &e->cf->site;
+	struct json j;
+	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER, i;
+	char *buf;
+	int d;
+
+	if ((buf = malloc(cap)) == NULL) {
+		evbuffer_add_printf(out, "error: out of memory\n");
+		return 0;
+	}
+	json_init(&j, buf, cap);
+	json_object_begin(&j, NULL);
+	json_string(&j, "site", site->name);
+	json_string(&j, "role", site->role == ROLE_CENTRAL ? "central" :
+	    "remote");
+	json_string(&j, "tun", e->tun_name);
+	json_uint(&j, "mtu", e->mtu);
+	json_int(&j, "uptime", uptime(e));
+	json_object_begin(&j, "drops");
+	for (d = 0; d < SITE_DROP_MAX; d++)
+		json_uint(&j, site_drop_name(d), e->drops[d]);
+	json_object_end(&j);
+	json_array_begin(&j, "peers");
+	for (i = 0; i < e->npeers; i++)
+		json_peer(&j, &e->peers[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	if (j.overflow)
+		evbuffer_add_printf(out, "error: status too large\n");
+	else
+		evbuffer_add_printf(out, "%s\n", buf);
+	free(buf);
+	return 0;
+}
+
+static uint64_t
+peer_drops(const struct peer *p)
+{
+	uint64_t n = 0;
+	int d;
+
+	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
+		n += p->st.drops[d];
+	return n;
+}
+
+static int
+status_text(struct engine *e, struct evbuffer *out)
+{
+	const struct site_conf *site = &e->cf->site;
+	const struct peer *p;
+	struct timespec now;
+	char ep[128], last[32];
+	size_t i;
+	int d;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	evbuffer_add_printf(out, "site %s (%s), tun %s, MTU %u, up %llds\n",
+	    site->name, site->role == ROLE_CENTRAL ? "central" : "remote",
+	    e->tun_name, e->mtu, uptime(e));
+	evbuffer_add_printf(out, "site drops:");
+	for (d = 0; d < SITE_DROP_MAX; d++)
+		evbuffer_add_printf(out, " %s %llu", site_drop_name(d),
+		    (unsigned long long)e->drops[d]);
+	evbuffer_add_printf(out, "\n\n%-16s %-28s %-4s %-32s %10s %12s %10s "
+	    "%12s %8s %s\n", "PEER", "ENDPOINT", "VIA", "SUITE", "PKTS-IN",
+	    "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "DROPS", "LAST-IN");
+	for (i = 0; i < e->npeers; i++) {
+		p = &e->peers[i];
+		if (p->have_endpoint)
+			endpoint_ntop(p, ep, sizeof(ep));
+		else
+			snprintf(ep, sizeof(ep), "%s", p->conf->dynamic ?
+			    "(dynamic, unknown)" : "-");
+		if (p->st.last_in != 0)
+			snprintf(last, sizeof(last), "%llds ago",
+			    (long long)(now.tv_sec - p->st.last_in));
+		else
+			snprintf(last, sizeof(last), "never");
+		evbuffer_add_printf(out, "%-16s %-28s %-4s %-32s %10llu %12llu "
+		    "%10llu %12llu %8llu %s\n", p->conf->name, ep,
+		    p->conf->transport == TRANSPORT_UDP ? "udp" : "esp",
+		    p->suite, (unsigned long long)p->st.packets_in,
+		    (unsigned long long)p->st.bytes_in,
+		    (unsigned long long)p->st.packets_out,
+		    (unsigned long long)p->st.bytes_out,
+		    (unsigned long long)peer_drops(p), last);
+		if (peer_drops(p) == 0)
+			continue;
+		evbuffer_add_printf(out, "%16s drops:", "");
+		for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
+			evbuffer_add_printf(out, " %s %llu", esp_drop_name(d),
+			    (unsigned long long)p->st.drops[d]);
+		evbuffer_add_printf(out, "\n");
+	}
+	return 0;
+}
+
+int
+status_handler(const char *cmd, struct evbuffer *out, void *arg)
+{
+	struct engine *e = arg;
+
+	if (strcmp(cmd, "status") == 0)
+		return status_text(e, out);
+	if (strcmp(cmd, "status json") == 0)
+		return status_json(e, out);
+	return -1;
+}
