@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The paper's topology in network namespaces, run with the shipped example
+# configs (conf/examples/): the nursing home's central router and
+# physician1's remote router behind a "cable modem", an "internet" between
+# them, and hosts on the hospital LAN, the physician's office LAN and the
+# physician's private LAN. Installs what is missing and builds first.
+#
+#   ./scripts/demo.sh            (as root, on Debian 12)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$src/build
+
+"$src/scripts/install-deps.sh"
+"$src/scripts/build.sh" "$build"
+
+P=vtd$$                   # namespace prefix, unique to this run
+tmp=$(mktemp -d)
+pids=()
+
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	for ns in inet central phys hosp office priv; do
+		ip netns del "$P$ns" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+
+# link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces
+link() {
+	ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+	ip -n "$P$1" addr add "$3" dev "$2"
+	ip -n "$P$4" addr add "$6" dev "$5"
+	ip -n "$P$1" link set "$2" up
+	ip -n "$P$4" link set "$5" up
+}
+
+say "building the topology (namespaces prefixed $P)"
+for ns in inet central phys hosp office priv; do
+	ip netns add "$P$ns"
+	ip -n "$P$ns" link set lo up
+done
+link inet  i-c   198.18.0.254/24 central c-out 198.18.0.1/24
+link inet  i-p   198.19.1.1/24   phys    p-out 198.19.1.2/24
+link central c-lan 172.16.0.1/16 hosp    h0    172.16.0.10/16
+link phys  p-off 10.2.1.1/24     office  o0    10.2.1.10/24
+link phys  p-prv 192.168.1.1/24  priv    v0    192.168.1.10/24
+ip -n "${P}central" route add default via 198.18.0.254
+ip -n "${P}phys"    route add default via 198.19.1.1
+ip -n "${P}hosp"    route add default via 172.16.0.1
+ip -n "${P}office"  route add default via 10.2.1.1
+ip -n "${P}priv"    route add default via 192.168.1.1
+for ns in inet central phys; do
+	in "$ns" sysctl -qw net.ipv4.ip_forward=1
+done
+
+# The examples name their key file relative to the config; vpntund refuses
+# key files that others can read, and git does not keep file modes.
+cp -r "$src/conf/examples" "$tmp/conf"
+chmod 600 "$tmp/conf/keys/"*.key
+
+say "checking both configs (vpntund -n)"
+"$build/vpntund" -n -c "$tmp/conf/central.conf"
+"$build/vpntund" -n -c "$tmp/conf/remote.conf"
+
+say "starting vpntund on the central and the remote router"
+in central "$build/vpntund" -f -c "$tmp/conf/central.conf" 2>"$tmp/central.log" &
+pids+=($!)
+in phys "$build/vpntund" -f -c "$tmp/conf/remote.conf" 2>"$tmp/remote.log" &
+pids+=($!)
+
+up=0
+for _ in $(seq 50); do
+	if in office ping -c1 -W1 172.16.0.10 >/dev/null 2>&1; then up=1; break; fi
+	sleep 0.2
+done
+[ "$up" = 1 ] || { echo "demo: the tunnel did not come up" >&2; cat "$tmp"/*.log >&2; exit 1; }
+
+say "office LAN (10.2.1.10) -> hospital LAN (172.16.0.10), through the tunnel"
+in office ping -c 3 -i 0.2 172.16.0.10
+say "hospital LAN -> office LAN"
+in hosp ping -c 3 -i 0.2 10.2.1.10
+say "overlay to overlay: 10.1.1.1 -> 10.1.0.1"
+in phys ping -c 3 -i 0.2 -I 10.1.1.1 10.1.0.1
+
+say "the private LAN (192.168.1.10) must not enter the VPN"
+if in priv ping -c 2 -W 1 172.16.0.10; then
+	echo "demo: the private LAN reached the hospital: policy broken" >&2
+	exit 1
+fi
+echo "(dropped, as it should be)"
+
+say "vpntunctl status on the central router"
+in central "$build/vpntunctl" -s /run/vpntund/central.sock status
+say "vpntunctl status --json on the remote router"
+in phys "$build/vpntunctl" -s /run/vpntund/remote.sock status --json
+echo
+
+say "stopping the daemons"
+for pid in "${pids[@]}"; do kill -TERM "$pid"; done
+for pid in "${pids[@]}"; do wait "$pid"; done
+pids=()
+echo "demo finished: both daemons exited cleanly"
