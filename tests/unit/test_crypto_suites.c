@@ -23,6 +23,7 @@ test_cipher_table(void **state)
 	assert_int_equal(ci->key_min, 16);
 	assert_int_equal(ci->key_max, 56);
 	assert_int_equal(ci->key_step, 1);
+	assert_int_equal(ci->key_default, 32);   /* 256 bits, as in the paper */
 	assert_false(ci->aead);
 
 	ci = cipher_by_name("3des-cbc");
