@@ -1,0 +1,688 @@
+# shellcheck shell=bash
+# Integration test harness for vpntund: the paper's star topology in network
+# namespaces. Sourced by tests/integration/test_*.sh and tests/interop/.
+#
+# Environment: VPNTUND_BUILD (dir holding vpntund and vpntunctl),
+# VPNTUND_SRC (source dir), CI ("true" turns a missing prerequisite into a
+# failure instead of a skip), VT_KEEP=1 (keep $VT_TMP and print its path).
+#
+# Stable interface (other test suites depend on these names):
+#
+#   vt_init NAME            prefix $P, temp dir $VT_TMP, EXIT trap (stops the
+#                           daemons and helpers we started, by PID, deletes
+#                           our namespaces, removes $VT_TMP); checks root,
+#                           /dev/net/tun, binaries; exit 77 (skip) if missing
+#                           and $CI != true.
+#   vt_ns SITE              namespace name of c r1 r2 inet lc l1 p1 l2
+#   vt_topology [v4|v6]     builds the star (always dual-stack; the argument
+#                           is accepted for compatibility):
+#       inet  router: 198.18.{0,1,2}.254/24, 2001:db8:{0,1,2}::fe/64
+#       c     wan0 198.18.0.1/24 2001:db8::1/64   lan0 172.16.0.1/24 fd00:172:16::1/64
+#       r1    wan0 198.18.1.2/24 2001:db8:1::2/64 lan0 10.2.1.1/24 fd00:2:1::1/64
+#                                                 priv0 192.168.1.1/24
+#       r2    wan0 198.18.2.2/24 2001:db8:2::2/64 lan0 10.2.2.1/24 fd00:2:2::1/64
+#       lc 172.16.0.10 fd00:172:16::10, l1 10.2.1.10 fd00:2:1::10,
+#       p1 192.168.1.10, l2 10.2.2.10 fd00:2:2::10 (default route via router)
+#   vt_write_configs [udp|esp] [v4|v6-outer] [SUITE_R1 [SUITE_R2]]
+#                           writes $VT_TMP/{c,r1,r2}.conf and key files
+#                           $VT_TMP/{r1,r2}.key (shared by both ends).
+#                           SUITE is CIPHER[:KEYBITS][/AUTH], e.g. aes-gcm,
+#                           chacha20-poly1305, aes-cbc:256/hmac-sha256-128,
+#                           blowfish-cbc/hmac-sha1-96. Default aes-gcm.
+#                           Extra statements are spliced in from the
+#                           variables VT_EXTRA_SITE_{c,r1,r2},
+#                           VT_EXTRA_PEER_{c_r1,c_r2,r1,r2} if set.
+#                           Key files of the same suite are kept when the
+#                           configs are written again.
+#   vt_write_key FILE SUITE [keep]  random key file (mode 600) sized for
+#                           SUITE; "keep": leave an existing one of SUITE
+#   vt_conf SITE / vt_sock SITE / vt_log SITE   paths
+#   vt_start SITE [CONF]    starts vpntund -f in the site's namespace, waits
+#                           until its control socket answers
+#   vt_stop SITE            SIGTERM, waits, asserts exit 0 and tun gone
+#   vt_restart SITE
+#   vt_status SITE          prints `vpntunctl status --json`
+#   vt_counter SITE EXPR    python expression over the JSON as d
+#   vt_peer SITE PEER EXPR  python expression over that peer's object as p
+#   vt_peer_counter SITE PEER FIELD   dotted field, e.g. drops.replay
+#   wait_until SECS CMD...  polls CMD every 0.1 s; status 1 on timeout
+#   fail MSG / assert_eq A B MSG / assert_ge A B MSG / assert_gt A B MSG
+#   vt_bg NAME CMD...       runs CMD in the background, killed on exit;
+#                           sets VT_BG_PID
+#   vt_ping NS DST [COUNT [PING ARGS...]]  ping with a data pattern;
+#                           asserts 0% loss and no "wrong data byte"
+#   vt_ping_fails NS DST [PING ARGS...]  asserts that no echo reply comes back
+#   vt_ping1 NS DST [WAIT]  one quiet try (for polling)
+#   vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES]  random file over TCP,
+#                           asserts the sha256 matches
+#   vt_udp_listen NS PORT FILE / vt_udp_send NS HOST PORT TEXT [COUNT [PADLEN [SRC]]]
+#                           FILE gets one line "SRC TEXT I" per datagram
+#   vt_lines FILE [PATTERN] number of lines (matching PATTERN)
+#   vt_capture_start NS IFACE SRC DST MINLEN FILE   sniffs the first ESP
+#                           (UDP 4500 or proto 50) IP packet SRC->DST of at
+#                           least MINLEN bytes into FILE; vt_capture_wait
+#   vt_inject NS FILE       re-sends a captured IP packet as is (replay)
+#   vt_espinfo FILE         prints "SPI SEQ PROTO" of a captured packet
+#   vt_tamper IN OUT SEQ    a forged copy with ESP sequence number SEQ
+
+VT_PY=/usr/bin/python3
+VT_TUN=vtun0
+VT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${VPNTUND_SRC:=$(cd "$VT_DIR/../.." && pwd)}"
+: "${VPNTUND_BUILD:=$VPNTUND_SRC/build}"
+VT_SITES=(c r1 r2)
+declare -A VT_PID=()
+VT_BG_PIDS=()
+VT_NETNS=()
+VT_TMP=
+P=
+
+vt_log_msg() { printf '%s [%s] %s\n' "$(date -u +%T.%N | cut -c1-12)" "${VT_NAME:-vt}" "$*" >&2; }
+
+vt_skip() {
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL (prerequisite missing under CI): $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+vt_ns() { echo "${P}$1"; }
+vt_conf() { echo "$VT_TMP/$1.conf"; }
+vt_sock() { echo "$VT_TMP/$1.sock"; }
+vt_log() { echo "$VT_TMP/$1.log"; }
+
+vt_dump_logs() {
+	local s f
+	for s in "${VT_SITES[@]}"; do
+		f=$VT_TMP/$s.log
+		[ -f "$f" ] || continue
+		echo "----- last lines of $s.log -----" >&2
+		tail -n "${VT_LOG_LINES:-40}" "$f" >&2
+	done
+	for f in "$VT_TMP"/*.out; do
+		[ -s "$f" ] || continue
+		echo "----- $(basename "$f") -----" >&2
+		tail -n 10 "$f" >&2
+	done
+}
+
+fail() {
+	trap - ERR
+	echo "FAIL: $*" >&2
+	[ -n "$VT_TMP" ] && vt_dump_logs
+	exit 1
+}
+
+vt_on_err() {
+	fail "command failed (status $1) at line $2: $3"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$2', got '$1'"
+}
+assert_ge() {
+	[[ "$1" =~ ^-?[0-9]+$ && "$2" =~ ^-?[0-9]+$ ]] ||
+		fail "${3:-assert_ge}: not integers: '$1' '$2'"
+	[ "$1" -ge "$2" ] || fail "${3:-assert_ge}: expected >= $2, got $1"
+}
+assert_gt() {
+	[[ "$1" =~ ^-?[0-9]+$ && "$2" =~ ^-?[0-9]+$ ]] ||
+		fail "${3:-assert_gt}: not integers: '$1' '$2'"
+	[ "$1" -gt "$2" ] || fail "${3:-assert_gt}: expected > $2, got $1"
+}
+
+# wait_until SECS CMD...: runs CMD every 0.1 s until it succeeds (0) or SECS
+# have passed (1). Wall-clock bound, so a slow CMD does not stretch it.
+wait_until() {
+	local secs=$1 deadline now
+	shift
+	deadline=$(vt_now_ms)
+	deadline=$((deadline + ${secs%.*} * 1000))
+	while :; do
+		if "$@"; then
+			return 0
+		fi
+		now=$(vt_now_ms)
+		[ "$now" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+vt_now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+vt_cleanup() {
+	local rc=$? s pid i ns
+	trap - EXIT ERR INT TERM
+	for s in "${!VT_PID[@]}"; do
+		pid=${VT_PID[$s]}
+		kill -TERM "$pid" 2>/dev/null || continue
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for pid in "${VT_BG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${VT_BG_PIDS[@]}"; do
+		for ((i = 0; i < 20; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${VT_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [ -n "$VT_TMP" ] && [ -d "$VT_TMP" ]; then
+		if [ "${VT_KEEP:-0}" = 1 ] || { [ "$rc" -ne 0 ] && [ "${VT_KEEP_ON_FAIL:-0}" = 1 ]; }; then
+			echo "kept $VT_TMP" >&2
+		else
+			rm -rf "$VT_TMP"
+		fi
+	fi
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS: ${VT_NAME:-}" >&2
+	fi
+	exit "$rc"
+}
+
+vt_init() {
+	VT_NAME=${1:?vt_init NAME}
+	set -E -o pipefail
+	[ "$(id -u)" -eq 0 ] || vt_skip "needs root"
+	[ -c /dev/net/tun ] || vt_skip "no /dev/net/tun"
+	[ -x "$VT_PY" ] || vt_skip "no $VT_PY"
+	local b
+	for b in ip ping openssl sha256sum; do
+		command -v "$b" >/dev/null || vt_skip "no $b"
+	done
+	for b in vpntund vpntunctl; do
+		[ -x "$VPNTUND_BUILD/$b" ] || vt_skip "no $VPNTUND_BUILD/$b (set VPNTUND_BUILD)"
+	done
+	# Short: namespace names carry it, and with a suffix stay readable.
+	local short=${VT_NAME//[^a-zA-Z0-9]/}
+	P="vt${short:0:6}$$"
+	VT_TMP=$(mktemp -d "/tmp/vt-${short:0:12}.XXXXXX")
+	chmod 700 "$VT_TMP"
+	trap vt_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'vt_on_err $? $LINENO "$BASH_COMMAND"' ERR
+	vt_log_msg "prefix $P, tmp $VT_TMP, build $VPNTUND_BUILD"
+}
+
+vt_nsadd() {
+	local ns=$1
+	ip netns add "$ns" || fail "ip netns add $ns"
+	VT_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+	    net.ipv4.conf.default.rp_filter=0 \
+	    net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+	    >/dev/null
+}
+
+vt_router_on() {
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.send_redirects=0 \
+	    net.ipv4.conf.default.send_redirects=0 >/dev/null
+}
+
+# vt_link NS1 DEV1 NS2 DEV2: a veth pair created directly inside the two
+# namespaces (no name ever exists in the root namespace).
+vt_link() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" ||
+		fail "veth $1/$2 - $3/$4"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+vt_addr() { # NS DEV ADDR/LEN...
+	local ns=$1 dev=$2 a
+	shift 2
+	for a in "$@"; do
+		if [[ $a == *:* ]]; then
+			ip -n "$ns" -6 addr add "$a" dev "$dev" nodad
+		else
+			ip -n "$ns" addr add "$a" dev "$dev"
+		fi
+	done
+}
+
+vt_topology() {
+	local n inet c r1 r2
+	for n in inet c r1 r2 lc l1 p1 l2; do
+		vt_nsadd "$(vt_ns $n)"
+	done
+	inet=$(vt_ns inet) c=$(vt_ns c) r1=$(vt_ns r1) r2=$(vt_ns r2)
+	for n in "$inet" "$c" "$r1" "$r2"; do
+		vt_router_on "$n"
+	done
+	# the "internet"
+	vt_link "$inet" toc "$c" wan0
+	vt_link "$inet" tor1 "$r1" wan0
+	vt_link "$inet" tor2 "$r2" wan0
+	vt_addr "$inet" toc 198.18.0.254/24 2001:db8:0::fe/64
+	vt_addr "$inet" tor1 198.18.1.254/24 2001:db8:1::fe/64
+	vt_addr "$inet" tor2 198.18.2.254/24 2001:db8:2::fe/64
+	vt_addr "$c" wan0 198.18.0.1/24 2001:db8:0::1/64
+	vt_addr "$r1" wan0 198.18.1.2/24 2001:db8:1::2/64
+	vt_addr "$r2" wan0 198.18.2.2/24 2001:db8:2::2/64
+	ip -n "$c" route add default via 198.18.0.254
+	ip -n "$c" -6 route add default via 2001:db8:0::fe
+	ip -n "$r1" route add default via 198.18.1.254
+	ip -n "$r1" -6 route add default via 2001:db8:1::fe
+	ip -n "$r2" route add default via 198.18.2.254
+	ip -n "$r2" -6 route add default via 2001:db8:2::fe
+	# LANs
+	vt_lan "$c" lan0 "$(vt_ns lc)" 172.16.0 fd00:172:16
+	vt_lan "$r1" lan0 "$(vt_ns l1)" 10.2.1 fd00:2:1
+	vt_lan "$r1" priv0 "$(vt_ns p1)" 192.168.1 ""
+	vt_lan "$r2" lan0 "$(vt_ns l2)" 10.2.2 fd00:2:2
+	# the outer network works before any daemon runs
+	ip netns exec "$r1" ping -c 1 -W 2 198.18.0.1 >/dev/null ||
+		fail "topology: r1 cannot reach central's outer address"
+	ip netns exec "$r2" ping -c 1 -W 2 2001:db8::1 >/dev/null ||
+		fail "topology: r2 cannot reach central's outer IPv6 address"
+}
+
+# vt_lan ROUTER DEV HOSTNS V4PREFIX(3 octets) V6PREFIX(or ""): router .1, host .10
+vt_lan() {
+	local r=$1 dev=$2 h=$3 v4=$4 v6=$5
+	vt_link "$r" "$dev" "$h" eth0
+	vt_addr "$r" "$dev" "$v4.1/24"
+	vt_addr "$h" eth0 "$v4.10/24"
+	ip -n "$h" route add default via "$v4.1"
+	if [ -n "$v6" ]; then
+		vt_addr "$r" "$dev" "$v6::1/64"
+		vt_addr "$h" eth0 "$v6::10/64"
+		ip -n "$h" -6 route add default via "$v6::1"
+	fi
+}
+
+# --- keys and configs -------------------------------------------------------
+
+# vt_suite_parse SUITE: sets VT_CIPHER VT_KEYBITS VT_AUTH VT_KEYLEN VT_SALTLEN
+# VT_AUTHLEN (bytes).
+vt_suite_parse() {
+	local s=$1 c kb="" a=""
+	c=${s%%/*}
+	[[ $s == */* ]] && a=${s#*/}
+	if [[ $c == *:* ]]; then
+		kb=${c#*:}
+		c=${c%%:*}
+	fi
+	VT_SALTLEN=0
+	case $c in
+	blowfish-cbc) VT_KEYLEN=32 ;;
+	3des-cbc) VT_KEYLEN=24 ;;
+	aes-cbc) VT_KEYLEN=16 ;;
+	aes-gcm) VT_KEYLEN=32 VT_SALTLEN=4 ;;
+	chacha20-poly1305) VT_KEYLEN=32 VT_SALTLEN=4 ;;
+	*) fail "unknown cipher in suite '$s'" ;;
+	esac
+	[ -n "$kb" ] && VT_KEYLEN=$((kb / 8))
+	case ${a:-none} in
+	none) VT_AUTHLEN=0 ;;
+	hmac-sha1-96) VT_AUTHLEN=20 ;;
+	hmac-sha256-128) VT_AUTHLEN=32 ;;
+	*) fail "unknown auth in suite '$s'" ;;
+	esac
+	if [ -z "$a" ] && [ "$VT_SALTLEN" -eq 0 ]; then
+		a=hmac-sha256-128 VT_AUTHLEN=32   # CBC without auth only if asked
+	fi
+	VT_CIPHER=$c VT_KEYBITS=$kb VT_AUTH=$a
+}
+
+# The statements of a peer block that select the suite.
+vt_suite_conf() {
+	vt_suite_parse "$1"
+	if [ -n "$VT_KEYBITS" ]; then
+		printf '\tcipher %s keysize %s\n' "$VT_CIPHER" "$VT_KEYBITS"
+	else
+		printf '\tcipher %s\n' "$VT_CIPHER"
+	fi
+	[ -n "$VT_AUTH" ] && printf '\tauth %s\n' "$VT_AUTH"
+	return 0
+}
+
+vt_write_key() {
+	local file=$1 n
+	vt_suite_parse "$2"
+	# Rewriting configs (a test's second phase) keeps the keys of the
+	# suite: a daemon that keeps running must still match.
+	if [ "${3:-}" = keep ] && [ -f "$file" ] &&
+	    [ "$(head -n 1 "$file")" = "# $2: key material" ]; then
+		return 0
+	fi
+	n=$((VT_KEYLEN + VT_SALTLEN + VT_AUTHLEN))
+	(
+		umask 077
+		{
+			echo "# $2: key material"
+			echo "# two blocks of cipher key || salt || auth key ($n bytes each)"
+			openssl rand -hex "$n"
+			openssl rand -hex "$n"
+		} >"$file"
+	)
+	chmod 600 "$file"
+}
+
+# vt_write_configs [udp|esp] [v4|v6-outer] [SUITE_R1 [SUITE_R2]]
+vt_write_configs() {
+	local tr=${1:-udp} outer=${2:-v4} s1=${3:-aes-gcm} s2=${4:-${3:-aes-gcm}}
+	local c_out r1_out r2_out
+	case $tr in udp | esp) ;; *) fail "vt_write_configs: transport '$tr'" ;; esac
+	case $outer in
+	v4 | v4-outer) c_out=198.18.0.1 r1_out=198.18.1.2 r2_out=198.18.2.2 ;;
+	v6 | v6-outer) c_out=2001:db8::1 r1_out=2001:db8:1::2 r2_out=2001:db8:2::2 ;;
+	*) fail "vt_write_configs: outer '$outer'" ;;
+	esac
+	# shellcheck disable=SC2034 # read by the tests
+	VT_TRANSPORT=$tr VT_OUTER=$outer
+	vt_write_key "$VT_TMP/r1.key" "$s1" keep
+	vt_write_key "$VT_TMP/r2.key" "$s2" keep
+
+	{
+		vt_site_block central central "10.1.0.0/24" "fd00:1:0::/64" \
+		    "10.1.0.1/24" "fd00:1:0::1/64" "$c_out" c "${VT_EXTRA_SITE_c:-}"
+		vt_peer_block r1 remote 10.1.1.0/24 dynamic "$tr" "$s1" r1 \
+		    "10.1.0.0/24 <-> 10.1.1.0/24" "fd00:1:0::/64 <-> fd00:1:1::/64" \
+		    "172.16.0.0/24 <-> 10.2.1.0/24" "fd00:172:16::/64 <-> fd00:2:1::/64" \
+		    "${VT_EXTRA_PEER_c_r1:-}"
+		vt_peer_block r2 remote 10.1.2.0/24 dynamic "$tr" "$s2" r2 \
+		    "10.1.0.0/24 <-> 10.1.2.0/24" "fd00:1:0::/64 <-> fd00:1:2::/64" \
+		    "172.16.0.0/24 <-> 10.2.2.0/24" "fd00:172:16::/64 <-> fd00:2:2::/64" \
+		    "${VT_EXTRA_PEER_c_r2:-}"
+	} >"$VT_TMP/c.conf"
+	{
+		vt_site_block r1 remote "10.1.1.0/24" "fd00:1:1::/64" \
+		    "10.1.1.1/24" "fd00:1:1::1/64" "$r1_out" r1 \
+		    "$(printf '\texclude 192.168.1.0/24\n%s' "${VT_EXTRA_SITE_r1:-}")"
+		vt_peer_block central central 10.1.0.0/24 "$c_out" "$tr" "$s1" r1 \
+		    "10.1.1.0/24 <-> 10.1.0.0/24" "fd00:1:1::/64 <-> fd00:1:0::/64" \
+		    "10.2.1.0/24 <-> 172.16.0.0/24" "fd00:2:1::/64 <-> fd00:172:16::/64" \
+		    "${VT_EXTRA_PEER_r1:-}"
+	} >"$VT_TMP/r1.conf"
+	{
+		vt_site_block r2 remote "10.1.2.0/24" "fd00:1:2::/64" \
+		    "10.1.2.1/24" "fd00:1:2::1/64" "$r2_out" r2 "${VT_EXTRA_SITE_r2:-}"
+		vt_peer_block central central 10.1.0.0/24 "$c_out" "$tr" "$s2" r2 \
+		    "10.1.2.0/24 <-> 10.1.0.0/24" "fd00:1:2::/64 <-> fd00:1:0::/64" \
+		    "10.2.2.0/24 <-> 172.16.0.0/24" "fd00:2:2::/64 <-> fd00:172:16::/64" \
+		    "${VT_EXTRA_PEER_r2:-}"
+	} >"$VT_TMP/r2.conf"
+}
+
+# vt_site_block NAME ROLE NET4 NET6 ADDR4 ADDR6 OUTER FILEBASE EXTRA
+vt_site_block() {
+	cat <<EOF
+# generated by tests/integration/lib.sh ($VT_NAME)
+site "$1" {
+	role $2
+	network $3
+	network $4
+	address $5
+	address $6
+	tun $VT_TUN
+	outer $7
+	port 4500
+	state-file "$VT_TMP/$8.state"
+	control "$VT_TMP/$8.sock"
+	log stderr
+	log-level ${VT_LOG_LEVEL:-debug}
+EOF
+	[ -n "$9" ] && printf '%s\n' "$9"
+	echo "}"
+}
+
+# vt_peer_block NAME ROLE NET ENDPOINT TRANSPORT SUITE KEYBASE TUN4 TUN6 FUN4 FUN6 EXTRA
+vt_peer_block() {
+	local ep
+	if [ "$4" = dynamic ]; then
+		ep="endpoint dynamic"
+	elif [ "$5" = esp ]; then
+		ep="endpoint $4"
+	else
+		ep="endpoint $4 port 4500"
+	fi
+	cat <<EOF
+peer "$1" {
+	role $2
+	network $3
+	$ep
+	transport $5
+EOF
+	vt_suite_conf "$6"
+	cat <<EOF
+	key "$VT_TMP/$7.key"
+	replay-window 64
+	tunnel $8
+	tunnel $9
+	funnel ${10}
+	funnel ${11}
+EOF
+	[ -n "${12}" ] && printf '%s\n' "${12}"
+	echo "}"
+}
+
+# --- daemons ----------------------------------------------------------------
+
+vt_ctl() { # SITE ARGS...
+	local s=$1
+	shift
+	timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$(vt_sock "$s")" "$@"
+}
+
+vt_alive() { kill -0 "${VT_PID[$1]}" 2>/dev/null; }
+
+# True when the daemon answers on its socket, or has died (stop waiting).
+vt_answers_or_died() {
+	vt_alive "$1" || return 0
+	vt_ctl "$1" status >/dev/null 2>&1
+}
+
+vt_start() {
+	local s=$1 conf=${2:-$(vt_conf "$1")} ns pid
+	ns=$(vt_ns "$s")
+	[ -z "${VT_PID[$s]:-}" ] || fail "vt_start $s: already running"
+	echo "=== start $(date -u +%T.%N) ===" >>"$(vt_log "$s")"
+	ip netns exec "$ns" "$VPNTUND_BUILD/vpntund" -f -c "$conf" \
+	    >>"$(vt_log "$s")" 2>&1 </dev/null &
+	pid=$!
+	VT_PID[$s]=$pid
+	wait_until 15 vt_answers_or_died "$s" ||
+		fail "vpntund for $s: control socket $(vt_sock "$s") does not answer after 15 s"
+	if ! vt_alive "$s"; then
+		local rc=0
+		wait "$pid" || rc=$?
+		unset "VT_PID[$s]"
+		fail "vpntund for $s exited with status $rc during start-up"
+	fi
+	vt_log_msg "started $s (pid $pid)"
+}
+
+vt_stop() {
+	local s=$1 pid rc ns
+	pid=${VT_PID[$s]:?vt_stop: $s not running}
+	ns=$(vt_ns "$s")
+	kill -TERM "$pid"
+	wait_until 10 vt_dead "$pid" || {
+		fail "vpntund for $s did not exit within 10 s of SIGTERM"
+	}
+	rc=0
+	wait "$pid" || rc=$?
+	unset "VT_PID[$s]"
+	[ "$rc" -eq 0 ] || fail "vpntund for $s exited with status $rc after SIGTERM"
+	if ip -n "$ns" link show "$VT_TUN" >/dev/null 2>&1; then
+		fail "vpntund for $s left its tun device $VT_TUN behind"
+	fi
+	vt_log_msg "stopped $s"
+}
+
+vt_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+vt_restart() {
+	vt_stop "$1"
+	vt_start "$@"
+}
+
+vt_status() {
+	vt_ctl "$1" status --json
+}
+
+vt_counter() {
+	local json
+	json=$(vt_status "$1") || fail "vt_counter: status of $1 failed"
+	$VT_PY -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$2" <<<"$json" || fail "vt_counter $1 '$2': cannot evaluate on: $json"
+}
+
+# vt_peer SITE PEER EXPR: EXPR over p, the peer's object (peers may be a
+# list of objects with "name" or an object keyed by name).
+vt_peer() {
+	local json
+	json=$(vt_status "$1") || fail "vt_peer: status of $1 failed"
+	$VT_PY -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+peers = d["peers"]
+if isinstance(peers, dict):
+    p = peers[sys.argv[1]]
+else:
+    p = [x for x in peers if x.get("name") == sys.argv[1]][0]
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$2" "$3" <<<"$json" || fail "vt_peer $1 $2 '$3': cannot evaluate on: $json"
+}
+
+vt_peer_counter() {
+	local expr=p f
+	local IFS=.
+	for f in $3; do
+		expr+="[\"$f\"]"
+	done
+	vt_peer "$1" "$2" "$expr"
+}
+
+# --- traffic ----------------------------------------------------------------
+
+vt_bg() {
+	local name=$1
+	shift
+	"$@" >"$VT_TMP/$name.out" 2>&1 </dev/null &
+	VT_BG_PID=$!
+	VT_BG_PIDS+=("$VT_BG_PID")
+}
+
+# vt_ping NS DST [COUNT]: echo requests with a data pattern; ping itself
+# compares the echoed data with the pattern and reports "wrong data byte".
+vt_ping() {
+	local ns=$1 dst=$2 count=${3:-3} out
+	out=$(ip netns exec "$(vt_ns "$ns")" ping -n -c "$count" -i 0.2 -W 2 \
+	    -p "${VT_PING_PATTERN:-c0ffee0ddba11}" "${@:4}" "$dst" 2>&1) || true
+	if ! grep -q " 0% packet loss" <<<"$out" || grep -qi "wrong data" <<<"$out"; then
+		fail "ping $ns -> $dst: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
+	fi
+}
+
+# Quiet single try, for polling.
+vt_ping1() {
+	ip netns exec "$(vt_ns "$1")" ping -n -c 1 -W "${3:-1}" "$2" >/dev/null 2>&1
+}
+
+vt_ping_fails() {
+	local ns=$1 dst=$2 out
+	out=$(ip netns exec "$(vt_ns "$ns")" ping -n -c 2 -i 0.2 -W 1 "${@:3}" "$dst" 2>&1) || true
+	if grep -q " 0 received" <<<"$out"; then
+		return 0
+	fi
+	fail "ping $ns -> $dst should fail but: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+}
+
+# vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES]: random file, sha256 compared.
+VT_TCP_PORT=5001
+vt_tcp_xfer() {
+	local src=$1 dst=$2 addr=$3 bytes=${4:-1048576} in out port
+	port=$VT_TCP_PORT
+	VT_TCP_PORT=$((VT_TCP_PORT + 1))
+	in=$VT_TMP/xfer-$port.in out=$VT_TMP/xfer-$port.rx
+	head -c "$bytes" /dev/urandom >"$in"
+	vt_bg "tcpserve-$port" ip netns exec "$(vt_ns "$dst")" \
+	    "$VT_PY" "$VT_DIR/tcpxfer.py" serve "$port" "$out"
+	local spid=$VT_BG_PID
+	wait_until 10 test -e "$out.ready" || fail "tcp server on $dst:$port not ready"
+	ip netns exec "$(vt_ns "$src")" timeout 60 \
+	    "$VT_PY" "$VT_DIR/tcpxfer.py" send "$addr" "$port" "$in" \
+	    >"$VT_TMP/tcpsend-$port.out" 2>&1 ||
+		fail "tcp send $src -> $addr:$port failed: $(tail -n 3 "$VT_TMP/tcpsend-$port.out")"
+	wait_until 30 vt_dead "$spid" || fail "tcp server $dst:$port did not finish"
+	wait "$spid" || fail "tcp server $dst:$port failed: $(tail -n 3 "$VT_TMP/tcpserve-$port.out")"
+	local h1 h2
+	h1=$(sha256sum <"$in" | cut -d' ' -f1)
+	h2=$(sha256sum <"$out" | cut -d' ' -f1)
+	assert_eq "$h2" "$h1" "sha256 of $bytes bytes over TCP $src -> $addr"
+	vt_log_msg "tcp $src -> $addr: $bytes bytes, sha256 ok"
+}
+
+vt_udp_listen() { # NS PORT FILE
+	vt_bg "udprecv-$2" ip netns exec "$(vt_ns "$1")" \
+	    "$VT_PY" "$VT_DIR/pkt.py" udprecv "$2" "$3"
+	wait_until 10 test -e "$3.ready" || fail "udp listener $1:$2 not ready"
+}
+
+vt_udp_send() { # NS HOST PORT TEXT [COUNT [PADLEN [SRCADDR]]]
+	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" udpsend "$2" "$3" "$4" "${5:-1}" "${6:-0}" ${7:+"$7"} ||
+		fail "udp send from $1 to $2:$3 failed"
+}
+
+vt_lines() { # FILE [PATTERN]: number of lines (matching)
+	if [ ! -e "$1" ]; then
+		echo 0
+	elif [ -n "${2:-}" ]; then
+		grep -c -- "$2" "$1" || true
+	else
+		wc -l <"$1"
+	fi
+}
+
+vt_capture_start() { # NS IFACE SRC DST MINLEN FILE
+	rm -f "$6" "$6.ready"
+	vt_bg "capture-$(basename "$6")" ip netns exec "$(vt_ns "$1")" \
+	    "$VT_PY" "$VT_DIR/pkt.py" capture "$2" "$3" "$4" "$5" "$6" 30
+	VT_CAPTURE_PID=$VT_BG_PID
+	wait_until 10 test -e "$6.ready" || fail "capture on $1/$2 not ready"
+}
+
+vt_capture_wait() { # FILE
+	wait_until 20 vt_dead "$VT_CAPTURE_PID" || fail "capture: nothing captured in 20 s"
+	wait "$VT_CAPTURE_PID" || fail "capture failed: $(cat "$VT_TMP/capture-$(basename "$1").out")"
+	[ -s "$1" ] || fail "capture: empty $1"
+}
+
+vt_inject() { # NS FILE
+	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" inject "$2" >/dev/null ||
+		fail "inject $2 from $1 failed"
+}
+
+vt_espinfo() {
+	"$VT_PY" "$VT_DIR/pkt.py" espinfo "$1"
+}
+
+vt_tamper() {
+	"$VT_PY" "$VT_DIR/pkt.py" tamper "$1" "$2" "$3" || fail "tamper $1"
+}

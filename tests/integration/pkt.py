@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Packet helpers for the integration tests (standard library only).
+
+    pkt.py udprecv PORT FILE
+        log each datagram received on [::]:PORT (IPv4 too) to FILE, one line
+        "SOURCE TEXT" per datagram (trailing '.' padding removed); creates
+        FILE.ready once bound; runs until killed
+    pkt.py udpsend HOST PORT TEXT [COUNT [PADLEN [SRCADDR]]]
+        send COUNT datagrams "TEXT I" padded with '.' to PADLEN bytes,
+        from SRCADDR if given
+    pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT
+        write to FILE the first IP packet seen on IFACE (AF_PACKET) from SRC to
+        DST that carries ESP (IP protocol 50, or UDP port 4500 that is not a
+        keepalive or non-ESP marker) and is at least MINLEN bytes long;
+        creates FILE.ready once the socket is bound; exit 1 on timeout
+    pkt.py inject FILE
+        send the IP packet in FILE as it is (raw socket, header included):
+        a replay of a captured packet
+    pkt.py espinfo FILE
+        print "SPI SEQ PROTO" of the captured packet (PROTO: 17 for ESP in
+        UDP, 50 for raw ESP; SPI and SEQ in decimal)
+    pkt.py tamper IN OUT SEQ
+        copy a captured packet with its ESP sequence number set to SEQ (a
+        forgery: the ICV no longer matches); UDP checksum recomputed
+"""
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 0x0003
+
+
+def udprecv(port, path):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    open(path + ".ready", "w").close()
+    with open(path, "a") as f:
+        while True:
+            data, peer = s.recvfrom(65535)
+            src = peer[0]
+            if src.startswith("::ffff:"):
+                src = src[7:]
+            text = data.decode("ascii", "replace").rstrip(".")
+            f.write("%s %s\n" % (src, text))
+            f.flush()
+
+
+def udpsend(host, port, text, count, padlen, src=None):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if src:
+        s.bind((src, 0))
+    for i in range(count):
+        b = ("%s %d" % (text, i)).encode()
+        if len(b) < padlen:
+            b += b"." * (padlen - len(b))
+        s.sendto(b, (host, port))
+        if count > 1:
+            time.sleep(0.002)   # no burst loss on a busy machine
+
+
+def esp_payload(ip):
+    """(src, dst, esp bytes) if ip is an ESP or ESP-in-UDP packet, else None."""
+    if len(ip) < 20:
+        return None
+    v = ip[0] >> 4
+    if v == 4:
+        ihl = (ip[0] & 15) * 4
+        tot = struct.unpack("!H", ip[2:4])[0]
+        ip = ip[:tot]
+        proto = ip[9]
+        src = socket.inet_ntop(socket.AF_INET, ip[12:16])
+        dst = socket.inet_ntop(socket.AF_INET, ip[16:20])
+        l4 = ip[ihl:]
+    elif v == 6 and len(ip) >= 40:
+        plen = struct.unpack("!H", ip[4:6])[0]
+        ip = ip[:40 + plen]
+        proto = ip[6]
+        src = socket.inet_ntop(socket.AF_INET6, ip[8:24])
+        dst = socket.inet_ntop(socket.AF_INET6, ip[24:40])
+        l4 = ip[40:]
+    else:
+        return None
+    if proto == 50:
+        esp = l4
+    elif proto == 17 and len(l4) >= 8:
+        sport, dport = struct.unpack("!HH", l4[0:4])
+        if 4500 not in (sport, dport):
+            return None
+        esp = l4[8:]
+        if len(esp) < 8 or esp[0:4] == b"\0\0\0\0":
+            return None     # keepalive or non-ESP marker (RFC 3948 2.2, 2.3)
+    else:
+        return None
+    return src, dst, ip, esp
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
+def fix_udp_checksum(ip):
+    """A packet captured where it was sent may carry a partial checksum
+    (veth offload); recompute it as the wire would have it."""
+    ip = bytearray(ip)
+    if ip[0] >> 4 == 4:
+        if ip[9] != 17:
+            return bytes(ip)
+        ihl = (ip[0] & 15) * 4
+        udp = ip[ihl:]
+        pseudo = bytes(ip[12:20]) + struct.pack("!BBH", 0, 17, len(udp))
+        off = ihl
+    else:
+        if ip[6] != 17:
+            return bytes(ip)
+        udp = ip[40:]
+        pseudo = bytes(ip[8:40]) + struct.pack("!IxxxB", len(udp), 17)
+        off = 40
+    udp[6:8] = b"\0\0"
+    c = csum(pseudo + bytes(udp)) or 0xFFFF
+    ip[off + 6:off + 8] = struct.pack("!H", c)
+    return bytes(ip)
+
+
+def capture(iface, src, dst, minlen, path, timeout):
+    want_src = socket.inet_pton(socket.AF_INET6 if ":" in src else socket.AF_INET, src)
+    want_dst = socket.inet_pton(socket.AF_INET6 if ":" in dst else socket.AF_INET, dst)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    open(path + ".ready", "w").close()
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            sys.exit("capture: no matching packet on %s within %d s" % (iface, timeout))
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        frame, addr = s.recvfrom(65535)
+        if addr[0] != iface or len(frame) < 14:
+            continue
+        etype = struct.unpack("!H", frame[12:14])[0]
+        if etype not in (0x0800, 0x86DD):
+            continue
+        got = esp_payload(frame[14:])
+        if got is None:
+            continue
+        gsrc, gdst, ip, esp = got
+        fam = socket.AF_INET6 if ":" in gsrc else socket.AF_INET
+        if socket.inet_pton(fam, gsrc) != want_src or socket.inet_pton(fam, gdst) != want_dst:
+            continue
+        if len(ip) < minlen:
+            continue
+        with open(path + ".tmp", "wb") as f:
+            f.write(fix_udp_checksum(ip))
+        os.rename(path + ".tmp", path)
+        spi, seq = struct.unpack("!II", esp[0:8])
+        print("captured %d bytes %s -> %s spi 0x%08x seq %d" % (len(ip), gsrc, gdst, spi, seq))
+        return
+
+
+def inject(path):
+    with open(path, "rb") as f:
+        ip = f.read()
+    if ip[0] >> 4 == 4:
+        dst = socket.inet_ntop(socket.AF_INET, ip[16:20])
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        s.sendto(ip, (dst, 0))
+    else:
+        dst = socket.inet_ntop(socket.AF_INET6, ip[24:40])
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        s.sendto(ip, (dst, 0, 0, 0))
+    print("injected %d bytes to %s" % (len(ip), dst))
+
+
+def espinfo(path):
+    with open(path, "rb") as f:
+        got = esp_payload(f.read())
+    if got is None:
+        sys.exit("espinfo: not an ESP packet")
+    ip, esp = got[2], got[3]
+    spi, seq = struct.unpack("!II", esp[0:8])
+    proto = ip[9] if ip[0] >> 4 == 4 else ip[6]
+    print("%d %d %d" % (spi, seq, proto))
+
+
+def tamper(src, dst, seq):
+    with open(src, "rb") as f:
+        ip = bytearray(f.read())
+    got = esp_payload(bytes(ip))
+    if got is None:
+        sys.exit("tamper: not an ESP packet")
+    off = len(ip) - len(got[3])
+    ip[off + 4:off + 8] = struct.pack("!I", seq)
+    with open(dst, "wb") as f:
+        f.write(fix_udp_checksum(bytes(ip)))
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) == 3 and a[0] == "udprecv":
+        udprecv(int(a[1]), a[2])
+    elif 4 <= len(a) <= 7 and a[0] == "udpsend":
+        udpsend(a[1], int(a[2]), a[3], int(a[4]) if len(a) > 4 else 1,
+                int(a[5]) if len(a) > 5 else 0, a[6] if len(a) > 6 else None)
+    elif len(a) == 4 and a[0] == "tamper":
+        tamper(a[1], a[2], int(a[3]))
+    elif len(a) == 7 and a[0] == "capture":
+        capture(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]))
+    elif len(a) == 2 and a[0] == "inject":
+        inject(a[1])
+    elif len(a) == 2 and a[0] == "espinfo":
+        espinfo(a[1])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Raw ESP (IP protocol 50) instead of UDP: the same traffic as the UDP test,
+# and what crosses the "internet" really is protocol 50 with the SPI both
+# ends derived from the config.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -u
+vt_init esp_transport
+vt_topology v4
+vt_write_configs esp v4 aes-cbc/hmac-sha256-128
+vt_start c
+vt_start r1
+
+vt_ping l1 172.16.0.10 5
+vt_ping lc 10.2.1.10 3
+vt_ping r1 10.1.0.1 3
+
+# what goes over the wire: IP protocol 50, never UDP
+vt_capture_start inet tor1 198.18.1.2 198.18.0.1 600 "$VT_TMP/esp.pkt"
+vt_udp_listen lc 7000 "$VT_TMP/udp.log"
+vt_udp_send l1 172.16.0.10 7000 "raw-esp" 5 700
+vt_capture_wait "$VT_TMP/esp.pkt"
+read -r spi seq proto < <(vt_espinfo "$VT_TMP/esp.pkt")
+assert_eq "$proto" 50 "outer protocol of r1 -> central"
+assert_ge "$spi" 256 "SPI is never 0-255"
+assert_ge "$seq" 1 "sequence number"
+spi_in=$(vt_peer c r1 'p.get("spi_in", "")')
+if [ -n "$spi_in" ]; then
+	assert_eq "$((spi_in))" "$spi" "SPI on the wire is the central's inbound SPI for r1"
+fi
+wait_until 10 test "$(vt_lines "$VT_TMP/udp.log")" -ge 5 ||
+	fail "UDP over raw ESP: $(vt_lines "$VT_TMP/udp.log") of 5 datagrams arrived"
+grep -qx "10.2.1.10 raw-esp 4" "$VT_TMP/udp.log" || fail "datagram 4 missing or altered"
+
+vt_tcp_xfer l1 lc 172.16.0.10 1048576
+
+assert_ge "$(vt_peer_counter c r1 packets_in)" 700 "central: packets_in from r1"
+assert_gt "$(vt_peer_counter c r1 bytes_in)" 1000000 "central: bytes_in from r1"
+assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
+assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "r1: drops of peer central"
+vt_stop r1
+vt_stop c

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# IPv6 inside and outside: inner IPv6 over outer IPv4, then inner IPv4 and
+# inner IPv6 over outer IPv6 (ping, ping6, TCP with sha256 check).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -u
+vt_init ipv6
+vt_topology v6
+
+# --- inner IPv6 over outer IPv4
+vt_write_configs udp v4 chacha20-poly1305
+vt_start c
+vt_start r1
+vt_ping l1 fd00:172:16::10 5
+vt_ping lc fd00:2:1::10 3
+vt_ping r1 fd00:1:0::1 3
+vt_tcp_xfer l1 lc fd00:172:16::10 524288
+vt_capture_start inet tor1 198.18.1.2 198.18.0.1 600 "$VT_TMP/v6in4.pkt"
+vt_udp_listen lc 7000 "$VT_TMP/udp.log"
+vt_udp_send l1 fd00:172:16::10 7000 "v6-in-v4" 3 700
+vt_capture_wait "$VT_TMP/v6in4.pkt"
+read -r _ _ proto < <(vt_espinfo "$VT_TMP/v6in4.pkt")
+assert_eq "$proto" 17 "outer of inner IPv6: UDP over IPv4"
+wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "fd00:2:1::10 v6-in-v4")" -ge 3 ||
+	fail "UDP over IPv6 inner: datagrams missing"
+assert_gt "$(vt_peer_counter c r1 bytes_in)" 524288 "central: bytes_in from r1 (v6 in v4)"
+assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
+vt_stop r1
+vt_stop c
+
+# --- inner IPv4 and IPv6 over outer IPv6
+vt_write_configs udp v6-outer chacha20-poly1305
+vt_start c
+vt_start r1
+vt_ping l1 172.16.0.10 5
+vt_ping l1 fd00:172:16::10 5
+vt_ping lc 10.2.1.10 3
+vt_ping r1 10.1.0.1 3
+vt_ping r1 fd00:1:0::1 3
+vt_capture_start inet tor1 2001:db8:1::2 2001:db8::1 600 "$VT_TMP/in6.pkt"
+vt_udp_send l1 172.16.0.10 7000 "v4-in-v6" 3 700
+vt_capture_wait "$VT_TMP/in6.pkt"
+read -r _ _ proto < <(vt_espinfo "$VT_TMP/in6.pkt")
+assert_eq "$proto" 17 "outer: UDP over IPv6"
+wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "10.2.1.10 v4-in-v6")" -ge 3 ||
+	fail "UDP v4 over outer IPv6: datagrams missing"
+vt_tcp_xfer l1 lc 172.16.0.10 524288
+vt_tcp_xfer l1 lc fd00:172:16::10 524288
+assert_gt "$(vt_peer_counter c r1 bytes_in)" 1048576 "central: bytes_in from r1 (over IPv6)"
+assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
+assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "r1: drops of peer central"
+
+# raw ESP over IPv6 too
+vt_stop r1
+vt_stop c
+vt_write_configs esp v6-outer chacha20-poly1305
+vt_start c
+vt_start r1
+vt_ping l1 fd00:172:16::10 3
+vt_ping l1 172.16.0.10 3
+vt_tcp_xfer l1 lc fd00:172:16::10 262144
+vt_stop r1
+vt_stop c
