@@ -41,7 +41,8 @@ get_word(struct parser *p, const struct token *kw, const char *what,
 	lex_next(&p->lx, t);
 	if (t->type == T_ERROR)
 		return -1;
-	if (t->type != T_WORD) {
+	/* A quoted word is a word: macros often hold strings. */
+	if (t->type != T_WORD && t->type != T_STRING) {
 		conf_errt(&p->lx, t, "expected %s after \"%s\", got %s", what,
 		    kw->text, DESC(t, d));
 		return -1;
@@ -119,7 +120,8 @@ get_choice(struct parser *p, const struct token *kw, const char *const *set,
 	if (t.type == T_ERROR)
 		return -1;
 	for (i = 0; set[i] != NULL; i++) {
-		if (t.type == T_WORD && strcmp(t.text, set[i]) == 0) {
+		if ((t.type == T_WORD || t.type == T_STRING) &&
+		    strcmp(t.text, set[i]) == 0) {
 			*idx = i;
 			return 0;
 		}
@@ -741,8 +743,14 @@ block(struct parser *p, const struct token *opener, const char *kind,
 					return -1;
 				continue;
 			}
-			conf_errt(&p->lx, &t, "unknown keyword \"%s\" in %s "
-			    "block", t.text, kind);
+			if (strcmp(t.text, "site") == 0 ||
+			    strcmp(t.text, "peer") == 0)
+				conf_errt(&p->lx, &t, "expected '}' to close "
+				    "the %s block of line %d before \"%s\"",
+				    kind, opener->line, t.text);
+			else
+				conf_errt(&p->lx, &t, "unknown keyword \"%s\" "
+				    "in %s block", t.text, kind);
 			return -1;
 		default:
 			conf_errt(&p->lx, &t, "expected a keyword in the %s "

@@ -1,0 +1,248 @@
+/* Bad configs and the messages they must produce: each names file:line and
+ * says what was expected or what is wrong. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "conf_testutil.h"
+
+struct bad {
+	const char *text;
+	const char *msg;        /* substring of the message */
+};
+
+#define PEER "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n" \
+	" key \"k.key\"\n}\n"
+#define SITE "site \"s\" {\n network 10.1.0.0/24\n}\n"
+
+static const struct bad bad[] = {
+	/* values */
+	{ "site \"s\" {\n network 10.1.0.300\n}\n" PEER,
+	  "site.conf:2: expected an address or prefix after \"network\", got "
+	  "\"10.1.0.300\"" },
+	{ "site \"s\" {\n network 10.1.0.0/33\n}\n" PEER,
+	  "site.conf:2: expected a prefix length 0..32 or a netmask after '/', "
+	  "got \"33\"" },
+	{ "site \"s\" {\n network 10.1.0.0/255.0.255.0\n}\n" PEER,
+	  "site.conf:2: netmask \"255.0.255.0\" after \"network\" is not a "
+	  "contiguous IPv4 netmask" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher blowfsh\n}\n",
+	  "site.conf:8: unknown cipher \"blowfsh\", expected one of "
+	  "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n auth md5\n}\n",
+	  "site.conf:8: unknown auth \"md5\", expected one of none, "
+	  "hmac-sha1-96, hmac-sha256-128" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher blowfish-cbc keysize 100\n}\n",
+	  "site.conf:8: keysize 100 is not valid for blowfish-cbc, expected "
+	  "128..448 in steps of 8" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher 3des-cbc keysize 192\n}\n",
+	  "site.conf:8: cipher 3des-cbc has a fixed key size of 192 bits" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher aes-gcm\n auth hmac-sha1-96\n}\n",
+	  "site.conf:9: auth hmac-sha1-96 cannot be used with the AEAD cipher "
+	  "aes-gcm" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n outer-mtu 100\n}\n" PEER,
+	  "site.conf:3: outer-mtu 100 is out of range, expected 576..9000" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n port 70000\n}\n" PEER,
+	  "site.conf:3: port 70000 is out of range, expected 1..65535" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n port -1\n}\n" PEER,
+	  "site.conf:3: expected a number 1..65535 after \"port\", got \"-\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n port 12ab\n}\n" PEER,
+	  "site.conf:3: expected a number 1..65535 after \"port\", got \"12ab\"" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n replay-window 32\n}\n",
+	  "site.conf:8: replay-window 32 is out of range, expected 64..65536" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n role hub\n}\n" PEER,
+	  "site.conf:3: expected central or remote after \"role\", got \"hub\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n log-level loud\n}\n" PEER,
+	  "site.conf:3: expected error, warning, info or debug after "
+	  "\"log-level\", got \"loud\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n outer 198.18.0.1/24\n}\n" PEER,
+	  "site.conf:3: expected an address without a prefix length after "
+	  "\"outer\", got \"198.18.0.1/24\"" },
+	{ "site \"s\" {\n network mask(10.1.0.0/24)\n}\n" PEER,
+	  "site.conf:2: mask() gives an address, not a prefix" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n tun averyveryverylongname\n}\n"
+	  PEER, "site.conf:3: interface name \"averyveryverylongname\" is "
+	  "longer than 15 characters" },
+	/* structure */
+	{ "site \"s\" {\n network 10.1.0.0/24\n bogus 1\n}\n" PEER,
+	  "site.conf:3: unknown keyword \"bogus\" in site block" },
+	{ "sight \"s\" {\n}\n",
+	  "site.conf:1: unknown keyword \"sight\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n" PEER,
+	  "expected '}' to close the site block of line 1" },
+	{ "site \"s\" {\n network 10.1.0.0/24 garbage\n}\n" PEER,
+	  "site.conf:2: expected end of line after the \"network\" statement, "
+	  "got \"garbage\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n tun \"vpn0\n}\n" PEER,
+	  "site.conf:3: expected a closing '\"'" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n tun vpn0 @\n}\n" PEER,
+	  "site.conf:3: unexpected character '@'" },
+	{ "site \"s\" {\n network $lan\n}\n" PEER,
+	  "site.conf:2: undefined macro $lan" },
+	{ PEER, "expected a site block, found none" },
+	{ SITE, "expected at least one peer block, found none" },
+	{ SITE SITE PEER,
+	  "site.conf:4: a second site block; the site is already defined at "
+	  "site.conf:1" },
+	{ SITE PEER PEER,
+	  "site.conf:9: peer \"p\" is defined twice, first at site.conf:4" },
+	{ "site \"s\" {\n role central\n}\n" PEER,
+	  "site.conf:1: site \"s\" has no network" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n}\n",
+	  "site.conf:4: peer \"p\" has no key" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n key \"k.key\"\n}\n",
+	  "site.conf:4: peer \"p\" has no endpoint" },
+	{ SITE "peer \"p\" {\n endpoint dynamic\n key \"k.key\"\n}\n",
+	  "site.conf:4: peer \"p\" has no network" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel 10.1.0.0/24 <-> fd00::/64\n}\n",
+	  "site.conf:8: tunnel: both sides of \"<->\" must be of the same "
+	  "address family" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel 10.1.0.0/24 10.1.1.0/24\n}\n",
+	  "site.conf:8: expected \"<->\" between the local and remote prefix "
+	  "of \"tunnel\", got \"10.1.1.0\"" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n spi in 0x10 out 0x2001\n}\n",
+	  "site.conf:8: in 0x10 is out of range, expected 256..4294967295" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n spi in 0x1001\n}\n",
+	  "site.conf:8: expected \"out\" after \"spi\", got end of line" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n transport esp\n keepalive 20\n}\n",
+	  "site.conf:9: peer \"p\": keepalive needs transport udp" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n"
+	  " endpoint 198.18.2.2 port 4501\n transport udp port 4502\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:7: peer \"p\": port 4502 contradicts port 4501 given at "
+	  "line 6" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n network 10.1.2.0/24\n"
+	  " endpoint dynamic\n key \"k.key\"\n}\n",
+	  "site.conf:6: peer \"p\" has a network already" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n outer 198.18.0.1\n}\n"
+	  "peer \"p\" {\n network 10.1.1.0/24\n endpoint 2001:db8::1\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": endpoint and the site's outer address are "
+	  "of different address families" },
+	/* address arithmetic */
+	{ "site \"s\" {\n network host(10.1.0.0/24, 256)\n}\n" PEER,
+	  "site.conf:2: host(10.1.0.0/24, 256): 256 does not fit in a /24" },
+	{ "site \"s\" {\n network 255.255.255.0/24 + 256\n}\n" PEER,
+	  "site.conf:2: 255.255.255.0/24 + 256 leaves the IPv4 address space" },
+	{ "site \"s\" {\n network 0.0.0.1 - 2\n}\n" PEER,
+	  "site.conf:2: 0.0.0.1 - 2 leaves the IPv4 address space" },
+	{ "site \"s\" {\n network 10.1.0.0/24 + x\n}\n" PEER,
+	  "site.conf:2: expected a number after '+', got \"x\"" },
+	{ "site \"s\" {\n network host(10.1.0.0/24 1)\n}\n" PEER,
+	  "site.conf:2: expected ',' in host(), got \"1\"" },
+	/* macros and includes */
+	{ "a = \"x\" y\n" SITE PEER,
+	  "site.conf:1: expected end of line after macro $a, got \"y\"" },
+	{ "include \"nosuch.conf\"\n" SITE PEER,
+	  "site.conf:1: cannot read include file" },
+	{ "include nosuch.conf\n" SITE PEER,
+	  "site.conf:1: expected a quoted file name after \"include\"" },
+	{ "include \"self.conf\"\n" SITE PEER,
+	  "self.conf:1: include cycle: " },
+};
+
+static void
+test_table(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	put_file("self.conf", "include \"self.conf\"\n", 0644);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		if (config_load_string("site.conf", bad[i].text, tdir, &cf,
+		    &err) != -1) {
+			config_free(&cf);
+			fail_msg("case %zu loaded, expected \"%s\"", i,
+			    bad[i].msg);
+		}
+		if (strstr(err.msg, bad[i].msg) == NULL)
+			fail_msg("case %zu: got \"%s\", expected \"%s\"", i,
+			    err.msg, bad[i].msg);
+		/* Nothing is left allocated on error. */
+		assert_null(cf.peers);
+		assert_int_equal(cf.npeers, 0);
+	}
+}
+
+static void
+test_include_depth(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+	char name[32], text[64];
+	int i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "inc%d.conf", i);
+		snprintf(text, sizeof(text), "include \"inc%d.conf\"\n", i + 1);
+		put_file(name, text, 0644);
+	}
+	put_file("inc12.conf", "\n", 0644);
+	assert_int_equal(config_load_string("site.conf",
+	    "include \"inc0.conf\"\n" SITE PEER, tdir, &cf, &err), -1);
+	assert_non_null(strstr(err.msg, "includes nested deeper than 8"));
+	assert_non_null(strstr(err.msg, "inc7.conf:1:"));
+}
+
+static void
+test_error_in_include_names_it(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+
+	(void)state;
+	put_default_key("k.key");
+	put_file("peers.conf", "\n\npeer \"p\" {\n network 10.1.1.0/24\n"
+	    " endpoint dynamic\n key \"k.key\"\n spi in 0x1001 out 0x2001\n}\n"
+	    "peer \"q\" {\n network 10.1.2.0/24\n endpoint dynamic\n"
+	    " key \"k.key\"\n spi in 0x1001 out 0x2002\n}\n", 0644);
+	assert_int_equal(config_load_string("site.conf",
+	    SITE "include \"peers.conf\"\n", tdir, &cf, &err), -1);
+	assert_non_null(strstr(err.msg, "/peers.conf:9: inbound SPI "
+	    "0x00001001 of peer \"q\" is also used by peer \"p\" ("));
+	assert_non_null(strstr(err.msg, "peers.conf:3)"));
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/site.conf", &cf, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/site.conf: "));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_include_depth),
+		cmocka_unit_test(test_error_in_include_names_it),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);
+}

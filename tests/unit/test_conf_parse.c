@@ -1,0 +1,355 @@
+/* Parsing good configs: the shipped examples, defaults, every keyword,
+ * statement separators, includes and macros. */
+#include <arpa/inet.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "conf_testutil.h"
+#include "conf/conf_int.h"
+#include "src/util/log.h"
+
+static struct conf_error err;
+
+/* TEST_DATA_DIR is <source>/tests/data, which need not exist: cut the
+ * path rather than resolve "..". */
+static const char *
+examples(const char *file)
+{
+	static char path[PATH_MAX];
+	size_t n = strlen(TEST_DATA_DIR) - strlen("/tests/data");
+
+	snprintf(path, sizeof(path), "%.*s/conf/examples/%s", (int)n,
+	    TEST_DATA_DIR, file);
+	return path;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* The examples load as shipped once the key is private: copy them (git
+ * does not keep mode 600) and check that the two ends agree. */
+static void
+test_examples(void **state)
+{
+	struct config c, r;
+	struct peer_conf *cp, *rp;
+	char path[PATH_MAX], sub[PATH_MAX], *text;
+	const char *files[] = { "central.conf", "remote.conf" };
+	size_t i;
+	char b[64];
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/keys", tdir);
+	mkdir(sub, 0700);
+	text = slurp(examples("keys/physician1.key"));
+	put_file("keys/physician1.key", text, 0600);
+	free(text);
+	for (i = 0; i < 2; i++) {
+		text = slurp(examples(files[i]));
+		put_file(files[i], text, 0644);
+		free(text);
+	}
+	snprintf(path, sizeof(path), "%s/central.conf", tdir);
+	if (config_load(path, &c, &err) == -1)
+		fail_msg("%s", err.msg);
+	snprintf(path, sizeof(path), "%s/remote.conf", tdir);
+	if (config_load(path, &r, &err) == -1)
+		fail_msg("%s", err.msg);
+
+	assert_string_equal(c.site.name, "nursing-home");
+	assert_int_equal(c.site.role, ROLE_CENTRAL);
+	assert_string_equal(prefix_ntop(&c.site.networks[0], b, sizeof(b)),
+	    "10.1.0.0/24");
+	assert_string_equal(r.site.name, "physician1");
+	assert_int_equal(r.site.role, ROLE_REMOTE);
+	assert_string_equal(prefix_ntop(&r.site.networks[0], b, sizeof(b)),
+	    "10.1.1.0/24");
+	assert_string_equal(prefix_ntop(&r.site.excludes[0], b, sizeof(b)),
+	    "192.168.1.0/24");
+	assert_int_equal(c.npeers, 1);
+	assert_int_equal(r.npeers, 1);
+	cp = &c.peers[0];
+	rp = &r.peers[0];
+	assert_string_equal(cp->name, "physician1");
+	assert_string_equal(rp->name, "nursing-home");
+	assert_true(cp->dynamic);
+	assert_false(rp->dynamic);
+	assert_int_equal(cp->spi_out, rp->spi_in);
+	assert_int_equal(cp->spi_in, rp->spi_out);
+	assert_int_equal(cp->key_out.enc_len, 32);
+	assert_int_equal(cp->key_out.auth_len, 32);
+	assert_memory_equal(cp->key_out.enc, rp->key_in.enc, 32);
+	assert_memory_equal(cp->key_out.auth, rp->key_in.auth, 32);
+	assert_memory_equal(cp->key_in.enc, rp->key_out.enc, 32);
+	assert_memory_equal(cp->key_in.auth, rp->key_out.auth, 32);
+	assert_memory_not_equal(cp->key_in.enc, cp->key_out.enc, 32);
+	/* Policies mirror each other. */
+	assert_int_equal(cp->npolicies, rp->npolicies);
+	for (i = 0; i < cp->npolicies; i++) {
+		assert_int_equal(prefix_cmp(&cp->policies[i].local,
+		    &rp->policies[i].remote), 0);
+		assert_int_equal(prefix_cmp(&cp->policies[i].remote,
+		    &rp->policies[i].local), 0);
+		assert_int_equal(cp->policies[i].funnel,
+		    rp->policies[i].funnel);
+	}
+	config_free(&c);
+	config_free(&r);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config cf;
+	struct peer_conf *pc;
+	char b[64];
+
+	(void)state;
+	put_default_key("k.key");
+	if (config_load_string("d.conf", "site \"home\" {\n"
+	    " network 10.1.0.0/24\n network fd00:1::/64\n}\n"
+	    "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	    " key \"k.key\"\n}\n", tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_string_equal(cf.site.tun, "vpn0");
+	assert_int_equal(cf.site.role, ROLE_CENTRAL);
+	assert_int_equal(cf.site.port, 4500);
+	assert_int_equal(cf.site.outer_mtu, 1500);
+	assert_int_equal(cf.site.mtu, 0);
+	assert_int_equal(cf.site.outer.ss_family, AF_UNSPEC);
+	assert_string_equal(cf.site.state_file, "/var/lib/vpntund/home.state");
+	assert_string_equal(cf.site.control, "/run/vpntund.sock");
+	assert_string_equal(cf.site.up, "");
+	assert_false(cf.site.log_syslog);
+	assert_int_equal(cf.site.log_level, LOG_LVL_INFO);
+	assert_int_equal(cf.site.naddresses, 2);
+	assert_string_equal(prefix_ntop(&cf.site.addresses[0], b, sizeof(b)),
+	    "10.1.0.1/24");
+	assert_string_equal(prefix_ntop(&cf.site.addresses[1], b, sizeof(b)),
+	    "fd00:1::1/64");
+
+	pc = &cf.peers[0];
+	assert_int_equal(pc->role, ROLE_REMOTE);
+	assert_int_equal(pc->transport, TRANSPORT_UDP);
+	assert_int_equal(pc->port, 4500);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&pc->endpoint)->sin_port),
+	    4500);
+	assert_string_equal(pc->cipher->name, "blowfish-cbc");
+	assert_int_equal(pc->key_bits, pc->cipher->key_default * 8);
+	assert_string_equal(pc->auth->name, "hmac-sha256-128");
+	assert_int_equal(pc->replay_window, 1024);
+	assert_false(pc->esn);
+	assert_int_equal(pc->keepalive, 0);         /* we are central */
+	assert_false(pc->spi_explicit);
+	assert_int_equal(pc->npolicies, 1);
+	assert_false(pc->policies[0].funnel);
+	assert_string_equal(prefix_ntop(&pc->policies[0].local, b, sizeof(b)),
+	    "10.1.0.0/24");
+	assert_string_equal(prefix_ntop(&pc->policies[0].remote, b, sizeof(b)),
+	    "10.1.1.0/24");
+	config_free(&cf);
+
+	/* A remote site keeps NAT open toward a UDP peer, not an ESP one. */
+	if (config_load_string("d.conf", "site \"r\" { role remote\n"
+	    " network 10.1.1.0/24 }\n"
+	    "peer \"a\" { network 10.1.0.0/24; endpoint 198.18.0.1; "
+	    "key \"k.key\" }\n"
+	    "peer \"b\" { network 10.1.2.0/24; endpoint 198.18.0.2; "
+	    "key \"k.key\"; transport esp }\n", tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cf.peers[0].role, ROLE_CENTRAL);
+	assert_int_equal(cf.peers[0].keepalive, 20);
+	assert_int_equal(cf.peers[1].keepalive, 0);
+	assert_int_equal(cf.peers[1].transport, TRANSPORT_ESP);
+	config_free(&cf);
+}
+
+static void
+test_everything(void **state)
+{
+	struct config cf;
+	struct peer_conf *pc;
+	struct sockaddr_in6 *sin6;
+	char b[64], *k;
+
+	(void)state;
+	k = key_hex(2 * (56 + 20), 3);
+	put_file("big.key", k, 0600);
+	free(k);
+	k = key_hex(2 * (32 + 4), 4);
+	put_file("gcm.key", k, 0600);
+	free(k);
+	if (config_load_string("e.conf",
+	    "# every keyword once\n"
+	    "net = 10.1.0.0/24\n"
+	    "site \"central\" {\n"
+	    "\trole central\n"
+	    "\tnetwork $net\n"
+	    "\tnetwork 10.1.16.0/255.255.240.0\n"
+	    "\taddress host($net, 254)\n"
+	    "\texclude 192.168.10.0/24\n"
+	    "\texclude 192.168.11.7\n"
+	    "\ttun tun7\n"
+	    "\touter 2001:db8::1\n"
+	    "\tport 4501\n"
+	    "\touter-mtu 9000\n"
+	    "\tmtu 1400\n"
+	    "\tstate-file \"/run/vpntund/c.state\"\n"
+	    "\tcontrol \"/run/vpntund/c.sock\"\n"
+	    "\tup \"/etc/vpntund/up.sh\"\n"
+	    "\tdown \"/etc/vpntund/down.sh\"\n"
+	    "\tlog syslog\n"
+	    "\tlog-level debug\n"
+	    "}\n"
+	    "peer \"physician1\" {\n"
+	    "\trole remote\n"
+	    "\tnetwork 10.1.1.0/24\n"
+	    "\tendpoint 2001:db8::2 port 4502\n"
+	    "\ttransport udp port 4502\n"
+	    "\tcipher blowfish-cbc keysize 448\n"
+	    "\tauth hmac-sha1-96\n"
+	    "\tkey \"big.key\"\n"
+	    "\tspi in 0x1001 out 0x2001\n"
+	    "\treplay-window 100\n"
+	    "\tesn yes\n"
+	    "\tkeepalive 0\n"
+	    "\ttunnel $net <-> 10.1.1.0/24\n"
+	    "\tfunnel 172.16.0.0/16 <-> 10.2.0.0/24\n"
+	    "}\n"
+	    "peer \"p2\" { network fd00:2::/64; endpoint dynamic; "
+	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"\n"
+	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n",
+	    tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cf.site.nnetworks, 2);
+	assert_string_equal(prefix_ntop(&cf.site.networks[1], b, sizeof(b)),
+	    "10.1.16.0/20");
+	assert_int_equal(cf.site.naddresses, 1);
+	assert_string_equal(prefix_ntop(&cf.site.addresses[0], b, sizeof(b)),
+	    "10.1.0.254/24");
+	assert_int_equal(cf.site.nexcludes, 2);
+	assert_string_equal(prefix_ntop(&cf.site.excludes[1], b, sizeof(b)),
+	    "192.168.11.7/32");
+	assert_string_equal(cf.site.tun, "tun7");
+	assert_int_equal(cf.site.outer.ss_family, AF_INET6);
+	assert_int_equal(cf.site.port, 4501);
+	assert_int_equal(cf.site.outer_mtu, 9000);
+	assert_int_equal(cf.site.mtu, 1400);
+	assert_string_equal(cf.site.state_file, "/run/vpntund/c.state");
+	assert_string_equal(cf.site.control, "/run/vpntund/c.sock");
+	assert_string_equal(cf.site.up, "/etc/vpntund/up.sh");
+	assert_string_equal(cf.site.down, "/etc/vpntund/down.sh");
+	assert_true(cf.site.log_syslog);
+	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
+
+	pc = &cf.peers[0];
+	assert_int_equal(pc->line, 22);
+	sin6 = (struct sockaddr_in6 *)&pc->endpoint;
+	assert_int_equal(sin6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(sin6->sin6_port), 4502);
+	assert_int_equal(pc->port, 4502);
+	assert_int_equal(pc->key_bits, 448);
+	assert_string_equal(pc->auth->name, "hmac-sha1-96");
+	assert_int_equal(pc->key_out.enc_len, 56);
+	assert_int_equal(pc->key_out.auth_len, 20);
+	assert_int_equal(pc->spi_in, 0x1001);
+	assert_int_equal(pc->spi_out, 0x2001);
+	assert_true(pc->spi_explicit);
+	assert_int_equal(pc->replay_window, 128);
+	assert_true(pc->esn);
+	assert_int_equal(pc->keepalive, 0);
+	assert_int_equal(pc->npolicies, 2);
+	assert_false(pc->policies[0].funnel);
+	assert_true(pc->policies[1].funnel);
+	assert_int_equal(pc->policies[1].line, 35);
+	assert_string_equal(prefix_ntop(&pc->policies[1].local, b, sizeof(b)),
+	    "172.16.0.0/16");
+
+	pc = &cf.peers[1];
+	assert_true(pc->dynamic);
+	assert_int_equal(pc->transport, TRANSPORT_ESP);
+	assert_true(pc->cipher->aead);
+	assert_int_equal(pc->key_out.enc_len, 36);
+	assert_int_equal(pc->key_out.auth_len, 0);
+	assert_int_equal(pc->line, 37);
+	config_free(&cf);
+}
+
+static void
+test_syntax(void **state)
+{
+	struct config cf;
+	char b[64];
+
+	(void)state;
+	put_default_key("k.key");
+	/* ';' ends statements, '}' may close a block on the same line,
+	 * comments go anywhere, '\' continues a line, macros come from an
+	 * include and are seen after it. */
+	mkdir(strcat(strcpy(b, tdir), "/inc"), 0700);
+	put_file("inc/macros.conf", "# shared\nlan = 10.1.0.0/24 ; "
+	    "keyfile = \"../k.key\"\n", 0644);
+	put_file("inc/peers.conf", "peer \"q\" { network $lan + 512; "
+	    "endpoint dynamic; key $keyfile }\n", 0644);
+	if (config_load_string("s.conf",
+	    "include \"inc/macros.conf\"\n"
+	    "site \"s\" { network $lan ; role central } # done\n"
+	    "peer \"p\" {\n"
+	    "  network \\\n    $lan + 256\n"
+	    "  endpoint dynamic   ; key \"k.key\"\n"
+	    "\n\n}\n"
+	    "include \"inc/peers.conf\"",
+	    tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cf.npeers, 2);
+	assert_string_equal(prefix_ntop(&cf.peers[0].network, b, sizeof(b)),
+	    "10.1.1.0/24");
+	assert_string_equal(prefix_ntop(&cf.peers[1].network, b, sizeof(b)),
+	    "10.1.2.0/24");
+	assert_int_equal(cf.peers[0].line, 3);
+	assert_int_equal(cf.peers[1].line, 1);
+	config_free(&cf);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(role_name(ROLE_CENTRAL), "central");
+	assert_string_equal(role_name(ROLE_REMOTE), "remote");
+	assert_string_equal(transport_name(TRANSPORT_UDP), "udp");
+	assert_string_equal(transport_name(TRANSPORT_ESP), "esp");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);
+}
