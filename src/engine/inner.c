@@ -84,6 +84,16 @@ inner_parse(const uint8_t *d, size_t len, struct inner_hdr *h, const char **why)
 	}
 }
 
+bool
+inner_link_scoped(const struct inner_hdr *h)
+{
+	const uint8_t *d = h->dst;
+
+	if (h->af == AF_INET6)
+		return d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80);
+	return d[0] >= 224 || (d[0] == 169 && d[1] == 254);
+}
+
 int
 ecn_decap(uint8_t inner, uint8_t outer)
 {

@@ -38,6 +38,11 @@ struct inner_hdr {
 int inner_parse(const uint8_t *d, size_t len, struct inner_hdr *h,
     const char **why);
 
+/* True for destinations that never leave the link (IPv6 link-local and
+ * multicast, IPv4 multicast, broadcast and 169.254/16): the kernel's own
+ * chatter on the tun (router solicitations, MLD) that matches no policy. */
+bool inner_link_scoped(const struct inner_hdr *h);
+
 /* RFC 6040 4.2, figure 4 (normal mode): the ECN field to forward given the
  * arriving inner and outer fields, or -1 when the packet must be dropped
  * (outer CE over an inner Not-ECT: the end points cannot understand CE). */

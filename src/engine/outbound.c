@@ -10,34 +10,20 @@
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
 
-/* The site's first tun address of family af, as the source of our ICMP
- * errors; NULL if the site has none. */
-static const uint8_t *
-site_addr(const struct engine *e, sa_family_t af)
-{
-	size_t i;
-
-	for (i = 0; i < e->cf->site.naddresses; i++)
-		if (e->cf->site.addresses[i].af == af)
-			return e->cf->site.addresses[i].addr.b;
-	return NULL;
-}
-
-/* Tells the sender its packet did not fit (RFC 1191 / RFC 8201). */
+/* Tells the sender its packet did not fit (RFC 1191 / RFC 8201). The
+ * error claims to come from the packet's destination, as if the far end
+ * of the tunnel had answered: from our own tun address Linux would drop
+ * it as a martian (a local source arriving on a device), and the sender
+ * could never learn the MTU. */
 static void
 send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
     unsigned mtu)
 {
-	static struct log_limit lim;
 	struct pkt *ip = e->pkt_icmp;
-	const uint8_t *src = site_addr(e, h->af);
+	uint8_t src[16];
 	size_t n;
 
-	if (src == NULL) {
-		log_ratelimited(&lim, LOG_LVL_DEBUG, "no %s tun address to "
-		    "send ICMP too-big from", h->af == AF_INET ? "IPv4" : "IPv6");
-		return;
-	}
+	memcpy(src, h->dst, h->af == AF_INET ? 4 : 16);
 	pkt_reset(ip);
 	if (h->af == AF_INET)
 		n = icmp4_frag_needed(pkt_data(ip), PKT_MTU_MAX, d, h, src, mtu);
@@ -137,7 +123,10 @@ outbound_packet(struct engine *e, struct pkt *pk)
 	idx = policy_lookup_out(e->cf->peers, e->cf->npeers, h.af, h.src,
 	    h.dst);
 	if (idx < 0) {
-		e->drops[SITE_DROP_NO_POLICY]++;
+		/* Link-scoped kernel chatter is expected and not a policy
+		 * failure worth counting. */
+		if (!inner_link_scoped(&h))
+			e->drops[SITE_DROP_NO_POLICY]++;
 		return;
 	}
 	p = &e->peers[idx];
