@@ -68,6 +68,32 @@ test_or_rule(void **state)
 	assert_int_equal(spi_fixup(0xffffffff), 0xffffffff);
 }
 
+/* Inputs whose hash starts with 0x000000, found by a brute-force search
+ * over 2^26 networks: the OR rule must turn them into valid SPIs. */
+static void
+test_small_hash(void **state)
+{
+	struct prefix a = pfx("10.238.110.0", 24), b = pfx("10.1.242.0", 24);
+	struct prefix c = pfx("10.184.146.0", 24), d = pfx("10.1.36.0", 24);
+	struct config cf;
+
+	(void)state;
+	assert_int_equal(raw_formula(&a, 'C', &b), 0x8a);
+	assert_int_equal(spi_derive(&a, ROLE_CENTRAL, &b), 0x8000008au);
+	assert_int_equal(raw_formula(&c, 'R', &d), 0xa4);
+	assert_int_equal(spi_derive(&c, ROLE_REMOTE, &d), 0x800000a4u);
+
+	/* The same through a config: our outbound SPI to that peer. */
+	put_default_key("k.key");
+	if (config_load_string("x.conf",
+	    "site \"s\" { role central; network 10.238.110.0/24 }\n"
+	    "peer \"p\" { network 10.1.242.0/24; endpoint dynamic; "
+	    "key \"k.key\" }\n", tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cf.peers[0].spi_out, 0x8000008au);
+	config_free(&cf);
+}
+
 static void
 test_formula(void **state)
 {
@@ -215,6 +241,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_or_rule),
 		cmocka_unit_test(test_formula),
+		cmocka_unit_test(test_small_hash),
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_explicit),
 		cmocka_unit_test(test_collision),
