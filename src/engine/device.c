@@ -248,8 +248,10 @@ device_open(struct engine *e)
 			 * delete on exit. */
 			log_warn("%s: route %s", e->tun_name,
 			    prefix_ntop(r, buf, sizeof(buf)));
-			if (errno != EEXIST)
+			if (errno != EEXIST) {
+				e->nroutes = i;         /* those we added */
 				return -1;
+			}
 			e->routes[i--] = e->routes[--e->nroutes];
 			continue;
 		}

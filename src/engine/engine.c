@@ -68,6 +68,12 @@ engine_new(struct config *cf)
 		log_warnx("event_base_new failed");
 		goto fail;
 	}
+	/* The control socket before the SAs: it refuses to start when
+	 * another daemon answers on it, before we reserve sequence numbers
+	 * in a state file that daemon is using. Answers wait for the loop. */
+	e->ctl = ctl_open(e->base, cf->site.control, status_handler, e);
+	if (e->ctl == NULL)
+		goto fail;
 	if (peers_init(e) == -1)
 		goto fail;
 	return e;
@@ -99,11 +105,6 @@ engine_start(struct engine *e)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	size_t i;
 
-	/* The control socket first: it refuses to start when another
-	 * daemon answers on it, before we touch its devices. */
-	e->ctl = ctl_open(e->base, e->cf->site.control, status_handler, e);
-	if (e->ctl == NULL)
-		return -1;
 	if (outer_open(e) == -1)
 		return -1;
 	if (device_open(e) == -1)
