@@ -910,7 +910,13 @@ do_macro(struct parser *p, const struct token *name)
 	if (expr_parse(&p->lx, name->text, "a value", &v) == -1 ||
 	    lex_define(&p->lx, name, NULL, &v) == -1)
 		return -1;
-	return end_statement(p, name);
+	lex_next(&p->lx, &t);
+	if (t.type == T_EOS || t.type == T_EOF)
+		return 0;
+	if (t.type != T_ERROR)
+		conf_errt(&p->lx, &t, "expected end of line after macro $%s, "
+		    "got %s", name->text, DESC(&t, d));
+	return -1;
 }
 
 static int
