@@ -53,8 +53,8 @@
 #                           asserts 0% loss and no "wrong data byte"
 #   vt_ping_fails NS DST [PING ARGS...]  asserts that no echo reply comes back
 #   vt_ping1 NS DST [WAIT]  one quiet try (for polling)
-#   vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES]  random file over TCP,
-#                           asserts the sha256 matches
+#   vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES [PORT]]  random file over
+#                           TCP, asserts the sha256 matches
 #   vt_udp_listen NS PORT FILE / vt_udp_send NS HOST PORT TEXT [COUNT [PADLEN [SRC]]]
 #                           FILE gets one line "SRC TEXT I" per datagram
 #   vt_lines FILE [PATTERN] number of lines (matching PATTERN)
@@ -614,12 +614,13 @@ vt_ping_fails() {
 	fail "ping $ns -> $dst should fail but: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
 }
 
-# vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES]: random file, sha256 compared.
+# vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES [PORT]]: random file, sha256
+# compared. Give distinct PORTs to transfers run in parallel (&).
 VT_TCP_PORT=5001
 vt_tcp_xfer() {
 	local src=$1 dst=$2 addr=$3 bytes=${4:-1048576} in out port
-	port=$VT_TCP_PORT
-	VT_TCP_PORT=$((VT_TCP_PORT + 1))
+	port=${5:-$VT_TCP_PORT}
+	VT_TCP_PORT=$((port + 1))
 	in=$VT_TMP/xfer-$port.in out=$VT_TMP/xfer-$port.rx
 	head -c "$bytes" /dev/urandom >"$in"
 	vt_bg "tcpserve-$port" ip netns exec "$(vt_ns "$dst")" \
