@@ -50,6 +50,7 @@ struct peer {
 	struct esp_sa            in;
 	uint64_t                 reserved;      /* state file mark for out */
 	size_t                   esp_overhead;  /* esp_overhead(&out) */
+	bool                     integrity;     /* inbound SA has an ICV */
 	struct sockaddr_storage  endpoint;
 	bool                     have_endpoint;
 	struct event            *keepalive;
@@ -99,6 +100,8 @@ struct engine {
 	uint64_t             drops[SITE_DROP_MAX];
 	struct timespec      started;       /* CLOCK_MONOTONIC */
 	struct log_limit     lim_tun, lim_sock, lim_spi, lim_malformed;
+	long long            icmp_sec;      /* ICMP errors sent this second */
+	unsigned             icmp_count;
 };
 
 /* peer.c */

@@ -19,8 +19,9 @@ peer_drop(struct peer *p, enum esp_drop why, const char *detail)
 	    detail != NULL ? detail : "");
 }
 
-/* Checks the decrypted inner packet and hands it to tun. */
-static void
+/* Checks the decrypted inner packet and hands it to tun; -1 if it was
+ * dropped or was a dummy packet. */
+static int
 deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
     uint8_t outer_tos)
 {
@@ -31,19 +32,19 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 
 	/* RFC 4303 2.6: a dummy packet, to be discarded silently. */
 	if (nh == 59)
-		return;
+		return -1;
 	if (nh != 4 && nh != 41) {
 		peer_drop(p, ESP_DROP_MALFORMED, "next header not IP");
-		return;
+		return -1;
 	}
 	if (inner_parse(d, pk->len, &h, &why) == -1) {
 		peer_drop(p, ESP_DROP_MALFORMED, why);
-		return;
+		return -1;
 	}
 	if ((nh == 4) != (h.af == AF_INET)) {
 		peer_drop(p, ESP_DROP_MALFORMED, "next header and IP version "
 		    "disagree");
-		return;
+		return -1;
 	}
 	/* Anything after the header's length is TFC padding (RFC 4303 2.7). */
 	pk->len = h.len;
@@ -51,7 +52,7 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	    policy_excluded(&e->cf->site, h.af, h.src, h.dst)) {
 		peer_drop(p, ESP_DROP_POLICY, "inner addresses outside the "
 		    "peer's policies");
-		return;
+		return -1;
 	}
 	/* RFC 6040 4.2: a CE mark on the outer header over a Not-ECT inner
 	 * packet cannot be passed on; the RFC says drop. We count it as
@@ -59,21 +60,33 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	ecn = ecn_decap(h.tos & ECN_MASK, outer_tos & ECN_MASK);
 	if (ecn < 0) {
 		peer_drop(p, ESP_DROP_MALFORMED, "outer CE over inner Not-ECT");
-		return;
+		return -1;
 	}
 	if ((uint8_t)ecn != (h.tos & ECN_MASK))
 		inner_set_ecn(d, &h, (uint8_t)ecn);
 	if (tun_write(e, d, pk->len) == -1)
-		return;
+		return -1;
 	p->st.packets_in++;
 	p->st.bytes_in += pk->len;
+	return 0;
+}
+
+/* The packet came from whoever holds the key: its address (NAT
+ * traversal, RFC 3948) can be trusted as the way back. */
+static void
+authentic(struct peer *p, const struct sockaddr_storage *src)
+{
+	struct timespec now;
+
+	peer_learn_endpoint(p, src);
+	clock_gettime(CLOCK_REALTIME, &now);
+	p->st.last_in = now.tv_sec;
 }
 
 void
 inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
     const struct sockaddr_storage *src, uint8_t outer_tos)
 {
-	struct timespec now;
 	struct peer *p;
 	enum esp_drop r;
 	uint32_t spi;
@@ -104,12 +117,13 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 		peer_drop(p, r, NULL);
 		return;
 	}
-	/* Authenticated: the sender holds the key, so its address (NAT
-	 * traversal, RFC 3948) can be trusted as the way back. */
-	peer_learn_endpoint(p, src);
-	clock_gettime(CLOCK_REALTIME, &now);
-	p->st.last_in = now.tv_sec;
-	deliver(e, p, pk, nh, outer_tos);
+	/* Without an ICV (auth none) anyone can make a packet decrypt to
+	 * something; only a sane inner packet that passes policy then
+	 * counts as coming from the peer. */
+	if (p->integrity)
+		authentic(p, src);
+	if (deliver(e, p, pk, nh, outer_tos) == 0 && !p->integrity)
+		authentic(p, src);
 }
 
 void

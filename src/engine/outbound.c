@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/engine/icmp.h"
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
+
+#define ENGINE_ICMP_PER_SEC 100
 
 /* Tells the sender its packet did not fit (RFC 1191 / RFC 8201). The
  * error claims to come from the packet's destination, as if the far end
@@ -20,9 +23,20 @@ send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
     unsigned mtu)
 {
 	struct pkt *ip = e->pkt_icmp;
+	struct timespec now;
 	uint8_t src[16];
 	size_t n;
 
+	/* Like the kernel's own ICMP, bounded: a flood of big packets must
+	 * not become a flood of errors. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec != e->icmp_sec) {
+		e->icmp_sec = now.tv_sec;
+		e->icmp_count = 0;
+	}
+	if (e->icmp_count >= ENGINE_ICMP_PER_SEC)
+		return;
+	e->icmp_count++;
 	memcpy(src, h->dst, h->af == AF_INET ? 4 : 16);
 	pkt_reset(ip);
 	if (h->af == AF_INET)

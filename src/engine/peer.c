@@ -86,6 +86,7 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 		return -1;
 	}
 	p->esp_overhead = esp_overhead(&p->out);
+	p->integrity = sa_crypto_icv_len(p->in.crypto) > 0;
 
 	if (sa_table_insert(&e->spis, pc->spi_in, p) == -1) {
 		other = sa_table_lookup(&e->spis, pc->spi_in);
