@@ -6,9 +6,11 @@
  * -f stays in the foreground and logs to stderr; otherwise the daemon
  * detaches once everything is up and logs to syslog. Everything that can
  * be checked without a device is checked before the first device exists. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "conf/config.h"
@@ -21,6 +23,25 @@ usage(void)
 {
 	fprintf(stderr, "usage: vpntund -c site.conf [-f] [-n] [-v]...\n");
 	exit(2);
+}
+
+/* daemon(3) moves to "/": paths used after that must not be relative to
+ * where we were started. Returns -1 if the result does not fit. */
+static int
+absolute(char *path, size_t size)
+{
+	char cwd[PATH_MAX], tmp[PATH_MAX];
+
+	if (path[0] == '\0' || path[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path) >=
+	    sizeof(tmp) || strlen(tmp) >= size) {
+		fprintf(stderr, "vpntund: %s: path too long\n", path);
+		return -1;
+	}
+	memcpy(path, tmp, strlen(tmp) + 1);
+	return 0;
 }
 
 static enum log_level
@@ -75,6 +96,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err.msg);
 		if (check)
 			fprintf(stderr, "configuration check failed\n");
+		return 1;
+	}
+	if (absolute(cf.site.state_file, sizeof(cf.site.state_file)) == -1 ||
+	    absolute(cf.site.control, sizeof(cf.site.control)) == -1 ||
+	    absolute(cf.site.up, sizeof(cf.site.up)) == -1 ||
+	    absolute(cf.site.down, sizeof(cf.site.down)) == -1) {
+		config_free(&cf);
 		return 1;
 	}
 	log_set_level(raise_level(cf.site.log_level, verbose));
