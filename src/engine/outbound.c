@@ -84,16 +84,11 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 }
 
 static void
-send_esp(struct engine *e, struct peer *p, struct pkt *pk, uint8_t tos,
-    size_t inner_len)
+send_esp(struct engine *e, struct peer *p, struct outer_sock *s,
+    struct pkt *pk, uint8_t tos, size_t inner_len)
 {
-	struct outer_sock *s = peer_sock(p);
 	char ep[128];
 
-	if (s == NULL) {
-		e->drops[SITE_DROP_NO_ENDPOINT]++;
-		return;
-	}
 	if (sock_send(s->fd, s->kind, &p->endpoint, tos, pkt_data(pk),
 	    pk->len) == -1) {
 		if (errno == EMSGSIZE) {
@@ -118,6 +113,7 @@ void
 outbound_packet(struct engine *e, struct pkt *pk)
 {
 	struct inner_hdr h;
+	struct outer_sock *s;
 	struct peer *p;
 	const char *why;
 	uint8_t *d = pkt_data(pk);
@@ -144,7 +140,9 @@ outbound_packet(struct engine *e, struct pkt *pk)
 		return;
 	}
 	p = &e->peers[idx];
-	if (!p->have_endpoint) {
+	/* A dynamic peer not heard from yet (or heard over a family we
+	 * have no socket for): nowhere to send. */
+	if ((s = peer_sock(p)) == NULL) {
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
@@ -156,7 +154,7 @@ outbound_packet(struct engine *e, struct pkt *pk)
 	 * copies DSCP and ECN of the inner one. */
 	if (esp_encap(&p->out, pk, h.af == AF_INET ? 4 : 41) == -1)
 		return;
-	send_esp(e, p, pk, h.tos, h.len);
+	send_esp(e, p, s, pk, h.tos, h.len);
 }
 
 void
