@@ -33,7 +33,6 @@ import argparse
 import hashlib
 import ipaddress
 import json
-import os
 import re
 import select
 import socket
@@ -44,9 +43,10 @@ import time
 import warnings
 warnings.filterwarnings("ignore")
 
-from scapy.all import IP, IPv6, UDP, ICMP, Raw, raw, conf  # noqa: E402
+from scapy.all import (IP, IPv6, UDP, ICMP, ICMPv6EchoRequest,  # noqa: E402
+                       ICMPv6EchoReply, Raw, raw, conf)
 from scapy.layers.ipsec import (ESP, SecurityAssociation, CRYPT_ALGOS,  # noqa: E402
-                                AUTH_ALGOS, IPSecIntegrityError)
+                                IPSecIntegrityError)
 
 conf.verb = 0
 
@@ -164,7 +164,17 @@ def inet_cksum(b):
 
 
 def check_checksums(b):
-    """IPv4 header and ICMP checksums of raw inner bytes; a reason or None."""
+    """IPv4 header and ICMP checksums, or the ICMPv6 checksum (RFC 8200
+    8.1 pseudo-header), of raw inner bytes; a reason or None."""
+    if b[0] >> 4 == 6:
+        plen = struct.unpack("!H", b[4:6])[0]
+        if plen + 40 != len(b):
+            return "IPv6 payload length %d != %d" % (plen, len(b) - 40)
+        if b[6] == 58:
+            pseudo = b[8:40] + struct.pack("!I", plen) + b"\0\0\0" + bytes([58])
+            if inet_cksum(pseudo + b[40:]) != 0xffff:
+                return "bad ICMPv6 checksum"
+        return None
     if b[0] >> 4 != 4:
         return "not IPv4"
     ihl = (b[0] & 15) * 4
@@ -239,12 +249,18 @@ def exchange_main(a):
            "transport": a.transport, "sent": 0, "replies": 0,
            "reply_seqs": [], "aead_iv_is_seq": None, "errors": []}
     ident = 0x5ca9
+    v6 = ":" in a.inner_src
     seq = a.first_seq
     for i in range(a.count):
         payload = bytes((i + j) & 0xff for j in range(a.size))
-        req = (IP(src=a.inner_src, dst=a.inner_dst, id=0x1000 + i, ttl=64) /
-               ICMP(type=8, id=ident, seq=i + 1) / Raw(payload))
-        req = IP(raw(req))
+        if v6:
+            req = (IPv6(src=a.inner_src, dst=a.inner_dst, hlim=64) /
+                   ICMPv6EchoRequest(id=ident, seq=i + 1, data=payload))
+            req = IPv6(raw(req))
+        else:
+            req = (IP(src=a.inner_src, dst=a.inner_dst, id=0x1000 + i, ttl=64) /
+                   ICMP(type=8, id=ident, seq=i + 1) / Raw(payload))
+            req = IP(raw(req))
         esp = encrypt(sa_out, req, seq)
         seq += 1
         tr.send(esp)
@@ -274,21 +290,23 @@ def exchange_main(a):
             if why:
                 res["errors"].append("reply seq %d: %s: %s" % (rseq, why, b.hex()))
                 break
-            if ICMP not in inner or inner[ICMP].type != 0:
+            rtype = ICMPv6EchoReply if v6 else ICMP
+            if rtype not in inner or (not v6 and inner[ICMP].type != 0):
                 # the kernel may also send e.g. an unreachable: report it
                 res["errors"].append("reply seq %d is not an echo reply: %s"
                                      % (rseq, inner.summary()))
                 break
-            ic = inner[ICMP]
-            if (inner[IP].src, inner[IP].dst) != (a.inner_dst, a.inner_src):
-                res["errors"].append("echo reply %s -> %s" % (inner[IP].src,
-                                                                inner[IP].dst))
+            ic = inner[rtype]
+            ipl = inner[IPv6] if v6 else inner[IP]
+            if (ipl.src, ipl.dst) != (a.inner_dst, a.inner_src):
+                res["errors"].append("echo reply %s -> %s" % (ipl.src, ipl.dst))
             if ic.id != ident or ic.seq != i + 1:
                 res["errors"].append("echo reply id %#x seq %d, expected %#x %d"
                                      % (ic.id, ic.seq, ident, i + 1))
-            if bytes(ic.payload) != payload:
+            data = ic.data if v6 else bytes(ic.payload)
+            if data != payload:
                 res["errors"].append("echo reply %d payload differs: %s"
-                                     % (i + 1, bytes(ic.payload).hex()))
+                                     % (i + 1, data.hex()))
             if iv is not None:
                 ok = iv == struct.pack("!Q", rseq)
                 res["aead_iv_is_seq"] = ok if res["aead_iv_is_seq"] in (None, True) else False
@@ -301,8 +319,13 @@ def exchange_main(a):
     if a.tamper:
         # One more request with its last ICV/tag byte flipped: the daemon
         # must drop it (counted as an auth drop) and answer nothing.
-        req = IP(src=a.inner_src, dst=a.inner_dst) / ICMP(id=ident, seq=999) / Raw(b"x" * 16)
-        esp = bytearray(encrypt(sa_out, IP(raw(req)), seq))
+        if v6:
+            req = IPv6(raw(IPv6(src=a.inner_src, dst=a.inner_dst) /
+                           ICMPv6EchoRequest(id=ident, seq=999, data=b"x" * 16)))
+        else:
+            req = IP(raw(IP(src=a.inner_src, dst=a.inner_dst) /
+                         ICMP(id=ident, seq=999) / Raw(b"x" * 16)))
+        esp = bytearray(encrypt(sa_out, req, seq))
         esp[-1] ^= 0x01
         tr.send(bytes(esp))
         res["tampered_sent"] = 1

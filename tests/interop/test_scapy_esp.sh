@@ -2,14 +2,15 @@
 # Interop with scapy's ESP (an implementation we did not write), both
 # directions, through a running vpntund.
 #
-#   namespace c: vpntund, site "central" 10.1.0.0/24, tun 10.1.0.1,
-#                outer 198.18.0.1 (wan0)
-#   namespace s: scapy_esp.py as the remote peer "scapy" 10.1.1.0/24,
-#                outer 198.18.0.2 (wan0), UDP 4500 or raw protocol 50
+#   namespace c: vpntund, site "central" 10.1.0.0/24 + fd00:1::/64, tun
+#                10.1.0.1 fd00:1::1, outer 198.18.0.1 or 2001:db8::1 (wan0)
+#   namespace s: scapy_esp.py as the remote peer "scapy" 10.1.1.0/24 +
+#                fd00:1:1::/64, outer 198.18.0.2 or 2001:db8::2 (wan0),
+#                UDP 4500 or raw protocol 50
 #
 # For every suite scapy knows and for both transports: scapy encrypts ICMP
 # echo requests 10.1.1.2 -> 10.1.0.1 with its own SecurityAssociation and
-# sends them; vpntund decrypts them onto its tun, the kernel answers, vpntund
+# sends them (IPv4 in IPv4; a few suites also ICMPv6 in IPv6); vpntund decrypts them onto its tun, the kernel answers, vpntund
 # encrypts the echo replies; scapy decrypts those with its own SA and checks
 # the checksums, id, sequence and payload bytes. The key file is written
 # once per suite and read by both (docs/DESIGN.md "Keys": block 1 central ->
@@ -26,23 +27,29 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCAPY=$HERE/scapy_esp.py
 "$VT_PY" -c 'import scapy.layers.ipsec' 2>/dev/null || vt_skip "no scapy for $VT_PY"
 
-C_OUT=198.18.0.1 S_OUT=198.18.0.2
+C_OUT4=198.18.0.1 S_OUT4=198.18.0.2
+C_OUT6=2001:db8::1 S_OUT6=2001:db8::2
 C_NET=10.1.0.0/24 S_NET=10.1.1.0/24
-C_TUN=10.1.0.1 S_HOST=10.1.1.2
+C_NET6=fd00:1::/64 S_NET6=fd00:1:1::/64
+C_TUN4=10.1.0.1 S_HOST4=10.1.1.2
+C_TUN6=fd00:1::1 S_HOST6=fd00:1:1::2
 COUNT=4
 
 vt_nsadd "$(vt_ns c)"
 vt_nsadd "$(vt_ns s)"
 vt_link "$(vt_ns c)" wan0 "$(vt_ns s)" wan0
-vt_addr "$(vt_ns c)" wan0 "$C_OUT/24"
-vt_addr "$(vt_ns s)" wan0 "$S_OUT/24"
-ip netns exec "$(vt_ns s)" ping -c 1 -W 2 "$C_OUT" >/dev/null ||
-	fail "outer network: s cannot reach $C_OUT"
+vt_addr "$(vt_ns c)" wan0 "$C_OUT4/24" "$C_OUT6/64"
+vt_addr "$(vt_ns s)" wan0 "$S_OUT4/24" "$S_OUT6/64"
+ip netns exec "$(vt_ns s)" ping -c 1 -W 2 "$C_OUT4" >/dev/null ||
+	fail "outer network: s cannot reach $C_OUT4"
+wait_until 10 ip netns exec "$(vt_ns s)" ping -c 1 -W 1 "$C_OUT6" >/dev/null ||
+	fail "outer network: s cannot reach $C_OUT6"
 
 SPI_C2S=$("$VT_PY" "$SCAPY" spi "$C_NET" central "$S_NET")
 SPI_S2C=$("$VT_PY" "$SCAPY" spi "$S_NET" remote "$C_NET")
 
-# write_conf TRANSPORT SUITE TAG
+# write_conf TRANSPORT SUITE TAG: dual-stack overlay; the outer family is
+# that of $C_OUT.
 write_conf() {
 	local tr=$1 suite=$2 tag=$3
 	vt_write_key "$VT_TMP/$tag.key" "$suite"
@@ -50,7 +57,9 @@ write_conf() {
 site "central" {
 	role central
 	network $C_NET
-	address $C_TUN/24
+	network $C_NET6
+	address $C_TUN4/24
+	address $C_TUN6/64
 	tun $VT_TUN
 	outer $C_OUT
 	port 4500
@@ -68,6 +77,7 @@ $(vt_suite_conf "$suite")
 	key "$VT_TMP/$tag.key"
 	replay-window 64
 	tunnel $C_NET <-> $S_NET
+	tunnel $C_NET6 <-> $S_NET6
 }
 EOF
 }
@@ -75,15 +85,21 @@ EOF
 p() { vt_peer c scapy "$1"; }
 auth_drops_are() { [ "$(p 'p["drops"]["auth"]')" = "$1" ]; }
 
-# run_case TRANSPORT SUITE
+# run_case TRANSPORT SUITE [4|6]: outer and inner family.
 run_case() {
-	local tr=$1 suite=$2 tag out res
-	tag=$(echo "$tr-$suite" | tr ':/' '__')
+	local tr=$1 suite=$2 fam=${3:-4} tag out res
+	local C_OUT S_OUT C_TUN S_HOST
+	tag=$(echo "$tr-$suite-v$fam" | tr ':/' '__')
+	if [ "$fam" = 6 ]; then
+		C_OUT=$C_OUT6 S_OUT=$S_OUT6 C_TUN=$C_TUN6 S_HOST=$S_HOST6
+	else
+		C_OUT=$C_OUT4 S_OUT=$S_OUT4 C_TUN=$C_TUN4 S_HOST=$S_HOST4
+	fi
 	vt_suite_parse "$suite"
 	local cipher=$VT_CIPHER bits=${VT_KEYBITS:-$((VT_KEYLEN * 8))} auth=${VT_AUTH:-none}
 	if ! "$VT_PY" "$SCAPY" supports "$cipher"; then
-		echo "skip $tr $suite: this scapy has no $cipher" >&2
-		SKIPPED+=("$tr/$suite")
+		echo "skip $tr $suite IPv$fam: this scapy has no $cipher" >&2
+		SKIPPED+=("$tr/$suite/v$fam")
 		return 0
 	fi
 	write_conf "$tr" "$suite" "$tag"
@@ -132,8 +148,8 @@ run_case() {
 		assert_eq "$(p 'p["packets_in"]')" "$COUNT" "$tag: packets_in after the altered packet"
 	fi
 	vt_stop c
-	echo "ok $tr $suite: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT, drops 0; altered ICV dropped as auth" >&2
-	PASSED+=("$tr/$suite")
+	echo "ok $tr $suite IPv$fam: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT, drops 0; altered ICV dropped as auth" >&2
+	PASSED+=("$tr/$suite/v$fam")
 }
 
 PASSED=() SKIPPED=()
@@ -155,5 +171,10 @@ for tr in udp esp; do
 		run_case "$tr" "$s"
 	done
 done
+# IPv6 outside and inside (ICMPv6 echo), one CBC and one AEAD suite each.
+run_case udp blowfish-cbc:128/hmac-sha1-96 6
+run_case udp aes-gcm:256 6
+run_case esp aes-cbc:128/hmac-sha256-128 6
+run_case esp chacha20-poly1305 6
 echo "passed: ${PASSED[*]}" >&2
 [ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped (scapy lacks the cipher): ${SKIPPED[*]}" >&2
