@@ -35,8 +35,9 @@ fail() {
 [ -x "$TOOL" ] || skip "no $TOOL (libpcap missing at build time?)"
 command -v tshark >/dev/null || skip "tshark not installed"
 [ -x "$PY" ] || skip "$PY not installed"
-[ -r "$CAPS/esp_sa.public" ] && [ -r "$CAPS/esp-secrets.txt" ] ||
+if [ ! -r "$CAPS/esp_sa.public" ] || [ ! -r "$CAPS/esp-secrets.txt" ]; then
 	skip "no captures in $CAPS"
+fi
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -25,8 +25,9 @@ fail() {
 }
 
 [ -x "$TOOL" ] || skip "no $TOOL (libpcap missing at build time?)"
-[ -x "$PY" ] && "$PY" -c 'import scapy.layers.ipsec' 2>/dev/null ||
+if [ ! -x "$PY" ] || ! "$PY" -c 'import scapy.layers.ipsec' 2>/dev/null; then
 	skip "$PY with scapy not installed"
+fi
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -128,7 +129,7 @@ for line in open(os.path.join(tmp, "cases")):
 EOF
 
 pass=0
-while read -r name cipher bits auth outer fam lt esn; do
+while read -r name cipher _ auth _; do
 	[ -n "$name" ] || continue
 	if [ -e "$TMP/$name.unsupported" ]; then
 		echo "skip $name: this scapy has no $cipher"

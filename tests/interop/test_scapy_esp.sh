@@ -22,6 +22,7 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 vt_init scapy_esp
+# shellcheck disable=SC2034 # lib.sh reads it: whose logs to show on failure
 VT_SITES=(c)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCAPY=$HERE/scapy_esp.py

@@ -19,6 +19,7 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 vt_init tshark_decrypt
+# shellcheck disable=SC2034 # lib.sh reads it: whose logs to show on failure
 VT_SITES=(c r)
 TOOL=$VPNTUND_BUILD/esp-pcap-decrypt
 for b in tshark dumpcap; do
