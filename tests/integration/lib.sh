@@ -58,12 +58,14 @@
 #   vt_udp_listen NS PORT FILE / vt_udp_send NS HOST PORT TEXT [COUNT [PADLEN [SRC]]]
 #                           FILE gets one line "SRC TEXT I" per datagram
 #   vt_lines FILE [PATTERN] number of lines (matching PATTERN)
-#   vt_capture_start NS IFACE SRC DST MINLEN FILE   sniffs the first ESP
-#                           (UDP 4500 or proto 50) IP packet SRC->DST of at
-#                           least MINLEN bytes into FILE; vt_capture_wait
+#   vt_capture_start NS IFACE SRC DST MINLEN FILE [keepalive]  sniffs the
+#                           first ESP (UDP 4500 or proto 50) IP packet
+#                           SRC->DST of at least MINLEN bytes (or a NAT
+#                           keepalive) into FILE; then vt_capture_wait FILE
 #   vt_inject NS FILE       re-sends a captured IP packet as is (replay)
 #   vt_espinfo FILE         prints "SPI SEQ PROTO" of a captured packet
-#   vt_tamper IN OUT SEQ    a forged copy with ESP sequence number SEQ
+#   vt_tamper IN OUT SEQ [SRC]  a copy with ESP sequence number SEQ (and
+#                           IPv4 source SRC): a forgery or a spoofed replay
 
 VT_PY=/usr/bin/python3
 VT_TUN=vtun0
@@ -524,10 +526,18 @@ vt_stop() {
 	wait "$pid" || rc=$?
 	unset "VT_PID[$s]"
 	[ "$rc" -eq 0 ] || fail "vpntund for $s exited with status $rc after SIGTERM"
+	vt_log_clean "$s"
 	if ip -n "$ns" link show "$VT_TUN" >/dev/null 2>&1; then
 		fail "vpntund for $s left its tun device $VT_TUN behind"
 	fi
 	vt_log_msg "stopped $s"
+}
+
+# The sanitizers and the daemon's own invariant checks report in the log.
+vt_log_clean() {
+	local bad
+	bad=$(grep -E "AddressSanitizer|LeakSanitizer|runtime error:" "$(vt_log "$1")" | head -n 5) || true
+	[ -z "$bad" ] || fail "vpntund for $1 reported: $bad"
 }
 
 vt_dead() { ! kill -0 "$1" 2>/dev/null; }
@@ -661,10 +671,10 @@ vt_lines() { # FILE [PATTERN]: number of lines (matching)
 	fi
 }
 
-vt_capture_start() { # NS IFACE SRC DST MINLEN FILE
+vt_capture_start() { # NS IFACE SRC DST MINLEN FILE [KIND]
 	rm -f "$6" "$6.ready"
 	vt_bg "capture-$(basename "$6")" ip netns exec "$(vt_ns "$1")" \
-	    "$VT_PY" "$VT_DIR/pkt.py" capture "$2" "$3" "$4" "$5" "$6" 30
+	    "$VT_PY" "$VT_DIR/pkt.py" capture "$2" "$3" "$4" "$5" "$6" 30 "${7:-esp}"
 	VT_CAPTURE_PID=$VT_BG_PID
 	wait_until 10 test -e "$6.ready" || fail "capture on $1/$2 not ready"
 }
@@ -684,6 +694,6 @@ vt_espinfo() {
 	"$VT_PY" "$VT_DIR/pkt.py" espinfo "$1"
 }
 
-vt_tamper() {
-	"$VT_PY" "$VT_DIR/pkt.py" tamper "$1" "$2" "$3" || fail "tamper $1"
+vt_tamper() { # IN OUT SEQ [SRC]
+	"$VT_PY" "$VT_DIR/pkt.py" tamper "$@" || fail "tamper $1"
 }

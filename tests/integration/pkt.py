@@ -8,20 +8,23 @@
     pkt.py udpsend HOST PORT TEXT [COUNT [PADLEN [SRCADDR]]]
         send COUNT datagrams "TEXT I" padded with '.' to PADLEN bytes,
         from SRCADDR if given
-    pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT
+    pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT [KIND]
         write to FILE the first IP packet seen on IFACE (AF_PACKET) from SRC to
         DST that carries ESP (IP protocol 50, or UDP port 4500 that is not a
         keepalive or non-ESP marker) and is at least MINLEN bytes long;
-        creates FILE.ready once the socket is bound; exit 1 on timeout
+        KIND "keepalive" wants an RFC 3948 NAT-keepalive (UDP, one 0xFF byte)
+        instead; creates FILE.ready once the socket is bound; exit 1 on
+        timeout
     pkt.py inject FILE
         send the IP packet in FILE as it is (raw socket, header included):
         a replay of a captured packet
     pkt.py espinfo FILE
         print "SPI SEQ PROTO" of the captured packet (PROTO: 17 for ESP in
         UDP, 50 for raw ESP; SPI and SEQ in decimal)
-    pkt.py tamper IN OUT SEQ
+    pkt.py tamper IN OUT SEQ [SRC]
         copy a captured packet with its ESP sequence number set to SEQ (a
-        forgery: the ICV no longer matches); UDP checksum recomputed
+        forgery, unless SEQ is the original: the ICV no longer matches) and,
+        for IPv4, its source address set to SRC; checksums recomputed
 """
 import os
 import select
@@ -61,6 +64,14 @@ def udpsend(host, port, text, count, padlen, src=None):
         s.sendto(b, (host, port))
         if count > 1:
             time.sleep(0.002)   # no burst loss on a busy machine
+
+
+def is_keepalive(ip):
+    if len(ip) < 29 or ip[0] >> 4 != 4 or ip[9] != 17:
+        return False
+    ihl = (ip[0] & 15) * 4
+    tot = struct.unpack("!H", ip[2:4])[0]
+    return tot - ihl == 9 and ip[ihl + 8] == 0xFF
 
 
 def esp_payload(ip):
@@ -131,7 +142,7 @@ def fix_udp_checksum(ip):
     return bytes(ip)
 
 
-def capture(iface, src, dst, minlen, path, timeout):
+def capture(iface, src, dst, minlen, path, timeout, kind="esp"):
     want_src = socket.inet_pton(socket.AF_INET6 if ":" in src else socket.AF_INET, src)
     want_dst = socket.inet_pton(socket.AF_INET6 if ":" in dst else socket.AF_INET, dst)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -151,6 +162,19 @@ def capture(iface, src, dst, minlen, path, timeout):
         etype = struct.unpack("!H", frame[12:14])[0]
         if etype not in (0x0800, 0x86DD):
             continue
+        if kind == "keepalive":
+            ip = frame[14:]
+            if not is_keepalive(ip):
+                continue
+            gsrc = socket.inet_ntop(socket.AF_INET, ip[12:16])
+            gdst = socket.inet_ntop(socket.AF_INET, ip[16:20])
+            if gsrc != src or gdst != dst:
+                continue
+            ip = ip[:29]
+            with open(path, "wb") as f:
+                f.write(ip)
+            print("captured keepalive %s -> %s" % (gsrc, gdst))
+            return
         got = esp_payload(frame[14:])
         if got is None:
             continue
@@ -193,7 +217,7 @@ def espinfo(path):
     print("%d %d %d" % (spi, seq, proto))
 
 
-def tamper(src, dst, seq):
+def tamper(src, dst, seq, newsrc=None):
     with open(src, "rb") as f:
         ip = bytearray(f.read())
     got = esp_payload(bytes(ip))
@@ -201,6 +225,13 @@ def tamper(src, dst, seq):
         sys.exit("tamper: not an ESP packet")
     off = len(ip) - len(got[3])
     ip[off + 4:off + 8] = struct.pack("!I", seq)
+    if newsrc:
+        if ip[0] >> 4 != 4:
+            sys.exit("tamper: a new source only for IPv4")
+        ip[12:16] = socket.inet_pton(socket.AF_INET, newsrc)
+        ihl = (ip[0] & 15) * 4
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip[:ihl])))
     with open(dst, "wb") as f:
         f.write(fix_udp_checksum(bytes(ip)))
 
@@ -212,10 +243,11 @@ def main():
     elif 4 <= len(a) <= 7 and a[0] == "udpsend":
         udpsend(a[1], int(a[2]), a[3], int(a[4]) if len(a) > 4 else 1,
                 int(a[5]) if len(a) > 5 else 0, a[6] if len(a) > 6 else None)
-    elif len(a) == 4 and a[0] == "tamper":
-        tamper(a[1], a[2], int(a[3]))
-    elif len(a) == 7 and a[0] == "capture":
-        capture(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]))
+    elif len(a) in (4, 5) and a[0] == "tamper":
+        tamper(a[1], a[2], int(a[3]), a[4] if len(a) > 4 else None)
+    elif len(a) in (7, 8) and a[0] == "capture":
+        capture(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]),
+                a[7] if len(a) > 7 else "esp")
     elif len(a) == 2 and a[0] == "inject":
         inject(a[1])
     elif len(a) == 2 and a[0] == "espinfo":
