@@ -3,6 +3,7 @@
 #include "src/engine/engine_internal.h"
 
 #include <event2/event.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Which families a peer may use: its endpoint's, or for a dynamic peer
@@ -18,6 +19,23 @@ peer_families(const struct engine *e, const struct peer *p, bool *v4, bool *v6)
 		af = p->endpoint.ss_family;
 	*v4 = af == AF_INET || af == AF_UNSPEC;
 	*v6 = af == AF_INET6 || af == AF_UNSPEC;
+}
+
+/* Bursts from many peers arrive faster than one thread decrypts them;
+ * a larger receive buffer absorbs them instead of dropping (the default
+ * rmem_max is about 200 KiB). Not much more: a deep queue is latency.
+ * Root may exceed rmem_max with *FORCE. */
+#define OUTER_SOCKBUF (1024 * 1024)
+
+static void
+grow_buffers(int fd)
+{
+	int sz = OUTER_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
 static int
@@ -45,6 +63,7 @@ open_one(struct engine *e, int idx, bool required)
 		    s->kind == OUTER_UDP ? "UDP" : "ESP");
 		return 0;
 	}
+	grow_buffers(s->fd);
 	s->ev = event_new(e->base, s->fd, EV_READ | EV_PERSIST, outer_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		log_warnx("event for an outer socket");
