@@ -105,6 +105,15 @@ engine_start(struct engine *e)
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	size_t i;
 
+	/* Signals first: a SIGTERM during start-up (say, while the up hook
+	 * runs) then waits for the loop and tears down cleanly. */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		e->sig_ev[i] = evsignal_new(e->base, sigs[i], signal_cb, e);
+		if (e->sig_ev[i] == NULL || event_add(e->sig_ev[i], NULL) == -1) {
+			log_warnx("signal event");
+			return -1;
+		}
+	}
 	if (outer_open(e) == -1)
 		return -1;
 	if (device_open(e) == -1)
@@ -114,13 +123,6 @@ engine_start(struct engine *e)
 	if (e->tun_ev == NULL || event_add(e->tun_ev, NULL) == -1) {
 		log_warnx("event for %s", e->tun_name);
 		return -1;
-	}
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		e->sig_ev[i] = evsignal_new(e->base, sigs[i], signal_cb, e);
-		if (e->sig_ev[i] == NULL || event_add(e->sig_ev[i], NULL) == -1) {
-			log_warnx("signal event");
-			return -1;
-		}
 	}
 	if (peers_start_keepalives(e) == -1) {
 		log_warnx("keepalive timers");
