@@ -1,0 +1,233 @@
+/* Fuzzes the site.conf parser (config_load_string): the input is the text
+ * of a config. Key files and includes resolve in a private temp dir made
+ * once, holding key files of every length a suite can ask for
+ * ("k<bytes>.key", e.g. k128.key for blowfish-256 + hmac-sha256-128; and
+ * keys/physician1.key as in conf/examples), a few bad ones, and files to
+ * include. A loaded config is checked against site.conf(5) "CHECKS" and
+ * freed; ASan's leak check catches anything left allocated. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/config.h"
+#include "crypto/crypto.h"
+#include "src/util/log.h"
+#include "tests/fuzz/fuzz.h"
+
+static char tdir[64];
+static bool verbose;                    /* VPNTUND_FUZZ_VERBOSE set */
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+cleanup(void)
+{
+	if (tdir[0] != '\0')
+		nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+put(const char *name, const char *text, size_t len, mode_t mode)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	FUZZ_CHECK(fd != -1);
+	FUZZ_CHECK(write(fd, text, len) == (ssize_t)len);
+	FUZZ_CHECK(fchmod(fd, mode) == 0);
+	close(fd);
+}
+
+static void
+put_str(const char *name, const char *text, mode_t mode)
+{
+	put(name, text, strlen(text), mode);
+}
+
+/* A key file of n bytes: hex, two lines, a comment, as people write it. */
+static void
+put_key(const char *name, size_t n)
+{
+	char text[2 * 2 * 200 + 64];
+	size_t i, o;
+
+	o = (size_t)snprintf(text, sizeof(text), "# %zu bytes\n", n);
+	for (i = 0; i < n && o + 4 < sizeof(text); i++) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%02x",
+		    (unsigned)(i * 37 + n) & 0xff);
+		if (i + 1 == n / 2)
+			text[o++] = '\n';
+	}
+	text[o++] = '\n';
+	put(name, text, o, 0600);
+}
+
+static void
+init_once(void)
+{
+	static const char *const ciphers[] = { "blowfish-cbc", "3des-cbc",
+	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
+	static const char *const auths[] = { "none", "hmac-sha1-96",
+	    "hmac-sha256-128" };
+	static const char nul[] = "a = 10.0.0.0/8\n\0b = 1\n";
+	static bool done;
+	bool have[512] = { false };
+	char name[32], path[PATH_MAX];
+	size_t c, a, k, n;
+
+	if (done)
+		return;
+	done = true;
+	verbose = getenv("VPNTUND_FUZZ_VERBOSE") != NULL;
+	log_init("fuzz_conf", LOG_LVL_ERR, false);
+	snprintf(tdir, sizeof(tdir), "/tmp/vpntund-fuzz-conf-XXXXXX");
+	FUZZ_CHECK(mkdtemp(tdir) != NULL);
+	atexit(cleanup);
+
+	/* Every length a suite can ask for: 2 x (key + salt + auth key). */
+	for (c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
+		const struct cipher_info *ci = cipher_by_name(ciphers[c]);
+
+		FUZZ_CHECK(ci != NULL);
+		for (a = 0; a < sizeof(auths) / sizeof(auths[0]); a++) {
+			const struct auth_info *ai = auth_by_name(auths[a]);
+
+			FUZZ_CHECK(ai != NULL);
+			for (k = ci->key_min; k <= ci->key_max;
+			    k += ci->key_step ? ci->key_step : 1) {
+				n = 2 * (k + ci->salt_len + ai->key_len);
+				if (n < sizeof(have) && !have[n]) {
+					have[n] = true;
+					snprintf(name, sizeof(name), "k%zu.key", n);
+					put_key(name, n);
+				}
+				if (ci->key_step == 0)
+					break;
+			}
+		}
+	}
+	snprintf(path, sizeof(path), "%s/keys", tdir);
+	FUZZ_CHECK(mkdir(path, 0700) == 0);
+	put_key("keys/physician1.key", 128);
+	/* Refused ones: readable by others, odd, not hex, empty, too big,
+	 * a directory, a symlink (O_NOFOLLOW). */
+	put_key("open.key", 128);
+	snprintf(path, sizeof(path), "%s/open.key", tdir);
+	FUZZ_CHECK(chmod(path, 0644) == 0);
+	put_str("odd.key", "abc\n", 0600);
+	put_str("nothex.key", "zz # no\n", 0600);
+	put_str("empty.key", "", 0600);
+	{
+		static char big[70000];
+
+		memset(big, '0', sizeof(big));
+		put("big.key", big, sizeof(big), 0600);
+	}
+	snprintf(path, sizeof(path), "%s/dir.key", tdir);
+	FUZZ_CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/link.key", tdir);
+	FUZZ_CHECK(symlink("k128.key", path) == 0);
+
+	/* Includes: macros, a self-include, a nested pair, a NUL byte. */
+	put_str("inc.conf", "inc_net = 10.9.0.0/24\ninc_key = \"k128.key\"\n",
+	    0644);
+	put_str("cycle.conf", "include \"cycle.conf\"\n", 0644);
+	put_str("a.conf", "include \"b.conf\"\n", 0644);
+	put_str("b.conf", "include \"a.conf\"\n", 0644);
+	put("nul.conf", nul, sizeof(nul) - 1, 0644);
+	put_str("peer.conf", "peer \"inc\" {\n\tnetwork 10.7.0.0/24\n"
+	    "\tendpoint 192.0.2.7\n\tkey \"k128.key\"\n}\n", 0644);
+}
+
+static bool
+terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+/* site.conf(5) CHECKS, on a config that loaded. */
+static void
+check_config(const struct config *cf)
+{
+	const struct site_conf *s = &cf->site;
+	size_t i, j;
+
+	FUZZ_CHECK(terminated(s->name, sizeof(s->name)));
+	FUZZ_CHECK(terminated(s->tun, sizeof(s->tun)));
+	FUZZ_CHECK(s->nnetworks >= 1 && s->nnetworks <= 8);
+	FUZZ_CHECK(s->naddresses <= 8 && s->nexcludes <= 16);
+	FUZZ_CHECK(cf->npeers >= 1 && cf->peers != NULL);
+	for (i = 0; i < cf->npeers; i++) {
+		const struct peer_conf *p = &cf->peers[i];
+		size_t enc;
+
+		FUZZ_CHECK(terminated(p->name, sizeof(p->name)));
+		FUZZ_CHECK(p->cipher != NULL);
+		FUZZ_CHECK(cipher_key_len_ok(p->cipher, p->key_bits / 8));
+		FUZZ_CHECK(!p->cipher->aead || p->auth == NULL ||
+		    p->auth->id == AUTH_NONE);
+		enc = p->key_bits / 8 + p->cipher->salt_len;
+		FUZZ_CHECK(p->key_in.enc_len == enc && p->key_out.enc_len == enc);
+		FUZZ_CHECK(p->key_in.auth_len == p->key_out.auth_len);
+		FUZZ_CHECK(p->key_in.auth_len <= CRYPTO_AUTHKEY_MAX);
+		FUZZ_CHECK(p->spi_in >= 256 && p->spi_out >= 256);
+		FUZZ_CHECK(p->replay_window >= 64 &&
+		    p->replay_window <= 65536 && p->replay_window % 64 == 0);
+		FUZZ_CHECK(p->npolicies == 0 || p->policies != NULL);
+		for (j = 0; j < p->npolicies; j++)
+			FUZZ_CHECK(p->policies[j].local.af ==
+			    p->policies[j].remote.af);
+		for (j = 0; j < i; j++) {
+			FUZZ_CHECK(strcmp(cf->peers[j].name, p->name) != 0);
+			FUZZ_CHECK(cf->peers[j].spi_in != p->spi_in);
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct config cf;
+	struct conf_error err;
+	char *text;
+
+	init_once();
+	/* Text ends at the first NUL, as it would when read from a file
+	 * (the file reader refuses a NUL). */
+	if ((text = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	memset(&err, 0, sizeof(err));
+	if (config_load_string("fuzz.conf", text, tdir, &cf, &err) == 0) {
+		if (verbose)
+			fprintf(stderr, "loaded: %zu peers\n", cf.npeers);
+		check_config(&cf);
+		config_free(&cf);
+	} else {
+		if (verbose)
+			fprintf(stderr, "error: %s\n", err.msg);
+		FUZZ_CHECK(err.msg[0] != '\0');
+		FUZZ_CHECK(terminated(err.msg, sizeof(err.msg)));
+	}
+	free(text);
+	return 0;
+}
