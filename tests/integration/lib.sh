@@ -14,6 +14,12 @@
 #                           /dev/net/tun, binaries; exit 77 (skip) if missing
 #                           and $CI != true.
 #   vt_ns SITE              namespace name of c r1 r2 inet lc l1 p1 l2
+#   vt_skip MSG             exit 77 (or 1 when $CI = true)
+#   vt_nsadd NS             a namespace (lo up, rp_filter and DAD off),
+#                           deleted on exit
+#   vt_router_on NS         IPv4/IPv6 forwarding on, no redirects
+#   vt_link NS1 DEV1 NS2 DEV2   veth pair created inside the namespaces
+#   vt_addr NS DEV ADDR/LEN...  IPv4 or IPv6 (nodad) addresses
 #   vt_topology [v4|v6]     builds the star (always dual-stack; the argument
 #                           is accepted for compatibility):
 #       inet  router: 198.18.{0,1,2}.254/24, 2001:db8:{0,1,2}::fe/64
@@ -34,13 +40,19 @@
 #                           VT_EXTRA_PEER_{c_r1,c_r2,r1,r2} if set.
 #                           Key files of the same suite are kept when the
 #                           configs are written again.
+#   vt_suite_parse SUITE    sets VT_CIPHER VT_KEYBITS VT_AUTH VT_KEYLEN
+#                           VT_SALTLEN VT_AUTHLEN (bytes)
+#   vt_suite_conf SUITE     prints the cipher/auth statements of a peer
 #   vt_write_key FILE SUITE [keep]  random key file (mode 600) sized for
 #                           SUITE; "keep": leave an existing one of SUITE
 #   vt_conf SITE / vt_sock SITE / vt_log SITE   paths
 #   vt_start SITE [CONF]    starts vpntund -f in the site's namespace, waits
 #                           until its control socket answers
-#   vt_stop SITE            SIGTERM, waits, asserts exit 0 and tun gone
+#   vt_stop SITE            SIGTERM, waits, asserts exit 0, tun gone and no
+#                           sanitizer report in its log
 #   vt_restart SITE
+#   vt_alive SITE / vt_dead PID   process checks (for wait_until)
+#   vt_ctl SITE ARGS...     vpntunctl -s SOCK ARGS (5 s timeout)
 #   vt_status SITE          prints `vpntunctl status --json`
 #   vt_counter SITE EXPR    python expression over the JSON as d
 #   vt_peer SITE PEER EXPR  python expression over that peer's object as p

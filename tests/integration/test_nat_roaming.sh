@@ -17,7 +17,16 @@ vt_start c
 vt_start r1
 vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 
-[ "$(vt_peer c r1 'p["endpoint"]')" = null ] || fail "central knows r1's endpoint before r1 sent anything"
+# 0. before r1 sent any ESP, the central does not know where r1 is: its
+#    packets for r1 are dropped (no_endpoint); a NAT keepalive, which
+#    is not authenticated, teaches it nothing
+vt_capture_start inet tor1 198.18.1.2 198.18.0.1 0 "$VT_TMP/ka0.pkt" keepalive
+vt_capture_wait "$VT_TMP/ka0.pkt"
+assert_eq "$(vt_peer c r1 'p["endpoint"]')" null "r1's endpoint after a keepalive only"
+noep0=$(vt_counter c 'd["drops"]["no_endpoint"]')
+vt_ping_fails lc 10.2.1.10
+assert_ge "$(vt_counter c 'd["drops"]["no_endpoint"]')" $((noep0 + 2)) "central: no_endpoint drops"
+assert_eq "$(vt_peer_counter c r1 packets_out)" 0 "central: packets_out to r1 without endpoint"
 vt_ping l1 172.16.0.10 3
 assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:4500 "r1's endpoint as learnt"
 

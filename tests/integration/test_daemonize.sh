@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Without -f the daemon detaches once everything is up (start-up errors
+# still reach the exit status), keeps working in the background with paths
+# that were relative to where it was started, and cleans up on SIGTERM.
+# The control socket is for root only (mode 0600).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -u
+vt_init daemonize
+vt_topology v4
+vt_write_configs udp v4 aes-gcm
+vt_start c
+r1=$(vt_ns r1)
+
+# r1's config with relative paths, started from $VT_TMP
+sed -e "s|\"$VT_TMP/|\"|g" "$(vt_conf r1)" >"$VT_TMP/rel.conf"
+grep -q '^	control "r1.sock"' "$VT_TMP/rel.conf" || fail "could not make the paths relative"
+
+# a start-up error is reported by the exit status, before detaching
+sed 's/^\touter .*/\touter 198.18.1.99/' "$VT_TMP/rel.conf" >"$VT_TMP/bad.conf"
+rc=0
+(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -c bad.conf) \
+	>"$VT_TMP/bad.out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+	fail "detaching start with a bad outer address: exit $rc"
+fi
+grep -q "198.18.1.99" "$VT_TMP/bad.out" || fail "start-up error not on stderr: $(cat "$VT_TMP/bad.out")"
+[ -z "$(ip netns pids "$r1")" ] || fail "a process is left in r1 after a failed start"
+[ ! -e "$VT_TMP/r1.sock" ] || fail "control socket left after a failed start"
+
+rc=0
+(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -c rel.conf) \
+	>"$VT_TMP/start.out" 2>&1 || rc=$?
+assert_eq "$rc" 0 "exit status of the detaching start ($(cat "$VT_TMP/start.out"))"
+# Every process in our namespace r1 is the daemon we just started.
+pids=$(ip netns pids "$r1")
+[ "$(wc -w <<<"$pids")" -eq 1 ] || fail "expected one daemon in r1, found: '$pids'"
+pid=$pids
+VT_BG_PIDS+=("$pid")
+[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$VPNTUND_BUILD/vpntund")" ] ||
+	fail "process $pid in r1 is not vpntund"
+[ "$(readlink "/proc/$pid/cwd")" = / ] || fail "daemon's cwd is $(readlink "/proc/$pid/cwd"), not /"
+assert_eq "$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
+	"$VT_PY" -c 'import json,sys; print(json.load(sys.stdin)["site"])')" r1 "status of the detached daemon"
+assert_eq "$(stat -c %a "$VT_TMP/r1.sock")" 600 "control socket mode"
+assert_eq "$(stat -c %u "$VT_TMP/r1.sock")" 0 "control socket owner"
+
+vt_ping l1 172.16.0.10 3
+vt_ping lc 10.2.1.10 3
+vt_tcp_xfer l1 lc 172.16.0.10 262144
+pout=$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
+	"$VT_PY" -c 'import json,sys; print(json.load(sys.stdin)["peers"][0]["packets_out"])')
+assert_ge "$pout" 100 "detached r1: packets_out"
+[ -s "$VT_TMP/r1.state" ] || fail "relative state file r1.state not written in $VT_TMP"
+
+kill -TERM "$pid"
+wait_until 10 vt_dead "$pid" || fail "detached daemon did not exit within 10 s of SIGTERM"
+if ip -n "$r1" link show "$VT_TUN" >/dev/null 2>&1; then
+	fail "detached daemon left $VT_TUN"
+fi
+[ -z "$(ip -n "$r1" route show 172.16.0.0/24)" ] || fail "detached daemon left its route"
+[ ! -e "$VT_TMP/r1.sock" ] || fail "detached daemon left its control socket"
+vt_stop c
