@@ -56,6 +56,7 @@ struct source;
 struct lexer {
 	struct source     *src;     /* innermost input, a stack */
 	int                depth;
+	int                nesting;     /* of ( ) and f( ) in an expression */
 	struct macro      *macros;
 	struct token       ahead[2];    /* lookahead, and one token put back */
 	int                nahead;

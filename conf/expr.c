@@ -10,6 +10,10 @@
 static int expr_term(struct lexer *, const char *, const char *,
     struct value *);
 
+/* Parentheses and calls recurse; a config is written by people, so a
+ * small bound costs nothing and keeps hostile input off the stack limit. */
+#define EXPR_NESTING_MAX 32
+
 static int
 expect(struct lexer *lx, enum tok type, const char *what, const char *ctx)
 {
@@ -151,17 +155,38 @@ reprefix(struct lexer *lx, const char *after, struct value *v)
 	return 0;
 }
 
+static int expr_rest(struct lexer *, const char *, struct value *);
+
 int
 expr_parse(struct lexer *lx, const char *after, const char *noun,
     struct value *v)
+{
+	int rc;
+
+	if (lx->nesting >= EXPR_NESTING_MAX) {
+		const struct token *pk = lex_peek(lx);
+
+		conf_errt(lx, pk, "expression nested more than %d deep",
+		    EXPR_NESTING_MAX);
+		return -1;
+	}
+	lx->nesting++;
+	rc = expr_term(lx, after, noun, v);
+	if (rc == 0)
+		rc = expr_rest(lx, after, v);
+	lx->nesting--;
+	return rc;
+}
+
+/* The `/ len`, `+ n` and `- n` that follow a term, left to right. */
+static int
+expr_rest(struct lexer *lx, const char *after, struct value *v)
 {
 	char d[CONF_TOKEN_MAX + 8], b[INET6_ADDRSTRLEN + 8];
 	const struct token *pk;
 	struct token op, t;
 	uint64_t n;
 
-	if (expr_term(lx, after, noun, v) == -1)
-		return -1;
 	for (;;) {
 		pk = lex_peek(lx);
 		if (pk->type == T_SLASH) {

@@ -11,7 +11,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build
 
 "$src/scripts/install-deps.sh"
-"$src/scripts/build.sh" "$build"
+"$src/scripts/build.sh" "$build" >/dev/null
 
 P=vtd$$                   # namespace prefix, unique to this run
 tmp=$(mktemp -d)
@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-in() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 
 # link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces
 link() {
@@ -56,7 +56,7 @@ ip -n "${P}hosp"    route add default via 172.16.0.1
 ip -n "${P}office"  route add default via 10.2.1.1
 ip -n "${P}priv"    route add default via 192.168.1.1
 for ns in inet central phys; do
-	in "$ns" sysctl -qw net.ipv4.ip_forward=1
+	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
 done
 
 # The examples name their key file relative to the config; vpntund refuses
@@ -69,36 +69,37 @@ say "checking both configs (vpntund -n)"
 "$build/vpntund" -n -c "$tmp/conf/remote.conf"
 
 say "starting vpntund on the central and the remote router"
-in central "$build/vpntund" -f -c "$tmp/conf/central.conf" 2>"$tmp/central.log" &
+# Not through nsx: $! must be the daemon itself, not a subshell.
+ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" 2>"$tmp/central.log" &
 pids+=($!)
-in phys "$build/vpntund" -f -c "$tmp/conf/remote.conf" 2>"$tmp/remote.log" &
+ip netns exec "${P}phys" "$build/vpntund" -f -c "$tmp/conf/remote.conf" 2>"$tmp/remote.log" &
 pids+=($!)
 
 up=0
 for _ in $(seq 50); do
-	if in office ping -c1 -W1 172.16.0.10 >/dev/null 2>&1; then up=1; break; fi
+	if nsx office ping -c1 -W1 172.16.0.10 >/dev/null 2>&1; then up=1; break; fi
 	sleep 0.2
 done
 [ "$up" = 1 ] || { echo "demo: the tunnel did not come up" >&2; cat "$tmp"/*.log >&2; exit 1; }
 
 say "office LAN (10.2.1.10) -> hospital LAN (172.16.0.10), through the tunnel"
-in office ping -c 3 -i 0.2 172.16.0.10
+nsx office ping -c 3 -i 0.2 172.16.0.10
 say "hospital LAN -> office LAN"
-in hosp ping -c 3 -i 0.2 10.2.1.10
+nsx hosp ping -c 3 -i 0.2 10.2.1.10
 say "overlay to overlay: 10.1.1.1 -> 10.1.0.1"
-in phys ping -c 3 -i 0.2 -I 10.1.1.1 10.1.0.1
+nsx phys ping -c 3 -i 0.2 -I 10.1.1.1 10.1.0.1
 
 say "the private LAN (192.168.1.10) must not enter the VPN"
-if in priv ping -c 2 -W 1 172.16.0.10; then
+if nsx priv ping -c 2 -W 1 172.16.0.10; then
 	echo "demo: the private LAN reached the hospital: policy broken" >&2
 	exit 1
 fi
 echo "(dropped, as it should be)"
 
 say "vpntunctl status on the central router"
-in central "$build/vpntunctl" -s /run/vpntund/central.sock status
+nsx central "$build/vpntunctl" -s /run/vpntund/central.sock status
 say "vpntunctl status --json on the remote router"
-in phys "$build/vpntunctl" -s /run/vpntund/remote.sock status --json
+nsx phys "$build/vpntunctl" -s /run/vpntund/remote.sock status --json
 echo
 
 say "stopping the daemons"

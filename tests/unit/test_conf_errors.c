@@ -204,6 +204,42 @@ test_include_depth(void **state)
 	assert_non_null(strstr(err.msg, "inc7.conf:1:"));
 }
 
+/* Found by fuzz/conf: deep parentheses used to overflow the stack. */
+static void
+test_expression_nesting(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+	char text[8192];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "x = ");
+	for (i = 0; i < 2000; i++)
+		text[n++] = '(';
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "10.1.0.0\n");
+	assert_true(n < sizeof(text));
+	assert_int_equal(config_load_string("site.conf", text, tdir, &cf,
+	    &err), -1);
+	assert_non_null(strstr(err.msg, "site.conf:1: expression nested more "
+	    "than 32 deep"));
+
+	/* 32 levels are fine. */
+	n = (size_t)snprintf(text, sizeof(text), "x = ");
+	for (i = 0; i < 31; i++)
+		text[n++] = '(';
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "10.1.0.0/24");
+	for (i = 0; i < 31; i++)
+		text[n++] = ')';
+	snprintf(text + n, sizeof(text) - n, "\n%s%s", SITE, PEER);
+	memset(&err, 0, sizeof(err));
+	put_default_key("k.key");
+	if (config_load_string("site.conf", text, tdir, &cf, &err) != 0)
+		fail_msg("31 levels refused: %s", err.msg);
+	config_free(&cf);
+}
+
 static void
 test_error_in_include_names_it(void **state)
 {
@@ -240,6 +276,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_include_depth),
+		cmocka_unit_test(test_expression_nesting),
 		cmocka_unit_test(test_error_in_include_names_it),
 		cmocka_unit_test(test_missing_file),
 	};
