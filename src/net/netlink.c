@@ -438,7 +438,10 @@ nl_route_add(struct nl *nl, int ifindex, sa_family_t af, const void *dst,
 {
 	struct nl_req r;
 
-	if (route_msg(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
+	/* EXCL, not REPLACE: a route the operator installed for the same
+	 * prefix must not be taken over (and then deleted at our exit). The
+	 * caller sees EEXIST and leaves that route alone. */
+	if (route_msg(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 	    af, dst, prefixlen) == -1)
 		return -1;
 	return nl_transact(nl, &r, NULL, NULL);

@@ -226,7 +226,10 @@ test_configure_and_ping(void **state)
 	assert_int_equal(nl_link_set_up(&nl, idx, true), 0);
 	assert_int_equal(nl_route_add(&nl, idx, AF_INET, r4, 24), 0);
 	assert_int_equal(nl_route_add(&nl, idx, AF_INET6, &r6, 64), 0);
-	assert_int_equal(nl_route_add(&nl, idx, AF_INET, r4, 24), 0);
+	/* A route that exists already is reported, never replaced. */
+	errno = 0;
+	assert_int_equal(nl_route_add(&nl, idx, AF_INET, r4, 24), -1);
+	assert_int_equal(errno, EEXIST);
 
 	ifreq_get("vtest0", SIOCGIFMTU, &ifr);
 	assert_int_equal(ifr.ifr_mtu, 1380);
