@@ -67,15 +67,17 @@
 #   vt_ping1 NS DST [WAIT]  one quiet try (for polling)
 #   vt_tcp_xfer SRC_NS DST_NS DST_ADDR [BYTES [PORT]]  random file over
 #                           TCP, asserts the sha256 matches
-#   vt_udp_listen NS PORT FILE / vt_udp_send NS HOST PORT TEXT [COUNT [PADLEN [SRC]]]
-#                           FILE gets one line "SRC TEXT I" per datagram
+#   vt_udp_listen NS PORT FILE / vt_udp_send NS HOST PORT TEXT [COUNT [PADLEN [SRC [TOS]]]]
+#                           FILE gets one line "SRC TEXT I" per datagram,
+#                           FILE.tos "TEXT I 0xTOS" (SRC "" = any)
 #   vt_lines FILE [PATTERN] number of lines (matching PATTERN)
 #   vt_capture_start NS IFACE SRC DST MINLEN FILE [keepalive]  sniffs the
 #                           first ESP (UDP 4500 or proto 50) IP packet
 #                           SRC->DST of at least MINLEN bytes (or a NAT
 #                           keepalive) into FILE; then vt_capture_wait FILE
 #   vt_inject NS FILE       re-sends a captured IP packet as is (replay)
-#   vt_espinfo FILE         prints "SPI SEQ PROTO" of a captured packet
+#   vt_espinfo FILE         prints "SPI SEQ PROTO TOS" of a captured packet
+#   vt_settos IN OUT TOS    a copy with another outer TOS / traffic class
 #   vt_tamper IN OUT SEQ [SRC]  a copy with ESP sequence number SEQ (and
 #                           IPv4 source SRC): a forgery or a spoofed replay
 
@@ -668,8 +670,8 @@ vt_udp_listen() { # NS PORT FILE
 	wait_until 10 test -e "$3.ready" || fail "udp listener $1:$2 not ready"
 }
 
-vt_udp_send() { # NS HOST PORT TEXT [COUNT [PADLEN [SRCADDR]]]
-	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" udpsend "$2" "$3" "$4" "${5:-1}" "${6:-0}" ${7:+"$7"} ||
+vt_udp_send() { # NS HOST PORT TEXT [COUNT [PADLEN [SRCADDR [TOS]]]]
+	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" udpsend "$2" "$3" "$4" "${5:-1}" "${6:-0}" "${@:7}" ||
 		fail "udp send from $1 to $2:$3 failed"
 }
 
@@ -708,4 +710,8 @@ vt_espinfo() {
 
 vt_tamper() { # IN OUT SEQ [SRC]
 	"$VT_PY" "$VT_DIR/pkt.py" tamper "$@" || fail "tamper $1"
+}
+
+vt_settos() {
+	"$VT_PY" "$VT_DIR/pkt.py" settos "$1" "$2" "$3" || fail "settos $1"
 }

@@ -3,11 +3,12 @@
 
     pkt.py udprecv PORT FILE
         log each datagram received on [::]:PORT (IPv4 too) to FILE, one line
-        "SOURCE TEXT" per datagram (trailing '.' padding removed); creates
+        "SOURCE TEXT" per datagram (trailing '.' padding removed), and to
+        FILE.tos "TEXT TOS" (TOS / traffic class in hex); creates
         FILE.ready once bound; runs until killed
-    pkt.py udpsend HOST PORT TEXT [COUNT [PADLEN [SRCADDR]]]
+    pkt.py udpsend HOST PORT TEXT [COUNT [PADLEN [SRCADDR [TOS]]]]
         send COUNT datagrams "TEXT I" padded with '.' to PADLEN bytes,
-        from SRCADDR if given
+        from SRCADDR if given (may be ""), with TOS / traffic class TOS
     pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT [KIND]
         write to FILE the first IP packet seen on IFACE (AF_PACKET) from SRC to
         DST that carries ESP (IP protocol 50, or UDP port 4500 that is not a
@@ -19,8 +20,11 @@
         send the IP packet in FILE as it is (raw socket, header included):
         a replay of a captured packet
     pkt.py espinfo FILE
-        print "SPI SEQ PROTO" of the captured packet (PROTO: 17 for ESP in
-        UDP, 50 for raw ESP; SPI and SEQ in decimal)
+        print "SPI SEQ PROTO TOS" of the captured packet (PROTO: 17 for ESP
+        in UDP, 50 for raw ESP; SPI and SEQ in decimal; TOS / traffic class
+        of the outer header in hex)
+    pkt.py settos IN OUT TOS
+        copy a captured packet with its outer TOS / traffic class set
     pkt.py tamper IN OUT SEQ [SRC]
         copy a captured packet with its ESP sequence number set to SEQ (a
         forgery, unless SEQ is the original: the ICV no longer matches) and,
@@ -36,27 +40,48 @@ import time
 ETH_P_ALL = 0x0003
 
 
+IP_RECVTOS = 13
+IP_TOS = 1
+IPV6_RECVTCLASS = 66
+IPV6_TCLASS = 67
+
+
 def udprecv(port, path):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.IPPROTO_IP, IP_RECVTOS, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVTCLASS, 1)
     s.bind(("::", port))
     open(path + ".ready", "w").close()
-    with open(path, "a") as f:
+    with open(path, "a") as f, open(path + ".tos", "a") as ft:
         while True:
-            data, peer = s.recvfrom(65535)
+            data, anc, _, peer = s.recvmsg(65535, 256)
+            tos = -1
+            for level, typ, val in anc:
+                if level == socket.IPPROTO_IP and typ == IP_TOS and val:
+                    tos = val[0]
+                elif level == socket.IPPROTO_IPV6 and typ == IPV6_TCLASS and len(val) >= 4:
+                    tos = struct.unpack("=i", val[:4])[0]
             src = peer[0]
             if src.startswith("::ffff:"):
                 src = src[7:]
             text = data.decode("ascii", "replace").rstrip(".")
+            ft.write("%s 0x%02x\n" % (text, tos & 0xFF))
+            ft.flush()
             f.write("%s %s\n" % (src, text))
             f.flush()
 
 
-def udpsend(host, port, text, count, padlen, src=None):
+def udpsend(host, port, text, count, padlen, src=None, tos=None):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     if src:
         s.bind((src, 0))
+    if tos is not None:
+        if fam == socket.AF_INET:
+            s.setsockopt(socket.IPPROTO_IP, IP_TOS, tos)
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_TCLASS, tos)
     for i in range(count):
         b = ("%s %d" % (text, i)).encode()
         if len(b) < padlen:
@@ -206,6 +231,31 @@ def inject(path):
     print("injected %d bytes to %s" % (len(ip), dst))
 
 
+def settos(src, dst, tos):
+    """Copy with the outer TOS / traffic class set (not covered by the ICV)."""
+    with open(src, "rb") as f:
+        ip = bytearray(f.read())
+    if ip[0] >> 4 == 4:
+        ip[1] = tos
+        ihl = (ip[0] & 15) * 4
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip[:ihl])))
+    else:
+        w = struct.unpack("!I", ip[0:4])[0]
+        w = (w & 0xF00FFFFF) | (tos << 20)
+        ip[0:4] = struct.pack("!I", w)
+    with open(dst, "wb") as f:
+        f.write(bytes(ip))
+
+
+def tos_of(path):
+    with open(path, "rb") as f:
+        ip = f.read()
+    if ip[0] >> 4 == 4:
+        return ip[1]
+    return (struct.unpack("!I", ip[0:4])[0] >> 20) & 0xFF
+
+
 def espinfo(path):
     with open(path, "rb") as f:
         got = esp_payload(f.read())
@@ -214,7 +264,7 @@ def espinfo(path):
     ip, esp = got[2], got[3]
     spi, seq = struct.unpack("!II", esp[0:8])
     proto = ip[9] if ip[0] >> 4 == 4 else ip[6]
-    print("%d %d %d" % (spi, seq, proto))
+    print("%d %d %d 0x%02x" % (spi, seq, proto, tos_of(path)))
 
 
 def tamper(src, dst, seq, newsrc=None):
@@ -240,9 +290,12 @@ def main():
     a = sys.argv[1:]
     if len(a) == 3 and a[0] == "udprecv":
         udprecv(int(a[1]), a[2])
-    elif 4 <= len(a) <= 7 and a[0] == "udpsend":
+    elif 4 <= len(a) <= 8 and a[0] == "udpsend":
         udpsend(a[1], int(a[2]), a[3], int(a[4]) if len(a) > 4 else 1,
-                int(a[5]) if len(a) > 5 else 0, a[6] if len(a) > 6 else None)
+                int(a[5]) if len(a) > 5 else 0, a[6] if len(a) > 6 else None,
+                int(a[7], 0) if len(a) > 7 else None)
+    elif len(a) == 4 and a[0] == "settos":
+        settos(a[1], a[2], int(a[3], 0))
     elif len(a) in (4, 5) and a[0] == "tamper":
         tamper(a[1], a[2], int(a[3]), a[4] if len(a) > 4 else None)
     elif len(a) in (7, 8) and a[0] == "capture":

@@ -19,7 +19,7 @@ vt_capture_start inet tor1 198.18.1.2 198.18.0.1 600 "$VT_TMP/esp.pkt"
 vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 vt_udp_send l1 172.16.0.10 7000 "raw-esp" 5 700
 vt_capture_wait "$VT_TMP/esp.pkt"
-read -r spi seq proto < <(vt_espinfo "$VT_TMP/esp.pkt")
+read -r spi seq proto _ < <(vt_espinfo "$VT_TMP/esp.pkt")
 assert_eq "$proto" 50 "outer protocol of r1 -> central"
 assert_ge "$spi" 256 "SPI is never 0-255"
 assert_ge "$seq" 1 "sequence number"

@@ -18,7 +18,7 @@ vt_capture_start inet tor1 198.18.1.2 198.18.0.1 600 "$VT_TMP/v6in4.pkt"
 vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 vt_udp_send l1 fd00:172:16::10 7000 "v6-in-v4" 3 700
 vt_capture_wait "$VT_TMP/v6in4.pkt"
-read -r _ _ proto < <(vt_espinfo "$VT_TMP/v6in4.pkt")
+read -r _ _ proto _ < <(vt_espinfo "$VT_TMP/v6in4.pkt")
 assert_eq "$proto" 17 "outer of inner IPv6: UDP over IPv4"
 wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "fd00:2:1::10 v6-in-v4")" -ge 3 ||
 	fail "UDP over IPv6 inner: datagrams missing"
@@ -39,7 +39,7 @@ vt_ping r1 fd00:1:0::1 3
 vt_capture_start inet tor1 2001:db8:1::2 2001:db8::1 600 "$VT_TMP/in6.pkt"
 vt_udp_send l1 172.16.0.10 7000 "v4-in-v6" 3 700
 vt_capture_wait "$VT_TMP/in6.pkt"
-read -r _ _ proto < <(vt_espinfo "$VT_TMP/in6.pkt")
+read -r _ _ proto _ < <(vt_espinfo "$VT_TMP/in6.pkt")
 assert_eq "$proto" 17 "outer: UDP over IPv6"
 wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "10.2.1.10 v4-in-v6")" -ge 3 ||
 	fail "UDP v4 over outer IPv6: datagrams missing"

@@ -61,6 +61,22 @@ vt_ping l2 10.2.1.10 3
 assert_eq "$(vt_peer_counter c r1 drops.policy)" "$pol1" "central: policy drops with the hub policy"
 assert_ge "$(vt_peer_counter c r2 packets_out)" 8 "central: packets_out to r2"
 assert_ge "$(vt_peer_counter r2 central packets_in)" 8 "r2: packets_in from the central"
+
+# 4. overlapping policies: r1 (listed first) also claims all of 10.2.0.0/16;
+#    the longest remote prefix wins, so r2's office still goes to r2
+VT_EXTRA_PEER_c_r1=$'\tfunnel 172.16.0.0/24 <-> 10.2.0.0/16'
+VT_EXTRA_PEER_c_r2=""
+vt_write_configs udp v4 aes-gcm aes-cbc/hmac-sha256-128
+vt_restart c
+vt_ping l1 172.16.0.10 2
+vt_ping l2 172.16.0.10 2
+o1=$(vt_peer_counter c r1 packets_out)
+o2=$(vt_peer_counter c r2 packets_out)
+vt_ping lc 10.2.2.10 3
+assert_eq "$(vt_peer_counter c r1 packets_out)" "$o1" "central: packets for 10.2.2.10 sent to r1"
+assert_ge "$(vt_peer_counter c r2 packets_out)" $((o2 + 3)) "central: packets for 10.2.2.10 sent to r2"
+vt_ping lc 10.2.1.10 3
+assert_ge "$(vt_peer_counter c r1 packets_out)" $((o1 + 3)) "central: packets for 10.2.1.10 sent to r1"
 vt_stop r2
 vt_stop r1
 vt_stop c

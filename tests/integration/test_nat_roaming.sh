@@ -58,6 +58,23 @@ assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:4500 "endpoint after spoo
 assert_eq "$(vt_lines "$VT_TMP/udp.log" roam)" 1 "datagram delivered once"
 vt_ping lc 10.2.1.10 2
 
+# 2b. r1's peer, the central, is static: ESP on its SPI from any other
+#     address is refused before authentication (counted policy)
+vt_capture_start inet tor1 198.18.0.1 198.18.1.2 600 "$VT_TMP/c2r1.pkt"
+vt_udp_listen l1 7001 "$VT_TMP/l1udp.log"
+vt_udp_send lc 10.2.1.10 7001 "to-r1" 1 700
+vt_capture_wait "$VT_TMP/c2r1.pkt"
+read -r _ cseq _ < <(vt_espinfo "$VT_TMP/c2r1.pkt")
+vt_tamper "$VT_TMP/c2r1.pkt" "$VT_TMP/c2r1-spoof.pkt" $((cseq + 10)) 198.18.0.77
+pol0=$(vt_peer_counter r1 central drops.policy)
+vt_inject inet "$VT_TMP/c2r1-spoof.pkt"
+wait_until 10 test "$(vt_peer_counter r1 central drops.policy)" -ge $((pol0 + 1)) ||
+	fail "r1: ESP from 198.18.0.77 on the central's SPI not counted as policy (drops $(vt_peer r1 central 'p["drops"]'))"
+assert_eq "$(vt_peer_counter r1 central drops.auth)" 0 "r1: auth drops (refused before the ICV)"
+wait_until 10 test "$(vt_lines "$VT_TMP/l1udp.log" to-r1)" -ge 1 || fail "datagram to l1 missing"
+assert_eq "$(vt_lines "$VT_TMP/l1udp.log" to-r1)" 1 "datagram to l1 delivered once"
+vt_ping l1 172.16.0.10 2
+
 # 3. the remote's address changes (new lease): the central follows
 ip netns exec "$r1" sysctl -qw net.ipv4.conf.wan0.promote_secondaries=1
 ip -n "$r1" addr add 198.18.1.3/24 dev wan0

@@ -79,6 +79,37 @@ assert_eq "$(vt_peer_counter r1 central drops.replay)" "$rrep1" "r1: replay drop
 assert_eq "$(vt_peer_counter r1 central drops.auth)" 0 "r1: auth drops after the central restarted"
 vt_replay_dropped "after central restart"
 
+# --- a second instance with the same config is refused and disturbs
+# nothing: the control socket answers, so it is in use
+rc=0
+out=$(ip netns exec "$(vt_ns r1)" timeout 20 "$VPNTUND_BUILD/vpntund" -f -c "$(vt_conf r1)" 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+	fail "a second r1 started (exit $rc): $out"
+fi
+vt_log_msg "second instance: exit $rc: $(tail -n 1 <<<"$out")"
+vt_alive r1 || fail "the first r1 died"
+vt_ctl r1 status >/dev/null || fail "the first r1's control socket no longer answers"
+vt_ping l1 172.16.0.10 2
+
+# --- a crash (SIGKILL): no clean-up ran, the control socket is stale; the
+# next start must take it over and still never reuse a sequence number
+seq3=$(vt_peer_counter r1 central seq_out)
+rep3=$(vt_peer_counter c r1 drops.replay)
+pid=${VT_PID[r1]}
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+unset "VT_PID[r1]"
+[ -e "$(vt_sock r1)" ] || vt_log_msg "note: no stale socket left by SIGKILL"
+wait_until 10 bash -c "! ip -n $(vt_ns r1) link show $VT_TUN >/dev/null 2>&1" ||
+	fail "tun of the killed r1 still there"
+vt_start r1
+vt_back_within_2s "r1 (after SIGKILL)"
+vt_ping l1 172.16.0.10 3
+seq4=$(vt_peer_counter r1 central seq_out)
+assert_gt "$seq4" "$seq3" "r1 seq_out after a crash"
+assert_eq "$(vt_peer_counter c r1 drops.replay)" "$rep3" "central: replay drops after r1 crashed"
+vt_replay_dropped "after r1 crash"
+
 # the background ping saw replies after both restarts
 kill -INT "$VT_BG_PID" 2>/dev/null || true
 wait_until 5 vt_dead "$VT_BG_PID" || true

@@ -60,6 +60,13 @@ fi
 assert_eq "$(vt_lines "$VT_TMP/hook-r1-up.count")" 1 "up hook runs"
 [ ! -e "$VT_TMP/hook-r1-down.env" ] || fail "down hook ran while up"
 
+# --- SIGHUP is logged and ignored (vpntund(8))
+kill -HUP "${VT_PID[r1]}"
+wait_until 10 grep -q "SIGHUP" "$(vt_log r1)" || fail "r1 did not log SIGHUP"
+vt_alive r1 || fail "r1 died of SIGHUP"
+vt_ping l1 172.16.0.10 2
+assert_eq "$(vt_lines "$VT_TMP/hook-r1-up.count")" 1 "up hook runs after SIGHUP"
+
 # --- SIGTERM
 [ -S "$(vt_sock r1)" ] || fail "no control socket $(vt_sock r1)"
 vt_stop r1      # exit status 0 and no tun device, or it fails
