@@ -23,6 +23,12 @@
         print "SPI SEQ PROTO TOS" of the captured packet (PROTO: 17 for ESP
         in UDP, 50 for raw ESP; SPI and SEQ in decimal; TOS / traffic class
         of the outer header in hex)
+    pkt.py garbage udp|esp HOST PORT SPI COUNT SEED
+        send COUNT junk packets to HOST (UDP to PORT, or raw IP protocol 50):
+        random lengths from 0 to 1500, ESP SPI field SPI (0: random),
+        random sequence numbers and bodies; deterministic for a SEED.
+        The lengths include the edge cases (0, 1, 0xFF keepalive, 4 zero
+        bytes, 7, 8, header only, header + IV, ...)
     pkt.py settos IN OUT TOS
         copy a captured packet with its outer TOS / traffic class set
     pkt.py tamper IN OUT SEQ [SRC]
@@ -256,6 +262,38 @@ def tos_of(path):
     return (struct.unpack("!I", ip[0:4])[0] >> 20) & 0xFF
 
 
+def garbage(kind, host, port, spi, count, seed):
+    import random
+    rnd = random.Random(seed)
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if kind == "udp":
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        dst = (host, port)
+    else:
+        s = socket.socket(fam, socket.SOCK_RAW, 50)
+        dst = (host, 0)
+    edge = [b"", b"\xff", b"\0\0\0\0", b"\0\0\0\0" + bytes(20), b"\1" * 7]
+    sizes = [8, 9, 16, 23, 24, 25, 31, 32, 33, 40, 41, 47, 48, 49, 56, 64, 65,
+             1400, 1500]
+    sent = 0
+    for i in range(count):
+        if i < len(edge):
+            data = edge[i]
+        else:
+            n = sizes[i % len(sizes)] if i < 200 else rnd.randint(0, 1500)
+            sp = spi if spi else rnd.randint(1, 0xFFFFFFFF)
+            seq = rnd.choice([0, 1, 2, 0xFFFFFFFF, rnd.randint(0, 0xFFFFFFFF)])
+            data = struct.pack("!II", sp, seq) + bytes(rnd.getrandbits(8) for _ in range(max(0, n - 8)))
+            data = data[:n]
+        if kind == "esp" and len(data) == 0:
+            continue
+        s.sendto(data, dst)
+        sent += 1
+        if i % 50 == 49:
+            time.sleep(0.01)
+    print("sent %d junk packets" % sent)
+
+
 def espinfo(path):
     with open(path, "rb") as f:
         got = esp_payload(f.read())
@@ -294,6 +332,8 @@ def main():
         udpsend(a[1], int(a[2]), a[3], int(a[4]) if len(a) > 4 else 1,
                 int(a[5]) if len(a) > 5 else 0, a[6] if len(a) > 6 else None,
                 int(a[7], 0) if len(a) > 7 else None)
+    elif len(a) == 7 and a[0] == "garbage":
+        garbage(a[1], a[2], int(a[3]), int(a[4], 0), int(a[5]), int(a[6]))
     elif len(a) == 4 and a[0] == "settos":
         settos(a[1], a[2], int(a[3], 0))
     elif len(a) in (4, 5) and a[0] == "tamper":
