@@ -49,9 +49,30 @@ assert_gt "$(vt_peer_counter c r1 bytes_in)" 1048576 "central: bytes_in from r1 
 assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
 assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "r1: drops of peer central"
 
-# raw ESP over IPv6 too
+# mixed: the central on any address, r1 over IPv4 and r2 over IPv6 at once
 vt_stop r1
 vt_stop c
+vt_write_configs udp v4 aes-gcm
+sed -i 's/^\touter .*/\touter any/' "$(vt_conf c)"
+sed -i -e 's/^\touter .*/\touter 2001:db8:2::2/' \
+	-e 's/^\tendpoint 198.18.0.1 port 4500/\tendpoint 2001:db8::1 port 4500/' "$(vt_conf r2)"
+grep -q "endpoint 2001:db8::1" "$(vt_conf r2)" || fail "could not move r2 to IPv6"
+vt_start c
+vt_start r1
+vt_start r2
+vt_ping l1 172.16.0.10 3
+vt_ping l2 172.16.0.10 3
+vt_ping l2 fd00:172:16::10 3
+vt_ping lc 10.2.1.10 2
+vt_ping lc 10.2.2.10 2
+assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:4500 "central: r1's endpoint (IPv4)"
+assert_eq "$(vt_peer c r2 'p["endpoint"]')" "[2001:db8:2::2]:4500" "central: r2's endpoint (IPv6)"
+vt_tcp_xfer l2 lc 172.16.0.10 262144
+vt_stop r2
+vt_stop r1
+vt_stop c
+
+# raw ESP over IPv6 too
 vt_write_configs esp v6-outer chacha20-poly1305
 vt_start c
 vt_start r1
