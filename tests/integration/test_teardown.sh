@@ -79,6 +79,10 @@ for r in $routes; do
 done
 ! ip -n "$r1" -6 route show | grep -q "$VT_TUN" || fail "IPv6 routes via $VT_TUN left"
 [ ! -e "$(vt_sock r1)" ] || fail "control socket $(vt_sock r1) left after SIGTERM"
+rc=0
+out=$("$VPNTUND_BUILD/vpntunctl" -s "$(vt_sock r1)" status 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "vpntunctl status succeeded with no daemon: $out"
+grep -q "$(vt_sock r1)" <<<"$out" || fail "vpntunctl does not name the socket it could not reach: $out"
 [ -s "$VT_TMP/r1.state" ] || fail "state file $VT_TMP/r1.state missing after a clean stop"
 # the LAN is no longer routed anywhere near the tunnel
 vt_ping_fails l1 172.16.0.10
