@@ -102,6 +102,11 @@ vt_check_fails "missing config" "$VT_TMP/nonexistent.conf" "nonexistent\.conf"
 #    exist here): refused after the control socket was opened, and undone
 vt_refused "outer address missing" "$(vt_conf r1)" "198\.18\.1\.2"
 
+# 10. a corrupt state file: starting at 1 could reuse sequence numbers
+printf '# vpntund sequence state v1\nspi 0x1234 reserved banana\n' >"$VT_TMP/c.state"
+vt_refused "corrupt state file" "$(vt_conf c)" "c\.state"
+rm -f "$VT_TMP/c.state"
+
 # the good config still starts and stops cleanly in that namespace
 vt_start c
 vt_stop c

@@ -47,5 +47,16 @@ assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer
 assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "r1: drops of peer central"
 # the text status answers too
 vt_ctl c status | grep -q r1 || fail "text status does not name peer r1"
+# keys appear nowhere: not in the logs (at debug level), not in the status
+for k in "$VT_TMP/r1.key" "$VT_TMP/r2.key"; do
+	while read -r hex; do
+		for chunk in "${hex:0:16}" "${hex:32:16}" "${hex: -16}"; do
+			for f in "$(vt_log c)" "$(vt_log r1)"; do
+				! grep -qi -- "$chunk" "$f" || fail "key material of $k in $f"
+			done
+			! vt_status c | grep -qi -- "$chunk" || fail "key material of $k in the status"
+		done
+	done < <(grep -v '^#' "$k")
+done
 vt_stop r1
 vt_stop c

@@ -91,7 +91,13 @@ vt_ping_fails l1 172.16.0.10
 # hospital LAN through its office LAN)
 r2=$(vt_ns r2)
 ip -n "$r2" route add 172.16.0.0/24 via 10.2.2.10
+# and its up hook fails: a warning, not a reason to stop
+printf '#!/bin/sh\nexit 3\n' >"$VT_TMP/fail.sh"
+chmod 755 "$VT_TMP/fail.sh"
+sed -i "s|^\ttun $VT_TUN\$|&\n\tup \"$VT_TMP/fail.sh\"|" "$(vt_conf r2)"
+grep -q "fail.sh" "$(vt_conf r2)" || fail "could not add the failing hook to r2"
 vt_start r2
+grep -q "exited with 3" "$(vt_log r2)" || fail "r2 did not report its failing up hook"
 vt_ping r2 10.1.0.1 2
 vt_stop r2
 # (checked at the end, so that the SIGINT checks below still run)
