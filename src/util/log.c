@@ -33,6 +33,9 @@ log_get_level(void)
 	return cur_level;
 }
 
+static void vlog(enum log_level, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
