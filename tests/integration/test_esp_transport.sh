@@ -37,5 +37,34 @@ assert_ge "$(vt_peer_counter c r1 packets_in)" 700 "central: packets_in from r1"
 assert_gt "$(vt_peer_counter c r1 bytes_in)" 1000000 "central: bytes_in from r1"
 assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
 assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "r1: drops of peer central"
+assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:0 "raw ESP endpoint (no port)"
+assert_eq "$(vt_peer c r1 'p["transport"]')" esp "central: r1's transport"
+vt_stop r1
+vt_stop c
+
+# one central, r1 over UDP and r2 over raw ESP at the same time
+vt_write_configs udp v4 aes-gcm
+sed -i 's/^\ttransport udp$/\ttransport esp/; s/^\(\tendpoint 198.18.0.1\) port 4500$/\1/' "$(vt_conf r2)"
+"$VT_PY" - "$(vt_conf c)" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+head, r2 = text.split('peer "r2" {', 1)
+open(path, "w").write(head + 'peer "r2" {' + r2.replace("transport udp", "transport esp", 1))
+PY
+grep -q "transport esp" "$(vt_conf c)" || fail "could not put the central's r2 on raw ESP"
+grep -q "transport esp" "$(vt_conf r2)" || fail "could not put r2 on raw ESP"
+vt_start c
+vt_start r1
+vt_start r2
+vt_ping l1 172.16.0.10 3
+vt_ping l2 172.16.0.10 3
+vt_ping lc 10.2.1.10 2
+vt_ping lc 10.2.2.10 2
+assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:4500 "UDP peer's endpoint"
+assert_eq "$(vt_peer c r2 'p["endpoint"]')" 198.18.2.2:0 "raw ESP peer's endpoint"
+vt_tcp_xfer l2 lc 172.16.0.10 262144
+assert_eq "$(vt_peer c r2 'sum(p["drops"].values())')" 0 "central: drops of r2 over raw ESP"
+vt_stop r2
 vt_stop r1
 vt_stop c
