@@ -36,6 +36,9 @@ struct macro {
 	struct macro  *next;
 };
 
+static void vconf_err(struct lexer *, const char *, int, const char *,
+    va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 vconf_err(struct lexer *lx, const char *file, int line, const char *fmt,
     va_list ap)
