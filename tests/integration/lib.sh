@@ -71,10 +71,11 @@
 #                           FILE gets one line "SRC TEXT I" per datagram,
 #                           FILE.tos "TEXT I 0xTOS" (SRC "" = any)
 #   vt_lines FILE [PATTERN] number of lines (matching PATTERN)
-#   vt_capture_start NS IFACE SRC DST MINLEN FILE [keepalive]  sniffs the
-#                           first ESP (UDP 4500 or proto 50) IP packet
-#                           SRC->DST of at least MINLEN bytes (or a NAT
-#                           keepalive) into FILE; then vt_capture_wait FILE
+#   vt_capture_start NS IFACE SRC DST MINLEN FILE [esp|keepalive [COUNT]]
+#                           sniffs the first ESP (UDP 4500 or proto 50) IP
+#                           packet SRC->DST of at least MINLEN bytes (or a
+#                           NAT keepalive) into FILE (COUNT > 1: the first
+#                           COUNT into FILE.0 ...); then vt_capture_wait FILE
 #   vt_inject NS FILE       re-sends a captured IP packet as is (replay)
 #   vt_espinfo FILE         prints "SPI SEQ PROTO TOS" of a captured packet
 #   vt_settos IN OUT TOS    a copy with another outer TOS / traffic class
@@ -685,10 +686,10 @@ vt_lines() { # FILE [PATTERN]: number of lines (matching)
 	fi
 }
 
-vt_capture_start() { # NS IFACE SRC DST MINLEN FILE [KIND]
+vt_capture_start() { # NS IFACE SRC DST MINLEN FILE [KIND [COUNT]]
 	rm -f "$6" "$6.ready"
 	vt_bg "capture-$(basename "$6")" ip netns exec "$(vt_ns "$1")" \
-	    "$VT_PY" "$VT_DIR/pkt.py" capture "$2" "$3" "$4" "$5" "$6" 30 "${7:-esp}"
+	    "$VT_PY" "$VT_DIR/pkt.py" capture "$2" "$3" "$4" "$5" "$6" 30 "${7:-esp}" "${8:-1}"
 	VT_CAPTURE_PID=$VT_BG_PID
 	wait_until 10 test -e "$6.ready" || fail "capture on $1/$2 not ready"
 }

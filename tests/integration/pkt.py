@@ -9,13 +9,14 @@
     pkt.py udpsend HOST PORT TEXT [COUNT [PADLEN [SRCADDR [TOS]]]]
         send COUNT datagrams "TEXT I" padded with '.' to PADLEN bytes,
         from SRCADDR if given (may be ""), with TOS / traffic class TOS
-    pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT [KIND]
+    pkt.py capture IFACE SRC DST MINLEN FILE TIMEOUT [KIND [COUNT]]
         write to FILE the first IP packet seen on IFACE (AF_PACKET) from SRC to
         DST that carries ESP (IP protocol 50, or UDP port 4500 that is not a
         keepalive or non-ESP marker) and is at least MINLEN bytes long;
         KIND "keepalive" wants an RFC 3948 NAT-keepalive (UDP, one 0xFF byte)
         instead; creates FILE.ready once the socket is bound; exit 1 on
-        timeout
+        timeout. With COUNT > 1 (ESP only) the first COUNT matching
+        packets go to FILE.0 ... FILE.<COUNT-1>, and FILE is the last
     pkt.py inject FILE
         send the IP packet in FILE as it is (raw socket, header included):
         a replay of a captured packet
@@ -173,13 +174,15 @@ def fix_udp_checksum(ip):
     return bytes(ip)
 
 
-def capture(iface, src, dst, minlen, path, timeout, kind="esp"):
+def capture(iface, src, dst, minlen, path, timeout, kind="esp", count=1):
     want_src = socket.inet_pton(socket.AF_INET6 if ":" in src else socket.AF_INET, src)
     want_dst = socket.inet_pton(socket.AF_INET6 if ":" in dst else socket.AF_INET, dst)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     open(path + ".ready", "w").close()
     deadline = time.monotonic() + timeout
+    got_n = 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -215,11 +218,17 @@ def capture(iface, src, dst, minlen, path, timeout, kind="esp"):
             continue
         if len(ip) < minlen:
             continue
+        spi, seq = struct.unpack("!II", esp[0:8])
+        print("captured %d bytes %s -> %s spi 0x%08x seq %d" % (len(ip), gsrc, gdst, spi, seq))
+        if count > 1:
+            with open("%s.%d" % (path, got_n), "wb") as f:
+                f.write(fix_udp_checksum(ip))
+            got_n += 1
+            if got_n < count:
+                continue
         with open(path + ".tmp", "wb") as f:
             f.write(fix_udp_checksum(ip))
         os.rename(path + ".tmp", path)
-        spi, seq = struct.unpack("!II", esp[0:8])
-        print("captured %d bytes %s -> %s spi 0x%08x seq %d" % (len(ip), gsrc, gdst, spi, seq))
         return
 
 
@@ -338,9 +347,9 @@ def main():
         settos(a[1], a[2], int(a[3], 0))
     elif len(a) in (4, 5) and a[0] == "tamper":
         tamper(a[1], a[2], int(a[3]), a[4] if len(a) > 4 else None)
-    elif len(a) in (7, 8) and a[0] == "capture":
+    elif len(a) in (7, 8, 9) and a[0] == "capture":
         capture(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]),
-                a[7] if len(a) > 7 else "esp")
+                a[7] if len(a) > 7 else "esp", int(a[8]) if len(a) > 8 else 1)
     elif len(a) == 2 and a[0] == "inject":
         inject(a[1])
     elif len(a) == 2 and a[0] == "espinfo":
