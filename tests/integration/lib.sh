@@ -4,7 +4,9 @@
 #
 # Environment: VPNTUND_BUILD (dir holding vpntund and vpntunctl),
 # VPNTUND_SRC (source dir), CI ("true" turns a missing prerequisite into a
-# failure instead of a skip), VT_KEEP=1 (keep $VT_TMP and print its path).
+# failure instead of a skip), VT_KEEP=1 (keep $VT_TMP and print its path),
+# VT_KEEP_ON_FAIL=1 (keep it only when the test fails), VT_LOG_LEVEL (the
+# daemons' log-level, default debug), VT_LOG_LINES (log lines shown on failure).
 #
 # Stable interface (other test suites depend on these names):
 #
