@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "conf/config.h"
+#include "src/util/prefix.h"
 
 enum match_iface { MATCH_IF_ANY = 0, MATCH_IF_TUN, MATCH_IF_TAP };
 
@@ -40,6 +40,19 @@ struct match_pkt {
 	uint8_t          tos;         /* IPv4 TOS / IPv6 traffic class */
 	int              icmp_type;   /* -1 when not ICMP */
 	enum match_iface iface;
+	bool             fragment;    /* a non-first fragment: no ports, no
+	                                 ICMP type (zero for whole packets) */
+};
+
+/* What matcher_compile built, for benchmarks and tests. */
+struct matcher_stats {
+	size_t           rules;       /* rules that can match something */
+	size_t           nodes;       /* inner nodes of both trees */
+	size_t           leaves;      /* distinct leaves */
+	size_t           refs;        /* rule indices stored in leaves */
+	size_t           max_leaf;    /* most rules one lookup may check */
+	unsigned         max_depth;
+	size_t           bytes;       /* heap held by the compiled matcher */
 };
 
 struct matcher;
@@ -47,6 +60,7 @@ struct matcher;
 /* Compiles n rules (copied). NULL on allocation failure. */
 struct matcher *matcher_compile(const struct match_rule *rules, size_t n);
 void matcher_free(struct matcher *m);
+void matcher_stats(const struct matcher *m, struct matcher_stats *st);
 
 /* Index of the first rule that matches, or -1. No allocation. */
 long matcher_lookup(const struct matcher *m, const struct match_pkt *pkt);
