@@ -12,24 +12,10 @@
 #include <sys/socket.h>
 
 #include "crypto/crypto.h"
+#include "src/util/prefix.h"
 
 #define CONF_NAME_MAX   32
 #define CONF_PORT_DEFAULT 4500
-
-struct prefix {
-	sa_family_t af;                 /* AF_INET or AF_INET6 */
-	uint8_t     len;                /* prefix length */
-	union {
-		struct in_addr  v4;
-		struct in6_addr v6;
-		uint8_t         b[16];
-	} addr;                         /* host bits kept as written */
-};
-
-/* True if addr (of family af, 4 or 16 bytes) lies inside p. */
-bool prefix_contains(const struct prefix *p, sa_family_t af, const void *addr);
-/* "10.1.0.0/24" or "fd00::/64" into buf; returns buf. */
-const char *prefix_ntop(const struct prefix *p, char *buf, size_t len);
 
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };

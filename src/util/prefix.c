@@ -1,10 +1,10 @@
-/* The two prefix helpers of config.h, used by the policy code at run time. */
+/* Prefix helpers, used by the config, the policy code and the matcher. */
 #include <arpa/inet.h>
 
 #include <stdio.h>
 #include <string.h>
 
-#include "conf/conf_int.h"
+#include "src/util/prefix.h"
 
 bool
 prefix_contains(const struct prefix *p, sa_family_t af, const void *addr)
@@ -12,7 +12,7 @@ prefix_contains(const struct prefix *p, sa_family_t af, const void *addr)
 	const uint8_t *a = addr;
 	unsigned full, rest;
 
-	if (p->af != af || p->len > addr_bits(af))
+	if (p->af != af || p->len > (af == AF_INET ? 32 : 128))
 		return false;
 	full = p->len / 8;
 	rest = p->len % 8;
