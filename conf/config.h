@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 
 #include "crypto/crypto.h"
+#include "qos/cbq.h"
+#include "qos/match.h"
+#include "qos/meter.h"
 #include "src/util/prefix.h"
 
 #define CONF_NAME_MAX   32
@@ -88,11 +91,51 @@ struct site_conf {
 	int                     log_level;        /* enum log_level */
 };
 
+/* Filter and classification rules (issue 3): one rule language, compiled
+ * into one matcher. `out` rules see packets read from tun/tap before they
+ * enter the tunnel; `in` rules see packets that arrived through it, after
+ * decryption. The first matching rule decides; a packet no rule matches
+ * passes, in the default class. */
+enum rule_action { RULE_PASS, RULE_BLOCK };
+enum rule_dir { RULE_DIR_ANY, RULE_DIR_IN, RULE_DIR_OUT };
+
+struct rule_conf {
+	struct match_rule match;        /* match.result = index of this rule */
+	enum rule_action  action;
+	enum rule_dir     dir;
+	int               queue;        /* class index, -1 = default class */
+	int               meter;        /* meter index, -1 = none */
+	int               line;
+};
+
+struct meter_def {
+	char              name[CONF_NAME_MAX];
+	struct meter_conf conf;
+	int               line;
+};
+
+/* The `qos` block: the scheduler of the uplink. */
+struct qos_conf {
+	bool                  enabled;
+	uint64_t              bandwidth;          /* bits/s */
+	unsigned              tunnel_mtu;         /* 0 = as derived */
+	bool                  mss_clamp;          /* default: yes if tunnel_mtu */
+	struct cbq_class_conf classes[CBQ_CLASSES_MAX];
+	int                   class_line[CBQ_CLASSES_MAX];
+	size_t                nclasses;
+	int                   line;
+};
+
 struct config {
 	char              file[PATH_MAX];
 	struct site_conf  site;
 	struct peer_conf *peers;
 	size_t            npeers;
+	struct qos_conf   qos;
+	struct rule_conf *rules;
+	size_t            nrules;
+	struct meter_def *meters;
+	size_t            nmeters;
 };
 
 #define CONF_ERR_MAX 512
