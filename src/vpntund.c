@@ -113,6 +113,9 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	/* `log syslog` in the site block: syslog even in the foreground. */
+	if (cf.site.log_syslog)
+		log_init("vpntund", log_get_level(), true);
 	signal(SIGPIPE, SIG_IGN);
 	if ((e = engine_new(&cf)) == NULL) {
 		config_free(&cf);
