@@ -33,6 +33,10 @@ struct meter_conf {
 struct meter {
 	struct meter_conf conf;
 	uint64_t          tc, te;        /* token counts, in bytes << 16 */
+	/* te is the excess bucket of srTCM, the peak bucket (Tp) of trTCM.
+	 * rem_c, rem_e carry the refill's fractions of a token unit, so that
+	 * refills at any calling pattern add exactly rate * time. */
+	uint64_t          rem_c, rem_e;
 	uint64_t          last_ns;
 	uint64_t          packets[3], bytes[3];   /* by colour */
 };
@@ -46,5 +50,8 @@ enum meter_color meter_color(struct meter *m, uint64_t now_ns, uint32_t len,
 /* Applies the colour's action to the TOS byte: returns false to drop, or
  * true with *tos possibly re-marked (ECN bits kept). */
 bool meter_apply(const struct meter *m, enum meter_color c, uint8_t *tos);
+/* Pre-colour for colour-aware meters from the AF drop precedence
+ * (RFC 2597): AFx1 green, AFx2 yellow, AFx3 red, anything else green. */
+enum meter_color meter_color_of_dscp(uint8_t dscp);
 
 #endif

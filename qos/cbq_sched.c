@@ -1,0 +1,324 @@
+/* CBQ link sharing (Floyd and Jacobson 1995) with HTB's token-bucket
+ * rules: a class with rate tokens sends on its own ("can send"); one
+ * without, but with ceil tokens, borrows from the lowest ancestor that
+ * still has rate tokens ("may borrow"), or from the link itself if it is
+ * a top-level class; one without ceil tokens waits. Among the classes
+ * that may send at the lowest level the lowest priority number goes
+ * first, and deficit round robin shares a priority. The link bucket paces
+ * the whole at bandwidth. */
+#include <stdint.h>
+
+#include "qos/cbq_int.h"
+
+enum mode { M_CANT, M_MAY, M_CAN };
+
+static enum mode
+mode_of(const struct cbq_cls *c)
+{
+	if (c->cb.tokens < 0)
+		return M_CANT;
+	return c->rb.tokens >= 0 ? M_CAN : M_MAY;
+}
+
+int
+cbq_enqueue(struct cbq *q, unsigned cls, const struct cbq_item *it,
+    uint64_t now_ns)
+{
+	struct cbq_cls *c;
+	struct cbq_item *slot;
+	bool full;
+
+	if (cls >= q->n || !q->cls[cls].leaf)
+		return -1;
+	c = &q->cls[cls];
+	if (c->limit_kind == CBQ_LIMIT_PACKETS)
+		full = c->len >= c->limit;
+	else
+		/* An empty queue takes one packet whatever its size, so a
+		 * limit below one packet cannot black-hole the class. */
+		full = c->len > 0 && c->qbytes + it->wire_len > c->limit;
+	if (full || c->len >= c->cap) {
+		c->drops++;
+		c->drop_bytes += it->wire_len;
+		return -1;
+	}
+	slot = &c->ring[(c->head + c->len) % c->cap];
+	*slot = *it;
+	slot->enq_ns = now_ns;
+	c->len++;
+	c->qbytes += it->wire_len;
+	q->queued++;
+	return 0;
+}
+
+static void
+ring_pop(struct cbq *q, struct cbq_cls *c, struct cbq_item *out)
+{
+	*out = c->ring[c->head];
+	c->head = (c->head + 1) % c->cap;
+	c->len--;
+	c->qbytes -= out->wire_len;
+	q->queued--;
+	if (c->len == 0) {
+		/* RFC 8289 5.5: an empty queue leaves the dropping state. */
+		c->cd.first_above_ns = 0;
+		c->cd.dropping = false;
+	}
+}
+
+static void
+drop_item(struct cbq_cls *c, const struct cbq_item *it, cbq_drop_cb drop_cb,
+    void *arg)
+{
+	c->drops++;
+	c->drop_bytes += it->wire_len;
+	if (drop_cb != NULL)
+		drop_cb(it->pkt, arg);
+}
+
+/* Pops the head and runs the RFC 8289 sojourn test on it. */
+static bool
+codel_pop(struct cbq *q, struct cbq_cls *c, uint64_t now_ns,
+    struct cbq_item *out)
+{
+	uint64_t sojourn;
+
+	ring_pop(q, c, out);
+	sojourn = now_ns > out->enq_ns ? now_ns - out->enq_ns : 0;
+	return codel_ok_to_drop(&c->cd, sojourn, c->qbytes, now_ns);
+}
+
+/* RFC 8289 5.5 dequeue() for one class, with ECN (section 5.1 of RFC
+ * 8289 and RFC 3168): a signal on an ECT packet marks it CE and sends it;
+ * on another packet drops it and considers the next. False if the class
+ * ran empty. */
+static bool
+take(struct cbq *q, struct cbq_cls *c, uint64_t now_ns, struct cbq_item *out,
+    bool *mark_ce, cbq_drop_cb drop_cb, void *arg)
+{
+	struct codel *cd = &c->cd;
+	bool ok;
+
+	if (!c->codel_on) {
+		ring_pop(q, c, out);
+		return true;
+	}
+	ok = codel_pop(q, c, now_ns, out);
+	if (cd->dropping) {
+		if (!ok)
+			cd->dropping = false;
+		while (cd->dropping && now_ns >= cd->drop_next_ns) {
+			cd->count++;
+			if (out->ect) {
+				c->marks++;
+				*mark_ce = true;
+				cd->drop_next_ns = codel_control_law(cd,
+				    cd->drop_next_ns, cd->count);
+				return true;
+			}
+			drop_item(c, out, drop_cb, arg);
+			if (c->len == 0)
+				return false;
+			if (!codel_pop(q, c, now_ns, out))
+				cd->dropping = false;
+			else
+				cd->drop_next_ns = codel_control_law(cd,
+				    cd->drop_next_ns, cd->count);
+		}
+	} else if (ok) {
+		codel_start_dropping(cd, now_ns);
+		if (out->ect) {
+			c->marks++;
+			*mark_ce = true;
+			return true;
+		}
+		drop_item(c, out, drop_cb, arg);
+		if (c->len == 0)
+			return false;
+		/* The RFC sends the next packet whatever its sojourn. */
+		(void)codel_pop(q, c, now_ns, out);
+	}
+	return true;
+}
+
+/* The class a leaf would send through now: itself, a lending ancestor,
+ * the link, or CBQ_NONE. Parents come first in q->order, so a class that
+ * may borrow inherits its parent's answer. */
+static void
+find_lenders(const struct cbq *q, int *lender)
+{
+	unsigned k;
+
+	for (k = 0; k < q->n; k++) {
+		unsigned i = q->order[k];
+		const struct cbq_cls *c = &q->cls[i];
+
+		switch (mode_of(c)) {
+		case M_CAN:
+			lender[i] = (int)i;
+			break;
+		case M_CANT:
+			lender[i] = CBQ_NONE;
+			break;
+		case M_MAY:
+			lender[i] = c->parent == -1 ? CBQ_LINK :
+			    lender[c->parent];
+			break;
+		}
+	}
+}
+
+static unsigned
+lender_height(const struct cbq *q, int lender)
+{
+	return lender == CBQ_LINK ? q->link_height : q->cls[lender].height;
+}
+
+/* The next class of mask after c, wrapping around. */
+static unsigned
+next_in(uint64_t mask, unsigned c)
+{
+	uint64_t above = mask & ~((2ULL << c) - 1);
+
+	return (unsigned)__builtin_ctzll(above != 0 ? above : mask);
+}
+
+/* Picks the backlogged leaf to serve: lowest lender height (its own rate
+ * is height 0), then lowest priority number, then deficit round robin. */
+static int
+pick(struct cbq *q, const int *lender)
+{
+	unsigned i, h, best_h = CBQ_LEVELS, best_p = 0, c;
+	uint64_t mask = 0;
+
+	for (i = 0; i < q->n; i++) {
+		const struct cbq_cls *cl = &q->cls[i];
+
+		if (!cl->leaf || cl->len == 0 || lender[i] == CBQ_NONE)
+			continue;
+		h = lender_height(q, lender[i]);
+		if (h < best_h || (h == best_h && cl->prio < best_p)) {
+			best_h = h;
+			best_p = cl->prio;
+			mask = 0;
+		}
+		if (h == best_h && cl->prio == best_p)
+			mask |= 1ULL << i;
+	}
+	if (mask == 0)
+		return -1;
+	c = q->rr[best_h][best_p];
+	if ((mask & (1ULL << c)) == 0)
+		c = next_in(mask, c);
+	while (q->cls[c].deficit <= 0) {
+		q->cls[c].deficit += q->cls[c].quantum;
+		c = next_in(mask, c);
+	}
+	q->rr[best_h][best_p] = c;
+	return (int)c;
+}
+
+/* Classes below the lender pay only their ceil (HTB's rule): charging
+ * their rate bucket too would leave a borrower so deep in debt that it
+ * lost its own guarantee once the lender became busy. The lender and
+ * everything above it pay both, and the link pays for everything. */
+static void
+charge(struct cbq *q, unsigned leaf, int lender, uint64_t len)
+{
+	bool below = (int)leaf != lender;
+	int x;
+
+	for (x = (int)leaf; x != -1; x = q->cls[x].parent) {
+		if (x == lender)
+			below = false;
+		tb_charge(&q->cls[x].cb, len);
+		if (!below)
+			tb_charge(&q->cls[x].rb, len);
+	}
+	tb_charge(&q->link, len);
+}
+
+bool
+cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
+    unsigned *cls, bool *mark_ce, cbq_drop_cb drop_cb, void *arg)
+{
+	int lender[CBQ_CLASSES_MAX];
+	struct cbq_cls *c;
+	unsigned i;
+	int l;
+
+	*mark_ce = false;
+	if (q->queued == 0)
+		return false;
+	tb_sync(&q->link, now_ns);
+	if (q->link.tokens < 0)
+		return false;
+	for (i = 0; i < q->n; i++) {
+		tb_sync(&q->cls[i].rb, now_ns);
+		tb_sync(&q->cls[i].cb, now_ns);
+	}
+	find_lenders(q, lender);
+	for (;;) {
+		if ((l = pick(q, lender)) == -1)
+			return false;
+		c = &q->cls[l];
+		if (!take(q, c, now_ns, out, mark_ce, drop_cb, arg))
+			continue;	/* CoDel dropped all it had */
+		charge(q, (unsigned)l, lender[l], out->wire_len);
+		c->deficit -= (int64_t)out->wire_len;
+		c->packets++;
+		c->bytes += out->wire_len;
+		if (lender[l] != l)
+			c->borrowed += out->wire_len;
+		cbq_est_add(c, now_ns, out->wire_len);
+		*cls = (unsigned)l;
+		return true;
+	}
+}
+
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t
+min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The first time a leaf could send: on its own tokens, or through an
+ * ancestor with rate tokens when every class on the way has ceil tokens,
+ * or through the link. */
+static uint64_t
+leaf_ready_ns(const struct cbq *q, unsigned leaf, uint64_t now_ns)
+{
+	const struct cbq_cls *c = &q->cls[leaf];
+	uint64_t run, best, rc;
+	int x;
+
+	run = tb_ready_ns(&c->cb, now_ns);
+	best = max64(run, tb_ready_ns(&c->rb, now_ns));
+	for (x = c->parent; x != -1; x = q->cls[x].parent) {
+		rc = tb_ready_ns(&q->cls[x].cb, now_ns);
+		best = min64(best, max64(max64(run, rc),
+		    tb_ready_ns(&q->cls[x].rb, now_ns)));
+		run = max64(run, rc);
+	}
+	return min64(best, run);
+}
+
+uint64_t
+cbq_next_ns(const struct cbq *q, uint64_t now_ns)
+{
+	uint64_t best = UINT64_MAX;
+	unsigned i;
+
+	if (q->queued == 0)
+		return UINT64_MAX;
+	for (i = 0; i < q->n; i++)
+		if (q->cls[i].leaf && q->cls[i].len > 0)
+			best = min64(best, leaf_ready_ns(q, i, now_ns));
+	return max64(best, tb_ready_ns(&q->link, now_ns));
+}
