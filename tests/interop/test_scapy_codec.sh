@@ -25,8 +25,10 @@ fail() {
 }
 
 [ -x "$TOOL" ] || skip "no $TOOL (libpcap missing at build time?)"
-if [ ! -x "$PY" ] || ! "$PY" -c 'import scapy.layers.ipsec' 2>/dev/null; then
-	skip "$PY with scapy not installed"
+# scapy imports without python3-cryptography but then knows no cipher.
+if [ ! -x "$PY" ] || ! "$PY" -c 'from scapy.layers.ipsec import CRYPT_ALGOS
+assert "AES-GCM" in CRYPT_ALGOS' 2>/dev/null; then
+	skip "$PY with scapy and python3-cryptography not installed"
 fi
 
 TMP=$(mktemp -d)
@@ -132,6 +134,7 @@ pass=0
 while read -r name cipher _ auth _; do
 	[ -n "$name" ] || continue
 	if [ -e "$TMP/$name.unsupported" ]; then
+		[ "${CI:-}" != true ] || fail "$name: this scapy has no $cipher"
 		echo "skip $name: this scapy has no $cipher"
 		continue
 	fi

@@ -26,7 +26,10 @@ vt_init scapy_esp
 VT_SITES=(c)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCAPY=$HERE/scapy_esp.py
-"$VT_PY" -c 'import scapy.layers.ipsec' 2>/dev/null || vt_skip "no scapy for $VT_PY"
+# scapy imports without python3-cryptography but then knows no cipher.
+"$VT_PY" -c 'from scapy.layers.ipsec import CRYPT_ALGOS
+assert "AES-GCM" in CRYPT_ALGOS' 2>/dev/null ||
+	vt_skip "no scapy with python3-cryptography for $VT_PY"
 
 C_OUT4=198.18.0.1 S_OUT4=198.18.0.2
 C_OUT6=2001:db8::1 S_OUT6=2001:db8::2
@@ -103,6 +106,7 @@ run_case() {
 	vt_suite_parse "$suite"
 	local cipher=$VT_CIPHER bits=${VT_KEYBITS:-$((VT_KEYLEN * 8))} auth=${VT_AUTH:-none}
 	if ! "$VT_PY" "$SCAPY" supports "$cipher"; then
+		[ "${CI:-}" != true ] || fail "$tag: this scapy has no $cipher"
 		echo "skip $tr $suite IPv$fam: this scapy has no $cipher" >&2
 		SKIPPED+=("$tr/$suite/v$fam")
 		return 0
