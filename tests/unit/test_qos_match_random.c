@@ -1,0 +1,276 @@
+/* The compiled matcher against the linear reference: on random rule sets
+ * (fixed seeds) and random packets, matcher_lookup must give exactly the
+ * index match_linear gives, for every packet. Plus the edge cases. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "qos/match.h"
+#include "tests/unit/qos_match_gen.h"
+
+#define NPKTS 20000
+
+/* Compiles rules, then compares on npkts packets; returns the number of
+ * packets that hit a rule, so callers can check the test means something. */
+static size_t
+compare(const struct match_rule *rules, size_t n, uint64_t seed,
+    size_t npkts, unsigned hit_pct)
+{
+	struct qmg g = { seed };
+	struct matcher *m = matcher_compile(rules, n);
+	struct match_pkt p;
+	size_t i, hits = 0;
+	long want, got;
+
+	assert_non_null(m);
+	for (i = 0; i < npkts; i++) {
+		qmg_pkt(&g, rules, n, hit_pct, &p);
+		want = match_linear(rules, n, &p);
+		got = matcher_lookup(m, &p);
+		if (want != got)
+			fail_msg("rules %zu seed %llu packet %zu: linear %ld, "
+			    "compiled %ld", n, (unsigned long long)seed, i,
+			    want, got);
+		if (want >= 0)
+			hits++;
+	}
+	matcher_free(m);
+	return hits;
+}
+
+static void
+random_set(size_t n, uint64_t seed)
+{
+	struct qmg g = { seed };
+	struct match_rule *rules = calloc(n, sizeof(*rules));
+	struct matcher *m;
+	struct matcher_stats st;
+	size_t hits;
+
+	assert_non_null(rules);
+	qmg_rules(&g, rules, n);
+	hits = compare(rules, n, seed ^ 0x5eed, NPKTS, 70);
+	/* Enough hits to mean something. */
+	assert_true(hits > NPKTS / 4);
+	m = matcher_compile(rules, n);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	print_message("%5zu rules: %zu hits, %zu nodes, %zu leaves, %zu refs, "
+	    "max leaf %zu, depth %u, %zu KiB\n", n, hits, st.nodes, st.leaves,
+	    st.refs, st.max_leaf, st.max_depth, st.bytes / 1024);
+	matcher_free(m);
+	free(rules);
+}
+
+static void
+test_random_1(void **state)
+{
+	(void)state;
+	random_set(1, 1);
+	random_set(1, 2);
+	random_set(1, 3);
+}
+
+static void
+test_random_10(void **state)
+{
+	(void)state;
+	random_set(10, 10);
+	random_set(10, 11);
+}
+
+static void
+test_random_100(void **state)
+{
+	(void)state;
+	random_set(100, 100);
+	random_set(100, 101);
+}
+
+static void
+test_random_1000(void **state)
+{
+	(void)state;
+	random_set(1000, 1000);
+}
+
+static void
+test_random_5000(void **state)
+{
+	(void)state;
+	random_set(5000, 5000);
+}
+
+static struct match_rule
+any_rule(void)
+{
+	struct match_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.af = AF_UNSPEC;
+	r.proto = -1;
+	r.sport_hi = r.dport_hi = 65535;
+	r.icmp_type = -1;
+	return r;
+}
+
+static void
+test_no_rules(void **state)
+{
+	struct matcher *m = matcher_compile(NULL, 0);
+	struct qmg g = { 7 };
+	struct match_pkt p;
+	int i;
+
+	(void)state;
+	assert_non_null(m);
+	for (i = 0; i < 100; i++) {
+		qmg_pkt(&g, NULL, 0, 0, &p);
+		assert_int_equal(matcher_lookup(m, &p), -1);
+	}
+	matcher_free(m);
+	matcher_free(NULL);
+	assert_int_equal(matcher_lookup(NULL, &p), -1);
+}
+
+static void
+test_all_wildcard(void **state)
+{
+	struct match_rule r[3];
+	struct matcher *m;
+	struct qmg g = { 8 };
+	struct match_pkt p;
+	int i;
+
+	(void)state;
+	r[0] = any_rule();
+	r[0].proto = 6;
+	r[0].dport_lo = r[0].dport_hi = 80;
+	r[1] = any_rule();
+	r[2] = any_rule();      /* shadowed by r[1] everywhere */
+	m = matcher_compile(r, 3);
+	assert_non_null(m);
+	for (i = 0; i < 2000; i++) {
+		qmg_pkt(&g, r, 3, 50, &p);
+		assert_int_equal(matcher_lookup(m, &p), match_linear(r, 3, &p));
+		assert_int_not_equal(matcher_lookup(m, &p), 2);
+	}
+	/* Not an IP packet: no rule, not even the catch-all. */
+	p.af = AF_UNSPEC;
+	assert_int_equal(matcher_lookup(m, &p), -1);
+	matcher_free(m);
+	assert_int_equal(compare(r + 1, 1, 9, 2000, 0), 2000);
+}
+
+/* Many copies of a few rules: the first copy wins every time. */
+static void
+test_duplicates(void **state)
+{
+	struct qmg g = { 11 };
+	struct match_rule base[5], *r;
+	size_t i, n = 2000;
+
+	(void)state;
+	qmg_rules(&g, base, 5);
+	r = calloc(n, sizeof(*r));
+	assert_non_null(r);
+	for (i = 0; i < n; i++)
+		r[i] = base[i % 5];
+	assert_true(compare(r, n, 12, 5000, 90) > 1000);
+	free(r);
+}
+
+/* One family's rules, then the other's, then both interleaved. */
+static void
+test_mixed_families(void **state)
+{
+	struct qmg g = { 13 };
+	struct match_rule *r = calloc(600, sizeof(*r)), *four, *six;
+	size_t n4 = 0, n6 = 0, i;
+
+	(void)state;
+	four = calloc(600, sizeof(*r));
+	six = calloc(600, sizeof(*r));
+	assert_non_null(r);
+	assert_non_null(four);
+	assert_non_null(six);
+	while (n4 < 300 || n6 < 300) {
+		struct match_rule x;
+
+		qmg_rule(&g, &x, 0);
+		if (x.af == AF_INET && n4 < 300)
+			four[n4++] = x;
+		else if (x.af == AF_INET6 && n6 < 300)
+			six[n6++] = x;
+	}
+	memcpy(r, four, 300 * sizeof(*r));
+	memcpy(r + 300, six, 300 * sizeof(*r));
+	assert_true(compare(r, 600, 14, NPKTS, 70) > 0);
+	memcpy(r, six, 300 * sizeof(*r));
+	memcpy(r + 300, four, 300 * sizeof(*r));
+	assert_true(compare(r, 600, 15, NPKTS, 70) > 0);
+	for (i = 0; i < 300; i++) {
+		r[2 * i] = four[i];
+		r[2 * i + 1] = six[i];
+	}
+	assert_true(compare(r, 600, 16, NPKTS, 70) > 0);
+	free(r);
+	free(four);
+	free(six);
+}
+
+/* Rules that can match nothing, or that the tree cannot place exactly. */
+static void
+test_odd_rules(void **state)
+{
+	struct match_rule r[9];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		r[i] = any_rule();
+	r[0].sport_lo = 10;             /* empty range */
+	r[0].sport_hi = 9;
+	r[1].tos_mask = 0xf0;           /* value outside the mask */
+	r[1].tos_value = 0x01;
+	r[2].af = AF_INET;              /* v4 rule, v6 prefix */
+	r[2].src.af = AF_INET6;
+	r[2].src.len = 8;
+	r[3].proto = 300;
+	r[4].icmp_type = 300;
+	r[5].tos_mask = 0x0f;           /* holes: checked by hand */
+	r[5].tos_value = 0x05;
+	r[6].iface = (enum match_iface)7;
+	r[7].dst.af = AF_INET;          /* AF_UNSPEC, v4 /33 */
+	r[7].dst.len = 33;
+	r[8].src.af = AF_INET6;         /* AF_UNSPEC, v6 /1 */
+	r[8].src.len = 1;
+	r[8].src.addr.b[0] = 0x80;
+	assert_true(compare(r, 9, 17, 5000, 0) > 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_rules),
+		cmocka_unit_test(test_all_wildcard),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_mixed_families),
+		cmocka_unit_test(test_odd_rules),
+		cmocka_unit_test(test_random_1),
+		cmocka_unit_test(test_random_10),
+		cmocka_unit_test(test_random_100),
+		cmocka_unit_test(test_random_1000),
+		cmocka_unit_test(test_random_5000),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
