@@ -66,12 +66,20 @@ struct cbq_item {
 
 /* Checks the hierarchy (one default leaf, children's rates within the
  * parent's, ceil >= rate) and allocates. On error returns NULL with a
- * message in err (err_len bytes). */
+ * message in err (err_len bytes) naming the class, e.g.
+ * "class \"video\": ceil 64000 below rate 128000"; the caller adds file:line.
+ * Classes may be given in any order as long as parents form no loop.
+ * borrow with ceil 0 means ceil = bandwidth; !borrow ignores ceil.
+ * A packet limit may not exceed 16384; byte and ms limits (ms at the
+ * class's rate) size the ring at limit / 64 bytes + 1 slots, capped at
+ * 16384. bandwidth is at most 100 Gbit/s. See docs/qos.md. */
 struct cbq *cbq_new(const struct cbq_conf *conf, char *err, size_t err_len);
 void cbq_free(struct cbq *q);
 
 /* Enqueues into leaf class cls. Returns 0, or -1 if the class's limit is
- * reached (the packet is the caller's to recycle; counted as a drop). */
+ * reached (the packet is the caller's to recycle; counted as a drop).
+ * An empty class always takes one packet, even above a byte or ms limit.
+ * -1 without counting if cls is not a leaf. */
 int cbq_enqueue(struct cbq *q, unsigned cls, const struct cbq_item *it,
     uint64_t now_ns);
 

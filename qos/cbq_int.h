@@ -10,6 +10,7 @@
 
 #define CBQ_MTU          1600      /* bytes: one max-size packet on the wire */
 #define CBQ_MIN_PKT      64        /* bytes: smallest packet, sizes the rings */
+#define CBQ_WIRE_MAX     (1 << 20) /* bytes: larger items are refused */
 #define CBQ_RING_MAX     16384     /* slots per class (512 KiB of items) */
 #define CBQ_BW_MAX       100000000000ULL   /* 100 Gbit/s */
 #define CBQ_NS           1000000000ULL

@@ -31,7 +31,9 @@ cbq_enqueue(struct cbq *q, unsigned cls, const struct cbq_item *it,
 	if (cls >= q->n || !q->cls[cls].leaf)
 		return -1;
 	c = &q->cls[cls];
-	if (c->limit_kind == CBQ_LIMIT_PACKETS)
+	if (it->wire_len > CBQ_WIRE_MAX)
+		full = true;	/* keeps len * 8e9 within the token counts */
+	else if (c->limit_kind == CBQ_LIMIT_PACKETS)
 		full = c->len >= c->limit;
 	else
 		/* An empty queue takes one packet whatever its size, so a

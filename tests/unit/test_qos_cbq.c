@@ -433,8 +433,10 @@ test_limits(void **state)
 	it.wire_len = 1500;
 	assert_int_equal(cbq_enqueue(q, 3, &it, 0), 0);
 	assert_int_equal(cbq_enqueue(q, 3, &it, 0), -1);
-	/* no such class */
+	/* no such class; an absurd size */
 	assert_int_equal(cbq_enqueue(q, 4, &it, 0), -1);
+	it.wire_len = (size_t)1 << 21;
+	assert_int_equal(cbq_enqueue(q, 0, &it, 0), -1);
 	cbq_free(q);
 }
 
@@ -480,6 +482,43 @@ test_borrow_parent(void **state)
 	/* a takes b's unused share and the link's spare, up to site's ceil */
 	assert_near(rate_of(&s, 1), 96000, 0.02, "child up to parent ceil");
 	assert_near(rate_of(&s, 3), 32000, 0.02, "sibling of parent");
+	cbq_free(s.q);
+}
+
+/* Deficit round robin shares the excess by bytes among borrowers of one
+ * priority, whatever their packet sizes; a lower priority number borrows
+ * first. */
+static void
+test_borrow_drr(void **state)
+{
+	struct cbq_class_conf cc[3] = {
+		cls("a", -1, 16000, 128000, 1), cls("b", -1, 16000, 128000, 1),
+		cls("c", -1, 16000, 0, 1) };
+	struct sim s;
+
+	(void)state;
+	cc[2].is_default = true;
+	sim_init(&s, mk(128000, cc, 3), 128000);
+	s.greedy[0] = s.greedy[1] = true;
+	s.wire[0] = 1500;
+	s.wire[1] = 200;
+	run_until(&s, 2 * NS);
+	measure(&s);
+	run_until(&s, 62 * NS);
+	assert_near(rate_of(&s, 0), 64000, 0.02, "DRR borrower, 1500 B");
+	assert_near(rate_of(&s, 1), 64000, 0.02, "DRR borrower, 200 B");
+	cbq_free(s.q);
+
+	cc[0].prio = 0;
+	sim_init(&s, mk(128000, cc, 3), 128000);
+	s.greedy[0] = s.greedy[1] = true;
+	s.wire[0] = 1500;
+	s.wire[1] = 200;
+	run_until(&s, 2 * NS);
+	measure(&s);
+	run_until(&s, 62 * NS);
+	assert_near(rate_of(&s, 0), 112000, 0.02, "prio 0 borrower");
+	assert_near(rate_of(&s, 1), 16000, 0.02, "prio 1 borrower (its rate)");
 	cbq_free(s.q);
 }
 
@@ -739,6 +778,7 @@ main(void)
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_borrow_parent),
+		cmocka_unit_test(test_borrow_drr),
 		cmocka_unit_test(test_priority_latency),
 		cmocka_unit_test(test_priority_order),
 		cmocka_unit_test(test_limits),
