@@ -223,19 +223,28 @@ pick(struct cbq *q, const int *lender)
 /* Classes below the lender pay only their ceil (HTB's rule): charging
  * their rate bucket too would leave a borrower so deep in debt that it
  * lost its own guarantee once the lender became busy. The lender and
- * everything above it pay both, and the link pays for everything. */
+ * everything above it pay both, and the link pays for everything. The
+ * counters of interior classes sum their leaves'. */
 static void
-charge(struct cbq *q, unsigned leaf, int lender, uint64_t len)
+charge(struct cbq *q, unsigned leaf, int lender, uint64_t len,
+    uint64_t now_ns)
 {
 	bool below = (int)leaf != lender;
+	struct cbq_cls *c;
 	int x;
 
-	for (x = (int)leaf; x != -1; x = q->cls[x].parent) {
+	for (x = (int)leaf; x != -1; x = c->parent) {
+		c = &q->cls[x];
 		if (x == lender)
 			below = false;
-		tb_charge(&q->cls[x].cb, len);
-		if (!below)
-			tb_charge(&q->cls[x].rb, len);
+		tb_charge(&c->cb, len);
+		if (below)
+			c->borrowed += len;
+		else
+			tb_charge(&c->rb, len);
+		c->packets++;
+		c->bytes += len;
+		cbq_est_add(c, now_ns, len);
 	}
 	tb_charge(&q->link, len);
 }
@@ -266,13 +275,8 @@ cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
 		c = &q->cls[l];
 		if (!take(q, c, now_ns, out, mark_ce, drop_cb, arg))
 			continue;	/* CoDel dropped all it had */
-		charge(q, (unsigned)l, lender[l], out->wire_len);
+		charge(q, (unsigned)l, lender[l], out->wire_len, now_ns);
 		c->deficit -= (int64_t)out->wire_len;
-		c->packets++;
-		c->bytes += out->wire_len;
-		if (lender[l] != l)
-			c->borrowed += out->wire_len;
-		cbq_est_add(c, now_ns, out->wire_len);
 		*cls = (unsigned)l;
 		return true;
 	}

@@ -85,6 +85,10 @@ check_class(const struct cbq_conf *conf, size_t i, char *err, size_t err_len)
 		    cc->name, cc->prio, CBQ_PRIO_MAX);
 		return -1;
 	}
+	/* Only leaves queue: an interior class's limit is not looked at. */
+	for (j = 0; j < conf->nclasses; j++)
+		if (conf->classes[j].parent == (int)i)
+			return 0;
 	if (cc->limit_kind != CBQ_LIMIT_PACKETS &&
 	    cc->limit_kind != CBQ_LIMIT_BYTES && cc->limit_kind != CBQ_LIMIT_MS) {
 		seterr(err, err_len, "class \"%s\": unknown limit kind",
@@ -403,6 +407,40 @@ cbq_est_rate(const struct cbq_cls *c, uint64_t now_ns)
 	return avg >> 8;
 }
 
+static bool
+is_under(const struct cbq *q, unsigned leaf, unsigned anc)
+{
+	int x;
+
+	for (x = q->cls[leaf].parent; x != -1; x = q->cls[x].parent)
+		if ((unsigned)x == anc)
+			return true;
+	return false;
+}
+
+/* An interior class's queue is its leaves' queues: the sum of their
+ * lengths and the oldest head. */
+static void
+interior_queue(const struct cbq *q, unsigned cls, uint64_t now_ns,
+    struct cbq_class_stats *st)
+{
+	unsigned i;
+
+	for (i = 0; i < q->n; i++) {
+		const struct cbq_cls *c = &q->cls[i];
+		uint64_t d;
+
+		if (!c->leaf || c->len == 0 || !is_under(q, i, cls))
+			continue;
+		st->qlen += c->len;
+		st->qbytes += c->qbytes;
+		d = now_ns > c->ring[c->head].enq_ns ?
+		    now_ns - c->ring[c->head].enq_ns : 0;
+		if (d > st->qdelay_ns)
+			st->qdelay_ns = d;
+	}
+}
+
 void
 cbq_class_stats(const struct cbq *q, unsigned cls, uint64_t now_ns,
     struct cbq_class_stats *st)
@@ -413,6 +451,10 @@ cbq_class_stats(const struct cbq *q, unsigned cls, uint64_t now_ns,
 	if (cls >= q->n)
 		return;
 	c = &q->cls[cls];
+	if (!c->leaf) {
+		interior_queue(q, cls, now_ns, st);
+		c = &q->cls[cls];
+	}
 	st->packets = c->packets;
 	st->bytes = c->bytes;
 	st->drops = c->drops;
@@ -420,6 +462,8 @@ cbq_class_stats(const struct cbq *q, unsigned cls, uint64_t now_ns,
 	st->marks = c->marks;
 	st->borrowed = c->borrowed;
 	st->rate = cbq_est_rate(c, now_ns);
+	if (!c->leaf)
+		return;
 	st->qlen = c->len;
 	st->qbytes = c->qbytes;
 	if (c->len > 0 && now_ns > c->ring[c->head].enq_ns)

@@ -469,6 +469,7 @@ test_borrow_parent(void **state)
 	struct cbq_class_conf cc[4] = {
 		cls("site", -1, 64000, 96000, 0), cls("a", 0, 32000, 96000, 0),
 		cls("b", 0, 32000, 0, 0), cls("other", -1, 32000, 0, 0) };
+	struct cbq_class_stats st, sa;
 	struct sim s;
 
 	(void)state;
@@ -482,6 +483,17 @@ test_borrow_parent(void **state)
 	/* a takes b's unused share and the link's spare, up to site's ceil */
 	assert_near(rate_of(&s, 1), 96000, 0.02, "child up to parent ceil");
 	assert_near(rate_of(&s, 3), 32000, 0.02, "sibling of parent");
+	/* the parent's counters are its leaves' */
+	cbq_class_stats(s.q, 0, s.now, &st);
+	cbq_class_stats(s.q, 1, s.now, &sa);
+	assert_int_equal(st.packets, sa.packets);
+	assert_int_equal(st.bytes, sa.bytes);
+	assert_int_equal(st.qlen, sa.qlen);
+	assert_int_equal(st.qbytes, sa.qbytes);
+	assert_int_equal(st.qdelay_ns, sa.qdelay_ns);
+	assert_true(sa.borrowed > 0);
+	/* a borrows from the link (site is over its rate) and from site */
+	assert_true(st.borrowed > 0 && st.borrowed < sa.borrowed);
 	cbq_free(s.q);
 }
 
@@ -530,25 +542,114 @@ struct bad {
 	size_t      n;
 };
 
-static void e_none(struct cbq_class_conf *c) { (void)c; }
-static void e_noname(struct cbq_class_conf *c) { c[1].name[0] = '\0'; }
-static void e_dup(struct cbq_class_conf *c) { strcpy(c[2].name, "video"); }
-static void e_parent(struct cbq_class_conf *c) { c[1].parent = 7; }
-static void e_self(struct cbq_class_conf *c) { c[1].parent = 1; }
-static void e_loop(struct cbq_class_conf *c) { c[0].parent = 1; c[1].parent = 2; }
-static void e_rate(struct cbq_class_conf *c) { c[1].rate = 0; }
-static void e_ceil(struct cbq_class_conf *c) { c[1].rate = 128000; c[1].ceil = 64000; c[1].borrow = true; }
-static void e_ceilbw(struct cbq_class_conf *c) { c[1].ceil = 256000; }
-static void e_ratebw(struct cbq_class_conf *c) { c[2].rate = 200000; c[2].borrow = false; }
-static void e_prio(struct cbq_class_conf *c) { c[2].prio = 8; }
-static void e_limit(struct cbq_class_conf *c) { c[2].limit = 0; }
-static void e_ring(struct cbq_class_conf *c) { c[2].limit = 20000; }
-static void e_kind(struct cbq_class_conf *c) { c[2].limit_kind = (enum cbq_limit_kind)7; }
-static void e_sum(struct cbq_class_conf *c) { c[2].rate = 40000; }
-static void e_top(struct cbq_class_conf *c) { c[0].rate = 120000; c[3].rate = 20000; }
-static void e_nodef(struct cbq_class_conf *c) { c[2].is_default = false; }
-static void e_twodef(struct cbq_class_conf *c) { c[1].is_default = true; }
-static void e_defint(struct cbq_class_conf *c) { c[2].is_default = false; c[0].is_default = true; }
+static void
+e_none(struct cbq_class_conf *c)
+{
+	(void)c;
+}
+static void
+e_noname(struct cbq_class_conf *c)
+{
+	c[1].name[0] = '\0';
+}
+static void
+e_dup(struct cbq_class_conf *c)
+{
+	strcpy(c[2].name, "video");
+}
+static void
+e_parent(struct cbq_class_conf *c)
+{
+	c[1].parent = 7;
+}
+static void
+e_self(struct cbq_class_conf *c)
+{
+	c[1].parent = 1;
+}
+static void
+e_loop(struct cbq_class_conf *c)
+{
+	c[0].parent = 1;
+	c[1].parent = 2;
+}
+static void
+e_rate(struct cbq_class_conf *c)
+{
+	c[1].rate = 0;
+}
+static void
+e_ceil(struct cbq_class_conf *c)
+{
+	c[1].rate = 128000;
+	c[1].ceil = 64000;
+	c[1].borrow = true;
+}
+static void
+e_ceilbw(struct cbq_class_conf *c)
+{
+	c[1].ceil = 256000;
+}
+static void
+e_ratebw(struct cbq_class_conf *c)
+{
+	c[2].rate = 200000;
+	c[2].borrow = false;
+}
+static void
+e_prio(struct cbq_class_conf *c)
+{
+	c[2].prio = 8;
+}
+static void
+e_limit(struct cbq_class_conf *c)
+{
+	c[2].limit = 0;
+}
+static void
+e_ring(struct cbq_class_conf *c)
+{
+	c[2].limit = 20000;
+}
+static void
+e_kind(struct cbq_class_conf *c)
+{
+	c[2].limit_kind = (enum cbq_limit_kind)7;
+}
+static void
+e_sum(struct cbq_class_conf *c)
+{
+	c[2].rate = 40000;
+}
+static void
+e_top(struct cbq_class_conf *c)
+{
+	c[0].rate = 120000;
+	c[3].rate = 20000;
+}
+static void
+e_nodef(struct cbq_class_conf *c)
+{
+	c[2].is_default = false;
+}
+static void
+e_twodef(struct cbq_class_conf *c)
+{
+	c[1].is_default = true;
+}
+static void
+e_defint(struct cbq_class_conf *c)
+{
+	c[2].is_default = false;
+	c[0].is_default = true;
+}
+
+static void
+e_intlimit(struct cbq_class_conf *c)
+{
+	c[0].limit = 0;		/* an interior class queues nothing */
+	c[0].limit_kind = (enum cbq_limit_kind)7;
+}
 
 /* site(0) { video(1), web(2) }, audio(3) */
 static void
@@ -566,6 +667,7 @@ test_checks(void **state)
 {
 	static const struct bad bads[] = {
 		{ NULL, 128000, e_none, 4 },
+		{ NULL, 128000, e_intlimit, 4 },
 		{ "bandwidth 0 must be between 1 and 100000000000 bit/s", 0, e_none, 4 },
 		{ "0 classes: there must be 1 to 64", 128000, e_none, 0 },
 		{ "65 classes: there must be 1 to 64", 128000, e_none, 65 },
