@@ -138,10 +138,17 @@ drain_now(struct sim *s)
 static void
 run_until(struct sim *s, uint64_t end)
 {
-	uint64_t next;
+	uint64_t next, total, drops;
+	bool stepped = false;
 
 	for (;;) {
+		total = s->total;
+		drops = s->cb_drops;
 		drain_now(s);
+		/* cbq_next_ns is never early: at the time it gave, something
+		 * goes (or CoDel drops it). */
+		if (stepped)
+			assert_true(s->total > total || s->cb_drops > drops);
 		next = cbq_next_ns(s->q, s->now);
 		if (next != UINT64_MAX)
 			assert_true(next > s->now);
@@ -150,6 +157,7 @@ run_until(struct sim *s, uint64_t end)
 			return;
 		}
 		s->now = next;
+		stepped = true;
 	}
 }
 
