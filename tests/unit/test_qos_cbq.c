@@ -441,6 +441,17 @@ test_limits(void **state)
 	it.wire_len = 1500;
 	assert_int_equal(cbq_enqueue(q, 3, &it, 0), 0);
 	assert_int_equal(cbq_enqueue(q, 3, &it, 0), -1);
+	/* a large byte limit is bounded by the ring's 16384 slots */
+	cbq_free(q);
+	cc[3].limit = 10000000;
+	q = mk(128000, cc, 4);
+	it.wire_len = 64;
+	for (i = 0; i < 16384; i++)
+		assert_int_equal(cbq_enqueue(q, 3, &it, 0), 0);
+	assert_int_equal(cbq_enqueue(q, 3, &it, 0), -1);
+	cbq_class_stats(q, 3, 0, &st);
+	assert_int_equal(st.qlen, 16384);
+	assert_int_equal(st.drops, 1);
 	/* no such class; an absurd size */
 	assert_int_equal(cbq_enqueue(q, 4, &it, 0), -1);
 	it.wire_len = (size_t)1 << 21;
