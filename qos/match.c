@@ -1,5 +1,6 @@
-/* The compiled matcher: a decision tree in the manner of HiCuts (Gupta and
- * McKeown, 1999), one per address family.
+/* The compiled matcher: decision trees in the manner of HiCuts (Gupta and
+ * McKeown, 1999), with the cut points of HyperSplit (Qi et al., 2009) and
+ * the separable trees of EffiCuts (Vamanan et al., 2010).
  *
  * Each rule becomes a box: one inclusive range per dimension (src and dst
  * address as two 64-bit halves for IPv6, sport, dport, protocol, TOS, ICMP
@@ -9,25 +10,31 @@
  * geometry. For almost every rule the box is exactly its set of packets
  * ("exact"); only a TOS mask with holes (e.g. 0x0f) or an interface value
  * outside the enum gives a larger box, and those rules are also checked
- * with match_rule_matches.
+ * with match_rule_matches. Rules that can match nothing are left out.
  *
- * A node cuts its region along one dimension into 2^k equal, aligned
- * slices, so a lookup steps down with a shift and a mask. A rule goes into
- * every slice its box meets; rule lists stay sorted by index, so a leaf
- * is scanned in order and the first hit is the first matching rule. Two
- * things keep the tree small where plain HiCuts replicates wildcards:
+ * A node cuts its region along one dimension into up to FANOUT_MAX
+ * children at rule boundaries (where some rule's range starts or ends),
+ * spread evenly over the boundaries; a lookup finds its child by a binary
+ * search of the cut points. HiCuts' equal-size cuts were tried first:
+ * ranges that are not aligned (ports 1000-2999) made them cut the same
+ * boundary bit by bit, 30 levels deep. A rule goes into every child its
+ * box meets; lists stay sorted by rule index, so a leaf is scanned in
+ * order and its first hit is the first matching rule. The tree stays
+ * small because of
  *  - first-match pruning: once an exact rule covers a node's whole region,
  *    no later rule in that node can ever be first, and they are dropped
- *    (this is what makes overlapping rules, a catch-all, or duplicates
- *    cheap);
- *  - the cut (dimension and k) is chosen by counting the children's lists
- *    after that pruning: the smallest largest child wins, then the fewest
- *    stored indices, and the count stops as soon as it exceeds SPFAC times
- *    the node's rules (HiCuts' space measure).
+ *    (overlapping rules, a catch-all or duplicates cost nothing);
+ *  - the choice of cut (dimension and fan-out) by counting the children's
+ *    lists after that pruning: the smallest largest child wins, then the
+ *    fewest stored indices, and a count stops as soon as it passes SPFAC
+ *    times the node's rules (HiCuts' space measure);
+ *  - separable trees (build_family): rules wide in the source address and
+ *    rules wide in the destination are not cut across each other.
  * A node becomes a leaf at BINTH rules, at DEPTH_MAX, or when the whole
- * tree reaches its memory budget: worst cases get long leaves (a linear
- * scan of part of the rules) but never a wrong answer. Adjacent equal
- * leaves are stored once. */
+ * matcher reaches its memory budget: worst cases get long leaves (a linear
+ * scan of part of the rules), never a wrong answer. A leaf stores for each
+ * rule the dimensions in which it does not cover the leaf's region, and
+ * checks only those. Adjacent equal leaves are stored once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +45,9 @@ enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
 
 #define BINTH           8
 #define SPFAC           4
-#define KMAX            12      /* at most 4096 children per node */
+#define FANOUT_MAX      64      /* children per node */
+#define GROUPS          4       /* trees per family, by address "size" */
+#define GROUP_MIN       32      /* a smaller group joins the last one */
 #define DEPTH_MAX       32
 #define BUDGET(n)       (128 * (n) + 65536)    /* refs + child slots */
 #define LEAF            0x80000000u
@@ -51,11 +60,13 @@ struct box {
 	uint64_t hi[D_N];
 };
 
+/* An inner node: nsplit ascending cut points in m->splits; a key goes to
+ * child i, the number of cut points <= key. */
 struct mnode {
 	uint8_t  dim;
-	uint8_t  shift;
-	uint32_t mask;
-	uint32_t kids;          /* first of mask + 1 slots in m->kids */
+	uint16_t nsplit;
+	uint32_t splits;
+	uint32_t kids;          /* nsplit + 1 slots in m->kids */
 };
 
 struct mleaf {
@@ -68,39 +79,41 @@ struct matcher {
 	struct box        *box;
 	uint8_t           *exact;
 	size_t             nrules;
-	uint32_t           root[2];     /* IPv4, IPv6 */
+	uint32_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
+	uint32_t           root_min[2][GROUPS]; /* lowest rule in each */
+	unsigned           nroot[2];
 	struct mnode      *nodes;
 	size_t             nnodes, capnodes;
+	uint64_t          *splits;
+	size_t             nsplits, capsplits;
 	uint32_t          *kids;
 	size_t             nkids, capkids;
 	struct mleaf      *leaves;
 	size_t             nleaves, capleaves;
 	uint32_t          *refs;
 	size_t             nrefs, caprefs;
+	uint16_t          *rmask;       /* per ref: dimensions to check */
+	size_t             caprmask;
 	struct matcher_stats st;
 };
 
-/* A node's region: per dimension [lo, hi] (hi clipped to the values keys
- * can take) inside an aligned slice of 2^bits values starting at lo. */
+/* A node's region: per dimension, the keys [lo, hi] that reach it. */
 struct region {
 	uint64_t lo[D_N];
 	uint64_t hi[D_N];
-	uint8_t  bits[D_N];
 };
 
 struct bctx {
 	struct matcher *m;
 	size_t          budget;
-	uint32_t       *nxt;            /* union-find over children, KMAX */
-	uint32_t       *cnt;
+	uint32_t       *nxt;            /* union-find over children */
+	uint32_t       *cnt;            /* rules per child */
+	uint64_t       *bnd;            /* a dimension's rule boundaries */
+	uint64_t        cut[FANOUT_MAX - 1], best[FANOUT_MAX - 1];
 	uint8_t        *nfail;          /* per rule, per node: dims not covered */
 	uint8_t        *faild;
+	uint8_t        *grp;            /* per rule: its separable tree */
 	int             err;
-};
-
-static const uint8_t dom_bits[2][D_N] = {
-	{ 32, 0, 32, 0, 17, 17, 8, 8, 9, 2 },
-	{ 64, 64, 64, 64, 17, 17, 8, 8, 9, 2 },
 };
 
 static uint64_t
@@ -256,15 +269,19 @@ pkt_keys(const struct match_pkt *p, uint64_t k[D_N])
 	    p->iface == MATCH_IF_ANY ? (uint64_t)p->iface : IF_OTHER;
 }
 
+/* Is k inside b in the dimensions of mask (the others are known)? */
 static bool
-box_has(const struct box *b, const uint64_t k[D_N])
+box_has(const struct box *b, unsigned mask, const uint64_t k[D_N])
 {
+	unsigned out = 0;
 	int d;
 
-	for (d = 0; d < D_N; d++)
-		if (k[d] < b->lo[d] || k[d] > b->hi[d])
-			return false;
-	return true;
+	while (mask != 0) {
+		d = __builtin_ctz(mask);
+		mask &= mask - 1;
+		out |= (k[d] < b->lo[d]) | (k[d] > b->hi[d]);
+	}
+	return out == 0;
 }
 
 /* Growable arrays of the tree (compile time only). */
@@ -285,20 +302,44 @@ grow(void **p, size_t *cap, size_t need, size_t elt)
 	return 0;
 }
 
+/* Marks in mask[i] the dimensions in which rule list[i] does not cover
+ * the region: only those need checking in a leaf for that region. */
+static void
+leaf_masks(const struct matcher *m, const uint32_t *list, size_t n,
+    const struct region *rg, uint16_t *mask)
+{
+	const struct box *bx;
+	size_t i;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		bx = &m->box[list[i]];
+		for (d = 0; d < D_N; d++)
+			if (bx->lo[d] > rg->lo[d] || bx->hi[d] < rg->hi[d])
+				mask[i] |= (uint16_t)(1u << d);
+	}
+}
+
 static uint32_t
-add_leaf(struct bctx *c, const uint32_t *list, size_t n)
+add_leaf(struct bctx *c, const uint32_t *list, size_t n,
+    const struct region *rg)
 {
 	struct matcher *m = c->m;
 
 	if (grow((void **)&m->leaves, &m->capleaves, m->nleaves + 1,
 	    sizeof(*m->leaves)) == -1 ||
 	    grow((void **)&m->refs, &m->caprefs, m->nrefs + n,
-	    sizeof(*m->refs)) == -1) {
+	    sizeof(*m->refs)) == -1 ||
+	    grow((void **)&m->rmask, &m->caprmask, m->nrefs + n,
+	    sizeof(*m->rmask)) == -1) {
 		c->err = -1;
 		return LEAF;    /* leaf 0, empty: unused once err is set */
 	}
-	if (n > 0)
+	if (n > 0) {
 		memcpy(m->refs + m->nrefs, list, n * sizeof(*list));
+		memset(m->rmask + m->nrefs, 0, n * sizeof(*m->rmask));
+		leaf_masks(m, list, n, rg, m->rmask + m->nrefs);
+	}
 	m->leaves[m->nleaves].first = (uint32_t)m->nrefs;
 	m->leaves[m->nleaves].n = (uint32_t)n;
 	m->nrefs += n;
@@ -307,17 +348,22 @@ add_leaf(struct bctx *c, const uint32_t *list, size_t n)
 	return LEAF | (uint32_t)m->nleaves++;
 }
 
+/* Is the leaf ref the same list? If so it will serve the region rg too,
+ * checking the dimensions either region needs. */
 static bool
-leaf_equal(const struct matcher *m, uint32_t ref, const uint32_t *list,
-    size_t n)
+leaf_share(struct matcher *m, uint32_t ref, const uint32_t *list, size_t n,
+    const struct region *rg)
 {
 	const struct mleaf *l;
 
 	if (!(ref & LEAF))
 		return false;
 	l = &m->leaves[ref & ~LEAF];
-	return l->n == n && memcmp(m->refs + l->first, list,
-	    n * sizeof(*list)) == 0;
+	if (l->n != n || memcmp(m->refs + l->first, list,
+	    n * sizeof(*list)) != 0)
+		return false;
+	leaf_masks(m, list, n, rg, m->rmask + l->first);
+	return true;
 }
 
 static uint32_t
@@ -330,18 +376,36 @@ uf_find(uint32_t *nxt, uint32_t j)
 	return j;
 }
 
-/* Splits list along d into 2^k slices, dropping from each slice the rules
- * behind the first exact rule that covers it. Counts into c->cnt (out ==
- * NULL; fails once the total passes limit) or writes the slices' lists at
- * out + pos[j]. */
+/* The child a key goes to: the number of cut points <= v. */
+static uint32_t
+child_of(const uint64_t *cut, uint32_t ncut, uint64_t v)
+{
+	const uint64_t *b = cut;
+	uint32_t half;
+
+	if (ncut == 0)
+		return 0;
+	/* Branch-free (a conditional move per step): the branches of a
+	 * binary search mispredict half of the time, on every packet. */
+	while (ncut > 1) {
+		half = ncut / 2;
+		b = b[half] <= v ? b + half : b;
+		ncut -= half;
+	}
+	return (uint32_t)(b - cut) + (*b <= v);
+}
+
+/* Splits list along d at ncut cut points, dropping from each child the
+ * rules behind the first exact rule that covers it. Counts into c->cnt
+ * (out == NULL; fails once the total passes limit) or writes the
+ * children's lists at out + pos[j]. */
 static int
 partition(struct bctx *c, const uint32_t *list, size_t n,
-    const struct region *rg, int d, unsigned k, size_t limit, uint32_t *out,
-    uint32_t *pos, size_t *smp)
+    const struct region *rg, int d, const uint64_t *cut, uint32_t ncut,
+    size_t limit, uint32_t *out, uint32_t *pos, size_t *smp)
 {
 	const struct matcher *m = c->m;
-	uint32_t nc = UINT32_C(1) << k, j, a, b;
-	unsigned shift = rg->bits[d] - k;
+	uint32_t nc = ncut + 1, j, a, b;
 	uint64_t rlo = rg->lo[d], rhi = rg->hi[d], lo, hi, slo, shi;
 	size_t i, sm = nc;
 	bool cov;
@@ -357,8 +421,8 @@ partition(struct bctx *c, const uint32_t *list, size_t n,
 			continue;       /* not in this node (cannot happen) */
 		lo = bx->lo[d] > rlo ? bx->lo[d] : rlo;
 		hi = bx->hi[d] < rhi ? bx->hi[d] : rhi;
-		a = (uint32_t)((lo - rlo) >> shift);
-		b = (uint32_t)((hi - rlo) >> shift);
+		a = child_of(cut, ncut, lo);
+		b = child_of(cut, ncut, hi);
 		/* Does the rule cover all other dimensions of the region? */
 		cov = m->exact[list[i]] && (c->nfail[list[i]] == 0 ||
 		    (c->nfail[list[i]] == 1 && c->faild[list[i]] == d));
@@ -371,11 +435,9 @@ partition(struct bctx *c, const uint32_t *list, size_t n,
 				out[pos[j]++] = list[i];
 			if (!cov)
 				continue;
-			slo = rlo + ((uint64_t)j << shift);
-			shi = slo + ((UINT64_C(1) << shift) - 1);
-			if (shi > rhi)
-				shi = rhi;
-			/* Slice j is covered: nothing after this rule in it. */
+			slo = j == 0 ? rlo : cut[j - 1];
+			shi = j == ncut ? rhi : cut[j] - 1;
+			/* Child j is covered: nothing after this rule in it. */
 			if (bx->lo[d] <= slo && bx->hi[d] >= shi)
 				c->nxt[j] = j + 1;
 		}
@@ -413,43 +475,83 @@ prune(struct bctx *c, const uint32_t *list, size_t n, const struct region *rg,
 	return n;
 }
 
-static uint32_t build(struct bctx *, uint32_t *, size_t, const struct region *,
-    unsigned);
-
-/* The cut with the smallest largest child, then the fewest indices. */
 static int
-choose_cut(struct bctx *c, const uint32_t *list, size_t n,
-    const struct region *rg, const bool useful[D_N], int *bd, unsigned *bk)
+cmp_u64(const void *a, const void *b)
 {
-	size_t sm, best_sm = 0, best_max = n + 1, mx, limit = SPFAC * n + 64;
-	unsigned k, kmax;
-	uint32_t j;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct places inside the region where some rule starts or ends
+ * (as the first key past its end) along d, sorted. */
+static size_t
+boundaries(struct bctx *c, const uint32_t *list, size_t n,
+    const struct region *rg, int d)
+{
+	const struct box *bx;
+	size_t i, nb = 0, u;
+
+	for (i = 0; i < n; i++) {
+		bx = &c->m->box[list[i]];
+		if (bx->lo[d] > rg->lo[d] && bx->lo[d] <= rg->hi[d])
+			c->bnd[nb++] = bx->lo[d];
+		if (bx->hi[d] >= rg->lo[d] && bx->hi[d] < rg->hi[d])
+			c->bnd[nb++] = bx->hi[d] + 1;
+	}
+	qsort(c->bnd, nb, sizeof(*c->bnd), cmp_u64);
+	for (u = 0, i = 0; i < nb; i++)
+		if (u == 0 || c->bnd[i] != c->bnd[u - 1])
+			c->bnd[u++] = c->bnd[i];
+	return u;
+}
+
+/* The cut with the smallest largest child, then the fewest indices. Cut
+ * points are rule boundaries, spread evenly over them, so a child is most
+ * often wholly inside or outside a rule's range: no child is spent on a
+ * boundary that an aligned cut would only approach bit by bit. */
+static uint32_t
+choose_cut(struct bctx *c, const uint32_t *list, size_t n,
+    const struct region *rg, const bool useful[D_N], int *bd)
+{
+	size_t sm, best_sm = 0, best_max = n + 1, mx, nb, limit = SPFAC * n + 64;
+	uint32_t f, j, ncut, bcut = 0;
 	int d;
 
 	*bd = -1;
 	for (d = 0; d < D_N; d++) {
-		if (!useful[d] || rg->bits[d] == 0)
+		if (!useful[d] || (nb = boundaries(c, list, n, rg, d)) == 0)
 			continue;
-		kmax = rg->bits[d] < KMAX ? rg->bits[d] : KMAX;
-		for (k = 1; k <= kmax; k++) {
-			if (partition(c, list, n, rg, d, k, limit, NULL, NULL,
-			    &sm) == -1)
+		for (f = 2; f <= FANOUT_MAX; f *= 2) {
+			if (nb < f) {
+				memcpy(c->cut, c->bnd, nb * sizeof(*c->bnd));
+				ncut = (uint32_t)nb;
+			} else {
+				for (j = 0; j < f - 1; j++)
+					c->cut[j] = c->bnd[(j + 1) * nb / f];
+				ncut = f - 1;
+			}
+			if (partition(c, list, n, rg, d, c->cut, ncut, limit,
+			    NULL, NULL, &sm) == -1)
 				break;
-			for (mx = 0, j = 0; j < (UINT32_C(1) << k); j++)
+			for (mx = 0, j = 0; j <= ncut; j++)
 				if (c->cnt[j] > mx)
 					mx = c->cnt[j];
 			if (mx < best_max || (mx == best_max && sm < best_sm)) {
 				best_max = mx;
 				best_sm = sm;
 				*bd = d;
-				*bk = k;
+				bcut = ncut;
+				memcpy(c->best, c->cut, ncut * sizeof(*c->cut));
 			}
+			if (nb < f)
+				break;
 		}
 	}
 	/* A cut where every child keeps every rule gains nothing. */
-	if (*bd == -1 || best_sm - (UINT32_C(1) << *bk) >= n << *bk)
-		return -1;
-	return 0;
+	if (*bd == -1 || best_sm - (bcut + 1) >= n * (bcut + 1))
+		return 0;
+	return bcut;
 }
 
 static uint32_t
@@ -459,9 +561,9 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 	struct matcher *m = c->m;
 	struct region crg;
 	bool useful[D_N];
-	uint32_t *buf = NULL, *pos = NULL, nc, j, id, kbase, ref, prev = 0;
+	uint32_t *buf = NULL, *pos = NULL, nc, ncut = 0, j, id, kbase, ref;
+	uint32_t prev = 0, sbase;
 	size_t sm, off;
-	unsigned k = 0, shift;
 	int d = -1;
 
 	if (depth > m->st.max_depth)
@@ -469,13 +571,13 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 	n = prune(c, list, n, rg, useful);
 	if (n <= BINTH || depth >= DEPTH_MAX || c->err ||
 	    m->nrefs + m->nkids + n > c->budget ||
-	    choose_cut(c, list, n, rg, useful, &d, &k) == -1)
-		return add_leaf(c, list, n);
+	    (ncut = choose_cut(c, list, n, rg, useful, &d)) == 0)
+		return add_leaf(c, list, n, rg);
 
-	nc = UINT32_C(1) << k;
-	shift = rg->bits[d] - k;
-	/* Count again for the chosen cut, then fill the slices' lists. */
-	if (partition(c, list, n, rg, d, k, SIZE_MAX, NULL, NULL, &sm) == -1 ||
+	nc = ncut + 1;
+	/* Count again for the chosen cut, then fill the children's lists. */
+	if (partition(c, list, n, rg, d, c->best, ncut, SIZE_MAX, NULL, NULL,
+	    &sm) == -1 ||
 	    (buf = malloc((sm - nc + 1) * sizeof(*buf))) == NULL ||
 	    (pos = malloc((nc + 1) * sizeof(*pos))) == NULL)
 		goto fail;
@@ -484,36 +586,39 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 		off += c->cnt[j];
 	}
 	pos[nc] = (uint32_t)off;
-	partition(c, list, n, rg, d, k, SIZE_MAX, buf, pos, &sm);
-	/* pos[j] is now the end of slice j, i.e. the start of slice j + 1. */
+	partition(c, list, n, rg, d, c->best, ncut, SIZE_MAX, buf, pos, &sm);
+	/* pos[j] is now the end of child j's list, the start of j + 1's. */
 
 	if (grow((void **)&m->nodes, &m->capnodes, m->nnodes + 1,
 	    sizeof(*m->nodes)) == -1 ||
 	    grow((void **)&m->kids, &m->capkids, m->nkids + nc,
-	    sizeof(*m->kids)) == -1)
+	    sizeof(*m->kids)) == -1 ||
+	    grow((void **)&m->splits, &m->capsplits, m->nsplits + ncut,
+	    sizeof(*m->splits)) == -1)
 		goto fail;
 	id = (uint32_t)m->nnodes++;
 	kbase = (uint32_t)m->nkids;
 	m->nkids += nc;
+	sbase = (uint32_t)m->nsplits;
+	m->nsplits += ncut;
+	memcpy(m->splits + sbase, c->best, ncut * sizeof(*c->best));
 	m->nodes[id].dim = (uint8_t)d;
-	m->nodes[id].shift = (uint8_t)shift;
-	m->nodes[id].mask = nc - 1;
+	m->nodes[id].nsplit = (uint16_t)ncut;
+	m->nodes[id].splits = sbase;
 	m->nodes[id].kids = kbase;
 
 	crg = *rg;
-	crg.bits[d] = (uint8_t)shift;
 	for (j = 0; j < nc; j++) {
 		uint32_t first = j == 0 ? 0 : pos[j - 1];
 		size_t cn = pos[j] - first;
 
-		crg.lo[d] = rg->lo[d] + ((uint64_t)j << shift);
-		crg.hi[d] = crg.lo[d] + ((UINT64_C(1) << shift) - 1);
-		if (crg.hi[d] > rg->hi[d])
-			crg.hi[d] = rg->hi[d];
-		if (cn == 0 || crg.lo[d] > rg->hi[d])
+		/* (c->best is overwritten below us: read the copy in m.) */
+		crg.lo[d] = j == 0 ? rg->lo[d] : m->splits[sbase + j - 1];
+		crg.hi[d] = j == ncut ? rg->hi[d] : m->splits[sbase + j] - 1;
+		if (cn == 0)
 			ref = LEAF;     /* leaf 0, the empty one */
-		else if (j > 0 && cn <= BINTH && leaf_equal(m, prev, buf + first,
-		    cn))
+		else if (j > 0 && cn <= BINTH && leaf_share(m, prev, buf + first,
+		    cn, &crg))
 			ref = prev;
 		else
 			ref = build(c, buf + first, cn, &crg, depth + 1);
@@ -532,20 +637,93 @@ fail:
 }
 
 static void
-root_region(struct region *rg, int fam)
+root_region(struct region *rg, sa_family_t af)
 {
 	int d;
 
 	for (d = 0; d < D_N; d++) {
-		rg->bits[d] = dom_bits[fam][d];
 		rg->lo[d] = 0;
-		rg->hi[d] = rg->bits[d] == 64 ? UINT64_MAX :
-		    (UINT64_C(1) << rg->bits[d]) - 1;
+		rg->hi[d] = UINT64_MAX;
+	}
+	if (af == AF_INET) {
+		rg->hi[D_SRC_HI] = rg->hi[D_DST_HI] = UINT32_MAX;
+		rg->hi[D_SRC_LO] = rg->hi[D_DST_LO] = 0;
 	}
 	rg->hi[D_SPORT] = rg->hi[D_DPORT] = NO_PORT;
 	rg->hi[D_ICMP] = NO_ICMP;
 	rg->hi[D_PROTO] = rg->hi[D_TOS] = 255;
 	rg->hi[D_IF] = IF_OTHER;
+}
+
+/* EffiCuts' separable trees (Vamanan et al., 2010): rules whose source
+ * prefix is short and rules whose destination prefix is short would
+ * otherwise be cut across each other, and the tree would hold their cross
+ * product. Each family's rules are grouped by which of the two addresses
+ * is "large" (shorter than half the family's bits... of the top 32 for
+ * IPv6), small groups joining the both-large one, and a lookup takes the
+ * lowest answer of the (at most four) trees. Small sets get one tree. */
+static int
+addr_large(const struct box *b, int dhi, sa_family_t af)
+{
+	uint64_t w = b->hi[dhi] - b->lo[dhi];
+
+	return af == AF_INET ? w >= UINT64_C(1) << 16 : w >= UINT64_C(1) << 32;
+}
+
+static int
+build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
+    uint32_t *tmp)
+{
+	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
+	struct matcher *m = c->m;
+	struct region rg;
+	size_t cnt[GROUPS], i, nt;
+	uint8_t *grp = c->grp;
+	int g, t, u;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++) {
+		const struct box *b = &m->box[list[i]];
+
+		g = n <= GROUP_MIN * 2 ? GROUPS - 1 :
+		    addr_large(b, D_SRC_HI, fams[f]) << 1 |
+		    addr_large(b, D_DST_HI, fams[f]);
+		grp[list[i]] = (uint8_t)g;
+		cnt[g]++;
+	}
+	for (g = 0; g < GROUPS - 1; g++)
+		if (cnt[g] > 0 && cnt[g] < GROUP_MIN) {
+			cnt[GROUPS - 1] += cnt[g];
+			cnt[g] = 0;
+		}
+	m->nroot[f] = 0;
+	for (g = 0; g < GROUPS; g++) {
+		if (cnt[g] == 0)
+			continue;
+		for (nt = 0, i = 0; i < n; i++) {
+			u = grp[list[i]];
+			if (u == g || (g == GROUPS - 1 && cnt[u] == 0))
+				tmp[nt++] = list[i];
+		}
+		t = (int)m->nroot[f]++;
+		m->root_min[f][t] = tmp[0];
+		root_region(&rg, fams[f]);
+		m->root[f][t] = build(c, tmp, nt, &rg, 0);
+		if (c->err)
+			return -1;
+	}
+	/* Trees in order of their first rule: an early hit skips the rest. */
+	for (t = 1; t < (int)m->nroot[f]; t++)
+		for (u = t; u > 0 && m->root_min[f][u - 1] > m->root_min[f][u];
+		    u--) {
+			uint32_t x = m->root_min[f][u], y = m->root[f][u];
+
+			m->root_min[f][u] = m->root_min[f][u - 1];
+			m->root[f][u] = m->root[f][u - 1];
+			m->root_min[f][u - 1] = x;
+			m->root[f][u - 1] = y;
+		}
+	return 0;
 }
 
 struct matcher *
@@ -554,8 +732,8 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
 	struct matcher *m;
 	struct bctx c;
-	struct region rg;
-	uint32_t *list = NULL;
+	uint32_t *list = NULL, *tmp = NULL;
+	uint8_t *valid = NULL;
 	size_t i, nl;
 	int f;
 
@@ -567,48 +745,63 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	m->box = malloc((n ? n : 1) * sizeof(*m->box));
 	m->exact = malloc(n ? n : 1);
 	list = malloc((n ? n : 1) * sizeof(*list));
+	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	valid = malloc(n ? n : 1);
 	c.m = m;
 	c.budget = BUDGET(n);
-	c.nxt = malloc(((UINT32_C(1) << KMAX) + 1) * sizeof(*c.nxt));
-	c.cnt = malloc((UINT32_C(1) << KMAX) * sizeof(*c.cnt));
+	c.nxt = malloc((FANOUT_MAX + 1) * sizeof(*c.nxt));
+	c.cnt = malloc(FANOUT_MAX * sizeof(*c.cnt));
+	c.bnd = malloc((n ? 2 * n : 1) * sizeof(*c.bnd));
 	c.nfail = malloc(n ? n : 1);
 	c.faild = malloc(n ? n : 1);
+	c.grp = malloc(n ? n : 1);
 	if (m->rules == NULL || m->box == NULL || m->exact == NULL ||
-	    list == NULL || c.nxt == NULL || c.cnt == NULL ||
-	    c.nfail == NULL || c.faild == NULL)
+	    list == NULL || tmp == NULL || valid == NULL || c.nxt == NULL ||
+	    c.cnt == NULL || c.bnd == NULL ||
+	    c.nfail == NULL || c.faild == NULL || c.grp == NULL)
 		goto fail;
 	if (n > 0)
 		memcpy(m->rules, rules, n * sizeof(*rules));
-	add_leaf(&c, NULL, 0);          /* leaf 0: the shared empty leaf */
+	add_leaf(&c, NULL, 0, NULL);    /* leaf 0: the shared empty leaf */
+	for (i = 0; i < n; i++)
+		valid[i] = rule_box(&rules[i], &m->box[i], &m->exact[i]);
 	for (f = 0; f < 2; f++) {
 		for (nl = 0, i = 0; i < n; i++)
-			if (rule_box(&rules[i], &m->box[i], &m->exact[i]) &&
-			    rule_in_family(&rules[i], fams[f]))
+			if (valid[i] && rule_in_family(&rules[i], fams[f]))
 				list[nl++] = (uint32_t)i;
-		root_region(&rg, f);
-		m->root[f] = build(&c, list, nl, &rg, 0);
 		m->st.rules += nl;
+		if (build_family(&c, f, list, nl, tmp) == -1)
+			goto fail;
 	}
 	if (c.err)
 		goto fail;
 	m->st.leaves = m->nleaves;
 	m->st.refs = m->nrefs;
 	m->st.bytes = sizeof(*m) + n * (sizeof(*m->rules) + sizeof(*m->box) +
-	    1) + m->capnodes * sizeof(*m->nodes) + m->capkids *
+	    1) + m->capnodes * sizeof(*m->nodes) + m->capsplits *
+	    sizeof(*m->splits) + m->capkids *
 	    sizeof(*m->kids) + m->capleaves * sizeof(*m->leaves) +
-	    m->caprefs * sizeof(*m->refs);
+	    m->caprefs * sizeof(*m->refs) + m->caprmask * sizeof(*m->rmask);
 	free(list);
+	free(tmp);
+	free(valid);
 	free(c.nxt);
 	free(c.cnt);
+	free(c.bnd);
 	free(c.nfail);
 	free(c.faild);
+	free(c.grp);
 	return m;
 fail:
 	free(list);
+	free(tmp);
+	free(valid);
 	free(c.nxt);
 	free(c.cnt);
+	free(c.bnd);
 	free(c.nfail);
 	free(c.faild);
+	free(c.grp);
 	matcher_free(m);
 	return NULL;
 }
@@ -622,9 +815,11 @@ matcher_free(struct matcher *m)
 	free(m->box);
 	free(m->exact);
 	free(m->nodes);
+	free(m->splits);
 	free(m->kids);
 	free(m->leaves);
 	free(m->refs);
+	free(m->rmask);
 	free(m);
 }
 
@@ -637,33 +832,49 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 		*st = m->st;
 }
 
-long
-matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
+/* The first rule of one tree that matches, if below best. */
+static uint32_t
+tree_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
+    const struct match_pkt *pkt, uint32_t best)
 {
-	uint64_t k[D_N];
 	const struct mnode *nd;
 	const struct mleaf *l;
-	uint32_t ref, i, r;
+	uint32_t i, r;
 
-	if (m == NULL)
-		return -1;
-	if (pkt->af == AF_INET)
-		ref = m->root[0];
-	else if (pkt->af == AF_INET6)
-		ref = m->root[1];
-	else
-		return -1;
-	pkt_keys(pkt, k);
 	while (!(ref & LEAF)) {
 		nd = &m->nodes[ref];
-		ref = m->kids[nd->kids + ((k[nd->dim] >> nd->shift) & nd->mask)];
+		ref = m->kids[nd->kids + child_of(m->splits + nd->splits,
+		    nd->nsplit, k[nd->dim])];
 	}
 	l = &m->leaves[ref & ~LEAF];
 	for (i = 0; i < l->n; i++) {
 		r = m->refs[l->first + i];
-		if (box_has(&m->box[r], k) &&
+		if (r >= best)
+			break;
+		if (box_has(&m->box[r], m->rmask[l->first + i], k) &&
 		    (m->exact[r] || match_rule_matches(&m->rules[r], pkt)))
-			return (long)r;
+			return r;
 	}
-	return -1;
+	return best;
+}
+
+long
+matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
+{
+	uint64_t k[D_N];
+	uint32_t best = UINT32_MAX;
+	unsigned f, t;
+
+	if (m == NULL)
+		return -1;
+	if (pkt->af == AF_INET)
+		f = 0;
+	else if (pkt->af == AF_INET6)
+		f = 1;
+	else
+		return -1;
+	pkt_keys(pkt, k);
+	for (t = 0; t < m->nroot[f] && m->root_min[f][t] < best; t++)
+		best = tree_lookup(m, m->root[f][t], k, pkt, best);
+	return best == UINT32_MAX ? -1 : (long)best;
 }

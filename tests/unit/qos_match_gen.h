@@ -142,8 +142,10 @@ qmg_rule(struct qmg *g, struct match_rule *r, uint32_t result)
 			qmg_prefix(g, &r->dst, qmg_pct(g, 50) ? AF_INET :
 			    AF_INET6, 0);
 	} else {
+		/* Some rules are wild on one side, none on both: a few
+		 * catch-alls early in a big set would hide the rest. */
 		qmg_prefix(g, &r->src, af, 35);
-		qmg_prefix(g, &r->dst, af, 25);
+		qmg_prefix(g, &r->dst, af, r->src.len == 0 ? 0 : 25);
 	}
 	r->proto = qmg_pct(g, 30) ? -1 : protos[qmg_below(g, 6)];
 	if (r->proto == 1 && af == AF_INET6)
@@ -160,7 +162,7 @@ qmg_rule(struct qmg *g, struct match_rule *r, uint32_t result)
 		qmg_ports_of(g, &r->dport_lo, &r->dport_hi, 35);
 	}
 	x = qmg_below(g, 100);
-	if (x < 25) {
+	if (x < 25 || af == AF_UNSPEC) {
 		r->tos_mask = 0xfc;
 		r->tos_value = (uint8_t)(qmg_dscp[qmg_below(g, 6)] << 2);
 	} else if (x < 33) {

@@ -256,6 +256,65 @@ test_odd_rules(void **state)
 	assert_true(compare(r, 9, 17, 5000, 0) > 0);
 }
 
+/* Rules wide in sport and narrow in dport, and the other way round, with
+ * nothing else to tell them apart: their cross product would not fit, so
+ * the matcher must stop at its memory budget and stay right. */
+static void
+test_cross_product(void **state)
+{
+	struct qmg g = { 19 };
+	size_t i, n = 4000;
+	struct match_rule *r = calloc(n, sizeof(*r));
+	struct matcher *m;
+	struct matcher_stats st;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < n; i++) {
+		r[i] = any_rule();
+		r[i].af = AF_INET;
+		r[i].proto = 17;
+		if (i % 2 == 0)
+			r[i].sport_lo = r[i].sport_hi =
+			    (uint16_t)qmg_below(&g, 65536);
+		else
+			r[i].dport_lo = r[i].dport_hi =
+			    (uint16_t)qmg_below(&g, 65536);
+	}
+	m = matcher_compile(r, n);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	print_message("cross product: %zu nodes, %zu refs, max leaf %zu, "
+	    "%zu KiB\n", st.nodes, st.refs, st.max_leaf, st.bytes / 1024);
+	assert_true(st.bytes < (size_t)64 << 20);
+	matcher_free(m);
+	/* Packets aimed at the rules' ports. */
+	assert_true(compare(r, n, 20, NPKTS, 100) > NPKTS / 2);
+	free(r);
+}
+
+/* A small set with a catch-all near the front, a larger one with several:
+ * pruning does most of the work there. */
+static void
+test_catch_alls(void **state)
+{
+	struct qmg g = { 21 };
+	size_t i, n = 3000;
+	struct match_rule *r = calloc(n, sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	qmg_rules(&g, r, n);
+	for (i = 0; i < n; i += 1 + qmg_below(&g, 600)) {
+		r[i] = any_rule();
+		r[i].af = qmg_pct(&g, 50) ? AF_INET : AF_INET6;
+	}
+	assert_true(compare(r, n, 22, NPKTS, 70) > NPKTS / 2);
+	r[3] = any_rule();
+	assert_true(compare(r, 40, 23, NPKTS, 70) == NPKTS);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -265,6 +324,8 @@ main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_mixed_families),
 		cmocka_unit_test(test_odd_rules),
+		cmocka_unit_test(test_cross_product),
+		cmocka_unit_test(test_catch_alls),
 		cmocka_unit_test(test_random_1),
 		cmocka_unit_test(test_random_10),
 		cmocka_unit_test(test_random_100),
