@@ -92,6 +92,31 @@ choose_mtu(struct engine *e)
 	return mtu;
 }
 
+/* qos `tunnel-mtu` (issue 3): small packets at the source keep the
+ * serialisation delay of the uplink low. The tun MTU is at most
+ * tunnel-mtu; a site with IPv6 keeps the tun at IPv6's minimum of 1280
+ * (below it Linux removes IPv6 from the device) and holds IPv4 to
+ * tunnel-mtu by ICMP too-big and MSS clamping instead (e->mtu_v4). */
+static void
+apply_tunnel_mtu(struct engine *e)
+{
+	unsigned t = e->cf->qos.tunnel_mtu;
+
+	e->mtu_v4 = e->mtu;
+	if (t == 0 || t >= e->mtu)
+		return;
+	e->mtu_v4 = t;
+	if (site_has_v6(e->cf) && t < IPV6_MIN_MTU) {
+		if (e->mtu > IPV6_MIN_MTU)
+			e->mtu = IPV6_MIN_MTU;
+		log_info("tunnel-mtu %u: tun MTU %u for IPv6, IPv4 held to "
+		    "%u", t, e->mtu, t);
+		return;
+	}
+	e->mtu = t;
+	log_info("tun MTU %u (tunnel-mtu)", t);
+}
+
 static bool
 route_on_link(const struct site_conf *site, const struct prefix *r)
 {
@@ -202,6 +227,7 @@ device_open(struct engine *e)
 	size_t i;
 
 	e->mtu = choose_mtu(e);
+	apply_tunnel_mtu(e);
 	if (collect_routes(e) == -1) {
 		log_warn("routes");
 		return -1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "src/engine/ctl.h"
+#include "src/engine/qos.h"
 
 static struct pkt *
 pkt_alloc(void)
@@ -75,6 +76,10 @@ engine_new(struct config *cf)
 	if (e->ctl == NULL)
 		goto fail;
 	if (peers_init(e) == -1)
+		goto fail;
+	if (policy_table_init(&e->pol, cf->peers, cf->npeers) == -1)
+		goto fail;
+	if (qos_init(e) == -1)
 		goto fail;
 	return e;
 
@@ -169,6 +174,9 @@ engine_free(struct engine *e)
 	outer_close(e);
 	if (e->ctl != NULL)
 		ctl_close(e->ctl);
+	/* Before the base (its timer) and pkt_out (which it may own). */
+	qos_free(e);
+	policy_table_free(&e->pol);
 	peers_free(e);
 	if (e->base != NULL)
 		event_base_free(e->base);

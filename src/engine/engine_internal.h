@@ -8,6 +8,7 @@
 
 #include "conf/config.h"
 #include "src/engine/engine.h"
+#include "src/engine/policy.h"
 #include "src/engine/sa_table.h"
 #include "src/engine/state.h"
 #include "src/esp/esp.h"
@@ -20,6 +21,7 @@ struct event;
 struct event_base;
 struct ctl;
 struct evbuffer;
+struct eqos;
 
 /* Packets handled per event callback before yielding to the loop, so one
  * busy direction cannot starve the other (and room for recvmmsg later). */
@@ -32,6 +34,8 @@ enum site_drop {
 	SITE_DROP_NO_POLICY,    /* no peer for the addresses, or excluded */
 	SITE_DROP_TOO_BIG,      /* exceeds the tunnel or outer MTU */
 	SITE_DROP_NO_ENDPOINT,  /* dynamic peer not heard from yet */
+	SITE_DROP_FILTER,       /* blocked by an `out` rule */
+	SITE_DROP_METER,        /* a meter's drop action */
 	SITE_DROP_MAX
 };
 const char *site_drop_name(enum site_drop d);
@@ -40,6 +44,7 @@ struct peer_stats {
 	uint64_t packets_in, bytes_in;          /* inner bytes */
 	uint64_t packets_out, bytes_out;
 	uint64_t drops[ESP_DROP_MAX];
+	uint64_t drop_filter;                   /* blocked by an `in` rule */
 	time_t   last_in;                       /* CLOCK_REALTIME; 0 = never */
 };
 
@@ -76,11 +81,15 @@ struct engine {
 	struct peer         *peers;
 	size_t               npeers;
 	struct sa_table      spis;          /* inbound SPI -> struct peer */
+	struct policy_table  pol;           /* outbound policies, compiled */
+	struct eqos         *qos;           /* NULL: no rules and no qos block */
 
 	int                  tun_fd;
 	char                 tun_name[IFNAMSIZ];
 	int                  ifindex;
 	unsigned             mtu;
+	unsigned             mtu_v4;        /* IPv4 limit: tunnel-mtu may be
+	                                       below IPv6's 1280 */
 	struct nl            nl;
 	bool                 nl_open;
 	struct prefix       *routes;        /* routes we added */
@@ -134,6 +143,8 @@ void outer_close(struct engine *e);
 /* outbound.c / inbound.c: one packet each, buffers given, so that a
  * batched read (recvmmsg) can feed them unchanged. */
 void outbound_packet(struct engine *e, struct pkt *p);
+/* Sequence number, ESP and the send for an inner packet of p, now. */
+void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
 void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
     const struct sockaddr_storage *src, uint8_t outer_tos);
 void tun_read_cb(int fd, short what, void *arg);

@@ -1,6 +1,7 @@
 /* ESP -> tun, in the order of RFC 4303 3.4 (DESIGN.md "Inbound order"):
  * SPI lookup, source check, esp_decap (length, replay, ICV, decrypt,
- * window, padding), then the inner header, policy and ECN (RFC 6040). */
+ * window, padding), then the inner header, policy, `in` rules, ECN
+ * (RFC 6040) and MSS clamping. */
 #include "src/engine/engine_internal.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
+#include "src/engine/qos.h"
 
 static void
 peer_drop(struct peer *p, enum esp_drop why, const char *detail)
@@ -54,6 +56,12 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 		    "peer's policies");
 		return -1;
 	}
+	if (e->qos != NULL && !qos_filter_in(e, d, &h)) {
+		p->st.drop_filter++;
+		log_ratelimited(&p->lim_in, LOG_LVL_DEBUG, "peer %s: dropped "
+		    "(filter)", p->conf->name);
+		return -1;
+	}
 	/* RFC 6040 4.2: a CE mark on the outer header over a Not-ECT inner
 	 * packet cannot be passed on; the RFC says drop. We count it as
 	 * malformed: the packet as a whole is not one we can forward. */
@@ -64,6 +72,9 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	}
 	if ((uint8_t)ecn != (h.tos & ECN_MASK))
 		inner_set_ecn(d, &h, (uint8_t)ecn);
+	/* The SYN-ACK from the far side: our hosts send small segments. */
+	if (e->qos != NULL)
+		qos_mss_clamp(e, d, &h);
 	if (tun_write(e, d, pk->len) == -1)
 		return -1;
 	p->st.packets_in++;

@@ -1,4 +1,5 @@
-/* tun -> ESP: policy lookup, MTU checks (answering with ICMP too-big),
+/* tun -> ESP: filter rules, policy lookup, MTU checks (answering with
+ * ICMP too-big), meters and the QoS queue (src/engine/qos.h), then
  * encapsulation in place and the send (RFC 4301 5.1 in spirit). */
 #include "src/engine/engine_internal.h"
 
@@ -10,6 +11,7 @@
 #include "src/engine/icmp.h"
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
+#include "src/engine/qos.h"
 
 #define ENGINE_ICMP_PER_SEC 100
 
@@ -57,13 +59,14 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 	unsigned outer_mtu = e->cf->site.outer_mtu, fit;
 	size_t oh = peer_overhead(p, p->endpoint.ss_family);
 	unsigned floor = h->af == AF_INET ? IPV4_MIN_MTU : IPV6_MIN_MTU;
+	unsigned mtu = h->af == AF_INET ? e->mtu_v4 : e->mtu;
 
-	if (h->len <= e->mtu && h->len + oh <= outer_mtu)
+	if (h->len <= mtu && h->len + oh <= outer_mtu)
 		return true;
 	/* What fits through both the tun and the outer path. */
 	fit = outer_mtu > oh ? outer_mtu - (unsigned)oh : 0;
-	if (fit > e->mtu)
-		fit = e->mtu;
+	if (fit > mtu)
+		fit = mtu;
 	if (h->af == AF_INET && !h->df) {
 		/* May be fragmented, but we do not fragment outer packets
 		 * ourselves: send it if the outer path takes it. */
@@ -79,7 +82,7 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 	e->drops[SITE_DROP_TOO_BIG]++;
 	log_ratelimited(&lim, LOG_LVL_INFO, "peer %s: packet of %zu bytes "
 	    "exceeds %u (tun MTU %u, outer MTU %u)", p->conf->name, h->len,
-	    fit, e->mtu, outer_mtu);
+	    fit, mtu, outer_mtu);
 	return false;
 }
 
@@ -110,14 +113,37 @@ send_esp(struct engine *e, struct peer *p, struct outer_sock *s,
 }
 
 void
+outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
+{
+	struct outer_sock *s;
+	const uint8_t *d = pkt_data(pk);
+	bool v4 = d[0] >> 4 == 4;
+	uint8_t tos = v4 ? d[1] : (uint8_t)((d[0] & 0x0f) << 4 | d[1] >> 4);
+	size_t inner_len = pk->len;
+
+	/* Looked up again: a queued packet's peer may have moved. */
+	if ((s = peer_sock(p)) == NULL) {
+		e->drops[SITE_DROP_NO_ENDPOINT]++;
+		return;
+	}
+	if (peer_reserve_seq(p) == -1)
+		return;
+	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
+	 * copies DSCP and ECN of the inner one. */
+	if (esp_encap(&p->out, pk, v4 ? 4 : 41) == -1)
+		return;
+	send_esp(e, p, s, pk, tos, inner_len);
+}
+
+void
 outbound_packet(struct engine *e, struct pkt *pk)
 {
 	struct inner_hdr h;
-	struct outer_sock *s;
 	struct peer *p;
 	const char *why;
 	uint8_t *d = pkt_data(pk);
 	long idx;
+	int rule = -1;
 
 	if (inner_parse(d, pk->len, &h, &why) == -1) {
 		e->drops[SITE_DROP_MALFORMED]++;
@@ -130,8 +156,9 @@ outbound_packet(struct engine *e, struct pkt *pk)
 		e->drops[SITE_DROP_NO_POLICY]++;
 		return;
 	}
-	idx = policy_lookup_out(e->cf->peers, e->cf->npeers, h.af, h.src,
-	    h.dst);
+	if (e->qos != NULL && (rule = qos_filter_out(e, d, &h)) == -2)
+		return;
+	idx = policy_table_lookup(&e->pol, h.af, h.src, h.dst);
 	if (idx < 0) {
 		/* Link-scoped kernel chatter is expected and not a policy
 		 * failure worth counting. */
@@ -142,31 +169,34 @@ outbound_packet(struct engine *e, struct pkt *pk)
 	p = &e->peers[idx];
 	/* A dynamic peer not heard from yet (or heard over a family we
 	 * have no socket for): nowhere to send. */
-	if ((s = peer_sock(p)) == NULL) {
+	if (peer_sock(p) == NULL) {
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
 	if (!check_size(e, p, d, &h))
 		return;
-	if (peer_reserve_seq(p) == -1)
-		return;
-	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
-	 * copies DSCP and ECN of the inner one. */
-	if (esp_encap(&p->out, pk, h.af == AF_INET ? 4 : 41) == -1)
-		return;
-	send_esp(e, p, s, pk, h.tos, h.len);
+	if (e->qos != NULL) {
+		if (!qos_condition(e, d, &h, rule))
+			return;
+		qos_mss_clamp(e, d, &h);
+		if (qos_enqueue(e, p, pk, &h, rule))
+			return;
+	}
+	outbound_send(e, p, pk);
 }
 
 void
 tun_read_cb(int fd, short what, void *arg)
 {
 	struct engine *e = arg;
-	struct pkt *pk = e->pkt_out;
+	struct pkt *pk;
 	ssize_t n;
 	int i;
 
 	(void)what;
 	for (i = 0; i < ENGINE_BUDGET; i++) {
+		/* Reloaded each time: queueing a packet swaps the buffer. */
+		pk = e->pkt_out;
 		pkt_reset(pk);
 		n = read(fd, pkt_data(pk), PKT_MTU_MAX);
 		if (n == -1) {
@@ -174,13 +204,17 @@ tun_read_cb(int fd, short what, void *arg)
 			    errno != EINTR)
 				log_ratelimited(&e->lim_tun, LOG_LVL_WARN,
 				    "%s: read: %s", e->tun_name, strerror(errno));
-			return;
+			break;
 		}
 		if (n == 0)
-			return;
+			break;
 		pk->len = (size_t)n;
 		outbound_packet(e, pk);
 	}
+	/* The whole batch is queued before the scheduler picks, so that
+	 * priorities hold among packets that arrived together. */
+	if (e->qos != NULL)
+		qos_run(e);
 }
 
 int

@@ -9,8 +9,28 @@
 #include <sys/socket.h>
 
 #include "conf/config.h"
+#include "qos/match.h"
 
-/* The index of the peer whose policy has local containing src and remote
+/* The outbound policies of all peers compiled into one matcher (issue 3:
+ * the rules that select QoS classes and filters select tunnels too):
+ * local is the source prefix, remote the destination, and the rules are
+ * ordered by remote prefix length, longest first and otherwise as
+ * written, so that the first match is policy_lookup_out()'s answer. */
+struct policy_table {
+	struct matcher *m;
+	uint32_t       *peer;           /* compiled rule -> peer index */
+	size_t          n;
+};
+
+/* 0, or -1 on allocation failure (logged). */
+int  policy_table_init(struct policy_table *t, const struct peer_conf *peers,
+    size_t npeers);
+void policy_table_free(struct policy_table *t);
+/* As policy_lookup_out(), through the compiled matcher. */
+long policy_table_lookup(const struct policy_table *t, sa_family_t af,
+    const void *src, const void *dst);
+
+/* The linear reference for policy_table_lookup(): the index of the peer whose policy has local containing src and remote
  * containing dst, the longest remote prefix winning (a central router
  * picks its peer by destination); -1 if none. src and dst are 4 or 16
  * bytes of family af. */

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "src/engine/qos.h"
 #include "src/util/json.h"
 
 /* Per peer, the JSON needs some 600 bytes; keep a margin. */
 #define STATUS_JSON_BASE   1024
 #define STATUS_JSON_PEER   1024
+#define STATUS_JSON_CLASS  320
 
 static const char *const site_drop_names[SITE_DROP_MAX] = {
 	[SITE_DROP_NO_SA] = "no_sa",
@@ -20,6 +22,8 @@ static const char *const site_drop_names[SITE_DROP_MAX] = {
 	[SITE_DROP_NO_POLICY] = "no_policy",
 	[SITE_DROP_TOO_BIG] = "too_big",
 	[SITE_DROP_NO_ENDPOINT] = "no_endpoint",
+	[SITE_DROP_FILTER] = "filter",
+	[SITE_DROP_METER] = "meter",
 };
 
 const char *
@@ -74,6 +78,7 @@ json_peer(struct json *j, const struct peer *p)
 	json_object_begin(j, "drops");
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		json_uint(j, esp_drop_name(d), p->st.drops[d]);
+	json_uint(j, "filter", p->st.drop_filter);
 	json_object_end(j);
 	if (p->st.last_in != 0)
 		json_int(j, "last_packet", (int64_t)p->st.last_in);
@@ -83,12 +88,71 @@ json_peer(struct json *j, const struct peer *p)
 	json_object_end(j);
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* A class's counters, with the drops for want of a pool buffer added to
+ * the scheduler's own. */
+static void
+class_stats(const struct engine *e, unsigned c, uint64_t now,
+    struct cbq_class_stats *st)
+{
+	cbq_class_stats(e->qos->cbq, c, now, st);
+	st->drops += e->qos->pool_drops[c];
+}
+
+static bool
+qos_on(const struct engine *e)
+{
+	return e->qos != NULL && e->qos->cbq != NULL;
+}
+
+static void
+json_qos(struct json *j, const struct engine *e)
+{
+	struct cbq_class_stats st;
+	uint64_t now = now_ns();
+	size_t c;
+
+	if (!qos_on(e)) {
+		json_null(j, "qos");
+		return;
+	}
+	json_object_begin(j, "qos");
+	json_uint(j, "bandwidth", e->cf->qos.bandwidth);
+	json_uint(j, "tunnel_mtu", e->cf->qos.tunnel_mtu);
+	json_array_begin(j, "classes");
+	for (c = 0; c < cbq_nclasses(e->qos->cbq); c++) {
+		class_stats(e, (unsigned)c, now, &st);
+		json_object_begin(j, NULL);
+		json_string(j, "name", cbq_class_name(e->qos->cbq, (unsigned)c));
+		json_uint(j, "packets", st.packets);
+		json_uint(j, "bytes", st.bytes);
+		json_uint(j, "drops", st.drops);
+		json_uint(j, "marks", st.marks);
+		json_uint(j, "rate", st.rate);
+		json_uint(j, "qlen", st.qlen);
+		json_uint(j, "qdelay_ms", (st.qdelay_ns + 500000) / 1000000);
+		json_uint(j, "borrowed", st.borrowed);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
 static int
 status_json(struct engine *e, struct evbuffer *out)
 {
 	const struct site_conf *site = &e->cf->site;
 	struct json j;
-	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER, i;
+	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
+	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS, i;
 	char *buf;
 	int d;
 
@@ -108,6 +172,7 @@ status_json(struct engine *e, struct evbuffer *out)
 	for (d = 0; d < SITE_DROP_MAX; d++)
 		json_uint(&j, site_drop_name(d), e->drops[d]);
 	json_object_end(&j);
+	json_qos(&j, e);
 	json_array_begin(&j, "peers");
 	for (i = 0; i < e->npeers; i++)
 		json_peer(&j, &e->peers[i]);
@@ -129,7 +194,41 @@ peer_drops(const struct peer *p)
 
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		n += p->st.drops[d];
-	return n;
+	return n + p->st.drop_filter;
+}
+
+static void
+text_qos(const struct engine *e, struct evbuffer *out)
+{
+	struct cbq_class_stats st;
+	uint64_t now = now_ns();
+	size_t c;
+
+	if (!qos_on(e))
+		return;
+	evbuffer_add_printf(out, "\nqos: bandwidth %llu bit/s, tunnel-mtu ",
+	    (unsigned long long)e->cf->qos.bandwidth);
+	if (e->cf->qos.tunnel_mtu != 0)
+		evbuffer_add_printf(out, "%u", e->cf->qos.tunnel_mtu);
+	else
+		evbuffer_add_printf(out, "-");
+	evbuffer_add_printf(out, ", mss-clamp %s\n%-16s %10s %12s %8s %8s "
+	    "%10s %6s %8s %12s\n", e->cf->qos.mss_clamp ? "yes" : "no",
+	    "CLASS", "PKTS", "BYTES", "DROPS", "MARKS", "RATE", "QLEN",
+	    "QDELAY", "BORROWED");
+	for (c = 0; c < cbq_nclasses(e->qos->cbq); c++) {
+		class_stats(e, (unsigned)c, now, &st);
+		evbuffer_add_printf(out, "%-16s %10llu %12llu %8llu %8llu "
+		    "%10llu %6u %6llums %12llu\n",
+		    cbq_class_name(e->qos->cbq, (unsigned)c),
+		    (unsigned long long)st.packets,
+		    (unsigned long long)st.bytes,
+		    (unsigned long long)st.drops,
+		    (unsigned long long)st.marks,
+		    (unsigned long long)st.rate, st.qlen,
+		    (unsigned long long)((st.qdelay_ns + 500000) / 1000000),
+		    (unsigned long long)st.borrowed);
+	}
 }
 
 static int
@@ -150,7 +249,9 @@ status_text(struct engine *e, struct evbuffer *out)
 	for (d = 0; d < SITE_DROP_MAX; d++)
 		evbuffer_add_printf(out, " %s %llu", site_drop_name(d),
 		    (unsigned long long)e->drops[d]);
-	evbuffer_add_printf(out, "\n\n%-16s %-28s %-4s %-32s %10s %12s %10s "
+	evbuffer_add_printf(out, "\n");
+	text_qos(e, out);
+	evbuffer_add_printf(out, "\n%-16s %-28s %-4s %-32s %10s %12s %10s "
 	    "%12s %8s %s\n", "PEER", "ENDPOINT", "VIA", "SUITE", "PKTS-IN",
 	    "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "DROPS", "LAST-IN");
 	for (i = 0; i < e->npeers; i++) {
@@ -179,7 +280,8 @@ status_text(struct engine *e, struct evbuffer *out)
 		for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 			evbuffer_add_printf(out, " %s %llu", esp_drop_name(d),
 			    (unsigned long long)p->st.drops[d]);
-		evbuffer_add_printf(out, "\n");
+		evbuffer_add_printf(out, " filter %llu\n",
+		    (unsigned long long)p->st.drop_filter);
 	}
 	return 0;
 }

@@ -33,6 +33,18 @@ esp_overhead(const struct esp_sa *sa)
 	    sa_crypto_icv_len(sa->crypto);
 }
 
+size_t
+esp_wire_len(const struct esp_sa *sa, size_t inner_len)
+{
+	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
+
+	/* As esp_encap(): payload, pad length and next header end on a
+	 * block boundary. */
+	return ESP_HDR_LEN + ci->iv_len +
+	    (inner_len + 2 + ci->block - 1) / ci->block * ci->block +
+	    sa_crypto_icv_len(sa->crypto);
+}
+
 bool
 esp_peek_spi(const uint8_t *data, size_t len, uint32_t *spi)
 {

@@ -41,6 +41,12 @@ struct esp_sa {
  * IV, maximum padding, pad length, next header, ICV). */
 size_t esp_overhead(const struct esp_sa *sa);
 
+/* Exact ESP bytes (header, IV, payload padded to the cipher block with pad
+ * length and next header, ICV) for an inner packet of inner_len bytes:
+ * what esp_encap() will produce. The outer IP and UDP headers are the
+ * caller's. */
+size_t esp_wire_len(const struct esp_sa *sa, size_t inner_len);
+
 /* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
  * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next
  * sequence number from sa->seq. CBC suites get a random IV; AEAD suites use

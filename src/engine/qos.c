@@ -1,0 +1,421 @@
+/* The QoS path of the engine (see qos.h): filter rules compiled into one
+ * matcher per direction, the meters, and one CBQ scheduler for the uplink
+ * with a preallocated pool of packet buffers. */
+#include "src/engine/engine_internal.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/engine/qos.h"
+#include "src/engine/qos_pkt.h"
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The rules of one direction (dir, or `any`) in config order. */
+static int
+compile_dir(const struct config *cf, enum rule_dir dir, struct matcher **m,
+    uint32_t **map)
+{
+	struct match_rule *mr;
+	size_t n = 0, i;
+
+	*m = NULL;
+	*map = NULL;
+	for (i = 0; i < cf->nrules; i++)
+		if (cf->rules[i].dir == dir || cf->rules[i].dir == RULE_DIR_ANY)
+			n++;
+	if (n == 0)
+		return 0;
+	mr = calloc(n, sizeof(*mr));
+	*map = calloc(n, sizeof(**map));
+	if (mr == NULL || *map == NULL) {
+		free(mr);
+		return -1;
+	}
+	for (n = 0, i = 0; i < cf->nrules; i++) {
+		if (cf->rules[i].dir != dir && cf->rules[i].dir != RULE_DIR_ANY)
+			continue;
+		mr[n] = cf->rules[i].match;
+		mr[n].result = (uint32_t)i;
+		(*map)[n++] = (uint32_t)i;
+	}
+	*m = matcher_compile(mr, n);
+	free(mr);
+	return *m != NULL ? 0 : -1;
+}
+
+static int
+check_rules(const struct config *cf, const struct cbq *q)
+{
+	const struct rule_conf *r;
+	size_t i;
+
+	for (i = 0; i < cf->nrules; i++) {
+		r = &cf->rules[i];
+		if (r->meter >= 0 && (size_t)r->meter >= cf->nmeters) {
+			log_warnx("%s:%d: rule names meter %d of %zu", cf->file,
+			    r->line, r->meter, cf->nmeters);
+			return -1;
+		}
+		if (r->queue < 0 || q == NULL)
+			continue;
+		if ((size_t)r->queue >= cbq_nclasses(q) ||
+		    !cbq_class_is_leaf(q, (unsigned)r->queue)) {
+			log_warnx("%s:%d: rule queues into class %d, which is "
+			    "not a leaf class", cf->file, r->line, r->queue);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Queue slots the class limits allow, as cbq sizes its rings: packets,
+ * or a byte bound over the smallest packet (64 bytes). */
+static uint64_t
+class_slots(const struct cbq_class_conf *c)
+{
+	switch (c->limit_kind) {
+	case CBQ_LIMIT_PACKETS:
+		return c->limit;
+	case CBQ_LIMIT_BYTES:
+		return c->limit / 64 + 1;
+	case CBQ_LIMIT_MS:
+	default:
+		return c->rate / 8 * c->limit / 1000 / 64 + 1;
+	}
+}
+
+static void timer_cb(int fd, short what, void *arg);
+
+static int
+sched_init(struct engine *e, struct eqos *q)
+{
+	struct qos_conf *qc = &e->cf->qos;
+	struct cbq_conf cc;
+	char err[256];
+	uint64_t slots = 0;
+	size_t i;
+	void *mem;
+
+	cc.bandwidth = qc->bandwidth;
+	cc.classes = qc->classes;
+	cc.nclasses = qc->nclasses;
+	if ((q->cbq = cbq_new(&cc, err, sizeof(err))) == NULL) {
+		log_warnx("%s:%d: qos: %s", e->cf->file, qc->line, err);
+		return -1;
+	}
+	for (i = 0; i < cbq_nclasses(q->cbq); i++)
+		if (cbq_class_is_leaf(q->cbq, (unsigned)i))
+			slots += class_slots(&qc->classes[i]);
+	if (slots > QOS_POOL_MAX)
+		slots = QOS_POOL_MAX;
+	/* One more: the buffer tun is read into. Not zeroed, so pages are
+	 * touched only as the queues actually fill. */
+	q->npool = (size_t)slots + 1;
+	if (posix_memalign(&mem, 64, q->npool * sizeof(struct pkt)) != 0) {
+		log_warnx("qos: no memory for %zu packet buffers", q->npool);
+		return -1;
+	}
+	q->pool = mem;
+	q->free = calloc(q->npool, sizeof(*q->free));
+	q->peer_of = calloc(q->npool, sizeof(*q->peer_of));
+	q->timer = event_new(e->base, -1, 0, timer_cb, e);
+	if (q->free == NULL || q->peer_of == NULL || q->timer == NULL) {
+		log_warnx("qos: out of memory");
+		return -1;
+	}
+	for (i = q->npool; i > 1; i--)
+		q->free[q->nfree++] = (uint32_t)(i - 1);
+	/* The read buffer becomes pool[0]: queueing swaps it for a free
+	 * one instead of copying the packet. */
+	pkt_reset(&q->pool[0]);
+	free(e->pkt_out);
+	e->pkt_out = &q->pool[0];
+	log_info("qos: %zu classes, bandwidth %llu bit/s, %zu packet "
+	    "buffers", cbq_nclasses(q->cbq), (unsigned long long)qc->bandwidth,
+	    q->npool - 1);
+	return 0;
+}
+
+int
+qos_init(struct engine *e)
+{
+	struct config *cf = e->cf;
+	struct eqos *q;
+	uint64_t now = mono_ns();
+	size_t i;
+
+	if (!cf->qos.enabled && cf->nrules == 0)
+		return 0;
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		log_warn("qos");
+		return -1;
+	}
+	e->qos = q;
+	if (cf->qos.enabled && sched_init(e, q) == -1)
+		goto fail;
+	if (check_rules(cf, q->cbq) == -1)
+		goto fail;
+	if (compile_dir(cf, RULE_DIR_OUT, &q->filt_out, &q->rule_out) == -1 ||
+	    compile_dir(cf, RULE_DIR_IN, &q->filt_in, &q->rule_in) == -1) {
+		log_warnx("rules: out of memory compiling %zu rules",
+		    cf->nrules);
+		goto fail;
+	}
+	if (cf->nmeters > 0) {
+		q->meters = calloc(cf->nmeters, sizeof(*q->meters));
+		if (q->meters == NULL) {
+			log_warn("meters");
+			goto fail;
+		}
+		q->nmeters = cf->nmeters;
+		for (i = 0; i < cf->nmeters; i++)
+			meter_init(&q->meters[i], &cf->meters[i].conf, now);
+	}
+	return 0;
+fail:
+	/* engine_free() calls qos_free(). */
+	return -1;
+}
+
+void
+qos_free(struct engine *e)
+{
+	struct eqos *q = e->qos;
+
+	if (q == NULL)
+		return;
+	if (q->timer != NULL)
+		event_free(q->timer);
+	if (q->pool != NULL && e->pkt_out >= q->pool &&
+	    e->pkt_out < q->pool + q->npool)
+		e->pkt_out = NULL;
+	cbq_free(q->cbq);
+	free(q->pool);
+	free(q->free);
+	free(q->peer_of);
+	matcher_free(q->filt_out);
+	matcher_free(q->filt_in);
+	free(q->rule_out);
+	free(q->rule_in);
+	free(q->meters);
+	free(q);
+	e->qos = NULL;
+}
+
+static long
+filter(const struct matcher *m, const uint32_t *map, const uint8_t *d,
+    const struct inner_hdr *h, struct match_pkt *mp)
+{
+	long r;
+
+	if (match_pkt_parse(d, h->len, MATCH_IF_TUN, mp) == -1)
+		return -2;
+	r = matcher_lookup(m, mp);
+	return r < 0 ? -1 : (long)map[r];
+}
+
+int
+qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
+{
+	static struct log_limit lim;
+	struct eqos *q = e->qos;
+	struct match_pkt mp;
+	long r;
+
+	if (q->filt_out == NULL)
+		return -1;
+	r = filter(q->filt_out, q->rule_out, d, h, &mp);
+	if (r == -2) {
+		e->drops[SITE_DROP_MALFORMED]++;
+		return -2;
+	}
+	if (r < 0)
+		return -1;
+	if (e->cf->rules[r].action == RULE_BLOCK) {
+		e->drops[SITE_DROP_FILTER]++;
+		log_ratelimited(&lim, LOG_LVL_DEBUG, "%s: blocked by the rule "
+		    "at line %d", e->tun_name, e->cf->rules[r].line);
+		return -2;
+	}
+	return (int)r;
+}
+
+bool
+qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
+{
+	struct eqos *q = e->qos;
+	struct match_pkt mp;
+	long r;
+
+	if (q->filt_in == NULL)
+		return true;
+	r = filter(q->filt_in, q->rule_in, d, h, &mp);
+	/* Inbound packets that the matcher cannot read (a truncated
+	 * transport header) are blocked: rules must not be bypassed. */
+	if (r == -2)
+		return false;
+	return r < 0 || e->cf->rules[r].action != RULE_BLOCK;
+}
+
+bool
+qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h, int rule)
+{
+	const struct rule_conf *rc;
+	struct meter *m;
+	enum meter_color pre = METER_GREEN, c;
+	uint8_t tos = h->tos;
+
+	if (rule < 0)
+		return true;
+	rc = &e->cf->rules[rule];
+	if (rc->meter < 0)
+		return true;
+	m = &e->qos->meters[rc->meter];
+	if (m->conf.color_aware)
+		pre = meter_color_of_dscp((uint8_t)(h->tos >> 2));
+	/* Meters see the plaintext packet, as it left the LAN. */
+	c = meter_color(m, mono_ns(), (uint32_t)h->len, pre);
+	if (!meter_apply(m, c, &tos)) {
+		e->drops[SITE_DROP_METER]++;
+		return false;
+	}
+	if (tos != h->tos)
+		inner_set_dscp(d, h, tos);
+	return true;
+}
+
+void
+qos_mss_clamp(struct engine *e, uint8_t *d, const struct inner_hdr *h)
+{
+	unsigned mtu = h->af == AF_INET ? e->mtu_v4 : e->mtu;
+
+	if (!e->cf->qos.mss_clamp || h->proto != IPPROTO_TCP)
+		return;
+	(void)tcp_mss_clamp(d, h, tcp_mss_for_mtu(h->af, mtu));
+}
+
+/* What the packet occupies on the bottleneck after ESP: outer IP, UDP
+ * (RFC 3948), ESP header, IV, padded payload, ICV. Link framing (Ethernet,
+ * DOCSIS) is not counted: bandwidth is an IP-level rate. */
+static size_t
+wire_len(const struct peer *p, size_t inner_len)
+{
+	size_t n = p->endpoint.ss_family == AF_INET6 ? 40 : 20;
+
+	if (p->conf->transport == TRANSPORT_UDP)
+		n += 8;
+	return n + esp_wire_len(&p->out, inner_len);
+}
+
+bool
+qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
+    const struct inner_hdr *h, int rule)
+{
+	struct eqos *q = e->qos;
+	struct cbq_item it;
+	unsigned cls;
+	size_t idx;
+
+	if (q == NULL || q->cbq == NULL)
+		return false;
+	cls = cbq_default_class(q->cbq);
+	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
+		cls = (unsigned)e->cf->rules[rule].queue;
+	if (pk < q->pool || pk >= q->pool + q->npool)
+		fatalx("qos: packet %p outside the pool", (void *)pk);
+	if (q->nfree == 0) {
+		/* Every buffer is queued: as good as a full queue. */
+		q->pool_drops[cls]++;
+		return true;
+	}
+	it.pkt = pk;
+	it.wire_len = wire_len(p, h->len);
+	it.ect = (h->tos & ECN_MASK) != ECN_NOT_ECT;
+	it.enq_ns = 0;
+	if (cbq_enqueue(q->cbq, cls, &it, mono_ns()) == -1)
+		return true;            /* counted by the class; pk is reused */
+	idx = (size_t)(pk - q->pool);
+	q->peer_of[idx] = (uint32_t)(p - e->peers);
+	e->pkt_out = &q->pool[q->free[--q->nfree]];
+	return true;
+}
+
+static void
+recycle(struct eqos *q, struct pkt *pk)
+{
+	q->free[q->nfree++] = (uint32_t)(pk - q->pool);
+}
+
+static void
+drop_cb(void *pkt, void *arg)
+{
+	recycle(arg, pkt);
+}
+
+/* RFC 3168 5 / RFC 8289 5.1: the congestion signal, on the inner header
+ * (the outer one copies it when encapsulated, RFC 6040 4.1). */
+static void
+mark_ce(struct pkt *pk)
+{
+	struct inner_hdr h;
+	const char *why;
+
+	if (inner_parse(pkt_data(pk), pk->len, &h, &why) == 0)
+		inner_set_ecn(pkt_data(pk), &h, ECN_CE);
+}
+
+void
+qos_run(struct engine *e)
+{
+	struct eqos *q = e->qos;
+	struct cbq_item it;
+	struct timeval tv;
+	struct pkt *pk;
+	uint64_t now, next, delta;
+	unsigned cls, n;
+	bool ce;
+
+	if (q == NULL || q->cbq == NULL)
+		return;
+	now = mono_ns();
+	for (n = 0; n < QOS_RUN_BUDGET; n++) {
+		if (!cbq_dequeue(q->cbq, now, &it, &cls, &ce, drop_cb, q))
+			break;
+		pk = it.pkt;
+		if (ce)
+			mark_ce(pk);
+		outbound_send(e, &e->peers[q->peer_of[pk - q->pool]], pk);
+		recycle(q, pk);
+	}
+	next = n == QOS_RUN_BUDGET ? now : cbq_next_ns(q->cbq, now);
+	if (next == UINT64_MAX)
+		return;
+	/* At least 10 us, so a bucket a hair short of a packet cannot spin
+	 * the loop; libevent rounds up to its backend's resolution (1 ms
+	 * with epoll), and the buckets make up for the lateness. */
+	delta = next > now ? next - now : 0;
+	if (delta < 10000)
+		delta = 10000;
+	tv.tv_sec = (time_t)(delta / 1000000000u);
+	tv.tv_usec = (suseconds_t)(delta % 1000000000u / 1000);
+	if (evtimer_add(q->timer, &tv) == -1)
+		log_warnx("qos: cannot arm the pacing timer");
+}
+
+static void
+timer_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	qos_run(arg);
+}

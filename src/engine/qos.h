@@ -1,0 +1,81 @@
+/* The engine's QoS path (issue 3): filter rules, meters and the CBQ
+ * scheduler of the uplink, between the policy lookup and the ESP send.
+ *
+ *   tun -> inner_parse -> qos_filter_out (block: drop "filter")
+ *       -> policy -> size checks -> qos_condition (meter: drop or re-mark)
+ *       -> MSS clamp -> qos_enqueue (plaintext, charged its wire size)
+ *   timer / after each tun batch: qos_run -> cbq_dequeue -> CE mark
+ *       -> outbound_send (sequence number, ESP, send): encryption happens
+ *          at dequeue, so packets the scheduler drops cost no cipher work.
+ *
+ * Without rules, meters or a qos block, e->qos is NULL and none of this
+ * runs: packets go out at once, as before. */
+#ifndef VPNTUND_ENGINE_QOS_H
+#define VPNTUND_ENGINE_QOS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qos/cbq.h"
+#include "qos/match.h"
+#include "qos/meter.h"
+#include "src/engine/inner.h"
+
+struct engine;
+struct peer;
+struct pkt;
+struct event;
+
+/* Upper bound on queued packets (the pool), whatever the class limits. */
+#define QOS_POOL_MAX    4096
+/* Packets sent per run of the dequeue loop before yielding. */
+#define QOS_RUN_BUDGET  256
+
+struct eqos {
+	/* Filters: the rules of one direction compiled into one matcher;
+	 * rule_out[i] is the config rule behind compiled rule i. */
+	struct matcher  *filt_out, *filt_in;
+	uint32_t        *rule_out, *rule_in;
+	struct meter    *meters;
+	size_t           nmeters;
+
+	/* Scheduler (qos block only). */
+	struct cbq      *cbq;
+	struct pkt      *pool;          /* npool buffers, one of them e->pkt_out */
+	size_t           npool;
+	uint32_t        *free;          /* stack of free pool indices */
+	size_t           nfree;
+	uint32_t        *peer_of;       /* pool index -> peer index */
+	uint64_t         pool_drops[CBQ_CLASSES_MAX];
+	struct event    *timer;
+};
+
+/* At engine_new, after the peers: compiles filters, initialises meters,
+ * creates the scheduler and its packet pool. 0 or -1 (logged). */
+int  qos_init(struct engine *e);
+void qos_free(struct engine *e);
+
+/* The `out` rules on a packet read from tun. Returns the matching config
+ * rule's index or -1 (no rule: pass, default class); -2 if the packet is
+ * blocked or malformed (counted). */
+int  qos_filter_out(struct engine *e, const uint8_t *d,
+    const struct inner_hdr *h);
+/* The `in` rules after decryption and the peer's policy check: false if
+ * a rule blocks the packet (the caller counts it on the peer). */
+bool qos_filter_in(struct engine *e, const uint8_t *d,
+    const struct inner_hdr *h);
+/* The matching rule's meter, if any: false to drop (counted "meter"),
+ * or true with the DSCP possibly re-marked in d and h. */
+bool qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h,
+    int rule);
+/* MSS clamping for a packet of either direction, if configured. */
+void qos_mss_clamp(struct engine *e, uint8_t *d, const struct inner_hdr *h);
+/* With a scheduler: queues pk (then e->pkt_out is a fresh buffer) or drops
+ * it (counted on its class), and returns true. Without: false, the caller
+ * sends at once. */
+bool qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
+    const struct inner_hdr *h, int rule);
+/* Sends what the scheduler allows now and arms the timer for the rest. */
+void qos_run(struct engine *e);
+
+#endif
