@@ -34,7 +34,12 @@
  * matcher reaches its memory budget: worst cases get long leaves (a linear
  * scan of part of the rules), never a wrong answer. A leaf stores for each
  * rule the dimensions in which it does not cover the leaf's region, and
- * checks only those. Adjacent equal leaves are stored once. */
+ * checks only those. Adjacent equal leaves are stored once.
+ *
+ * A lookup walks its family's (at most four) trees side by side, a level
+ * at a time, so that their cache misses overlap, then scans the leaves in
+ * the order of their trees' first rules, the best answer so far cutting
+ * each scan short. Nothing is allocated per packet. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +54,7 @@ enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
 #define GROUPS          4       /* trees per family, by address "size" */
 #define GROUP_MIN       32      /* a smaller group joins the last one */
 #define DEPTH_MAX       32
-#define BUDGET(n)       (128 * (n) + 65536)    /* refs + child slots */
+#define BUDGET(n)       (128 * (n) + 65536)    /* refs + tree words */
 #define LEAF            0x80000000u
 #define NO_PORT         65536   /* port "value" of a packet without ports */
 #define NO_ICMP         256
@@ -60,14 +65,12 @@ struct box {
 	uint64_t hi[D_N];
 };
 
-/* An inner node: nsplit ascending cut points in m->splits; a key goes to
- * child i, the number of cut points <= key. */
-struct mnode {
-	uint8_t  dim;
-	uint16_t nsplit;
-	uint32_t splits;
-	uint32_t kids;          /* nsplit + 1 slots in m->kids */
-};
+/* An inner node is one block of m->tree, so that a step down touches
+ * neighbouring cache lines only: a header word (dimension | number of cut
+ * points << 8), the ncut ascending cut points, then the ncut + 1 children
+ * (a node's offset, or LEAF | leaf index). A key goes to child i, the
+ * number of cut points <= key. */
+#define NODE_WORDS(ncut)        (1 + 2 * (size_t)(ncut) + 1)
 
 struct mleaf {
 	uint32_t first;         /* in m->refs */
@@ -82,12 +85,8 @@ struct matcher {
 	uint32_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
 	uint32_t           root_min[2][GROUPS]; /* lowest rule in each */
 	unsigned           nroot[2];
-	struct mnode      *nodes;
-	size_t             nnodes, capnodes;
-	uint64_t          *splits;
-	size_t             nsplits, capsplits;
-	uint32_t          *kids;
-	size_t             nkids, capkids;
+	uint64_t          *tree;        /* inner nodes of all trees */
+	size_t             ntree, captree;
 	struct mleaf      *leaves;
 	size_t             nleaves, capleaves;
 	uint32_t          *refs;
@@ -562,7 +561,7 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 	struct region crg;
 	bool useful[D_N];
 	uint32_t *buf = NULL, *pos = NULL, nc, ncut = 0, j, id, kbase, ref;
-	uint32_t prev = 0, sbase;
+	uint32_t prev = 0;
 	size_t sm, off;
 	int d = -1;
 
@@ -570,7 +569,7 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 		m->st.max_depth = depth;
 	n = prune(c, list, n, rg, useful);
 	if (n <= BINTH || depth >= DEPTH_MAX || c->err ||
-	    m->nrefs + m->nkids + n > c->budget ||
+	    m->nrefs + m->ntree + n > c->budget ||
 	    (ncut = choose_cut(c, list, n, rg, useful, &d)) == 0)
 		return add_leaf(c, list, n, rg);
 
@@ -589,32 +588,24 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 	partition(c, list, n, rg, d, c->best, ncut, SIZE_MAX, buf, pos, &sm);
 	/* pos[j] is now the end of child j's list, the start of j + 1's. */
 
-	if (grow((void **)&m->nodes, &m->capnodes, m->nnodes + 1,
-	    sizeof(*m->nodes)) == -1 ||
-	    grow((void **)&m->kids, &m->capkids, m->nkids + nc,
-	    sizeof(*m->kids)) == -1 ||
-	    grow((void **)&m->splits, &m->capsplits, m->nsplits + ncut,
-	    sizeof(*m->splits)) == -1)
+	if (m->ntree + NODE_WORDS(ncut) >= LEAF ||
+	    grow((void **)&m->tree, &m->captree, m->ntree + NODE_WORDS(ncut),
+	    sizeof(*m->tree)) == -1)
 		goto fail;
-	id = (uint32_t)m->nnodes++;
-	kbase = (uint32_t)m->nkids;
-	m->nkids += nc;
-	sbase = (uint32_t)m->nsplits;
-	m->nsplits += ncut;
-	memcpy(m->splits + sbase, c->best, ncut * sizeof(*c->best));
-	m->nodes[id].dim = (uint8_t)d;
-	m->nodes[id].nsplit = (uint16_t)ncut;
-	m->nodes[id].splits = sbase;
-	m->nodes[id].kids = kbase;
+	id = (uint32_t)m->ntree;
+	m->ntree += NODE_WORDS(ncut);
+	m->tree[id] = (uint64_t)d | (uint64_t)ncut << 8;
+	memcpy(m->tree + id + 1, c->best, ncut * sizeof(*c->best));
+	kbase = id + 1 + ncut;
 
 	crg = *rg;
 	for (j = 0; j < nc; j++) {
 		uint32_t first = j == 0 ? 0 : pos[j - 1];
 		size_t cn = pos[j] - first;
 
-		/* (c->best is overwritten below us: read the copy in m.) */
-		crg.lo[d] = j == 0 ? rg->lo[d] : m->splits[sbase + j - 1];
-		crg.hi[d] = j == ncut ? rg->hi[d] : m->splits[sbase + j] - 1;
+		/* (c->best is overwritten below us, and m->tree may move.) */
+		crg.lo[d] = j == 0 ? rg->lo[d] : m->tree[id + j];
+		crg.hi[d] = j == ncut ? rg->hi[d] : m->tree[id + 1 + j] - 1;
 		if (cn == 0)
 			ref = LEAF;     /* leaf 0, the empty one */
 		else if (j > 0 && cn <= BINTH && leaf_share(m, prev, buf + first,
@@ -622,7 +613,7 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 			ref = prev;
 		else
 			ref = build(c, buf + first, cn, &crg, depth + 1);
-		m->kids[kbase + j] = ref;
+		m->tree[kbase + j] = ref;
 		prev = ref;
 	}
 	m->st.nodes++;
@@ -778,9 +769,8 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	m->st.leaves = m->nleaves;
 	m->st.refs = m->nrefs;
 	m->st.bytes = sizeof(*m) + n * (sizeof(*m->rules) + sizeof(*m->box) +
-	    1) + m->capnodes * sizeof(*m->nodes) + m->capsplits *
-	    sizeof(*m->splits) + m->capkids *
-	    sizeof(*m->kids) + m->capleaves * sizeof(*m->leaves) +
+	    1) + m->captree * sizeof(*m->tree) +
+	    m->capleaves * sizeof(*m->leaves) +
 	    m->caprefs * sizeof(*m->refs) + m->caprmask * sizeof(*m->rmask);
 	free(list);
 	free(tmp);
@@ -814,9 +804,7 @@ matcher_free(struct matcher *m)
 	free(m->rules);
 	free(m->box);
 	free(m->exact);
-	free(m->nodes);
-	free(m->splits);
-	free(m->kids);
+	free(m->tree);
 	free(m->leaves);
 	free(m->refs);
 	free(m->rmask);
@@ -832,21 +820,14 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 		*st = m->st;
 }
 
-/* The first rule of one tree that matches, if below best. */
+/* The first rule of a leaf that matches, if below best. */
 static uint32_t
-tree_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
+leaf_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
     const struct match_pkt *pkt, uint32_t best)
 {
-	const struct mnode *nd;
-	const struct mleaf *l;
+	const struct mleaf *l = &m->leaves[ref & ~LEAF];
 	uint32_t i, r;
 
-	while (!(ref & LEAF)) {
-		nd = &m->nodes[ref];
-		ref = m->kids[nd->kids + child_of(m->splits + nd->splits,
-		    nd->nsplit, k[nd->dim])];
-	}
-	l = &m->leaves[ref & ~LEAF];
 	for (i = 0; i < l->n; i++) {
 		r = m->refs[l->first + i];
 		if (r >= best)
@@ -861,9 +842,10 @@ tree_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
 long
 matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 {
-	uint64_t k[D_N];
-	uint32_t best = UINT32_MAX;
-	unsigned f, t;
+	uint64_t k[D_N], h;
+	uint32_t ref[GROUPS], best = UINT32_MAX, ncut;
+	const uint64_t *cut;
+	unsigned f, t, nt, inner;
 
 	if (m == NULL)
 		return -1;
@@ -874,7 +856,25 @@ matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 	else
 		return -1;
 	pkt_keys(pkt, k);
-	for (t = 0; t < m->nroot[f] && m->root_min[f][t] < best; t++)
-		best = tree_lookup(m, m->root[f][t], k, pkt, best);
+	nt = m->nroot[f];
+	for (t = 0; t < nt; t++)
+		ref[t] = m->root[f][t];
+	/* The trees one level at a time, side by side: their cache misses
+	 * are independent, so the CPU waits for them together. */
+	do {
+		inner = 0;
+		for (t = 0; t < nt; t++) {
+			if (ref[t] & LEAF)
+				continue;
+			h = m->tree[ref[t]];
+			ncut = (uint32_t)(h >> 8);
+			cut = m->tree + ref[t] + 1;
+			ref[t] = (uint32_t)cut[ncut + child_of(cut, ncut,
+			    k[h & 0xff])];
+			inner = 1;
+		}
+	} while (inner);
+	for (t = 0; t < nt && m->root_min[f][t] < best; t++)
+		best = leaf_lookup(m, ref[t], k, pkt, best);
 	return best == UINT32_MAX ? -1 : (long)best;
 }
