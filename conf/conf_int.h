@@ -13,6 +13,15 @@
 #define CONF_INCLUDE_MAX 8
 #define CONF_TOKEN_MAX   1024
 
+/* QoS bounds and defaults (docs/site.conf.5.md, QOS, METERS, RULES). */
+#define CONF_RATE_MAX          100000000000ULL  /* 100Gbit, as cbq_new */
+#define CONF_BYTES_MAX         4294967295ULL
+#define CONF_LIMIT_PACKETS_MAX 16384            /* cbq's ring */
+#define CONF_LIMIT_DEFAULT     50               /* packets */
+#define CONF_PRIO_DEFAULT      4
+#define CONF_METERS_MAX        1024
+#define CONF_RULES_MAX         100000
+
 enum tok {
 	T_EOF,
 	T_EOS,          /* newline or ';' */
@@ -128,7 +137,95 @@ struct peer_extra {
 	int         auth_line;
 	int         keepalive_line;
 };
+
+/* What the QoS parts of the parse keep for the final pass (check_qos.c):
+ * where each class, meter and rule was written, and the names a rule
+ * refers to, resolved once everything has been read. */
+struct class_extra {
+	const char *file;
+	char        parent[CONF_NAME_MAX];   /* "" = top level */
+	int         parent_line;
+	bool        have_rate;
+	bool        have_ceil;
+	bool        have_target;
+	bool        have_interval;
+	int         default_line;
+};
+
+struct rule_extra {
+	const char *file;
+	char        queue[CONF_NAME_MAX];    /* "" = none */
+	int         queue_line;
+	char        meter[CONF_NAME_MAX];
+	int         meter_line;
+};
+
+struct qos_extra {
+	bool                have_qos;
+	const char         *file;            /* of the qos block */
+	bool                have_bandwidth;
+	bool                have_mss_clamp;
+	struct class_extra  cls[CBQ_CLASSES_MAX];
+	struct rule_extra  *rules;           /* one per cf->rules */
+	size_t              rules_cap;
+	const char        **meter_files;     /* one per cf->meters */
+	size_t              meters_cap;
+};
+
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
-	    const char *site_file, int site_line);
+	    struct qos_extra *, const char *site_file, int site_line);
+
+/* parse.c: the parser state and the helpers every block handler uses
+ * (parse_qos.c and parse_rule.c too). Each reads its own tokens and sets
+ * an error that names kw, the keyword it follows. */
+struct parser {
+	struct lexer        lx;
+	struct config      *cf;
+	struct peer_extra  *px;
+	size_t              cap;
+	bool                have_site;
+	const char         *site_file;
+	int                 site_line;
+	struct peer_conf   *peer;       /* the block being read */
+	struct peer_extra  *extra;
+	struct qos_extra    qx;
+};
+
+struct keyword {
+	const char *name;
+	int       (*fn)(struct parser *, const struct token *);
+};
+
+extern const char *const yesno[];
+int   get_word(struct parser *, const struct token *kw, const char *what,
+	    struct token *t);
+int   get_string(struct parser *, const struct token *kw, const char *what,
+	    char *out, size_t outlen);
+int   get_number(struct parser *, const struct token *kw, uint64_t min,
+	    uint64_t max, uint64_t *v);
+int   get_choice(struct parser *, const struct token *kw,
+	    const char *const *set, int *idx);
+int   get_name(struct parser *, const struct token *kw, struct token *t);
+int   end_statement(struct parser *, const struct token *kw);
+int   parse_block(struct parser *, const struct token *opener,
+	    const char *kind, const struct keyword *kws);
+
+/* parse_qos.c: the qos block and meter statements (top level). */
+int   do_qos(struct parser *, const struct token *kw);
+int   do_meter(struct parser *, const struct token *kw);
+/* A rate with its unit (128kbit, 2Mb, 1000000), in bits/s. */
+int   get_rate(struct parser *, const struct token *kw, uint64_t *bps);
+/* "64kbit", "1500kbit", "2Mbit": the largest unit that divides exactly. */
+const char *rate_str(uint64_t bps, char *buf, size_t len);
+/* A DSCP by name (ef, af41, cs1, be, va) or number 0..63. */
+int   get_dscp(struct parser *, const struct token *kw, uint8_t *dscp);
+
+/* parse_rule.c: pass and block rules (top level). */
+int   do_rule(struct parser *, const struct token *kw);
+
+/* check_qos.c: the class tree, checked when the qos block closes (and
+ * by cbq_new), and the names rules refer to, resolved at the end. */
+int   qos_check_classes(struct lexer *, struct qos_conf *, struct qos_extra *);
+int   qos_finish(struct lexer *, struct config *, struct qos_extra *);
 
 #endif

@@ -1,7 +1,9 @@
-/* The site.conf grammar: top-level statements (macros, include, site, peer)
- * and one handler per keyword inside the blocks, as wireguard-tools does
- * with its parse_* functions. Defaults that depend on other statements
- * (peer role, auth, keepalive, tunnels) are filled in by check.c. */
+/* The site.conf grammar: top-level statements (macros, include, site, peer,
+ * and the QoS ones: qos, meter, pass, block, in parse_qos.c and
+ * parse_rule.c) and one handler per keyword inside the blocks, as
+ * wireguard-tools does with its parse_* functions. Defaults that depend on
+ * other statements (peer role, auth, keepalive, tunnels) are filled in by
+ * check.c. */
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -13,26 +15,9 @@
 #include "conf/conf_int.h"
 #include "src/util/log.h"
 
-struct parser {
-	struct lexer        lx;
-	struct config      *cf;
-	struct peer_extra  *px;
-	size_t              cap;
-	bool                have_site;
-	const char         *site_file;
-	int                 site_line;
-	struct peer_conf   *peer;       /* the block being read */
-	struct peer_extra  *extra;
-};
-
-struct keyword {
-	const char *name;
-	int       (*fn)(struct parser *, const struct token *);
-};
-
 #define DESC(t, d) tok_describe((t), (d), sizeof(d))
 
-static int
+int
 get_word(struct parser *p, const struct token *kw, const char *what,
     struct token *t)
 {
@@ -51,7 +36,7 @@ get_word(struct parser *p, const struct token *kw, const char *what,
 }
 
 /* Paths and names: a quoted string, or a bare word for the simple ones. */
-static int
+int
 get_string(struct parser *p, const struct token *kw, const char *what,
     char *out, size_t outlen)
 {
@@ -75,7 +60,7 @@ get_string(struct parser *p, const struct token *kw, const char *what,
 	return 0;
 }
 
-static int
+int
 get_number(struct parser *p, const struct token *kw, uint64_t min,
     uint64_t max, uint64_t *v)
 {
@@ -108,7 +93,7 @@ append(char *buf, size_t len, const char *s)
 }
 
 /* One of a fixed set of words; returns its index. */
-static int
+int
 get_choice(struct parser *p, const struct token *kw, const char *const *set,
     int *idx)
 {
@@ -136,7 +121,7 @@ get_choice(struct parser *p, const struct token *kw, const char *const *set,
 }
 
 static const char *const roles[] = { "central", "remote", NULL };
-static const char *const yesno[] = { "no", "yes", NULL };
+const char *const yesno[] = { "no", "yes", NULL };
 
 /* site block */
 
@@ -679,7 +664,7 @@ static const struct keyword peer_keywords[] = {
 };
 
 /* A statement ends at a newline, ';', or the '}' of its block. */
-static int
+int
 end_statement(struct parser *p, const struct token *kw)
 {
 	char d[CONF_TOKEN_MAX + 8];
@@ -699,8 +684,8 @@ end_statement(struct parser *p, const struct token *kw)
 
 static int do_include(struct parser *, const struct token *);
 
-static int
-block(struct parser *p, const struct token *opener, const char *kind,
+int
+parse_block(struct parser *p, const struct token *opener, const char *kind,
     const struct keyword *kws)
 {
 	char d[CONF_TOKEN_MAX + 8];
@@ -711,8 +696,13 @@ block(struct parser *p, const struct token *opener, const char *kind,
 	if (t.type == T_ERROR)
 		return -1;
 	if (t.type != T_LBRACE) {
-		conf_errt(&p->lx, &t, "expected '{' after %s \"%s\", got %s",
-		    kind, opener->text, DESC(&t, d));
+		/* Named blocks say which; the qos block has no name. */
+		if (strcmp(opener->text, kind) == 0)
+			conf_errt(&p->lx, &t, "expected '{' after \"%s\", got "
+			    "%s", kind, DESC(&t, d));
+		else
+			conf_errt(&p->lx, &t, "expected '{' after %s \"%s\", "
+			    "got %s", kind, opener->text, DESC(&t, d));
 		return -1;
 	}
 	for (;;) {
@@ -744,7 +734,11 @@ block(struct parser *p, const struct token *opener, const char *kind,
 				continue;
 			}
 			if (strcmp(t.text, "site") == 0 ||
-			    strcmp(t.text, "peer") == 0)
+			    strcmp(t.text, "peer") == 0 ||
+			    strcmp(t.text, "qos") == 0 ||
+			    strcmp(t.text, "meter") == 0 ||
+			    strcmp(t.text, "pass") == 0 ||
+			    strcmp(t.text, "block") == 0)
 				conf_errt(&p->lx, &t, "expected '}' to close "
 				    "the %s block of line %d before \"%s\"",
 				    kind, opener->line, t.text);
@@ -760,7 +754,7 @@ block(struct parser *p, const struct token *opener, const char *kind,
 	}
 }
 
-static int
+int
 get_name(struct parser *p, const struct token *kw, struct token *t)
 {
 	char d[CONF_TOKEN_MAX + 8];
@@ -797,7 +791,7 @@ do_site(struct parser *p, const struct token *kw)
 	p->site_file = kw->file;
 	p->site_line = kw->line;
 	copy_str(p->cf->site.name, sizeof(p->cf->site.name), name.text);
-	return block(p, &name, "site", site_keywords);
+	return parse_block(p, &name, "site", site_keywords);
 }
 
 static int
@@ -838,7 +832,7 @@ do_peer(struct parser *p, const struct token *kw)
 	    0;
 	p->peer->replay_window = 1024;
 	p->extra->file = kw->file;
-	return block(p, &name, "peer", peer_keywords);
+	return parse_block(p, &name, "peer", peer_keywords);
 }
 
 static int
@@ -956,19 +950,34 @@ parse_top(struct parser *p)
 				if (do_peer(p, &t) == -1 ||
 				    end_statement(p, &t) == -1)
 					return -1;
+			} else if (strcmp(t.text, "qos") == 0) {
+				if (do_qos(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
+			} else if (strcmp(t.text, "meter") == 0) {
+				if (do_meter(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
+			} else if (strcmp(t.text, "pass") == 0 ||
+			    strcmp(t.text, "block") == 0) {
+				if (do_rule(p, &t) == -1 ||
+				    end_statement(p, &t) == -1)
+					return -1;
 			} else if (strcmp(t.text, "include") == 0) {
 				if (do_include(p, &t) == -1)
 					return -1;
 			} else {
 				conf_errt(&p->lx, &t, "unknown keyword \"%s\", "
-				    "expected site, peer, include or a macro "
-				    "definition", t.text);
+				    "expected site, peer, qos, meter, pass, "
+				    "block, include or a macro definition",
+				    t.text);
 				return -1;
 			}
 			continue;
 		default:
-			conf_errt(&p->lx, &t, "expected site, peer, include or a "
-			    "macro definition, got %s", DESC(&t, d));
+			conf_errt(&p->lx, &t, "expected site, peer, qos, meter, "
+			    "pass, block, include or a macro definition, got %s",
+			    DESC(&t, d));
 			return -1;
 		}
 	}
@@ -997,8 +1006,11 @@ load(struct parser *p, struct config *cf, const char *file)
 	p->cf = cf;
 	rv = parse_top(p);
 	if (rv == 0)
-		rv = conf_finish(&p->lx, cf, p->px, p->site_file, p->site_line);
+		rv = conf_finish(&p->lx, cf, p->px, &p->qx, p->site_file,
+		    p->site_line);
 	free(p->px);
+	free(p->qx.rules);
+	free(p->qx.meter_files);
 	lex_free(&p->lx);
 	if (rv == -1)
 		config_free(cf);
@@ -1047,5 +1059,7 @@ config_free(struct config *cf)
 		OPENSSL_cleanse(cf->peers, cf->npeers * sizeof(*cf->peers));
 		free(cf->peers);
 	}
+	free(cf->rules);
+	free(cf->meters);
 	memset(cf, 0, sizeof(*cf));
 }
