@@ -21,6 +21,7 @@
 
 #define NPKT      4096          /* pre-parsed packets, cycled */
 #define MIN_LOOKUPS 1000000
+#define ROUNDS    3
 
 static double
 now(void)
@@ -50,6 +51,12 @@ machine(void)
 		fclose(f);
 	}
 	printf("# nproc: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+	/* Other work on the machine shows in every row: say how much. */
+	if ((f = fopen("/proc/loadavg", "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL)
+			printf("# loadavg: %s", line);
+		fclose(f);
+	}
 }
 
 /* The sum of the answers keeps the compiler from dropping the loop, and
@@ -105,17 +112,19 @@ main(int argc, char **argv)
 	struct match_rule *r;
 	struct matcher *m;
 	struct matcher_stats st;
-	double t0, tc, nsc, nsl, base = 0;
-	size_t s, i, hits, nc, nl, nr;
+	double t0, t, tc, nsc, nsl, base = 0;
+	size_t s, i, k, hits, nc, nl, nr;
 	struct qmg g;
 
 	if (pk == NULL || secs <= 0)
 		return 1;
 	machine();
-	printf("# %d packets (70%% drawn inside a random rule), >= %d lookups "
-	    "or %.1f s per cell\n", NPKT, MIN_LOOKUPS, secs);
+	printf("# %d packets (70%% drawn inside a random rule); a cell is the "
+	    "best of %d rounds of\n# >= %d lookups and >= %.1f s each "
+	    "(linear: >= %.1f s and every packet once)\n", NPKT, ROUNDS,
+	    MIN_LOOKUPS, secs, secs);
 	printf("%7s %9s %9s %7s %7s %10s %9s %7s %7s %8s\n", "rules",
-	    "compiled", "linear", "x10", "hits", "compile", "memory",
+	    "compiled", "linear", "vs10", "hits", "compile", "memory",
 	    "nodes", "maxleaf", "depth");
 	printf("%7s %9s %9s %7s %7s %10s %9s %7s %7s %8s\n", "", "ns/pkt",
 	    "ns/pkt", "", "%", "ms", "KiB", "", "", "");
@@ -144,8 +153,13 @@ main(int argc, char **argv)
 			}
 			hits += a >= 0;
 		}
-		nsc = time_compiled(m, pk, secs, &nc);
-		nsl = time_linear(r, nr, pk, secs, &nl);
+		/* The best of ROUNDS: other load only ever adds time. */
+		for (nsc = nsl = 1e18, k = 0; k < ROUNDS; k++) {
+			t = time_compiled(m, pk, secs, &nc);
+			nsc = t < nsc ? t : nsc;
+			t = time_linear(r, nr, pk, secs, &nl);
+			nsl = t < nsl ? t : nsl;
+		}
 		if (s == 0)
 			base = nsc;
 		printf("%7zu %9.1f %9.1f %7.2f %7.1f %10.1f %9zu %7zu %7zu "
@@ -155,7 +169,7 @@ main(int argc, char **argv)
 		matcher_free(m);
 		free(r);
 	}
-	printf("# x10: compiled ns/pkt relative to the 10-rule row "
+	printf("# vs10: compiled ns/pkt relative to the 10-rule row "
 	    "(goal: 10,000 rules <= 2.00)\n");
 	free(pk);
 	return 0;

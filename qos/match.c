@@ -40,6 +40,7 @@
  * at a time, so that their cache misses overlap, then scans the leaves in
  * the order of their trees' first rules, the best answer so far cutting
  * each scan short. Nothing is allocated per packet. */
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,12 +119,15 @@ struct bctx {
 static uint64_t
 rd_be(const uint8_t *p, unsigned n)
 {
-	uint64_t v = 0;
-	unsigned i;
+	uint64_t v;
+	uint32_t w;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
+	if (n == 4) {
+		memcpy(&w, p, 4);
+		return be32toh(w);
+	}
+	memcpy(&v, p, 8);
+	return be64toh(v);
 }
 
 /* Mask of the top len bits of a 64-bit word (len 0..64). */
