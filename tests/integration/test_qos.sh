@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# QoS through a real tunnel (issue 3): r1's uplink is shaped by vpntund's
+# own CBQ scheduler at 2 Mbit/s, with an "audio" class (EF, 256 kbit/s,
+# priority 0) and a default "bulk" class that borrows the rest. A greedy
+# UDP flood in bulk and audio-like UDP (200 bytes every 20 ms, EF, carrying
+# a sequence number and a CLOCK_MONOTONIC timestamp) run together from l1
+# to lc. Asserts: no audio loss and a low audio p99 one-way delay, bulk
+# drops, the output rate within the link's bandwidth (from the classes'
+# wire-byte counters), `block` rules counted as "filter" drops, and
+# tunnel-mtu with MSS clamping: TCP through the 1000-byte IPv4 tunnel MTU
+# without a single too-big drop. Bounds are loose: a busy machine must not
+# make this flaky.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set -u
+vt_init qos
+vt_topology v4
+vt_write_configs udp v4 aes-gcm
+BW=2000000
+cat >>"$(vt_conf r1)" <<EOF
+qos {
+	bandwidth 2mbit
+	tunnel-mtu 1000
+	mss-clamp yes
+	class "audio" rate 256kbit priority 0 limit 50 packets
+	class "bulk" rate 1mbit priority 3 borrow limit 100 packets default
+}
+block out proto udp to port 9
+pass out proto udp dscp ef queue audio
+EOF
+vt_start c
+vt_start r1
+vt_ping l1 172.16.0.10 2
+
+# Status: r1 has the qos object, the central (no qos block) null.
+assert_eq "$(vt_counter c 'd["qos"]')" null "central: qos without a qos block"
+assert_eq "$(vt_counter r1 'd["qos"]["bandwidth"]')" "$BW" "r1: qos.bandwidth"
+assert_eq "$(vt_counter r1 '[c["name"] for c in d["qos"]["classes"]]')" \
+    '["audio", "bulk"]' "r1: qos classes"
+assert_eq "$(vt_counter r1 'd["qos"]["tunnel_mtu"]')" 1000 "r1: qos.tunnel_mtu"
+# A dual-stack site keeps its tun at IPv6's 1280; IPv4 is held to 1000.
+assert_eq "$(vt_counter r1 'd["mtu"]')" 1280 "r1: tun MTU with tunnel-mtu 1000 and IPv6"
+
+# 1. filter: UDP to port 9 is blocked and counted
+f0=$(vt_counter r1 'd["drops"]["filter"]')
+vt_udp_send l1 172.16.0.10 9 discard 5
+wait_until 10 test "$(vt_counter r1 'd["drops"]["filter"]')" -ge $((f0 + 5)) ||
+	fail "r1: drops.filter $(vt_counter r1 'd["drops"]["filter"]'), expected $((f0 + 5))"
+
+# 2. MSS clamping: lc's SYN-ACK (MSS 1460) is lowered to 960 on its way in,
+#    so l1 never sends a segment the 1000-byte IPv4 limit would refuse.
+tb0=$(vt_counter r1 'd["drops"]["too_big"]')
+vt_tcp_xfer l1 lc 172.16.0.10 300000
+assert_eq "$(vt_counter r1 'd["drops"]["too_big"]')" "$tb0" \
+    "r1: too_big drops during TCP with MSS clamping"
+
+# 3. audio isolated from a greedy flood
+FLOW=$VT_DIR/qosflow.py
+RES=$VT_TMP/flow.json
+vt_bg recv ip netns exec "$(vt_ns lc)" "$VT_PY" "$FLOW" recv 7001 7000 "$RES"
+wait_until 10 test -e "$RES.ready" || fail "receiver on lc not ready"
+audio0=$(vt_counter r1 '[c for c in d["qos"]["classes"] if c["name"] == "audio"][0]["packets"]')
+vt_bg flood ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" flood 172.16.0.10 7000 7 20000000 900
+sleep 1
+vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 200 20 0xb8 200
+APID=$VT_BG_PID
+# The link is saturated throughout the audio phase: measure its rate.
+ip netns exec "$(vt_ns r1)" "$VT_PY" "$FLOW" snap "$VPNTUND_BUILD/vpntunctl" \
+    "$(vt_sock r1)" 3 >"$VT_TMP/snap.json" || fail "status snapshots failed"
+wait_until 20 vt_dead "$APID" || fail "audio sender did not finish"
+# Let the queues drain (bulk: 100 packets at 2 Mbit/s take ~0.4 s).
+sleep 3
+touch "$RES.stop"
+wait_until 10 test -e "$RES" || fail "receiver wrote no result"
+vt_log_msg "flows: $(cat "$RES")"
+vt_log_msg "rate: $(cat "$VT_TMP/snap.json")"
+vt_ctl r1 status >&2
+
+val() { "$VT_PY" -c 'import json,sys; print(eval(sys.argv[2], {}, json.load(open(sys.argv[1]))))' "$@"; }
+assert_eq "$(val "$RES" audio)" 200 "audio packets received (loss must be 0)"
+assert_eq "$(val "$RES" audio_dups)" 0 "audio duplicates"
+p99=$(val "$RES" 'int(delay_p99_ms)')
+[ "$p99" -lt 100 ] || fail "audio p99 one-way delay ${p99} ms, expected < 100 ms"
+assert_gt "$(val "$RES" bulk)" 100 "bulk packets received"
+classes=$(vt_counter r1 'd["qos"]["classes"]')
+cls() { "$VT_PY" -c 'import json,sys; c={x["name"]: x for x in json.loads(sys.argv[1])}; print(eval(sys.argv[2], {}, c))' "$classes" "$1"; }
+assert_eq "$(cls 'audio["drops"]')" 0 "audio class drops"
+assert_ge "$(cls 'audio["packets"]')" $((audio0 + 200)) "audio class packets"
+assert_gt "$(cls 'bulk["drops"]')" 0 "bulk class drops under a 20 Mbit/s flood"
+assert_gt "$(cls 'bulk["borrowed"]')" 0 "bulk borrowed bytes above its rate"
+# Wire bytes over the shorter of the two intervals: an upper bound on the
+# rate; over the longer one, a lower bound.
+rate=$(val "$VT_TMP/snap.json" 'int(bytes * 8 / short)')
+low=$(val "$VT_TMP/snap.json" 'int(bytes * 8 / long)')
+vt_log_msg "output rate between ${low} and ${rate} bit/s (bandwidth $BW)"
+[ "$rate" -le $((BW * 105 / 100)) ] || fail "output rate $rate bit/s above bandwidth $BW x 1.05"
+[ "$low" -ge $((BW * 70 / 100)) ] || fail "output rate $low bit/s: the link was not kept busy"
+assert_eq "$(vt_peer_counter c r1 drops.auth)" 0 "central: auth drops"
+assert_eq "$(vt_peer_counter c r1 drops.replay)" 0 "central: replay drops"
+
+vt_stop r1
+vt_stop c
