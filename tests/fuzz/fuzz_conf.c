@@ -163,6 +163,57 @@ terminated(const char *s, size_t cap)
 	return memchr(s, '\0', cap) != NULL;
 }
 
+/* The QoS parts of site.conf(5) CHECKS: a tree of classes within the
+ * bandwidth with one default leaf, meters as RFC 2697/2698 ask, and rules
+ * whose queue is a leaf and whose meter exists. */
+static void
+check_qos(const struct config *cf)
+{
+	const struct qos_conf *q = &cf->qos;
+	size_t i, j, ndefault = 0;
+
+	FUZZ_CHECK(q->nclasses <= CBQ_CLASSES_MAX);
+	FUZZ_CHECK(q->enabled || q->nclasses == 0);
+	for (i = 0; i < q->nclasses; i++) {
+		const struct cbq_class_conf *c = &q->classes[i];
+
+		FUZZ_CHECK(terminated(c->name, sizeof(c->name)));
+		FUZZ_CHECK(c->parent >= -1 && c->parent < (int)i);
+		FUZZ_CHECK(c->rate > 0 && c->rate <= c->ceil &&
+		    c->ceil <= q->bandwidth);
+		FUZZ_CHECK(c->borrow || c->ceil == c->rate);
+		FUZZ_CHECK(c->prio <= CBQ_PRIO_MAX && c->limit > 0);
+		FUZZ_CHECK(!c->codel ||
+		    c->codel_target_us < c->codel_interval_us);
+		ndefault += c->is_default;
+	}
+	FUZZ_CHECK(!q->enabled || ndefault == 1);
+	for (i = 0; i < cf->nmeters; i++) {
+		const struct meter_conf *m = &cf->meters[i].conf;
+
+		FUZZ_CHECK(m->cir > 0 && m->cbs > 0);
+		FUZZ_CHECK(m->kind == METER_SRTCM ||
+		    (m->pir >= m->cir && m->pbs > 0));
+		for (j = 0; j < 3; j++)
+			FUZZ_CHECK(m->action[j].dscp <= 63);
+	}
+	FUZZ_CHECK(cf->nrules == 0 || cf->rules != NULL);
+	for (i = 0; i < cf->nrules; i++) {
+		const struct rule_conf *r = &cf->rules[i];
+
+		FUZZ_CHECK(r->match.result == i);
+		FUZZ_CHECK(r->meter >= -1 && r->meter < (int)cf->nmeters);
+		FUZZ_CHECK(r->queue >= -1 && r->queue < (int)q->nclasses);
+		FUZZ_CHECK(r->action == RULE_PASS ||
+		    (r->queue == -1 && r->meter == -1));
+		for (j = 0; r->queue != -1 && j < q->nclasses; j++)
+			FUZZ_CHECK(q->classes[j].parent != r->queue);
+		FUZZ_CHECK(r->match.sport_lo <= r->match.sport_hi &&
+		    r->match.dport_lo <= r->match.dport_hi);
+		FUZZ_CHECK((r->match.tos_value & ~r->match.tos_mask) == 0);
+	}
+}
+
 /* site.conf(5) CHECKS, on a config that loaded. */
 static void
 check_config(const struct config *cf)
@@ -200,6 +251,7 @@ check_config(const struct config *cf)
 			FUZZ_CHECK(cf->peers[j].spi_in != p->spi_in);
 		}
 	}
+	check_qos(cf);
 }
 
 int
