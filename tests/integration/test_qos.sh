@@ -6,7 +6,9 @@
 # a sequence number and a CLOCK_MONOTONIC timestamp) run together from l1
 # to lc. Asserts: no audio loss and a low audio p99 one-way delay, bulk
 # drops, the output rate within the link's bandwidth (from the classes'
-# wire-byte counters), `block` rules counted as "filter" drops, and
+# wire-byte counters), a `block` rule of both directions counted as
+# "filter" drops (site level out, peer level in), a meter re-marking and
+# dropping, and
 # tunnel-mtu with MSS clamping: TCP through the 1000-byte IPv4 tunnel MTU
 # without a single too-big drop. Bounds are loose: a busy machine must not
 # make this flaky.
@@ -24,7 +26,9 @@ qos {
 	class "audio" rate 256kbit priority 0 limit 50 packets
 	class "bulk" rate 1mbit priority 3 borrow limit 100 packets default
 }
-block out proto udp to port 9
+meter "m" srtcm cir 64kbit cbs 3000 ebs 3000 green pass yellow mark af11 red drop
+block proto udp to port 9
+pass out proto udp to port 7002 meter m
 pass out proto udp dscp ef queue audio
 EOF
 vt_start c
@@ -40,11 +44,31 @@ assert_eq "$(vt_counter r1 'd["qos"]["tunnel_mtu"]')" 1000 "r1: qos.tunnel_mtu"
 # A dual-stack site keeps its tun at IPv6's 1280; IPv4 is held to 1000.
 assert_eq "$(vt_counter r1 'd["mtu"]')" 1280 "r1: tun MTU with tunnel-mtu 1000 and IPv6"
 
-# 1. filter: UDP to port 9 is blocked and counted
+# 1. filter: UDP to port 9 is blocked and counted, out of r1 at the site
+#    level, into r1 (after decryption) on the peer it came from
 f0=$(vt_counter r1 'd["drops"]["filter"]')
 vt_udp_send l1 172.16.0.10 9 discard 5
 wait_until 10 test "$(vt_counter r1 'd["drops"]["filter"]')" -ge $((f0 + 5)) ||
 	fail "r1: drops.filter $(vt_counter r1 'd["drops"]["filter"]'), expected $((f0 + 5))"
+vt_udp_send lc 10.2.1.10 9 discard 3
+wait_until 10 test "$(vt_peer_counter r1 central drops.filter)" -ge 3 ||
+	fail "r1: peer central drops.filter $(vt_peer_counter r1 central drops.filter), expected 3"
+assert_eq "$(vt_counter r1 'd["drops"]["filter"]')" $((f0 + 5)) "r1: site drops.filter after inbound blocks"
+
+# 1b. meter: a burst of 40 x 528 bytes against cbs 3000 + ebs 3000 at
+#     64 kbit/s: the first ~5 green (DSCP kept), the next ~5 yellow and
+#     re-marked AF11 (ECN kept), the rest red and dropped
+vt_udp_listen lc 7002 "$VT_TMP/meter.log"
+m0=$(vt_counter r1 'd["drops"]["meter"]')
+vt_udp_send l1 172.16.0.10 7002 metered 40 500 "" 0x01
+wait_until 10 test "$(( $(vt_lines "$VT_TMP/meter.log") + $(vt_counter r1 'd["drops"]["meter"]') - m0 ))" -ge 40 ||
+	fail "meter: $(vt_lines "$VT_TMP/meter.log") received + $(vt_counter r1 'd["drops"]["meter"]') dropped, expected 40"
+green=$(vt_lines "$VT_TMP/meter.log.tos" ' 0x01$')
+yellow=$(vt_lines "$VT_TMP/meter.log.tos" ' 0x29$')
+vt_log_msg "meter: green $green, yellow $yellow, red $(( $(vt_counter r1 'd["drops"]["meter"]') - m0 ))"
+assert_ge "$green" 3 "meter: green packets (TOS unchanged)"
+assert_ge "$yellow" 3 "meter: yellow packets re-marked AF11 with ECT(1) kept"
+assert_ge "$(( $(vt_counter r1 'd["drops"]["meter"]') - m0 ))" 20 "meter: red packets dropped"
 
 # 2. MSS clamping: lc's SYN-ACK (MSS 1460) is lowered to 960 on its way in,
 #    so l1 never sends a segment the 1000-byte IPv4 limit would refuse.
