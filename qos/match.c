@@ -61,9 +61,11 @@ enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
 #define NO_ICMP         256
 #define IF_OTHER        3
 
+/* lo and hi of a dimension side by side: a check touches one line. */
 struct box {
-	uint64_t lo[D_N];
-	uint64_t hi[D_N];
+	struct {
+		uint64_t lo, hi;
+	} r[D_N];
 };
 
 /* An inner node is one block of m->tree, so that a step down touches
@@ -156,20 +158,20 @@ range_prefix(uint64_t v, unsigned len, unsigned width, uint64_t *lo,
 static void
 box_prefix(struct box *b, int dhi, const struct prefix *p)
 {
-	b->lo[dhi] = b->lo[dhi + 1] = 0;
-	b->hi[dhi] = b->hi[dhi + 1] = UINT64_MAX;
+	b->r[dhi].lo = b->r[dhi + 1].lo = 0;
+	b->r[dhi].hi = b->r[dhi + 1].hi = UINT64_MAX;
 	if (p->len == 0)
 		return;
 	if (p->af == AF_INET) {
-		range_prefix(rd_be(p->addr.b, 4), p->len, 32, &b->lo[dhi],
-		    &b->hi[dhi]);
+		range_prefix(rd_be(p->addr.b, 4), p->len, 32, &b->r[dhi].lo,
+		    &b->r[dhi].hi);
 	} else if (p->len <= 64) {
-		range_prefix(rd_be(p->addr.b, 8), p->len, 64, &b->lo[dhi],
-		    &b->hi[dhi]);
+		range_prefix(rd_be(p->addr.b, 8), p->len, 64, &b->r[dhi].lo,
+		    &b->r[dhi].hi);
 	} else {
-		b->lo[dhi] = b->hi[dhi] = rd_be(p->addr.b, 8);
+		b->r[dhi].lo = b->r[dhi].hi = rd_be(p->addr.b, 8);
 		range_prefix(rd_be(p->addr.b + 8, 8), p->len - 64u, 64,
-		    &b->lo[dhi + 1], &b->hi[dhi + 1]);
+		    &b->r[dhi + 1].lo, &b->r[dhi + 1].hi);
 	}
 }
 
@@ -192,8 +194,8 @@ rule_in_family(const struct match_rule *r, sa_family_t af)
 static void
 set_range(struct box *b, int d, uint64_t lo, uint64_t hi)
 {
-	b->lo[d] = lo;
-	b->hi[d] = hi;
+	b->r[d].lo = lo;
+	b->r[d].hi = hi;
 }
 
 /* The box of r. False if r can match no packet at all. */
@@ -282,7 +284,7 @@ box_has(const struct box *b, unsigned mask, const uint64_t k[D_N])
 	while (mask != 0) {
 		d = __builtin_ctz(mask);
 		mask &= mask - 1;
-		out |= (k[d] < b->lo[d]) | (k[d] > b->hi[d]);
+		out |= (k[d] < b->r[d].lo) | (k[d] > b->r[d].hi);
 	}
 	return out == 0;
 }
@@ -318,7 +320,7 @@ leaf_masks(const struct matcher *m, const uint32_t *list, size_t n,
 	for (i = 0; i < n; i++) {
 		bx = &m->box[list[i]];
 		for (d = 0; d < D_N; d++)
-			if (bx->lo[d] > rg->lo[d] || bx->hi[d] < rg->hi[d])
+			if (bx->r[d].lo > rg->lo[d] || bx->r[d].hi < rg->hi[d])
 				mask[i] |= (uint16_t)(1u << d);
 	}
 }
@@ -420,10 +422,10 @@ partition(struct bctx *c, const uint32_t *list, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct box *bx = &m->box[list[i]];
 
-		if (bx->hi[d] < rlo || bx->lo[d] > rhi)
+		if (bx->r[d].hi < rlo || bx->r[d].lo > rhi)
 			continue;       /* not in this node (cannot happen) */
-		lo = bx->lo[d] > rlo ? bx->lo[d] : rlo;
-		hi = bx->hi[d] < rhi ? bx->hi[d] : rhi;
+		lo = bx->r[d].lo > rlo ? bx->r[d].lo : rlo;
+		hi = bx->r[d].hi < rhi ? bx->r[d].hi : rhi;
 		a = child_of(cut, ncut, lo);
 		b = child_of(cut, ncut, hi);
 		/* Does the rule cover all other dimensions of the region? */
@@ -441,7 +443,7 @@ partition(struct bctx *c, const uint32_t *list, size_t n,
 			slo = j == 0 ? rlo : cut[j - 1];
 			shi = j == ncut ? rhi : cut[j] - 1;
 			/* Child j is covered: nothing after this rule in it. */
-			if (bx->lo[d] <= slo && bx->hi[d] >= shi)
+			if (bx->r[d].lo <= slo && bx->r[d].hi >= shi)
 				c->nxt[j] = j + 1;
 		}
 	}
@@ -465,7 +467,7 @@ prune(struct bctx *c, const uint32_t *list, size_t n, const struct region *rg,
 		uint8_t nf = 0;
 
 		for (d = 0; d < D_N; d++) {
-			if (bx->lo[d] <= rg->lo[d] && bx->hi[d] >= rg->hi[d])
+			if (bx->r[d].lo <= rg->lo[d] && bx->r[d].hi >= rg->hi[d])
 				continue;
 			nf++;
 			c->faild[list[i]] = (uint8_t)d;
@@ -497,10 +499,10 @@ boundaries(struct bctx *c, const uint32_t *list, size_t n,
 
 	for (i = 0; i < n; i++) {
 		bx = &c->m->box[list[i]];
-		if (bx->lo[d] > rg->lo[d] && bx->lo[d] <= rg->hi[d])
-			c->bnd[nb++] = bx->lo[d];
-		if (bx->hi[d] >= rg->lo[d] && bx->hi[d] < rg->hi[d])
-			c->bnd[nb++] = bx->hi[d] + 1;
+		if (bx->r[d].lo > rg->lo[d] && bx->r[d].lo <= rg->hi[d])
+			c->bnd[nb++] = bx->r[d].lo;
+		if (bx->r[d].hi >= rg->lo[d] && bx->r[d].hi < rg->hi[d])
+			c->bnd[nb++] = bx->r[d].hi + 1;
 	}
 	qsort(c->bnd, nb, sizeof(*c->bnd), cmp_u64);
 	for (u = 0, i = 0; i < nb; i++)
@@ -660,7 +662,7 @@ root_region(struct region *rg, sa_family_t af)
 static int
 addr_large(const struct box *b, int dhi, sa_family_t af)
 {
-	uint64_t w = b->hi[dhi] - b->lo[dhi];
+	uint64_t w = b->r[dhi].hi - b->r[dhi].lo;
 
 	return af == AF_INET ? w >= UINT64_C(1) << 16 : w >= UINT64_C(1) << 32;
 }
