@@ -89,7 +89,7 @@ vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 
 APID=$VT_BG_PID
 # The link is saturated throughout the audio phase: measure its rate.
 ip netns exec "$(vt_ns r1)" "$VT_PY" "$FLOW" snap "$VPNTUND_BUILD/vpntunctl" \
-    "$(vt_sock r1)" 3 >"$VT_TMP/snap.json" || fail "status snapshots failed"
+    "$(vt_sock r1)" 4 >"$VT_TMP/snap.json" || fail "status snapshots failed"
 wait_until 20 vt_dead "$APID" || fail "audio sender did not finish"
 # Let the queues drain (bulk: 100 packets at 2 Mbit/s take ~0.4 s).
 sleep 3
