@@ -5,12 +5,14 @@
         count datagrams on two UDP ports (IPv4); audio datagrams carry
         "!IQ" (sequence number, CLOCK_MONOTONIC ns when sent), so their
         one-way delay is measured (the clock is shared by all network
-        namespaces of one host). Creates OUT.ready once bound; stops when
+        namespaces of one host); bulk datagrams arriving with ECN CE are
+        counted. Creates OUT.ready once bound; stops when
         OUT.stop appears (or after 120 s) and writes a JSON summary to OUT
     qosflow.py audio HOST PORT COUNT INTERVAL_MS TOS SIZE
         COUNT datagrams of SIZE bytes every INTERVAL_MS, TOS set (IP_TOS)
-    qosflow.py flood HOST PORT SECONDS BITS_PER_S SIZE
-        greedy UDP at BITS_PER_S for SECONDS (send errors ignored)
+    qosflow.py flood HOST PORT SECONDS BITS_PER_S SIZE [TOS]
+        greedy UDP at BITS_PER_S for SECONDS (send errors ignored), TOS
+        set if given
     qosflow.py snap VPNTUNCTL SOCKET SECONDS
         two `status --json` snapshots SECONDS apart; prints JSON with the
         wire bytes all classes sent in between and the elapsed time, taken
@@ -37,11 +39,12 @@ def recv(aport, bport, out):
     for port in (aport, bport):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
         s.bind(("0.0.0.0", port))
         s.setblocking(False)
         socks[s] = port
     open(out + ".ready", "w").close()
-    seqs, delays, bulk, bulk_bytes = set(), [], 0, 0
+    seqs, delays, bulk, bulk_bytes, bulk_ce = set(), [], 0, 0, 0
     dups = 0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not os.path.exists(out + ".stop"):
@@ -49,9 +52,13 @@ def recv(aport, bport, out):
         for s in r:
             while True:
                 try:
-                    data = s.recv(65535)
+                    data, anc, _, _ = s.recvmsg(65535, 64)
                 except BlockingIOError:
                     break
+                tos = 0
+                for lvl, typ, val in anc:
+                    if lvl == socket.IPPROTO_IP and typ == socket.IP_TOS:
+                        tos = val[0]
                 now = mono_ns()
                 if socks[s] == aport and len(data) >= HDR.size:
                     seq, ts = HDR.unpack_from(data)
@@ -62,6 +69,7 @@ def recv(aport, bport, out):
                 else:
                     bulk += 1
                     bulk_bytes += len(data)
+                    bulk_ce += (tos & 3) == 3
     delays.sort()
 
     def pct(p):
@@ -73,7 +81,7 @@ def recv(aport, bport, out):
            "audio_max_seq": max(seqs) if seqs else -1,
            "delay_p50_ms": pct(0.5), "delay_p99_ms": pct(0.99),
            "delay_max_ms": delays[-1] if delays else None,
-           "bulk": bulk, "bulk_bytes": bulk_bytes}
+           "bulk": bulk, "bulk_bytes": bulk_bytes, "bulk_ce": bulk_ce}
     with open(out + ".tmp", "w") as f:
         json.dump(res, f)
     os.rename(out + ".tmp", out)
@@ -91,8 +99,10 @@ def audio(host, port, count, interval_ms, tos, size):
         s.sendto(HDR.pack(i, mono_ns()) + pad, (host, port))
 
 
-def flood(host, port, seconds, bps, size):
+def flood(host, port, seconds, bps, size, tos):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if tos is not None:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
     s.setblocking(False)
     data = b"b" * size
     t0 = time.monotonic()
@@ -138,7 +148,8 @@ def main():
         audio(a[1], int(a[2]), int(a[3]), float(a[4]), int(a[5], 0),
               int(a[6]))
     elif a[0] == "flood":
-        flood(a[1], int(a[2]), float(a[3]), float(a[4]), int(a[5]))
+        flood(a[1], int(a[2]), float(a[3]), float(a[4]), int(a[5]),
+              int(a[6], 0) if len(a) > 6 else None)
     elif a[0] == "snap":
         snap(a[1], a[2], float(a[3]))
     else:

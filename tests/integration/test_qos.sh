@@ -6,7 +6,8 @@
 # a sequence number and a CLOCK_MONOTONIC timestamp) run together from l1
 # to lc. Asserts: no audio loss and a low audio p99 one-way delay, bulk
 # drops, the output rate within the link's bandwidth (from the classes'
-# wire-byte counters), a `block` rule of both directions counted as
+# wire-byte counters), CoDel marking the ECN-capable flood CE (seen by
+# the receiver), a `block` rule of both directions counted as
 # "filter" drops (site level out, peer level in), a meter re-marking and
 # dropping, and
 # tunnel-mtu with MSS clamping: TCP through the 1000-byte IPv4 tunnel MTU
@@ -24,7 +25,7 @@ qos {
 	tunnel-mtu 1000
 	mss-clamp yes
 	class "audio" rate 256kbit priority 0 limit 50 packets
-	class "bulk" rate 1mbit priority 3 borrow limit 100 packets default
+	class "bulk" rate 1mbit priority 3 borrow limit 100 packets codel default
 }
 meter "m" srtcm cir 64kbit cbs 3000 ebs 3000 green pass yellow mark af11 red drop
 block proto udp to port 9
@@ -83,7 +84,9 @@ RES=$VT_TMP/flow.json
 vt_bg recv ip netns exec "$(vt_ns lc)" "$VT_PY" "$FLOW" recv 7001 7000 "$RES"
 wait_until 10 test -e "$RES.ready" || fail "receiver on lc not ready"
 audio0=$(vt_counter r1 '[c for c in d["qos"]["classes"] if c["name"] == "audio"][0]["packets"]')
-vt_bg flood ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" flood 172.16.0.10 7000 7 20000000 900
+# ECT(0): CoDel in the bulk class marks CE rather than drop (the queue
+# limit still drops: UDP does not slow down).
+vt_bg flood ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" flood 172.16.0.10 7000 7 20000000 900 0x02
 sleep 1
 vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 200 20 0xb8 200
 APID=$VT_BG_PID
@@ -111,6 +114,8 @@ assert_eq "$(cls 'audio["drops"]')" 0 "audio class drops"
 assert_ge "$(cls 'audio["packets"]')" $((audio0 + 200)) "audio class packets"
 assert_gt "$(cls 'bulk["drops"]')" 0 "bulk class drops under a 20 Mbit/s flood"
 assert_gt "$(cls 'bulk["borrowed"]')" 0 "bulk borrowed bytes above its rate"
+assert_gt "$(cls 'bulk["marks"]')" 0 "bulk CE marks (CoDel, ECT(0) flood)"
+assert_gt "$(val "$RES" bulk_ce)" 0 "bulk packets arriving marked CE"
 # Wire bytes over the shorter of the two intervals: an upper bound on the
 # rate; over the longer one, a lower bound.
 rate=$(val "$VT_TMP/snap.json" 'int(bytes * 8 / short)')
