@@ -56,7 +56,10 @@ enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
 #define GROUP_MIN       32      /* a smaller group joins the last one */
 #define DEPTH_MAX       32
 #define BUDGET(n)       (128 * (n) + 65536)    /* refs + tree words */
-#define LEAF            0x80000000u
+/* A child is a node's offset in m->tree, or a leaf: LEAF | n << 32 | first,
+ * its n rules at m->refs[first], so a lookup needs no leaf table. */
+#define LEAF            (UINT64_C(1) << 63)
+#define LEAF_CODE(first, n)     (LEAF | (uint64_t)(n) << 32 | (first))
 #define NO_PORT         65536   /* port "value" of a packet without ports */
 #define NO_ICMP         256
 #define IF_OTHER        3
@@ -71,13 +74,14 @@ struct box {
 /* An inner node is one block of m->tree, so that a step down touches
  * neighbouring cache lines only: a header word (dimension | number of cut
  * points << 8), the ncut ascending cut points, then the ncut + 1 children
- * (a node's offset, or LEAF | leaf index). A key goes to child i, the
+ * (see LEAF). A key goes to child i, the
  * number of cut points <= key. */
 #define NODE_WORDS(ncut)        (1 + 2 * (size_t)(ncut) + 1)
 
-struct mleaf {
-	uint32_t first;         /* in m->refs */
-	uint32_t n;
+/* A rule of a leaf, and the dimensions to check for it there. */
+struct lref {
+	uint32_t rule;
+	uint16_t mask;
 };
 
 struct matcher {
@@ -85,17 +89,14 @@ struct matcher {
 	struct box        *box;
 	uint8_t           *exact;
 	size_t             nrules;
-	uint32_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
+	uint64_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
 	uint32_t           root_min[2][GROUPS]; /* lowest rule in each */
 	unsigned           nroot[2];
 	uint64_t          *tree;        /* inner nodes of all trees */
 	size_t             ntree, captree;
-	struct mleaf      *leaves;
-	size_t             nleaves, capleaves;
-	uint32_t          *refs;
+	size_t             nleaves;
+	struct lref       *refs;
 	size_t             nrefs, caprefs;
-	uint16_t          *rmask;       /* per ref: dimensions to check */
-	size_t             caprmask;
 	struct matcher_stats st;
 };
 
@@ -310,64 +311,61 @@ grow(void **p, size_t *cap, size_t need, size_t elt)
 /* Marks in mask[i] the dimensions in which rule list[i] does not cover
  * the region: only those need checking in a leaf for that region. */
 static void
-leaf_masks(const struct matcher *m, const uint32_t *list, size_t n,
-    const struct region *rg, uint16_t *mask)
+leaf_masks(const struct matcher *m, size_t n, const struct region *rg,
+    struct lref *lr)
 {
 	const struct box *bx;
 	size_t i;
 	int d;
 
 	for (i = 0; i < n; i++) {
-		bx = &m->box[list[i]];
+		bx = &m->box[lr[i].rule];
 		for (d = 0; d < D_N; d++)
 			if (bx->r[d].lo > rg->lo[d] || bx->r[d].hi < rg->hi[d])
-				mask[i] |= (uint16_t)(1u << d);
+				lr[i].mask |= (uint16_t)(1u << d);
 	}
 }
 
-static uint32_t
+static uint64_t
 add_leaf(struct bctx *c, const uint32_t *list, size_t n,
     const struct region *rg)
 {
 	struct matcher *m = c->m;
+	size_t i, first = m->nrefs;
 
-	if (grow((void **)&m->leaves, &m->capleaves, m->nleaves + 1,
-	    sizeof(*m->leaves)) == -1 ||
-	    grow((void **)&m->refs, &m->caprefs, m->nrefs + n,
-	    sizeof(*m->refs)) == -1 ||
-	    grow((void **)&m->rmask, &m->caprmask, m->nrefs + n,
-	    sizeof(*m->rmask)) == -1) {
+	if (n == 0)
+		return LEAF_CODE(0, 0);
+	if (first + n > UINT32_MAX || grow((void **)&m->refs, &m->caprefs,
+	    first + n, sizeof(*m->refs)) == -1) {
 		c->err = -1;
-		return LEAF;    /* leaf 0, empty: unused once err is set */
+		return LEAF_CODE(0, 0);
 	}
-	if (n > 0) {
-		memcpy(m->refs + m->nrefs, list, n * sizeof(*list));
-		memset(m->rmask + m->nrefs, 0, n * sizeof(*m->rmask));
-		leaf_masks(m, list, n, rg, m->rmask + m->nrefs);
+	for (i = 0; i < n; i++) {
+		m->refs[first + i].rule = list[i];
+		m->refs[first + i].mask = 0;
 	}
-	m->leaves[m->nleaves].first = (uint32_t)m->nrefs;
-	m->leaves[m->nleaves].n = (uint32_t)n;
+	leaf_masks(m, n, rg, m->refs + first);
 	m->nrefs += n;
+	m->nleaves++;
 	if (n > m->st.max_leaf)
 		m->st.max_leaf = n;
-	return LEAF | (uint32_t)m->nleaves++;
+	return LEAF_CODE(first, n);
 }
 
 /* Is the leaf ref the same list? If so it will serve the region rg too,
  * checking the dimensions either region needs. */
 static bool
-leaf_share(struct matcher *m, uint32_t ref, const uint32_t *list, size_t n,
+leaf_share(struct matcher *m, uint64_t ref, const uint32_t *list, size_t n,
     const struct region *rg)
 {
-	const struct mleaf *l;
+	uint32_t first = (uint32_t)ref, i;
 
-	if (!(ref & LEAF))
+	if (!(ref & LEAF) || ((ref & ~LEAF) >> 32) != n)
 		return false;
-	l = &m->leaves[ref & ~LEAF];
-	if (l->n != n || memcmp(m->refs + l->first, list,
-	    n * sizeof(*list)) != 0)
-		return false;
-	leaf_masks(m, list, n, rg, m->rmask + l->first);
+	for (i = 0; i < n; i++)
+		if (m->refs[first + i].rule != list[i])
+			return false;
+	leaf_masks(m, n, rg, m->refs + first);
 	return true;
 }
 
@@ -559,15 +557,15 @@ choose_cut(struct bctx *c, const uint32_t *list, size_t n,
 	return bcut;
 }
 
-static uint32_t
+static uint64_t
 build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
     unsigned depth)
 {
 	struct matcher *m = c->m;
 	struct region crg;
 	bool useful[D_N];
-	uint32_t *buf = NULL, *pos = NULL, nc, ncut = 0, j, id, kbase, ref;
-	uint32_t prev = 0;
+	uint32_t *buf = NULL, *pos = NULL, nc, ncut = 0, j, id, kbase;
+	uint64_t ref, prev = 0;
 	size_t sm, off;
 	int d = -1;
 
@@ -594,7 +592,7 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 	partition(c, list, n, rg, d, c->best, ncut, SIZE_MAX, buf, pos, &sm);
 	/* pos[j] is now the end of child j's list, the start of j + 1's. */
 
-	if (m->ntree + NODE_WORDS(ncut) >= LEAF ||
+	if (m->ntree + NODE_WORDS(ncut) >= UINT32_MAX ||
 	    grow((void **)&m->tree, &m->captree, m->ntree + NODE_WORDS(ncut),
 	    sizeof(*m->tree)) == -1)
 		goto fail;
@@ -613,7 +611,7 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 		crg.lo[d] = j == 0 ? rg->lo[d] : m->tree[id + j];
 		crg.hi[d] = j == ncut ? rg->hi[d] : m->tree[id + 1 + j] - 1;
 		if (cn == 0)
-			ref = LEAF;     /* leaf 0, the empty one */
+			ref = LEAF_CODE(0, 0);
 		else if (j > 0 && cn <= BINTH && leaf_share(m, prev, buf + first,
 		    cn, &crg))
 			ref = prev;
@@ -630,7 +628,7 @@ fail:
 	free(buf);
 	free(pos);
 	c->err = -1;
-	return LEAF;
+	return LEAF_CODE(0, 0);
 }
 
 static void
@@ -713,7 +711,8 @@ build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
 	for (t = 1; t < (int)m->nroot[f]; t++)
 		for (u = t; u > 0 && m->root_min[f][u - 1] > m->root_min[f][u];
 		    u--) {
-			uint32_t x = m->root_min[f][u], y = m->root[f][u];
+			uint32_t x = m->root_min[f][u];
+			uint64_t y = m->root[f][u];
 
 			m->root_min[f][u] = m->root_min[f][u - 1];
 			m->root[f][u] = m->root[f][u - 1];
@@ -735,7 +734,7 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	int f;
 
 	memset(&c, 0, sizeof(c));
-	if (n >= LEAF || (m = calloc(1, sizeof(*m))) == NULL)
+	if (n >= UINT32_MAX || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->nrules = n;
 	m->rules = malloc((n ? n : 1) * sizeof(*m->rules));
@@ -759,7 +758,6 @@ matcher_compile(const struct match_rule *rules, size_t n)
 		goto fail;
 	if (n > 0)
 		memcpy(m->rules, rules, n * sizeof(*rules));
-	add_leaf(&c, NULL, 0, NULL);    /* leaf 0: the shared empty leaf */
 	for (i = 0; i < n; i++)
 		valid[i] = rule_box(&rules[i], &m->box[i], &m->exact[i]);
 	for (f = 0; f < 2; f++) {
@@ -776,8 +774,7 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	m->st.refs = m->nrefs;
 	m->st.bytes = sizeof(*m) + n * (sizeof(*m->rules) + sizeof(*m->box) +
 	    1) + m->captree * sizeof(*m->tree) +
-	    m->capleaves * sizeof(*m->leaves) +
-	    m->caprefs * sizeof(*m->refs) + m->caprmask * sizeof(*m->rmask);
+	    m->caprefs * sizeof(*m->refs);
 	free(list);
 	free(tmp);
 	free(valid);
@@ -811,9 +808,7 @@ matcher_free(struct matcher *m)
 	free(m->box);
 	free(m->exact);
 	free(m->tree);
-	free(m->leaves);
 	free(m->refs);
-	free(m->rmask);
 	free(m);
 }
 
@@ -828,17 +823,17 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 
 /* The first rule of a leaf that matches, if below best. */
 static uint32_t
-leaf_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
+leaf_lookup(const struct matcher *m, uint64_t ref, const uint64_t k[D_N],
     const struct match_pkt *pkt, uint32_t best)
 {
-	const struct mleaf *l = &m->leaves[ref & ~LEAF];
-	uint32_t i, r;
+	const struct lref *lr = m->refs + (uint32_t)ref;
+	uint32_t i, n = (uint32_t)((ref & ~LEAF) >> 32), r;
 
-	for (i = 0; i < l->n; i++) {
-		r = m->refs[l->first + i];
+	for (i = 0; i < n; i++) {
+		r = lr[i].rule;
 		if (r >= best)
 			break;
-		if (box_has(&m->box[r], m->rmask[l->first + i], k) &&
+		if (box_has(&m->box[r], lr[i].mask, k) &&
 		    (m->exact[r] || match_rule_matches(&m->rules[r], pkt)))
 			return r;
 	}
@@ -848,8 +843,8 @@ leaf_lookup(const struct matcher *m, uint32_t ref, const uint64_t k[D_N],
 long
 matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 {
-	uint64_t k[D_N], h;
-	uint32_t ref[GROUPS], best = UINT32_MAX, ncut;
+	uint64_t k[D_N], h, ref[GROUPS];
+	uint32_t best = UINT32_MAX, ncut;
 	const uint64_t *cut;
 	unsigned f, t, nt, inner;
 
@@ -875,8 +870,7 @@ matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 			h = m->tree[ref[t]];
 			ncut = (uint32_t)(h >> 8);
 			cut = m->tree + ref[t] + 1;
-			ref[t] = (uint32_t)cut[ncut + child_of(cut, ncut,
-			    k[h & 0xff])];
+			ref[t] = cut[ncut + child_of(cut, ncut, k[h & 0xff])];
 			inner = 1;
 		}
 	} while (inner);
