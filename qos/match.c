@@ -56,6 +56,8 @@ enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
 #define GROUP_MIN       32      /* a smaller group joins the last one */
 #define DEPTH_MAX       32
 #define BUDGET(n)       (128 * (n) + 65536)    /* refs + tree words */
+#define TRY_BUDGET(n)   (32 * (n) + 4096)      /* the same, for one family
+                                                  in fewer than four trees */
 /* A child is a node's offset in m->tree, or a leaf: LEAF | n << 32 | first,
  * its n rules at m->refs[first], so a lookup needs no leaf table. */
 #define LEAF            (UINT64_C(1) << 63)
@@ -108,7 +110,8 @@ struct region {
 
 struct bctx {
 	struct matcher *m;
-	size_t          budget;
+	size_t          budget, budget_all;
+	size_t          big;            /* leaves above BINTH */
 	uint32_t       *nxt;            /* union-find over children */
 	uint32_t       *cnt;            /* rules per child */
 	uint64_t       *bnd;            /* a dimension's rule boundaries */
@@ -347,6 +350,8 @@ add_leaf(struct bctx *c, const uint32_t *list, size_t n,
 	leaf_masks(m, n, rg, m->refs + first);
 	m->nrefs += n;
 	m->nleaves++;
+	if (n > BINTH)
+		c->big++;
 	if (n > m->st.max_leaf)
 		m->st.max_leaf = n;
 	return LEAF_CODE(first, n);
@@ -653,10 +658,12 @@ root_region(struct region *rg, sa_family_t af)
 /* EffiCuts' separable trees (Vamanan et al., 2010): rules whose source
  * prefix is short and rules whose destination prefix is short would
  * otherwise be cut across each other, and the tree would hold their cross
- * product. Each family's rules are grouped by which of the two addresses
- * is "large" (shorter than half the family's bits... of the top 32 for
- * IPv6), small groups joining the both-large one, and a lookup takes the
- * lowest answer of the (at most four) trees. Small sets get one tree. */
+ * product. A family's rules may be split by which of the two addresses is
+ * "large" (a prefix shorter than /16 for IPv4, /32 for IPv6), and a lookup
+ * takes the lowest answer of the trees. Fewer trees are faster, so the
+ * plans are tried in order (one tree; two by the source's size; two by
+ * the destination's; four, small groups joining the both-large one), and
+ * the first that fits in TRY_BUDGET without a leaf above BINTH is kept. */
 static int
 addr_large(const struct box *b, int dhi, sa_family_t af)
 {
@@ -666,7 +673,46 @@ addr_large(const struct box *b, int dhi, sa_family_t af)
 }
 
 static int
-build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
+plan_group(int plan, const struct box *b, sa_family_t af)
+{
+	int sl = addr_large(b, D_SRC_HI, af), dl = addr_large(b, D_DST_HI, af);
+
+	switch (plan) {
+	case 0:
+		return GROUPS - 1;
+	case 1:
+		return sl ? GROUPS - 1 : 0;
+	case 2:
+		return dl ? GROUPS - 1 : 0;
+	default:
+		return sl << 1 | dl;
+	}
+}
+
+/* How many trees plan makes of the family's rules. */
+static int
+plan_trees(const struct matcher *m, int f, int plan, const uint32_t *list,
+    size_t n)
+{
+	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
+	size_t cnt[GROUPS], i, rest;
+	int g, nt = 0;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++)
+		cnt[plan_group(plan, &m->box[list[i]], fams[f])]++;
+	rest = cnt[GROUPS - 1];
+	for (g = 0; g < GROUPS - 1; g++) {
+		if (cnt[g] >= GROUP_MIN)
+			nt++;
+		else
+			rest += cnt[g];
+	}
+	return nt + (rest > 0);
+}
+
+static int
+build_plan(struct bctx *c, int f, int plan, const uint32_t *list, size_t n,
     uint32_t *tmp)
 {
 	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
@@ -678,11 +724,7 @@ build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
 
 	memset(cnt, 0, sizeof(cnt));
 	for (i = 0; i < n; i++) {
-		const struct box *b = &m->box[list[i]];
-
-		g = n <= GROUP_MIN * 2 ? GROUPS - 1 :
-		    addr_large(b, D_SRC_HI, fams[f]) << 1 |
-		    addr_large(b, D_DST_HI, fams[f]);
+		g = plan_group(plan, &m->box[list[i]], fams[f]);
 		grp[list[i]] = (uint8_t)g;
 		cnt[g]++;
 	}
@@ -706,6 +748,42 @@ build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
 		m->root[f][t] = build(c, tmp, nt, &rg, 0);
 		if (c->err)
 			return -1;
+	}
+	return 0;
+}
+
+static int
+build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
+    uint32_t *tmp)
+{
+	struct matcher *m = c->m;
+	struct matcher_stats st;
+	size_t ntree, nrefs, nleaves, used;
+	int plan, t, u;
+
+	for (plan = 0; plan < 4; plan++) {
+		/* A two-tree plan that makes one tree is plan 0 again. */
+		if ((plan == 1 || plan == 2) &&
+		    plan_trees(m, f, plan, list, n) < 2)
+			continue;
+		ntree = m->ntree;
+		nrefs = m->nrefs;
+		nleaves = m->nleaves;
+		st = m->st;
+		used = ntree + nrefs;
+		c->big = 0;
+		c->budget = plan == 3 ? c->budget_all : used + TRY_BUDGET(n);
+		if (c->budget > c->budget_all)
+			c->budget = c->budget_all;
+		if (build_plan(c, f, plan, list, n, tmp) == -1)
+			return -1;
+		if (plan == 3 || c->big == 0)
+			break;
+		/* Roll back: the arrays only ever grow at their ends. */
+		m->ntree = ntree;
+		m->nrefs = nrefs;
+		m->nleaves = nleaves;
+		m->st = st;
 	}
 	/* Trees in order of their first rule: an early hit skips the rest. */
 	for (t = 1; t < (int)m->nroot[f]; t++)
@@ -744,7 +822,7 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	tmp = malloc((n ? n : 1) * sizeof(*tmp));
 	valid = malloc(n ? n : 1);
 	c.m = m;
-	c.budget = BUDGET(n);
+	c.budget_all = BUDGET(n);
 	c.nxt = malloc((FANOUT_MAX + 1) * sizeof(*c.nxt));
 	c.cnt = malloc(FANOUT_MAX * sizeof(*c.cnt));
 	c.bnd = malloc((n ? 2 * n : 1) * sizeof(*c.bnd));
