@@ -472,6 +472,11 @@ do_rule(struct parser *p, const struct token *kw)
 		for (w = 0; rule_words[w] != NULL; w++)
 			if (t.type == T_WORD && strcmp(t.text, rule_words[w]) == 0)
 				break;
+		if (rule_words[w] == NULL && strcmp(t.text, "port") == 0) {
+			conf_errt(&p->lx, &t, "\"port\" belongs to \"from\" or "
+			    "\"to\": write \"to port N\" or \"from any port N\"");
+			return -1;
+		}
 		if (rule_words[w] == NULL) {
 			conf_errt(&p->lx, &t, "expected in, out, on, inet, inet6, "
 			    "proto, from, to, all, dscp, tos, icmp-type, queue or "

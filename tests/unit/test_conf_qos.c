@@ -491,6 +491,11 @@ static const struct bad bad[] = {
 	{ HEAD "pass out proto 47 from any port 80\n",
 	  "site.conf:9: \"port\" needs a protocol with ports (tcp, udp, sctp or "
 	  "udplite), not proto gre" },
+	{ HEAD "pass out proto tcp port 80\n",
+	  "site.conf:9: \"port\" belongs to \"from\" or \"to\": write \"to "
+	  "port N\" or \"from any port N\"" },
+	{ HEAD "pass out proto tcp from any to any port 80 port 81\n",
+	  "site.conf:9: \"port\" belongs to \"from\" or \"to\"" },
 	{ HEAD "pass out proto tcp to port 443:80\n",
 	  "site.conf:9: port range 443:80 is empty" },
 	{ HEAD "pass out proto tcp to port 70000\n",
@@ -582,6 +587,72 @@ test_errors(void **state)
 	}
 }
 
+static char *
+slurp_example(const char *file)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(TEST_DATA_DIR) - strlen("/tests/data");
+	FILE *f;
+	char *buf;
+	long len;
+
+	snprintf(path, sizeof(path), "%.*s/conf/examples/%s", (int)n,
+	    TEST_DATA_DIR, file);
+	assert_non_null(f = fopen(path, "r"));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+/* conf/examples/remote.conf: the paper's uplink, sized for the wire. */
+static void
+test_example(void **state)
+{
+	struct config cf;
+	char dir[PATH_MAX], *text, *key;
+	const struct qos_conf *q;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/keys", tdir);
+	mkdir(dir, 0700);
+	key = slurp_example("keys/physician1.key");
+	put_file("keys/physician1.key", key, 0600);
+	free(key);
+	text = slurp_example("remote.conf");
+	load_ok(text, &cf);
+	free(text);
+	q = &cf.qos;
+	assert_true(q->enabled);
+	assert_int_equal(q->bandwidth, 128000);
+	assert_int_equal(q->tunnel_mtu, 576);
+	assert_true(q->mss_clamp);
+	assert_int_equal(q->nclasses, 4);
+	assert_string_equal(q->classes[0].name, "audio");
+	assert_int_equal(q->classes[0].prio, 0);
+	assert_string_equal(q->classes[3].name, "video");
+	assert_true(q->classes[3].is_default);
+	assert_true(q->classes[3].codel);
+	assert_int_equal(q->classes[3].ceil, 128000);
+	assert_int_equal(cf.nmeters, 1);
+	assert_int_equal(cf.nrules, 5);
+	assert_int_equal(cf.rules[0].queue, 0);
+	assert_int_equal(cf.rules[0].match.tos_value, 0xb8);
+	assert_int_equal(cf.rules[1].queue, 1);
+	assert_int_equal(cf.rules[1].match.dport_lo, 5000);
+	expect_prefix(&cf.rules[1].match.dst, "10.1.0.0/24");
+	assert_int_equal(cf.rules[2].queue, 2);
+	expect_prefix(&cf.rules[2].match.src, "10.2.1.0/24");
+	expect_prefix(&cf.rules[2].match.dst, "172.16.0.0/16");
+	assert_int_equal(cf.rules[3].match.dport_lo, 443);
+	assert_int_equal(cf.rules[4].queue, -1);
+	assert_int_equal(cf.rules[4].meter, 0);
+	config_free(&cf);
+}
+
 /* A qos block in an included file: errors name that file. */
 static void
 test_include(void **state)
@@ -617,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_example),
 	};
 
 	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);
