@@ -112,6 +112,7 @@ struct bctx {
 	struct matcher *m;
 	size_t          budget, budget_all;
 	size_t          big;            /* leaves above BINTH */
+	bool            trial;          /* give up at the first big leaf */
 	uint32_t       *nxt;            /* union-find over children */
 	uint32_t       *cnt;            /* rules per child */
 	uint64_t       *bnd;            /* a dimension's rule boundaries */
@@ -576,6 +577,8 @@ build(struct bctx *c, uint32_t *list, size_t n, const struct region *rg,
 
 	if (depth > m->st.max_depth)
 		m->st.max_depth = depth;
+	if (c->trial && c->big > 0)
+		return LEAF_CODE(0, 0);         /* the plan is lost anyway */
 	n = prune(c, list, n, rg, useful);
 	if (n <= BINTH || depth >= DEPTH_MAX || c->err ||
 	    m->nrefs + m->ntree + n > c->budget ||
@@ -772,6 +775,7 @@ build_family(struct bctx *c, int f, const uint32_t *list, size_t n,
 		st = m->st;
 		used = ntree + nrefs;
 		c->big = 0;
+		c->trial = plan < 3;
 		c->budget = plan == 3 ? c->budget_all : used + TRY_BUDGET(n);
 		if (c->budget > c->budget_all)
 			c->budget = c->budget_all;
