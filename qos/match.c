@@ -76,8 +76,7 @@ struct box {
 /* An inner node is one block of m->tree, so that a step down touches
  * neighbouring cache lines only: a header word (dimension | number of cut
  * points << 8), the ncut ascending cut points, then the ncut + 1 children
- * (see LEAF). A key goes to child i, the
- * number of cut points <= key. */
+ * (see LEAF). A key goes to child i, the number of cut points <= key. */
 #define NODE_WORDS(ncut)        (1 + 2 * (size_t)(ncut) + 1)
 
 /* A rule of a leaf, and the dimensions to check for it there. */
@@ -816,7 +815,8 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	int f;
 
 	memset(&c, 0, sizeof(c));
-	if (n >= UINT32_MAX || (m = calloc(1, sizeof(*m))) == NULL)
+	/* Rule indices must fit the 31 bits of a leaf's count (LEAF_CODE). */
+	if (n > INT32_MAX || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->nrules = n;
 	m->rules = malloc((n ? n : 1) * sizeof(*m->rules));
