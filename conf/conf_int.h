@@ -207,6 +207,12 @@ int   get_choice(struct parser *, const struct token *kw,
 	    const char *const *set, int *idx);
 int   get_name(struct parser *, const struct token *kw, struct token *t);
 int   end_statement(struct parser *, const struct token *kw);
+/* The next word of a statement's option list, read into t: its index in
+ * the NULL-terminated opts, OPT_END at the end of the statement (nothing
+ * read), or OPT_UNKNOWN for a word that is not an option. */
+#define OPT_END     (-1)
+#define OPT_UNKNOWN (-2)
+int   next_option(struct parser *, const char *const *opts, struct token *t);
 int   parse_block(struct parser *, const struct token *opener,
 	    const char *kind, const struct keyword *kws);
 

@@ -18,6 +18,22 @@
 #define DESC(t, d) tok_describe((t), (d), sizeof(d))
 
 int
+next_option(struct parser *p, const char *const *opts, struct token *t)
+{
+	const struct token *pk = lex_peek(&p->lx);
+	int o;
+
+	if (pk->type == T_EOS || pk->type == T_EOF || pk->type == T_RBRACE ||
+	    pk->type == T_ERROR)
+		return OPT_END;
+	lex_next(&p->lx, t);
+	for (o = 0; opts[o] != NULL; o++)
+		if (t->type == T_WORD && strcmp(t->text, opts[o]) == 0)
+			return o;
+	return OPT_UNKNOWN;
+}
+
+int
 get_word(struct parser *p, const struct token *kw, const char *what,
     struct token *t)
 {

@@ -376,7 +376,6 @@ qos_class(struct parser *p, const struct token *kw)
 	struct qos_conf *q = &p->cf->qos;
 	struct cbq_class_conf *c;
 	struct class_extra *x;
-	const struct token *pk;
 	struct token name, t;
 	unsigned seen = 0;
 	size_t i;
@@ -411,16 +410,8 @@ qos_class(struct parser *p, const struct token *kw)
 	x->file = kw->file;
 	q->class_line[q->nclasses] = kw->line;
 	q->nclasses++;
-	for (;;) {
-		pk = lex_peek(&p->lx);
-		if (pk->type == T_EOS || pk->type == T_EOF ||
-		    pk->type == T_RBRACE || pk->type == T_ERROR)
-			break;
-		lex_next(&p->lx, &t);
-		for (o = 0; class_opts[o] != NULL; o++)
-			if (t.type == T_WORD && strcmp(t.text, class_opts[o]) == 0)
-				break;
-		if (class_opts[o] == NULL) {
+	while ((o = next_option(p, class_opts, &t)) != OPT_END) {
+		if (o == OPT_UNKNOWN) {
 			conf_errt(&p->lx, &t, "expected a class option (rate, "
 			    "priority, borrow, ceil, limit, default, codel, "
 			    "target, interval or parent) in class \"%s\", got %s",
@@ -597,7 +588,6 @@ do_meter(struct parser *p, const struct token *kw)
 	char d[CONF_TOKEN_MAX + 8];
 	struct config *cf = p->cf;
 	struct meter_def md, *nm;
-	const struct token *pk;
 	const char **nf;
 	struct token name, t;
 	unsigned seen = 0;
@@ -628,16 +618,8 @@ do_meter(struct parser *p, const struct token *kw)
 	md.conf.action[METER_GREEN].kind = METER_PASS;
 	md.conf.action[METER_YELLOW].kind = METER_PASS;
 	md.conf.action[METER_RED].kind = METER_DROP;
-	for (;;) {
-		pk = lex_peek(&p->lx);
-		if (pk->type == T_EOS || pk->type == T_EOF ||
-		    pk->type == T_RBRACE || pk->type == T_ERROR)
-			break;
-		lex_next(&p->lx, &t);
-		for (o = 0; meter_opts[o] != NULL; o++)
-			if (t.type == T_WORD && strcmp(t.text, meter_opts[o]) == 0)
-				break;
-		if (meter_opts[o] == NULL) {
+	while ((o = next_option(p, meter_opts, &t)) != OPT_END) {
+		if (o == OPT_UNKNOWN) {
 			conf_errt(&p->lx, &t, "expected a meter option (cir, cbs, "
 			    "ebs, pir, pbs, green, yellow, red, color-aware or "
 			    "color-blind) in meter \"%s\", got %s", md.name,

@@ -444,7 +444,6 @@ do_rule(struct parser *p, const struct token *kw)
 	char d[CONF_TOKEN_MAX + 8];
 	struct rule_state st;
 	struct match_rule *m = &st.r.match;
-	const struct token *pk;
 	struct token t;
 	size_t i;
 	int w;
@@ -463,21 +462,13 @@ do_rule(struct parser *p, const struct token *kw)
 	m->sport_hi = m->dport_hi = 65535;
 	m->icmp_type = -1;
 	m->iface = MATCH_IF_ANY;
-	for (;;) {
-		pk = lex_peek(&p->lx);
-		if (pk->type == T_EOS || pk->type == T_EOF ||
-		    pk->type == T_RBRACE || pk->type == T_ERROR)
-			break;
-		lex_next(&p->lx, &t);
-		for (w = 0; rule_words[w] != NULL; w++)
-			if (t.type == T_WORD && strcmp(t.text, rule_words[w]) == 0)
-				break;
-		if (rule_words[w] == NULL && strcmp(t.text, "port") == 0) {
+	while ((w = next_option(p, rule_words, &t)) != OPT_END) {
+		if (w == OPT_UNKNOWN && strcmp(t.text, "port") == 0) {
 			conf_errt(&p->lx, &t, "\"port\" belongs to \"from\" or "
 			    "\"to\": write \"to port N\" or \"from any port N\"");
 			return -1;
 		}
-		if (rule_words[w] == NULL) {
+		if (w == OPT_UNKNOWN) {
 			conf_errt(&p->lx, &t, "expected in, out, on, inet, inet6, "
 			    "proto, from, to, all, dscp, tos, icmp-type, queue or "
 			    "meter in the \"%s\" rule, got %s", kw->text,
