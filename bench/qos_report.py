@@ -234,11 +234,12 @@ def targets(mtu, results):
             x, y = ca[cls], b["classes"][cls]
             if x["loss"] is not None and y["loss"] is not None and x["loss"] > y["loss"] + 0.5:
                 worse.append("%s loss %.2f%% vs %.2f%%" % (cls, x["loss"], y["loss"]))
-            if x["p99"] is not None and y["p99"] is not None and x["p99"] > y["p99"] * 1.1 + 5:
-                worse.append("%s p99 %.1f vs %.1f ms" % (cls, x["p99"], y["p99"]))
+            for k in ("p50", "p99"):
+                if x[k] is not None and y[k] is not None and x[k] > y[k] * 1.1 + 5:
+                    worse.append("%s %s %.1f vs %.1f ms" % (cls, k, x[k], y[k]))
             if x["good"] < y["good"] * 0.9 - 0.5:
                 worse.append("%s goodput %.1f vs %.1f kbit/s" % (cls, x["good"], y["good"]))
-        check(not worse, "A no worse than B for any class (loss +0.5 pt, p99 +10%% + 5 ms, goodput -10%%)%s"
+        check(not worse, "A no worse than B for any class (tolerance: loss +0.5 pt, delay p50 and p99 +10%% + 5 ms, goodput -10%%)%s"
               % ((": " + "; ".join(worse)) if worse else ""))
     print("\ntargets (A) at MTU %s:" % mtu)
     for line in out:
