@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/prefix_testutil.h"
+
 #include "src/engine/icmp.h"
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
@@ -302,22 +304,6 @@ test_icmp6(void **unused)
 	    1280), 0);
 }
 
-static struct prefix
-pfx(const char *s)
-{
-	struct prefix p;
-	char a[64], *slash;
-
-	memset(&p, 0, sizeof(p));
-	snprintf(a, sizeof(a), "%s", s);
-	slash = strchr(a, '/');
-	assert_non_null(slash);
-	*slash = '\0';
-	p.len = (uint8_t)atoi(slash + 1);
-	p.af = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
-	assert_int_equal(inet_pton(p.af, a, &p.addr), 1);
-	return p;
-}
 
 static bool
 out_is(const struct peer_conf *peers, size_t n, const char *src,

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/prefix_testutil.h"
+
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
 #include "src/engine/qos_pkt.h"
@@ -312,22 +314,6 @@ test_set_dscp(void **unused)
 	assert_int_equal(b[1], 0x90);
 }
 
-static struct prefix
-pfx(const char *s)
-{
-	struct prefix p;
-	char a[64], *slash;
-
-	memset(&p, 0, sizeof(p));
-	snprintf(a, sizeof(a), "%s", s);
-	slash = strchr(a, '/');
-	assert_non_null(slash);
-	*slash = '\0';
-	p.len = (uint8_t)atoi(slash + 1);
-	p.af = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
-	assert_int_equal(inet_pton(p.af, a, &p.addr), 1);
-	return p;
-}
 
 static long
 lookup_both(const struct policy_table *t, const struct peer_conf *peers,

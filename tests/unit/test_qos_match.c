@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/prefix_testutil.h"
+
 #include "qos/match.h"
 
 #define BUF 512
@@ -382,22 +384,6 @@ test_parse_random(void **state)
 
 /* --- rule semantics --- */
 
-static struct prefix
-pfx(const char *s)
-{
-	struct prefix p;
-	char a[64];
-	const char *slash = strchr(s, '/');
-
-	memset(&p, 0, sizeof(p));
-	assert_non_null(slash);
-	memcpy(a, s, (size_t)(slash - s));
-	a[slash - s] = '\0';
-	p.af = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
-	assert_int_equal(inet_pton(p.af, a, p.addr.b), 1);
-	p.len = (uint8_t)atoi(slash + 1);
-	return p;
-}
 
 static struct match_rule
 any_rule(void)
