@@ -63,6 +63,25 @@ put_file(const char *name, const char *text, mode_t mode)
 	return path;
 }
 
+/* The whole of a file, NUL-terminated; the caller frees it. */
+static __attribute__((unused)) char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
 /* nbytes of key material, byte i = seed + i, as hex, in lines of 32. */
 static __attribute__((unused)) char *
 key_hex(size_t nbytes, unsigned seed)

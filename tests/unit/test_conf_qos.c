@@ -592,20 +592,10 @@ slurp_example(const char *file)
 {
 	char path[PATH_MAX];
 	size_t n = strlen(TEST_DATA_DIR) - strlen("/tests/data");
-	FILE *f;
-	char *buf;
-	long len;
 
 	snprintf(path, sizeof(path), "%.*s/conf/examples/%s", (int)n,
 	    TEST_DATA_DIR, file);
-	assert_non_null(f = fopen(path, "r"));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)len + 1);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	return buf;
+	return slurp(path);
 }
 
 /* conf/examples/remote.conf: the paper's uplink, sized for the wire. */
