@@ -31,8 +31,8 @@ etherip_decap(struct pkt *p)
 		return ETHERIP_SHORT;
 	h = pkt_data(p);
 	/*
-	 * FreeBSD's gif(4) sent the header with its two bytes swapped
-	 * (0x00 0x30) for years; when that was fixed, ifconfig(8) gained
+	 * FreeBSD's gif(4) in 6.1 to 7.1 sent the header with its two
+	 * bytes swapped (0x00 0x30); when that was fixed, ifconfig(8) gained
 	 * the gif flags accept_rev_ethip_ver / send_rev_ethip_ver to talk
 	 * to old peers. We accept both exact forms and nothing else: any
 	 * other value is another version or has reserved bits set
