@@ -128,7 +128,9 @@ policy_table_init(struct policy_table *t, const struct peer_conf *peers,
 		t->peer[i] = ents[i].peer;
 	}
 	t->n = n;
-	if ((t->m = matcher_compile(rules, n)) != NULL)
+	t->m = matcher_compile(rules, n);
+	t->cache = match_cache_new(MATCH_CACHE_ENTRIES);
+	if (t->m != NULL && t->cache != NULL)
 		rc = 0;
 out:
 	if (rc == -1) {
@@ -144,6 +146,7 @@ void
 policy_table_free(struct policy_table *t)
 {
 	matcher_free(t->m);
+	match_cache_free(t->cache);
 	free(t->peer);
 	memset(t, 0, sizeof(*t));
 }
@@ -165,7 +168,7 @@ policy_table_lookup(const struct policy_table *t, sa_family_t af,
 	memcpy(mp.dst, dst, alen);
 	mp.icmp_type = -1;
 	mp.iface = MATCH_IF_TUN;
-	r = matcher_lookup(t->m, &mp);
+	r = match_cache_lookup(t->cache, t->m, &mp);
 	if (r < 0 || (size_t)r >= t->n)
 		return -1;
 	return (long)t->peer[r];

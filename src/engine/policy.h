@@ -10,6 +10,7 @@
 
 #include "conf/config.h"
 #include "qos/match.h"
+#include "qos/match_cache.h"
 
 /* The outbound policies of all peers compiled into one matcher (issue 3:
  * the rules that select QoS classes and filters select tunnels too):
@@ -18,6 +19,7 @@
  * written, so that the first match is policy_lookup_out()'s answer. */
 struct policy_table {
 	struct matcher *m;
+	struct match_cache *cache;      /* m's answers per address pair */
 	uint32_t       *peer;           /* compiled rule -> peer index */
 	size_t          n;
 };

@@ -23,13 +23,14 @@ mono_ns(void)
 /* The rules of one direction (dir, or `any`) in config order. */
 static int
 compile_dir(const struct config *cf, enum rule_dir dir, struct matcher **m,
-    uint32_t **map)
+    uint32_t **map, struct match_cache **cache)
 {
 	struct match_rule *mr;
 	size_t n = 0, i;
 
 	*m = NULL;
 	*map = NULL;
+	*cache = NULL;
 	for (i = 0; i < cf->nrules; i++)
 		if (cf->rules[i].dir == dir || cf->rules[i].dir == RULE_DIR_ANY)
 			n++;
@@ -50,7 +51,10 @@ compile_dir(const struct config *cf, enum rule_dir dir, struct matcher **m,
 	}
 	*m = matcher_compile(mr, n);
 	free(mr);
-	return *m != NULL ? 0 : -1;
+	if (*m == NULL)
+		return -1;
+	*cache = match_cache_new(MATCH_CACHE_ENTRIES);
+	return *cache != NULL ? 0 : -1;
 }
 
 static int
@@ -165,8 +169,10 @@ qos_init(struct engine *e)
 		goto fail;
 	if (check_rules(cf, q->cbq) == -1)
 		goto fail;
-	if (compile_dir(cf, RULE_DIR_OUT, &q->filt_out, &q->rule_out) == -1 ||
-	    compile_dir(cf, RULE_DIR_IN, &q->filt_in, &q->rule_in) == -1) {
+	if (compile_dir(cf, RULE_DIR_OUT, &q->filt_out, &q->rule_out,
+	    &q->cache_out) == -1 ||
+	    compile_dir(cf, RULE_DIR_IN, &q->filt_in, &q->rule_in,
+	    &q->cache_in) == -1) {
 		log_warnx("rules: out of memory compiling %zu rules",
 		    cf->nrules);
 		goto fail;
@@ -205,6 +211,8 @@ qos_free(struct engine *e)
 	free(q->peer_of);
 	matcher_free(q->filt_out);
 	matcher_free(q->filt_in);
+	match_cache_free(q->cache_out);
+	match_cache_free(q->cache_in);
 	free(q->rule_out);
 	free(q->rule_in);
 	free(q->meters);
@@ -213,14 +221,14 @@ qos_free(struct engine *e)
 }
 
 static long
-filter(const struct matcher *m, const uint32_t *map, const uint8_t *d,
-    const struct inner_hdr *h, struct match_pkt *mp)
+filter(const struct matcher *m, struct match_cache *c, const uint32_t *map,
+    const uint8_t *d, const struct inner_hdr *h, struct match_pkt *mp)
 {
 	long r;
 
 	if (match_pkt_parse(d, h->len, MATCH_IF_TUN, mp) == -1)
 		return -2;
-	r = matcher_lookup(m, mp);
+	r = match_cache_lookup(c, m, mp);
 	return r < 0 ? -1 : (long)map[r];
 }
 
@@ -234,7 +242,7 @@ qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_out == NULL)
 		return -1;
-	r = filter(q->filt_out, q->rule_out, d, h, &mp);
+	r = filter(q->filt_out, q->cache_out, q->rule_out, d, h, &mp);
 	if (r == -2) {
 		e->drops[SITE_DROP_MALFORMED]++;
 		return -2;
@@ -259,7 +267,7 @@ qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_in == NULL)
 		return true;
-	r = filter(q->filt_in, q->rule_in, d, h, &mp);
+	r = filter(q->filt_in, q->cache_in, q->rule_in, d, h, &mp);
 	/* Inbound packets that the matcher cannot read (a truncated
 	 * transport header) are blocked: rules must not be bypassed. */
 	if (r == -2)

@@ -18,6 +18,7 @@
 
 #include "qos/cbq.h"
 #include "qos/match.h"
+#include "qos/match_cache.h"
 #include "qos/meter.h"
 #include "src/engine/inner.h"
 
@@ -36,6 +37,7 @@ struct eqos {
 	 * rule_out[i] is the config rule behind compiled rule i. */
 	struct matcher  *filt_out, *filt_in;
 	uint32_t        *rule_out, *rule_in;
+	struct match_cache *cache_out, *cache_in;  /* one per matcher */
 	struct meter    *meters;
 	size_t           nmeters;
 
