@@ -55,6 +55,7 @@ struct cbq_cls {
 	uint64_t        qbytes;
 	enum cbq_limit_kind limit_kind;
 	uint64_t        limit;         /* packets or bytes (ms turned into bytes) */
+	uint64_t        max_age_ns;    /* ms limit: older heads are dropped; 0 = none */
 	struct codel    cd;
 
 	uint64_t        packets, bytes, drops, drop_bytes, marks, borrowed;
@@ -72,6 +73,8 @@ struct cbq {
 	unsigned        link_height;
 	unsigned        order[CBQ_CLASSES_MAX];   /* parents before children */
 	uint64_t        queued;                   /* packets in all classes */
+	int             blocked;                  /* chosen, waiting for the
+	                                             link; -1 if none */
 	unsigned        rr[CBQ_LEVELS][CBQ_PRIO_MAX + 1];
 };
 

@@ -4,8 +4,18 @@
  * still has rate tokens ("may borrow"), or from the link itself if it is
  * a top-level class; one without ceil tokens waits. Among the classes
  * that may send at the lowest level the lowest priority number goes
- * first, and deficit round robin shares a priority. The link bucket paces
- * the whole at bandwidth. */
+ * first, and deficit round robin shares a priority.
+ *
+ * The link bucket paces the whole at bandwidth, as tbf does: a packet
+ * goes only when the bucket holds all of its bytes. What leaves is then
+ * within (bandwidth, burst) at every moment, so a modem with a burst of
+ * one packet never queues. It also moves the wait behind a big packet to
+ * the big packet itself: it waits until the bucket has refilled, and a
+ * voice packet that arrives just after it finds the bucket holding what
+ * the big one left, and waits only for its own bytes, not for the big
+ * one's 94 ms at 128 kbit/s. (HTB lets a class within its rate go past
+ * the link's bucket, which gets the same effect by queueing in the modem,
+ * where the classes are not known.) */
 #include <stdint.h>
 
 #include "qos/cbq_int.h"
@@ -50,6 +60,7 @@ cbq_enqueue(struct cbq *q, unsigned cls, const struct cbq_item *it,
 	c->len++;
 	c->qbytes += it->wire_len;
 	q->queued++;
+	q->blocked = -1;	/* the newcomer may win: choose again */
 	return 0;
 }
 
@@ -249,6 +260,38 @@ charge(struct cbq *q, unsigned leaf, int lender, uint64_t len,
 	tb_charge(&q->link, len);
 }
 
+/* The bytes the link bucket must hold to send a packet of len: all of
+ * it, or the whole burst for a packet larger than the burst. */
+static uint64_t
+link_need(const struct cbq *q, uint64_t len)
+{
+	uint64_t burst = (uint64_t)q->link.burst / (8 * CBQ_NS);
+
+	return len < burst ? len : burst;
+}
+
+/* `limit N ms`: a packet that has waited N ms is stale (late audio or
+ * video is worse than none) and is dropped from the head before anything
+ * is chosen, so the class's next packet is a fresh one. */
+static void
+expire(struct cbq *q, uint64_t now_ns, cbq_drop_cb drop_cb, void *arg)
+{
+	struct cbq_item it;
+	unsigned i;
+
+	for (i = 0; i < q->n; i++) {
+		struct cbq_cls *c = &q->cls[i];
+
+		if (c->max_age_ns == 0)
+			continue;
+		while (c->len > 0 && now_ns > c->ring[c->head].enq_ns &&
+		    now_ns - c->ring[c->head].enq_ns > c->max_age_ns) {
+			ring_pop(q, c, &it);
+			drop_item(c, &it, drop_cb, arg);
+		}
+	}
+}
+
 bool
 cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
     unsigned *cls, bool *mark_ce, cbq_drop_cb drop_cb, void *arg)
@@ -259,11 +302,11 @@ cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
 	int l;
 
 	*mark_ce = false;
+	q->blocked = -1;
+	expire(q, now_ns, drop_cb, arg);
 	if (q->queued == 0)
 		return false;
 	tb_sync(&q->link, now_ns);
-	if (q->link.tokens < 0)
-		return false;
 	for (i = 0; i < q->n; i++) {
 		tb_sync(&q->cls[i].rb, now_ns);
 		tb_sync(&q->cls[i].cb, now_ns);
@@ -273,6 +316,17 @@ cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
 		if ((l = pick(q, lender)) == -1)
 			return false;
 		c = &q->cls[l];
+		/* The chosen packet waits for the link rather than letting a
+		 * smaller, less urgent one through: that would starve big
+		 * packets of a high-priority class. If CoDel then drops the
+		 * head, the next packet may owe the link a little more than
+		 * the bucket held; the long-run rate is exact all the same. */
+		if (q->link.tokens < (int64_t)(link_need(q,
+		    c->ring[c->head].wire_len) * 8 * CBQ_NS)) {
+			q->blocked = l;
+			return false;
+		}
+		q->blocked = -1;
 		if (!take(q, c, now_ns, out, mark_ce, drop_cb, arg))
 			continue;	/* CoDel dropped all it had */
 		charge(q, (unsigned)l, lender[l], out->wire_len, now_ns);
@@ -315,16 +369,55 @@ leaf_ready_ns(const struct cbq *q, unsigned leaf, uint64_t now_ns)
 	return min64(best, run);
 }
 
+/* When the link bucket holds what a packet of len needs. */
+static uint64_t
+link_ready_ns(const struct cbq *q, uint64_t len, uint64_t now_ns)
+{
+	struct tbucket owed = q->link;
+
+	owed.tokens -= (int64_t)(link_need(q, len) * 8 * CBQ_NS);
+	return tb_ready_ns(&owed, now_ns);
+}
+
+/* When leaf i could next change the scheduler's choice: when it may send
+ * at all, if it may not now; when it can send on its own rate, if it
+ * borrows now (that lowers its level, and may make it win). */
+static uint64_t
+leaf_change_ns(const struct cbq *q, unsigned i, uint64_t now_ns)
+{
+	const struct cbq_cls *c = &q->cls[i];
+	uint64_t t = leaf_ready_ns(q, i, now_ns);
+
+	if (t <= now_ns && tb_peek(&c->rb, now_ns) < 0)
+		t = tb_ready_ns(&c->rb, now_ns);
+	return t;
+}
+
 uint64_t
 cbq_next_ns(const struct cbq *q, uint64_t now_ns)
 {
-	uint64_t best = UINT64_MAX;
+	uint64_t best = UINT64_MAX, t;
+	const struct cbq_cls *c;
 	unsigned i;
 
 	if (q->queued == 0)
 		return UINT64_MAX;
-	for (i = 0; i < q->n; i++)
-		if (q->cls[i].leaf && q->cls[i].len > 0)
-			best = min64(best, leaf_ready_ns(q, i, now_ns));
-	return max64(best, tb_ready_ns(&q->link, now_ns));
+	/* The packet chosen last waits for the link: it goes then, unless
+	 * another class's change comes first and it wins. */
+	if (q->blocked >= 0 && q->cls[q->blocked].len > 0) {
+		c = &q->cls[q->blocked];
+		best = link_ready_ns(q, c->ring[c->head].wire_len, now_ns);
+	}
+	for (i = 0; i < q->n; i++) {
+		c = &q->cls[i];
+		if (!c->leaf || c->len == 0 || (int)i == q->blocked)
+			continue;
+		t = q->blocked >= 0 ? leaf_change_ns(q, i, now_ns) :
+		    leaf_ready_ns(q, i, now_ns);
+		if (q->blocked >= 0 && t <= now_ns)
+			continue;	/* lost to the blocked one, and still would */
+		best = min64(best, max64(t, link_ready_ns(q,
+		    c->ring[c->head].wire_len, now_ns)));
+	}
+	return best;
 }

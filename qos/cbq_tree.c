@@ -206,7 +206,7 @@ check_default(const struct cbq_conf *conf, const struct cbq *q, char *err,
  * smallest packet, capped at CBQ_RING_MAX (a full ring drops like a full
  * limit). */
 static void
-size_ring(struct cbq_cls *c, const struct cbq_class_conf *cc)
+size_ring(struct cbq_cls *c, const struct cbq_class_conf *cc, uint64_t ceil)
 {
 	uint64_t slots;
 
@@ -219,7 +219,10 @@ size_ring(struct cbq_cls *c, const struct cbq_class_conf *cc)
 		c->limit = cc->limit;
 		break;
 	case CBQ_LIMIT_MS:
-		c->limit = ms_to_bytes(cc->rate, cc->limit);
+		/* What the class can drain in that time at the most it may
+		 * get; the age itself is enforced at dequeue (max_age_ns). */
+		c->limit = ms_to_bytes(ceil, cc->limit);
+		c->max_age_ns = (uint64_t)cc->limit * 1000000ULL;
 		break;
 	}
 	slots = c->limit;
@@ -252,7 +255,7 @@ init_class(struct cbq *q, unsigned i, const struct cbq_conf *conf,
 	c->deficit = c->quantum;
 	c->codel_on = cc->codel;
 	codel_init(&c->cd, cc->codel_target_us, cc->codel_interval_us);
-	size_ring(c, cc);
+	size_ring(c, cc, ceil);
 	c->est_tick = now_ns / EST_TICK_NS;
 }
 
@@ -311,6 +314,7 @@ cbq_new(const struct cbq_conf *conf, char *err, size_t err_len)
 	if (check_default(conf, q, err, err_len) == -1)
 		goto fail;
 	q->bandwidth = conf->bandwidth;
+	q->blocked = -1;
 	/* The link paces at bandwidth with a burst of one max-size packet
 	 * (or 1 ms at high rates, so a timer that fires late loses little):
 	 * vpntund is the bottleneck queue and must never exceed it. */

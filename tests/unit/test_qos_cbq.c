@@ -34,6 +34,7 @@ struct sim {
 	uint64_t    marks, cb_drops;
 	uint64_t    first_mark_ns;
 	uint64_t    first_above_ns;        /* first dequeue with sojourn >= 5 ms */
+	uint64_t    steps, early;          /* cbq_next_ns calls; early ones */
 };
 
 static void
@@ -82,6 +83,16 @@ sim_init(struct sim *s, struct cbq *q, uint64_t bw)
 	s->bw = bw;
 }
 
+/* Early wakes cost a scheduler pass each: they must stay rare. */
+static void
+sim_done(struct sim *s)
+{
+	print_message("%" PRIu64 " of %" PRIu64 " wakes early\n", s->early,
+	    s->steps);
+	assert_true(s->early * 20 <= s->steps);
+	cbq_free(s->q);
+}
+
 static void
 enq(struct sim *s, unsigned c, size_t len, bool ect)
 {
@@ -128,8 +139,10 @@ drain_now(struct sim *s)
 		}
 		if (s->first_above_ns == 0 && s->now - it.enq_ns >= 5 * MS)
 			s->first_above_ns = s->now;
-		/* bytes * 8 * 1e9 <= bw * t + burst (in nanobits) */
-		assert_true((double)(s->total - it.wire_len) * 8 * NS <=
+		/* A packet goes only when the link bucket holds all of it:
+		 * bytes * 8 * 1e9 <= bw * t + burst (in nanobits), the
+		 * packet just sent included. */
+		assert_true((double)s->total * 8 * NS <=
 		    (double)s->bw * s->now + (double)LINK_BURST * 8 * NS);
 		top_up(s);
 	}
@@ -140,15 +153,22 @@ run_until(struct sim *s, uint64_t end)
 {
 	uint64_t next, total, drops;
 	bool stepped = false;
+	unsigned early_run = 0;
 
 	for (;;) {
 		total = s->total;
 		drops = s->cb_drops;
 		drain_now(s);
-		/* cbq_next_ns is never early: at the time it gave, something
-		 * goes (or CoDel drops it). */
-		if (stepped)
-			assert_true(s->total > total || s->cb_drops > drops);
+		/* cbq_next_ns may be early when a class it expected to win
+		 * the next choice does not (deficit round robin gives the
+		 * turn to another, which then waits for the link): the call
+		 * then finds nothing to send. Rare, and never a spin. */
+		if (stepped && s->total == total && s->cb_drops == drops) {
+			s->early++;
+			assert_true(++early_run <= 3);
+		} else {
+			early_run = 0;
+		}
 		next = cbq_next_ns(s->q, s->now);
 		if (next != UINT64_MAX)
 			assert_true(next > s->now);
@@ -157,6 +177,7 @@ run_until(struct sim *s, uint64_t end)
 			return;
 		}
 		s->now = next;
+		s->steps++;
 		stepped = true;
 	}
 }
@@ -208,7 +229,7 @@ pacing_at(uint64_t bw)
 	run_until(&s, 120 * NS);
 	snprintf(what, sizeof(what), "steady pacing at %" PRIu64, bw);
 	assert_near(rate_of(&s, 0), (double)bw, 0.0002, what);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 static void
@@ -240,7 +261,7 @@ test_rates(void **state)
 	assert_near(rate_of(&s, 0), 64000, 0.015, "rate a (64k, no borrow)");
 	assert_near(rate_of(&s, 1), 32000, 0.015, "rate b (32k, no borrow)");
 	assert_true(rate_of(&s, 0) + rate_of(&s, 1) <= 128000);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* The paper's uplink: audio 64k, camera 10k, web 10k, video 20k that may
@@ -302,11 +323,15 @@ test_borrow(void **state)
 	run_until(&s, 124 * NS);
 	assert_int_equal(s.sent[AUDIO], 0);
 	assert_near(rate_of(&s, VIDEO), 128000, 0.01, "video alone");
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* (d) A single audio packet arriving while video is backlogged waits at
- * most for the packet on the wire: one 1500-byte serialization. */
+ * most for its own bytes at the link rate: a 1500-byte video packet goes
+ * only once the link bucket holds all of it, so it has paid for its 94 ms
+ * before it leaves, and the audio packet finds what it left. (Before, the
+ * link was allowed into debt by one packet and audio waited out the
+ * whole 1500-byte serialization.) */
 static void
 test_priority_latency(void **state)
 {
@@ -339,12 +364,12 @@ test_priority_latency(void **state)
 		if (s.now - t_enq > worst)
 			worst = s.now - t_enq;
 	}
-	bound = 1500 * 8 * NS / 128000;
+	bound = 200 * 8 * NS / 128000;
 	print_message("audio worst wait %.2f ms (bound %.2f ms)\n",
 	    (double)worst / MS, (double)bound / MS);
 	assert_true(worst <= bound);
 	assert_true(worst > bound / 2);	/* the test did hit busy moments */
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* (d) Among classes that can send, prio 0 goes before prio 2. */
@@ -375,7 +400,54 @@ test_priority_order(void **state)
 		assert_int_equal(order[i + 3], 0);
 	}
 	assert_int_equal(cbq_next_ns(s.q, s.now), UINT64_MAX);
-	cbq_free(s.q);
+	sim_done(&s);
+}
+
+/* (e) `limit N ms`: the queue holds what the class could send in N ms at
+ * its ceiling, and a packet that has waited N ms is dropped (through the
+ * drop callback, counted) instead of sent late. */
+static void
+test_limit_age(void **state)
+{
+	struct cbq_class_conf cc[2] = {
+		cls("hi", -1, 64000, 0, 0), cls("v", -1, 8000, 128000, 3) };
+	struct cbq_class_stats st;
+	struct cbq_item it;
+	struct sim s;
+	unsigned c, i;
+	bool ce;
+
+	(void)state;
+	cc[0].is_default = true;
+	cc[1].limit_kind = CBQ_LIMIT_MS;
+	cc[1].limit = 100;		/* 128 kbit/s * 100 ms = 1600 bytes */
+	sim_init(&s, mk(128000, cc, 2), 128000);
+	for (i = 0; i < 3; i++)
+		enq(&s, 1, 500, false);
+	it = (struct cbq_item){ NULL, 500, false, 0 };
+	assert_int_equal(cbq_enqueue(s.q, 1, &it, 0), -1);
+	assert_true(cbq_dequeue(s.q, 0, &it, &c, &ce, drop_cb, &s));
+	assert_int_equal(c, 1);
+	assert_ptr_equal(it.pkt, (void *)(uintptr_t)1);
+
+	/* 100 ms old: still sent; 100 ms and 1 ns: stale */
+	s.now = 100 * MS;
+	assert_true(cbq_dequeue(s.q, s.now, &it, &c, &ce, drop_cb, &s));
+	assert_ptr_equal(it.pkt, (void *)(uintptr_t)2);
+	s.now = 100 * MS + 1;
+	assert_false(cbq_dequeue(s.q, s.now, &it, &c, &ce, drop_cb, &s));
+	assert_int_equal(s.cb_drops, 1);
+	cbq_class_stats(s.q, 1, s.now, &st);
+	assert_int_equal(st.qlen, 0);
+	assert_int_equal(st.drops, 2);		/* the limit, and the stale one */
+	assert_int_equal(st.drop_bytes, 1000);
+	assert_int_equal(cbq_next_ns(s.q, s.now), UINT64_MAX);
+
+	/* a fresh packet goes */
+	enq(&s, 1, 500, false);
+	assert_true(cbq_dequeue(s.q, s.now, &it, &c, &ce, drop_cb, &s));
+	assert_ptr_equal(it.pkt, (void *)(uintptr_t)4);
+	sim_done(&s);
 }
 
 /* (e) Limits drop at the boundary and count what they drop. */
@@ -513,7 +585,7 @@ test_borrow_parent(void **state)
 	assert_true(sa.borrowed > 0);
 	/* a borrows from the link (site is over its rate) and from site */
 	assert_true(st.borrowed > 0 && st.borrowed < sa.borrowed);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* Deficit round robin shares the excess by bytes among borrowers of one
@@ -538,7 +610,7 @@ test_borrow_drr(void **state)
 	run_until(&s, 62 * NS);
 	assert_near(rate_of(&s, 0), 64000, 0.02, "DRR borrower, 1500 B");
 	assert_near(rate_of(&s, 1), 64000, 0.02, "DRR borrower, 200 B");
-	cbq_free(s.q);
+	sim_done(&s);
 
 	cc[0].prio = 0;
 	sim_init(&s, mk(128000, cc, 3), 128000);
@@ -550,7 +622,7 @@ test_borrow_drr(void **state)
 	run_until(&s, 62 * NS);
 	assert_near(rate_of(&s, 0), 112000, 0.02, "prio 0 borrower");
 	assert_near(rate_of(&s, 1), 16000, 0.02, "prio 1 borrower (its rate)");
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* (f) The checks and their messages. */
@@ -812,7 +884,7 @@ test_codel_ect(void **state)
 	assert_true(s.first_mark_ns >= s.first_above_ns + 100 * MS);
 	/* every packet offered was sent or is queued */
 	assert_int_equal(s.npkts[0] + st.qlen, s.seq);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 static void
@@ -835,7 +907,7 @@ test_codel_drop(void **state)
 	assert_int_equal(s.npkts[0] + s.cb_drops + st.qlen, s.seq);
 	/* the standing queue is kept near target, not at the offered load */
 	assert_true(st.qdelay_ns < 500 * MS);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* A burst that drains within target is never signalled. */
@@ -863,7 +935,7 @@ test_codel_burst(void **state)
 	assert_int_equal(st.drops, 0);
 	assert_int_equal(st.qlen, 0);
 	assert_int_equal(st.qdelay_ns, 0);
-	cbq_free(s.q);
+	sim_done(&s);
 }
 
 /* (i) Queue stats: qlen, qbytes, and qdelay of the head. */
@@ -903,6 +975,7 @@ main(void)
 		cmocka_unit_test(test_priority_latency),
 		cmocka_unit_test(test_priority_order),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_limit_age),
 		cmocka_unit_test(test_interior),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_default),
