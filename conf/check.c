@@ -156,7 +156,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 
 int
 conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
-    struct qos_extra *qx, const char *site_file, int site_line)
+    struct qos_extra *qx, const struct bridge_extra *bx,
+    const char *site_file, int site_line)
 {
 	size_t i, j;
 
@@ -188,11 +189,12 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 			return -1;
 		}
 	}
-	if (qos_finish(lx, cf, qx) == -1)
+	if (qos_finish(lx, cf, qx) == -1 ||
+	    bridge_finish(lx, cf, px, qx, bx) == -1)
 		return -1;
 	for (i = 0; i < cf->npeers; i++)
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,
 		    px[i].key_file_conf, px[i].key_line) == -1)
 			return -1;
-	return 0;
+	return bridge_keys(lx, cf, px);
 }

@@ -115,6 +115,8 @@ int   expr_address(struct lexer *, const char *after, struct prefix *out);
 /* keyfile.c */
 int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 	    const char *conf_file, int key_line);
+int   keyfile_load_tap(struct lexer *, struct peer_conf *,
+	    const struct site_conf *, const char *conf_file, int line);
 int   key_block_len(const struct peer_conf *);
 
 /* spi.c: the OR rule of the formula, exposed for tests */
@@ -136,6 +138,19 @@ struct peer_extra {
 	int         port_line;
 	int         auth_line;
 	int         keepalive_line;
+	bool        have_bridge;        /* `bridge yes|no` written */
+	int         bridge_line;
+	int         tap_sa_line;        /* 0 = no tap-sa statement */
+	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
+};
+
+/* Where the site's bridge statements are, for the final pass
+ * (check_bridge.c): they need a tap, which may come later in the block. */
+struct bridge_extra {
+	const char *file;               /* of the first bridge statement */
+	int         line;               /* 0 = none */
+	const char *kw;                 /* its keyword */
+	bool        have_mode;
 };
 
 /* What the QoS parts of the parse keep for the final pass (check_qos.c):
@@ -150,6 +165,7 @@ struct class_extra {
 	bool        have_target;
 	bool        have_interval;
 	int         default_line;
+	int         bridge_line;        /* the `bridge` class option */
 };
 
 struct rule_extra {
@@ -173,7 +189,14 @@ struct qos_extra {
 };
 
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
-	    struct qos_extra *, const char *site_file, int site_line);
+	    struct qos_extra *, const struct bridge_extra *,
+	    const char *site_file, int site_line);
+
+/* check_bridge.c: the tap, the bridge statements and the tap SAs, once
+ * the peers are complete (their roles and networks known). */
+int   bridge_finish(struct lexer *, struct config *, struct peer_extra *,
+	    const struct qos_extra *, const struct bridge_extra *);
+int   bridge_keys(struct lexer *, struct config *, struct peer_extra *);
 
 /* parse.c: the parser state and the helpers every block handler uses
  * (parse_qos.c and parse_rule.c too). Each reads its own tokens and sets
@@ -189,6 +212,7 @@ struct parser {
 	struct peer_conf   *peer;       /* the block being read */
 	struct peer_extra  *extra;
 	struct qos_extra    qx;
+	struct bridge_extra bx;
 };
 
 struct keyword {
@@ -206,6 +230,11 @@ int   get_number(struct parser *, const struct token *kw, uint64_t min,
 int   get_choice(struct parser *, const struct token *kw,
 	    const char *const *set, int *idx);
 int   get_name(struct parser *, const struct token *kw, struct token *t);
+/* An interface name that fits IFNAMSIZ and holds no ':' or '/'. */
+int   get_ifname(struct parser *, const struct token *kw, char out[IFNAMSIZ]);
+/* A path relative to the file that holds kw, into out. */
+int   get_path(struct parser *, const struct token *kw, const char *what,
+	    char *out, size_t outlen);
 int   end_statement(struct parser *, const struct token *kw);
 /* The next word of a statement's option list, read into t: its index in
  * the NULL-terminated opts, OPT_END at the end of the statement (nothing
@@ -225,6 +254,16 @@ int   get_rate(struct parser *, const struct token *kw, uint64_t *bps);
 const char *rate_str(uint64_t bps, char *buf, size_t len);
 /* A DSCP by name (ef, af41, cs1, be, va) or number 0..63. */
 int   get_dscp(struct parser *, const struct token *kw, uint8_t *dscp);
+
+/* parse_bridge.c: the tap and bridge statements of the site block and the
+ * bridge and tap-sa statements of peer blocks. */
+int   site_tap(struct parser *, const struct token *kw);
+int   site_bridge(struct parser *, const struct token *kw);
+int   site_bridge_age(struct parser *, const struct token *kw);
+int   site_bridge_flood(struct parser *, const struct token *kw);
+int   site_bridge_table(struct parser *, const struct token *kw);
+int   peer_bridge(struct parser *, const struct token *kw);
+int   peer_tap_sa(struct parser *, const struct token *kw);
 
 /* parse_rule.c: pass and block rules (top level). */
 int   do_rule(struct parser *, const struct token *kw);

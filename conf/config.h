@@ -67,6 +67,15 @@ struct peer_conf {
 	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
 	struct policy_conf       *policies;
 	size_t                    npolicies;
+	/* Issue 4: frames of the site's tap (EtherIP, next header 97). */
+	bool                      bridge;         /* a bridge port (default:
+	                                             yes when the site has a tap) */
+	bool                      tap_sa;         /* frames on their own SA pair */
+	char                      tap_key_file[PATH_MAX];
+	struct sa_keys            tap_key_in;     /* filled by config_load */
+	struct sa_keys            tap_key_out;
+	uint32_t                  tap_spi_in;     /* spi_derive_tap() */
+	uint32_t                  tap_spi_out;
 };
 
 struct site_conf {
@@ -89,6 +98,16 @@ struct site_conf {
 	char                    control[PATH_MAX];
 	bool                    log_syslog;
 	int                     log_level;        /* enum log_level */
+	/* Issue 4: the tap device and its learning bridge; tap[0] == '\0'
+	 * means no tap (and no bridge). */
+	char                    tap[IFNAMSIZ];
+	unsigned                tap_mtu;          /* 0 = derive from the tunnel */
+	int                     tap_line;         /* for errors found at start */
+	bool                    bridge_all;       /* `bridge all`; else ipx */
+	unsigned                bridge_age;       /* seconds */
+	uint32_t                bridge_table;     /* entries */
+	uint32_t                bridge_flood_rate;  /* frames/s per port, 0 = off */
+	uint32_t                bridge_flood_burst;
 };
 
 /* Filter and classification rules (issue 3): one rule language, compiled
@@ -124,6 +143,7 @@ struct qos_conf {
 	int                   class_line[CBQ_CLASSES_MAX];
 	size_t                nclasses;
 	int                   line;
+	int                   bridge_class;       /* frames of the tap; -1 none */
 };
 
 struct config {
@@ -160,5 +180,16 @@ void config_free(struct config *cf);
  * to the site with network `to`. Never 0-255. */
 uint32_t spi_derive(const struct prefix *from, enum site_role from_role,
     const struct prefix *to);
+/* The same formula with its own label, "vpntund-spi-tap-v1": the SPI of
+ * the dedicated tap SA (`tap-sa dedicated`) in the same direction. */
+uint32_t spi_derive_tap(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to);
+
+/* Defaults of the bridge statements (docs/site.conf.5.md). */
+#define CONF_BRIDGE_AGE_DEFAULT    300
+#define CONF_BRIDGE_TABLE_DEFAULT  4096
+#define CONF_BRIDGE_TABLE_MAX      262144
+#define CONF_BRIDGE_RATE_DEFAULT   100
+#define CONF_BRIDGE_BURST_DEFAULT  200
 
 #endif

@@ -27,7 +27,7 @@ key_block_len(const struct peer_conf *pc)
 }
 
 static int
-read_secret(struct lexer *lx, const struct peer_conf *pc, const char *cfile,
+read_secret(struct lexer *lx, const char *path, const char *cfile,
     int line, char **bufp, size_t *lenp)
 {
 	struct stat st;
@@ -36,28 +36,28 @@ read_secret(struct lexer *lx, const struct peer_conf *pc, const char *cfile,
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(pc->key_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		conf_err(lx, cfile, line, "cannot open key file %s: %s",
-		    pc->key_file, strerror(errno));
+		    path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		conf_err(lx, cfile, line, "key file %s is not a regular file",
-		    pc->key_file);
+		    path);
 		close(fd);
 		return -1;
 	}
 	if (st.st_mode & 077) {
 		conf_err(lx, cfile, line, "key file %s has mode %04o, it must "
 		    "not be readable or writable by group or others; run "
-		    "chmod 600 %s", pc->key_file,
-		    (unsigned)(st.st_mode & 07777), pc->key_file);
+		    "chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return -1;
 	}
 	if (st.st_size > KEYFILE_MAX) {
 		conf_err(lx, cfile, line, "key file %s is larger than %d bytes",
-		    pc->key_file, KEYFILE_MAX);
+		    path, KEYFILE_MAX);
 		close(fd);
 		return -1;
 	}
@@ -72,7 +72,7 @@ read_secret(struct lexer *lx, const struct peer_conf *pc, const char *cfile,
 			if (errno == EINTR)
 				continue;
 			conf_err(lx, cfile, line, "cannot read key file %s: %s",
-			    pc->key_file, strerror(errno));
+			    path, strerror(errno));
 			OPENSSL_cleanse(buf, len);
 			free(buf);
 			close(fd);
@@ -163,9 +163,11 @@ site_counts_as_central(const struct peer_conf *pc, const struct site_conf *s)
 	return prefix_cmp(&s->networks[0], &pc->network) < 0;
 }
 
-int
-keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
-    const char *cfile, int line)
+/* The key file at path, for the SA pair whose keys go to in and out. */
+static int
+load_pair(struct lexer *lx, const struct peer_conf *pc,
+    const struct site_conf *s, const char *path, const char *cfile, int line,
+    struct sa_keys *in, struct sa_keys *out)
 {
 	char *buf = NULL, parts[96];
 	uint8_t *bytes = NULL;
@@ -174,7 +176,7 @@ keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
 	int bad_line = 0, rv = -1;
 	bool odd;
 
-	if (read_secret(lx, pc, cfile, line, &buf, &len) == -1)
+	if (read_secret(lx, path, cfile, line, &buf, &len) == -1)
 		return -1;
 	if ((bytes = malloc(len / 2 + 1)) == NULL) {
 		conf_err(lx, cfile, line, "out of memory");
@@ -183,11 +185,11 @@ keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
 	if ((n = decode(bytes, buf, len, &bad_line, &odd)) == -1) {
 		if (odd)
 			conf_err(lx, cfile, line, "key file %s holds an odd "
-			    "number of hex digits", pc->key_file);
+			    "number of hex digits", path);
 		else
 			conf_err(lx, cfile, line, "key file %s, line %d: "
 			    "expected hex digits, whitespace or a # comment",
-			    pc->key_file, bad_line);
+			    path, bad_line);
 		goto out;
 	}
 	blk = (size_t)key_block_len(pc);
@@ -202,15 +204,15 @@ keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
 			snprintf(parts + k, sizeof(parts) - k, " + %zu auth key",
 			    pc->auth->key_len);
 		conf_err(lx, cfile, line, "key file %s holds %ld bytes, "
-		    "expected %zu (2 x (%s))", pc->key_file, n, 2 * blk, parts);
+		    "expected %zu (2 x (%s))", path, n, 2 * blk, parts);
 		goto out;
 	}
 	if (site_counts_as_central(pc, s)) {
-		fill(&pc->key_out, pc, bytes);
-		fill(&pc->key_in, pc, bytes + blk);
+		fill(out, pc, bytes);
+		fill(in, pc, bytes + blk);
 	} else {
-		fill(&pc->key_in, pc, bytes);
-		fill(&pc->key_out, pc, bytes + blk);
+		fill(in, pc, bytes);
+		fill(out, pc, bytes + blk);
 	}
 	rv = 0;
 out:
@@ -221,4 +223,21 @@ out:
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return rv;
+}
+
+int
+keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
+    const char *cfile, int line)
+{
+	return load_pair(lx, pc, s, pc->key_file, cfile, line, &pc->key_in,
+	    &pc->key_out);
+}
+
+/* `tap-sa dedicated key FILE`: the same format, cipher and rules. */
+int
+keyfile_load_tap(struct lexer *lx, struct peer_conf *pc,
+    const struct site_conf *s, const char *cfile, int line)
+{
+	return load_pair(lx, pc, s, pc->tap_key_file, cfile, line,
+	    &pc->tap_key_in, &pc->tap_key_out);
 }

@@ -196,8 +196,8 @@ site_exclude(struct parser *p, const struct token *kw)
 	    sizeof(s->excludes) / sizeof(s->excludes[0]));
 }
 
-static int
-site_tun(struct parser *p, const struct token *kw)
+int
+get_ifname(struct parser *p, const struct token *kw, char out[IFNAMSIZ])
 {
 	struct token t;
 	char *c;
@@ -216,8 +216,14 @@ site_tun(struct parser *p, const struct token *kw)
 			return -1;
 		}
 	}
-	copy_str(p->cf->site.tun, sizeof(p->cf->site.tun), t.text);
+	copy_str(out, IFNAMSIZ, t.text);
 	return 0;
+}
+
+static int
+site_tun(struct parser *p, const struct token *kw)
+{
+	return get_ifname(p, kw, p->cf->site.tun);
 }
 
 static void
@@ -358,6 +364,10 @@ site_log_level(struct parser *p, const struct token *kw)
 
 static const struct keyword site_keywords[] = {
 	{ "address",    site_address },
+	{ "bridge",     site_bridge },
+	{ "bridge-age", site_bridge_age },
+	{ "bridge-flood", site_bridge_flood },
+	{ "bridge-table", site_bridge_table },
 	{ "control",    site_control },
 	{ "down",       site_down },
 	{ "exclude",    site_exclude },
@@ -370,6 +380,7 @@ static const struct keyword site_keywords[] = {
 	{ "port",       site_port },
 	{ "role",       site_role },
 	{ "state-file", site_state_file },
+	{ "tap",        site_tap },
 	{ "tun",        site_tun },
 	{ "up",         site_up },
 	{ NULL,         NULL }
@@ -529,25 +540,33 @@ peer_auth(struct parser *p, const struct token *kw)
 	return 0;
 }
 
-static int
-peer_key(struct parser *p, const struct token *kw)
+int
+get_path(struct parser *p, const struct token *kw, const char *what,
+    char *out, size_t outlen)
 {
 	char path[PATH_MAX];
 	int n;
 
-	if (get_string(p, kw, "a key file path", path, sizeof(path)) == -1)
+	if (get_string(p, kw, what, path, sizeof(path)) == -1)
 		return -1;
 	/* Relative to the file that holds this statement. */
 	if (path[0] == '/' || kw->dir[0] == '\0')
-		n = snprintf(p->peer->key_file, sizeof(p->peer->key_file), "%s",
-		    path);
+		n = snprintf(out, outlen, "%s", path);
 	else
-		n = snprintf(p->peer->key_file, sizeof(p->peer->key_file),
-		    "%s/%s", kw->dir, path);
-	if (n < 0 || (size_t)n >= sizeof(p->peer->key_file)) {
-		conf_errt(&p->lx, kw, "key file path too long");
+		n = snprintf(out, outlen, "%s/%s", kw->dir, path);
+	if (n < 0 || (size_t)n >= outlen) {
+		conf_errt(&p->lx, kw, "%s too long", what);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+peer_key(struct parser *p, const struct token *kw)
+{
+	if (get_path(p, kw, "a key file path", p->peer->key_file,
+	    sizeof(p->peer->key_file)) == -1)
+		return -1;
 	p->extra->have_key = true;
 	p->extra->key_file_conf = kw->file;
 	p->extra->key_line = kw->line;
@@ -664,6 +683,7 @@ peer_policy(struct parser *p, const struct token *kw)
 
 static const struct keyword peer_keywords[] = {
 	{ "auth",          peer_auth },
+	{ "bridge",        peer_bridge },
 	{ "cipher",        peer_cipher },
 	{ "endpoint",      peer_endpoint },
 	{ "esn",           peer_esn },
@@ -674,6 +694,7 @@ static const struct keyword peer_keywords[] = {
 	{ "replay-window", peer_replay_window },
 	{ "role",          peer_role },
 	{ "spi",           peer_spi },
+	{ "tap-sa",        peer_tap_sa },
 	{ "transport",     peer_transport },
 	{ "tunnel",        peer_policy },
 	{ NULL,            NULL }
@@ -1009,6 +1030,10 @@ site_defaults(struct site_conf *s)
 	s->port = CONF_PORT_DEFAULT;
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
+	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;
+	s->bridge_table = CONF_BRIDGE_TABLE_DEFAULT;
+	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;
+	s->bridge_flood_burst = CONF_BRIDGE_BURST_DEFAULT;
 }
 
 static int
@@ -1018,12 +1043,13 @@ load(struct parser *p, struct config *cf, const char *file)
 
 	memset(cf, 0, sizeof(*cf));
 	site_defaults(&cf->site);
+	cf->qos.bridge_class = -1;
 	snprintf(cf->file, sizeof(cf->file), "%s", file);
 	p->cf = cf;
 	rv = parse_top(p);
 	if (rv == 0)
-		rv = conf_finish(&p->lx, cf, p->px, &p->qx, p->site_file,
-		    p->site_line);
+		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx,
+		    p->site_file, p->site_line);
 	free(p->px);
 	free(p->qx.rules);
 	free(p->qx.meter_files);

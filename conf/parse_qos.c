@@ -317,9 +317,9 @@ class_limit(struct parser *p, const struct token *kw,
 
 static const char *const class_opts[] = { "rate", "priority", "borrow",
     "ceil", "limit", "default", "codel", "target", "interval", "parent",
-    NULL };
+    "bridge", NULL };
 enum { O_RATE, O_PRIO, O_BORROW, O_CEIL, O_LIMIT, O_DEFAULT, O_CODEL,
-    O_TARGET, O_INTERVAL, O_PARENT };
+    O_TARGET, O_INTERVAL, O_PARENT, O_BRIDGE };
 
 static int
 class_option(struct parser *p, const struct token *t, int o,
@@ -364,6 +364,10 @@ class_option(struct parser *p, const struct token *t, int o,
 			return -1;
 		copy_str(x->parent, sizeof(x->parent), name.text);
 		x->parent_line = name.line;
+		return 0;
+	case O_BRIDGE:
+		/* Checked with the tap in check_bridge.c. */
+		x->bridge_line = t->line;
 		return 0;
 	}
 	return -1;
@@ -414,7 +418,8 @@ qos_class(struct parser *p, const struct token *kw)
 		if (o == OPT_UNKNOWN) {
 			conf_errt(&p->lx, &t, "expected a class option (rate, "
 			    "priority, borrow, ceil, limit, default, codel, "
-			    "target, interval or parent) in class \"%s\", got %s",
+			    "target, interval, parent or bridge) in class \"%s\", "
+			    "got %s",
 			    c->name, DESC(&t, d));
 			return -1;
 		}

@@ -7,7 +7,8 @@
 #include "conf/conf_int.h"
 #include "src/util/log.h"
 
-#define SPI_LABEL "vpntund-spi-v1"
+#define SPI_LABEL     "vpntund-spi-v1"
+#define SPI_LABEL_TAP "vpntund-spi-tap-v1"
 
 /* SPIs 1-255 are reserved by IANA and 0 means "none" (RFC 4303 2.1). */
 uint32_t
@@ -28,17 +29,16 @@ put_net(uint8_t *out, const struct prefix *p)
 	return bytes + 1;
 }
 
-uint32_t
-spi_derive(const struct prefix *from, enum site_role from_role,
+static uint32_t
+derive(const char *label, const struct prefix *from, enum site_role from_role,
     const struct prefix *to)
 {
-	uint8_t msg[sizeof(SPI_LABEL) + 2 + 2 * 17];
+	uint8_t msg[sizeof(SPI_LABEL_TAP) + 2 + 2 * 17];
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	size_t n = 0;
+	size_t n = strlen(label);
 
-	memcpy(msg, SPI_LABEL, sizeof(SPI_LABEL) - 1);
-	n = sizeof(SPI_LABEL) - 1;
+	memcpy(msg, label, n);
 	msg[n++] = from_role == ROLE_CENTRAL ? 'C' : 'R';
 	/* One family byte, from `from`; mixed families are written each at
 	 * its own length. */
@@ -50,4 +50,19 @@ spi_derive(const struct prefix *from, enum site_role from_role,
 		fatalx("spi_derive: SHA-256 failed");
 	return spi_fixup((uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
 	    (uint32_t)md[2] << 8 | (uint32_t)md[3]);
+}
+
+uint32_t
+spi_derive(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to)
+{
+	return derive(SPI_LABEL, from, from_role, to);
+}
+
+/* A distinct label, so the tap SA never shares an SPI with the peer's. */
+uint32_t
+spi_derive_tap(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to)
+{
+	return derive(SPI_LABEL_TAP, from, from_role, to);
 }

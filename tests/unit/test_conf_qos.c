@@ -383,15 +383,15 @@ static const struct bad bad[] = {
 	  "1..16384 packets" },
 	{ Q(" class a rate 10kbit limit 20 frames default\n"),
 	  "site.conf:11: expected a class option (rate, priority, borrow, "
-	  "ceil, limit, default, codel, target, interval or parent) in class "
-	  "\"a\", got \"frames\"" },
+	  "ceil, limit, default, codel, target, interval, parent or bridge) in "
+	  "class \"a\", got \"frames\"" },
 	{ Q(" class a rate 10kbit limit 20kb default\n"),
 	  "site.conf:11: unknown unit \"kb\" in \"20kb\" after \"limit\", "
 	  "expected packets, bytes or ms" },
 	{ Q(" class a rate 10kbit fast default\n"),
 	  "site.conf:11: expected a class option (rate, priority, borrow, "
-	  "ceil, limit, default, codel, target, interval or parent) in class "
-	  "\"a\", got \"fast\"" },
+	  "ceil, limit, default, codel, target, interval, parent or bridge) in "
+	  "class \"a\", got \"fast\"" },
 	{ Q(" class a rate 10kbit rate 20kbit default\n"),
 	  "site.conf:11: \"rate\" given twice in class \"a\"" },
 	{ Q(" class a priority 1 default\n"),
