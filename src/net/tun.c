@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int
-tun_open(const char *name, char actual[IFNAMSIZ])
+tun_open_flags(const char *name, short flags, char actual[IFNAMSIZ])
 {
 	struct ifreq ifr;
 	size_t n;
@@ -34,11 +34,12 @@ tun_open(const char *name, char actual[IFNAMSIZ])
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	memcpy(ifr.ifr_name, name, n + 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		saved = errno;
-		log_warn("tun: TUNSETIFF %s", n ? name : "(auto)");
+		log_warn("%s: TUNSETIFF %s", (flags & IFF_TAP) ? "tap" : "tun",
+		    n ? name : "(auto)");
 		close(fd);
 		errno = saved;
 		return -1;
@@ -48,4 +49,10 @@ tun_open(const char *name, char actual[IFNAMSIZ])
 	if (actual != NULL)
 		memcpy(actual, ifr.ifr_name, IFNAMSIZ);
 	return fd;
+}
+
+int
+tun_open(const char *name, char actual[IFNAMSIZ])
+{
+	return tun_open_flags(name, IFF_TUN | IFF_NO_PI, actual);
 }
