@@ -139,3 +139,29 @@ frame_kind_str(enum frame_kind kind)
 	}
 	return "?";
 }
+
+size_t
+frame_ip_offset(const struct frame_info *fi)
+{
+	if (fi->kind != FRAME_OTHER ||
+	    (fi->type != ETHERTYPE_IPV4 && fi->type != ETHERTYPE_IPV6))
+		return 0;
+	return FRAME_ETHER_HDRLEN + (fi->vlan ? 4 : 0);
+}
+
+size_t
+frame_max_in_tunnel(unsigned outer_mtu, size_t overhead)
+{
+	/* RFC 3378: two bytes of EtherIP in front of the frame. */
+	if (outer_mtu <= overhead + 2)
+		return 0;
+	return outer_mtu - overhead - 2;
+}
+
+unsigned
+frame_tap_mtu(size_t frame_max)
+{
+	if (frame_max <= FRAME_ETHER_HDRLEN)
+		return 0;
+	return (unsigned)(frame_max - FRAME_ETHER_HDRLEN);
+}

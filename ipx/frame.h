@@ -13,6 +13,8 @@
 #define ETHERTYPE_IPX		0x8137
 #define ETHERTYPE_VLAN		0x8100
 #define FRAME_8023_MAXLEN	1500	/* a type/length <= this is a length */
+#define ETHERTYPE_IPV4		0x0800
+#define ETHERTYPE_IPV6		0x86dd
 
 enum frame_kind {
 	FRAME_INVALID = 0,	/* shorter than an Ethernet header */
@@ -42,5 +44,15 @@ enum frame_kind frame_classify(const uint8_t *f, size_t len,
 bool frame_is_ipx(enum frame_kind kind);
 bool frame_selected(enum bridge_mode mode, enum frame_kind kind);
 const char *frame_kind_str(enum frame_kind kind);
+/* Where the IPv4 or IPv6 packet of an Ethernet II frame starts (14, or 18
+ * past one 802.1Q tag); 0 if the frame does not carry IP that way. */
+size_t frame_ip_offset(const struct frame_info *fi);
+
+/* Sizes through the tunnel (issue 4): the longest frame that fits in
+ * outer_mtu after `overhead` bytes of outer IP, UDP and ESP and the 2
+ * bytes of EtherIP (0 if none), and the tap MTU that matches it (the L3
+ * payload of an untagged frame of that length, 0 if none). */
+size_t frame_max_in_tunnel(unsigned outer_mtu, size_t overhead);
+unsigned frame_tap_mtu(size_t frame_max);
 
 #endif

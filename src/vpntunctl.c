@@ -1,5 +1,6 @@
-/* vpntunctl: asks a running vpntund for its status over the control
- * socket (one command line out, the answer back until the daemon closes). */
+/* vpntunctl: asks a running vpntund for its status, or the MAC table of its
+ * bridge, over the control socket (one command line out, the answer back
+ * until the daemon closes). */
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -19,7 +20,8 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: vpntunctl [-h] [-s socket] status [--json]\n");
+	fprintf(fp, "usage: vpntunctl [-h] [-s socket] status [--json]\n"
+	    "       vpntunctl [-h] [-s socket] bridge [--json]\n");
 }
 
 static long long
@@ -146,7 +148,7 @@ main(int argc, char *argv[])
 	char *ans;
 	int ch, fd;
 
-	/* "+": stop at "status", so that "--json" after it is an argument
+	/* "+": stop at the command, so that "--json" after it is an argument
 	 * of the command and not an option of ours. */
 	while ((ch = getopt(argc, argv, "+hs:")) != -1) {
 		switch (ch) {
@@ -168,6 +170,11 @@ main(int argc, char *argv[])
 	else if (argc == 2 && strcmp(argv[0], "status") == 0 &&
 	    strcmp(argv[1], "--json") == 0)
 		cmd = "status json\n";
+	else if (argc == 1 && strcmp(argv[0], "bridge") == 0)
+		cmd = "bridge\n";
+	else if (argc == 2 && strcmp(argv[0], "bridge") == 0 &&
+	    strcmp(argv[1], "--json") == 0)
+		cmd = "bridge json\n";
 	else {
 		usage(stderr);
 		return 1;

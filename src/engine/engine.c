@@ -81,6 +81,9 @@ engine_new(struct config *cf)
 		goto fail;
 	if (qos_init(e) == -1)
 		goto fail;
+	/* The tap's sizes are checked here, before any device exists. */
+	if (ebridge_init(e) == -1)
+		goto fail;
 	return e;
 
 fail:
@@ -121,7 +124,7 @@ engine_start(struct engine *e)
 	}
 	if (outer_open(e) == -1)
 		return -1;
-	if (device_open(e) == -1)
+	if (device_open(e) == -1 || ebridge_open(e) == -1)
 		return -1;
 	e->tun_ev = event_new(e->base, e->tun_fd, EV_READ | EV_PERSIST,
 	    tun_read_cb, e);
@@ -133,8 +136,9 @@ engine_start(struct engine *e)
 		log_warnx("keepalive timers");
 		return -1;
 	}
-	log_info("site %s: %zu peer%s, tun %s", e->cf->site.name, e->npeers,
-	    e->npeers == 1 ? "" : "s", e->tun_name);
+	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
+	    e->npeers, e->npeers == 1 ? "" : "s", e->tun_name,
+	    e->br != NULL ? ", tap " : "", e->br != NULL ? e->br->name : "");
 	return 0;
 }
 
@@ -170,6 +174,7 @@ engine_free(struct engine *e)
 			event_free(e->sig_ev[i - 1]);
 	if (e->tun_ev != NULL)
 		event_free(e->tun_ev);
+	ebridge_free(e);
 	device_close(e);
 	outer_close(e);
 	if (e->ctl != NULL)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conf/config.h"
+#include "ipx/bridge.h"
 #include "src/engine/engine.h"
 #include "src/engine/policy.h"
 #include "src/engine/sa_table.h"
@@ -40,6 +41,34 @@ enum site_drop {
 };
 const char *site_drop_name(enum site_drop d);
 
+/* Bridge drops (issue 4). Frames read from the site's tap: */
+enum br_site_drop {
+	BR_SITE_NOT_SELECTED,   /* not IPX under `bridge ipx` */
+	BR_SITE_TOO_BIG,        /* longer than what fits in the tunnel */
+	BR_SITE_FLOOD,          /* over the tap's flood limit */
+	BR_SITE_FILTER,         /* blocked by an `out` rule */
+	BR_SITE_DROP_MAX
+};
+/* Frames that arrived from a peer (or, too_big, could not go to it): */
+enum br_peer_drop {
+	BR_PEER_NOT_SELECTED,
+	BR_PEER_TOO_BIG,        /* relayed to this peer, does not fit */
+	BR_PEER_ETHERIP,        /* bad EtherIP header or short frame */
+	BR_PEER_FLOOD,          /* over this peer's flood limit */
+	BR_PEER_NO_TAP,         /* no tap here, or the peer is no bridge port */
+	BR_PEER_DROP_MAX
+};
+const char *br_site_drop_name(enum br_site_drop d);
+const char *br_peer_drop_name(enum br_peer_drop d);
+
+/* Ethernet frame bytes, without EtherIP. A frame from peer X relayed to
+ * peer Y counts in on X and out on Y. */
+struct peer_bridge_stats {
+	uint64_t frames_in, bytes_in;
+	uint64_t frames_out, bytes_out;
+	uint64_t drops[BR_PEER_DROP_MAX];
+};
+
 struct peer_stats {
 	uint64_t packets_in, bytes_in;          /* inner bytes */
 	uint64_t packets_out, bytes_out;
@@ -62,6 +91,35 @@ struct peer {
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;
 	char                     suite[64];     /* "aes-cbc-128/hmac-sha1-96" */
+	/* Issue 4: frames. With `tap-sa dedicated` they have their own SA
+	 * pair, keyed like the peer's (same cipher, so the same overhead). */
+	bool                     bridge_port;
+	bool                     tap_sa;
+	struct esp_sa            tap_out;
+	struct esp_sa            tap_in;
+	uint64_t                 tap_reserved;
+	struct peer_bridge_stats br;
+};
+
+/* The site's tap and its learning bridge (src/engine/ebridge.c); NULL
+ * without a tap. Ports are peer indices and BRIDGE_PORT_LOCAL. */
+struct ebridge {
+	struct bridge     *tab;
+	enum bridge_mode   mode;
+	int                fd;
+	char               name[IFNAMSIZ];
+	int                ifindex;
+	unsigned           mtu;         /* of the tap */
+	size_t             frame_max;   /* longest frame every bridge peer's
+	                                   tunnel carries */
+	int                nonip_rule;  /* the `out` rule frames without IP
+	                                   match; -1 none */
+	struct event      *ev;
+	struct pkt        *frame;       /* read buffer */
+	bridge_port_t     *ports;       /* bridge_forward's answer, npeers + 1 */
+	size_t             nports;
+	uint64_t           drops[BR_SITE_DROP_MAX];
+	struct log_limit   lim_tap, lim_moved;
 };
 
 /* One outer socket per (transport, family) in use. */
@@ -83,6 +141,7 @@ struct engine {
 	struct sa_table      spis;          /* inbound SPI -> struct peer */
 	struct policy_table  pol;           /* outbound policies, compiled */
 	struct eqos         *qos;           /* NULL: no rules and no qos block */
+	struct ebridge      *br;            /* NULL: no tap */
 
 	int                  tun_fd;
 	char                 tun_name[IFNAMSIZ];
@@ -119,6 +178,8 @@ void peers_free(struct engine *e);
 /* Takes the next outbound sequence number's reservation into account:
  * 0 if esp_encap may use sa->seq + 1, -1 if the state file failed. */
 int  peer_reserve_seq(struct peer *p);
+/* The same for the frames' SA (the tap SA when dedicated). */
+int  peer_reserve_seq_tap(struct peer *p);
 /* The socket to reach p's current endpoint, or NULL. */
 struct outer_sock *peer_sock(struct peer *p);
 /* Called after an ESP packet from src authenticated on p's SA. */
@@ -145,6 +206,8 @@ void outer_close(struct engine *e);
 void outbound_packet(struct engine *e, struct pkt *p);
 /* Sequence number, ESP and the send for an inner packet of p, now. */
 void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
+/* The same for an EtherIP frame (next header 97, the frames' SA). */
+void outbound_send_frame(struct engine *e, struct peer *peer, struct pkt *p);
 void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
     const struct sockaddr_storage *src, uint8_t outer_tos);
 void tun_read_cb(int fd, short what, void *arg);
@@ -152,7 +215,24 @@ void outer_read_cb(int fd, short what, void *arg);
 /* Writes an inner packet to tun; logs (rate-limited) on failure. */
 int  tun_write(struct engine *e, const uint8_t *d, size_t len);
 
+/* ebridge.c: the tap and the bridge path of frames. */
+int  ebridge_init(struct engine *e);    /* engine_new, after the peers */
+void ebridge_free(struct engine *e);
+int  ebridge_open(struct engine *e);    /* engine_start, after the tun */
+void ebridge_close(struct engine *e);
+/* A frame (EtherIP in pk) decrypted on p's SA: 0 if it was a sane frame
+ * from the peer (delivered or dropped by policy), -1 if not. */
+int  ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk);
+
 /* status.c */
 int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
+/* bridge_status.c */
+struct json;
+void bridge_json_site(struct json *j, const struct engine *e);
+void bridge_json_peer(struct json *j, const struct peer *p);
+void bridge_text_site(const struct engine *e, struct evbuffer *out);
+void bridge_text_peer(const struct peer *p, struct evbuffer *out);
+int  bridge_table_text(struct engine *e, struct evbuffer *out);
+int  bridge_table_json(struct engine *e, struct evbuffer *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ipx/etherip.h"
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
 #include "src/engine/qos.h"
@@ -25,7 +26,7 @@ peer_drop(struct peer *p, enum esp_drop why, const char *detail)
  * dropped or was a dummy packet. */
 static int
 deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
-    uint8_t outer_tos)
+    uint8_t outer_tos, bool tap_sa)
 {
 	struct inner_hdr h;
 	const char *why;
@@ -35,6 +36,13 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	/* RFC 4303 2.6: a dummy packet, to be discarded silently. */
 	if (nh == 59)
 		return -1;
+	/* RFC 3378 EtherIP: a frame for the bridge (issue 4). */
+	if (nh == ETHERIP_PROTO)
+		return ebridge_from_peer(e, p, pk);
+	if (tap_sa) {
+		peer_drop(p, ESP_DROP_MALFORMED, "IP on the tap SA");
+		return -1;
+	}
 	if (nh != 4 && nh != 41) {
 		peer_drop(p, ESP_DROP_MALFORMED, "next header not IP");
 		return -1;
@@ -98,6 +106,7 @@ void
 inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
     const struct sockaddr_storage *src, uint8_t outer_tos)
 {
+	struct esp_sa *sa;
 	struct peer *p;
 	enum esp_drop r;
 	uint32_t spi;
@@ -123,7 +132,9 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 		    s->kind == OUTER_UDP ? "udp" : "esp");
 		return;
 	}
-	r = esp_decap(&p->in, pk, &nh, false);
+	/* A peer with a dedicated tap SA has two inbound SPIs. */
+	sa = p->tap_sa && spi == p->tap_in.spi ? &p->tap_in : &p->in;
+	r = esp_decap(sa, pk, &nh, false);
 	if (r != ESP_OK) {
 		peer_drop(p, r, NULL);
 		return;
@@ -133,7 +144,8 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 	 * counts as coming from the peer. */
 	if (p->integrity)
 		authentic(p, src);
-	if (deliver(e, p, pk, nh, outer_tos) == 0 && !p->integrity)
+	if (deliver(e, p, pk, nh, outer_tos, sa == &p->tap_in) == 0 &&
+	    !p->integrity)
 		authentic(p, src);
 }
 
@@ -165,12 +177,16 @@ outer_read_cb(int fd, short what, void *arg)
 			e->drops[SITE_DROP_MALFORMED]++;
 			break;
 		case SOCK_RX_AGAIN:
-			return;
+			goto out;
 		case SOCK_RX_ERROR:
 		default:
 			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
 			    "outer socket: receive: %s", strerror(errno));
-			return;
+			goto out;
 		}
 	}
+out:
+	/* Frames the central router relays to other peers were queued. */
+	if (e->br != NULL && e->qos != NULL)
+		qos_run(e);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipx/etherip.h"
 #include "src/engine/icmp.h"
 #include "src/engine/inner.h"
 #include "src/engine/policy.h"
@@ -86,9 +87,10 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 	return false;
 }
 
-static void
+/* True if it left; the caller counts what it sent. */
+static bool
 send_esp(struct engine *e, struct peer *p, struct outer_sock *s,
-    struct pkt *pk, uint8_t tos, size_t inner_len)
+    struct pkt *pk, uint8_t tos)
 {
 	char ep[128];
 
@@ -106,10 +108,9 @@ send_esp(struct engine *e, struct peer *p, struct outer_sock *s,
 			    sockaddr_ntop(&p->endpoint, ep, sizeof(ep)),
 			    strerror(errno));
 		}
-		return;
+		return false;
 	}
-	p->st.packets_out++;
-	p->st.bytes_out += inner_len;
+	return true;
 }
 
 void
@@ -132,7 +133,33 @@ outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
 	 * copies DSCP and ECN of the inner one. */
 	if (esp_encap(&p->out, pk, v4 ? 4 : 41) == -1)
 		return;
-	send_esp(e, p, s, pk, tos, inner_len);
+	if (send_esp(e, p, s, pk, tos)) {
+		p->st.packets_out++;
+		p->st.bytes_out += inner_len;
+	}
+}
+
+/* pk holds EtherIP and the frame (ebridge.c). Frames have no TOS to
+ * copy: the outer DSCP is 0, and so is ECN (Not-ECT, RFC 6040 4.1). */
+void
+outbound_send_frame(struct engine *e, struct peer *p, struct pkt *pk)
+{
+	struct esp_sa *sa = p->tap_sa ? &p->tap_out : &p->out;
+	size_t frame_len = pk->len - ETHERIP_HDRLEN;
+	struct outer_sock *s;
+
+	if ((s = peer_sock(p)) == NULL) {
+		e->drops[SITE_DROP_NO_ENDPOINT]++;
+		return;
+	}
+	if (peer_reserve_seq_tap(p) == -1)
+		return;
+	if (esp_encap(sa, pk, ETHERIP_PROTO) == -1)
+		return;
+	if (send_esp(e, p, s, pk, 0)) {
+		p->br.frames_out++;
+		p->br.bytes_out += frame_len;
+	}
 }
 
 void

@@ -67,10 +67,46 @@ ss_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b
 }
 
 static int
-peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
+sa_insert(struct engine *e, struct peer *p, uint32_t spi, const char *what)
 {
 	struct peer *other;
 
+	if (sa_table_insert(&e->spis, spi, p) == 0)
+		return 0;
+	other = sa_table_lookup(&e->spis, spi);
+	log_warnx("peers %s and %s: same inbound SPI 0x%08x%s",
+	    other != NULL ? other->conf->name : "?", p->conf->name, spi, what);
+	return -1;
+}
+
+/* `tap-sa dedicated`: the frames' own SA pair, with its own replay
+ * window and sequence numbers kept in the state file like any SA. */
+static int
+tap_sa_init(struct engine *e, struct peer *p, struct peer_conf *pc)
+{
+	p->tap_sa = true;
+	if (sa_new(&p->tap_out, pc, pc->tap_spi_out, &pc->tap_key_out,
+	    true) == -1 ||
+	    sa_new(&p->tap_in, pc, pc->tap_spi_in, &pc->tap_key_in,
+	    false) == -1)
+		return -1;
+	crypto_wipe(&pc->tap_key_out, sizeof(pc->tap_key_out));
+	crypto_wipe(&pc->tap_key_in, sizeof(pc->tap_key_in));
+	if (replay_init(&p->tap_in.replay, pc->replay_window, pc->esn) == -1) {
+		log_warnx("peer %s: tap SA replay window of %u", pc->name,
+		    pc->replay_window);
+		return -1;
+	}
+	if (sa_insert(e, p, pc->tap_spi_in, " (tap SA)") == -1)
+		return -1;
+	p->tap_out.seq = state_start(e->state, pc->tap_spi_out);
+	p->tap_reserved = p->tap_out.seq;
+	return peer_reserve_seq_tap(p);
+}
+
+static int
+peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
+{
 	p->eng = e;
 	p->conf = pc;
 	suite_name(pc, p->suite, sizeof(p->suite));
@@ -87,14 +123,12 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	}
 	p->esp_overhead = esp_overhead(&p->out);
 	p->integrity = sa_crypto_icv_len(p->in.crypto) > 0;
-
-	if (sa_table_insert(&e->spis, pc->spi_in, p) == -1) {
-		other = sa_table_lookup(&e->spis, pc->spi_in);
-		log_warnx("peers %s and %s: same inbound SPI 0x%08x",
-		    other != NULL ? other->conf->name : "?", pc->name,
-		    pc->spi_in);
+	p->bridge_port = pc->bridge;
+	if (pc->tap_sa && tap_sa_init(e, p, pc) == -1)
 		return -1;
-	}
+
+	if (sa_insert(e, p, pc->spi_in, "") == -1)
+		return -1;
 
 	/* Never reuse a sequence number across restarts (state.h): start
 	 * above the saved mark and reserve the next block now, so that an
@@ -117,11 +151,13 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 int
 peers_init(struct engine *e)
 {
-	size_t i;
+	size_t i, nsa;
 
 	e->npeers = e->cf->npeers;
+	for (nsa = e->npeers, i = 0; i < e->npeers; i++)
+		nsa += e->cf->peers[i].tap_sa;
 	e->peers = calloc(e->npeers > 0 ? e->npeers : 1, sizeof(*e->peers));
-	if (e->peers == NULL || sa_table_init(&e->spis, e->npeers) == -1) {
+	if (e->peers == NULL || sa_table_init(&e->spis, nsa) == -1) {
 		log_warn("peers");
 		return -1;
 	}
@@ -144,28 +180,46 @@ peers_free(struct engine *e)
 		replay_free(&p->in.replay);
 		sa_crypto_free(p->in.crypto);
 		sa_crypto_free(p->out.crypto);
+		replay_free(&p->tap_in.replay);
+		sa_crypto_free(p->tap_in.crypto);
+		sa_crypto_free(p->tap_out.crypto);
 	}
 	free(e->peers);
 	e->peers = NULL;
 	sa_table_free(&e->spis);
 }
 
-int
-peer_reserve_seq(struct peer *p)
+/* Reserves in the state file before sa may use the next number. */
+static int
+reserve(struct peer *p, struct esp_sa *sa, uint64_t *reserved)
 {
-	uint64_t next = p->out.seq + 1, upto;
+	uint64_t next = sa->seq + 1, upto;
 
-	if (next <= p->reserved)
+	if (next <= *reserved)
 		return 0;
 	upto = next + STATE_RESERVE;
-	if (state_reserve(p->eng->state, p->out.spi, upto) == -1) {
+	if (state_reserve(p->eng->state, sa->spi, upto) == -1) {
 		log_ratelimited(&p->lim_out, LOG_LVL_ERR,
 		    "peer %s: cannot reserve sequence numbers in the state "
 		    "file: not sending", p->conf->name);
 		return -1;
 	}
-	p->reserved = upto;
+	*reserved = upto;
 	return 0;
+}
+
+int
+peer_reserve_seq(struct peer *p)
+{
+	return reserve(p, &p->out, &p->reserved);
+}
+
+int
+peer_reserve_seq_tap(struct peer *p)
+{
+	if (!p->tap_sa)
+		return peer_reserve_seq(p);
+	return reserve(p, &p->tap_out, &p->tap_reserved);
 }
 
 struct outer_sock *

@@ -132,8 +132,10 @@ sched_init(struct engine *e, struct eqos *q)
 	q->pool = mem;
 	q->free = calloc(q->npool, sizeof(*q->free));
 	q->peer_of = calloc(q->npool, sizeof(*q->peer_of));
+	q->frame_of = calloc(q->npool, sizeof(*q->frame_of));
 	q->timer = event_new(e->base, -1, 0, timer_cb, e);
-	if (q->free == NULL || q->peer_of == NULL || q->timer == NULL) {
+	if (q->free == NULL || q->peer_of == NULL || q->frame_of == NULL ||
+	    q->timer == NULL) {
 		log_warnx("qos: out of memory");
 		return -1;
 	}
@@ -209,6 +211,7 @@ qos_free(struct engine *e)
 	free(q->pool);
 	free(q->free);
 	free(q->peer_of);
+	free(q->frame_of);
 	matcher_free(q->filt_out);
 	matcher_free(q->filt_in);
 	match_cache_free(q->cache_out);
@@ -275,6 +278,59 @@ qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 	return r < 0 || e->cf->rules[r].action != RULE_BLOCK;
 }
 
+int
+qos_filter_frame(struct engine *e, const uint8_t *d, size_t len,
+    size_t ip_off, int nonip_rule)
+{
+	struct eqos *q = e->qos;
+	struct match_pkt mp;
+	long r;
+
+	if (q == NULL || q->filt_out == NULL)
+		return -1;
+	if (ip_off == 0) {
+		r = nonip_rule;
+	} else {
+		/* Rules must not be bypassed by a header they cannot read. */
+		if (match_pkt_parse(d + ip_off, len - ip_off, MATCH_IF_TAP,
+		    &mp) == -1)
+			return -2;
+		r = match_cache_lookup(q->cache_out, q->filt_out, &mp);
+		r = r < 0 ? -1 : (long)q->rule_out[r];
+	}
+	if (r >= 0 && e->cf->rules[r].action == RULE_BLOCK)
+		return -2;
+	return (int)r;
+}
+
+static bool
+rule_has_ip_condition(const struct match_rule *m)
+{
+	return m->af != AF_UNSPEC || m->src.len != 0 || m->dst.len != 0 ||
+	    m->proto != -1 || m->sport_lo != 0 || m->sport_hi != 65535 ||
+	    m->dport_lo != 0 || m->dport_hi != 65535 || m->tos_mask != 0 ||
+	    m->icmp_type != -1;
+}
+
+int
+qos_nonip_rule(const struct config *cf)
+{
+	const struct rule_conf *r;
+	size_t i;
+
+	for (i = 0; i < cf->nrules; i++) {
+		r = &cf->rules[i];
+		if (r->dir == RULE_DIR_IN)
+			continue;
+		if (r->match.iface != MATCH_IF_ANY &&
+		    r->match.iface != MATCH_IF_TAP)
+			continue;
+		if (!rule_has_ip_condition(&r->match))
+			return (int)i;
+	}
+	return -1;
+}
+
 bool
 qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h, int rule)
 {
@@ -325,20 +381,15 @@ wire_len(const struct peer *p, size_t inner_len)
 	return n + esp_wire_len(&p->out, inner_len);
 }
 
-bool
-qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
-    const struct inner_hdr *h, int rule)
+/* Queues pk in class cls; true in every case but "no scheduler". */
+static bool
+enqueue(struct engine *e, struct peer *p, struct pkt *pk, unsigned cls,
+    size_t wire, bool ect, bool frame)
 {
 	struct eqos *q = e->qos;
 	struct cbq_item it;
-	unsigned cls;
 	size_t idx;
 
-	if (q == NULL || q->cbq == NULL)
-		return false;
-	cls = cbq_default_class(q->cbq);
-	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
-		cls = (unsigned)e->cf->rules[rule].queue;
 	if (pk < q->pool || pk >= q->pool + q->npool)
 		fatalx("qos: packet %p outside the pool", (void *)pk);
 	if (q->nfree == 0) {
@@ -347,15 +398,48 @@ qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
 		return true;
 	}
 	it.pkt = pk;
-	it.wire_len = wire_len(p, h->len);
-	it.ect = (h->tos & ECN_MASK) != ECN_NOT_ECT;
+	it.wire_len = wire;
+	it.ect = ect;
 	it.enq_ns = 0;
 	if (cbq_enqueue(q->cbq, cls, &it, mono_ns()) == -1)
 		return true;            /* counted by the class; pk is reused */
 	idx = (size_t)(pk - q->pool);
 	q->peer_of[idx] = (uint32_t)(p - e->peers);
+	q->frame_of[idx] = frame;
 	e->pkt_out = &q->pool[q->free[--q->nfree]];
 	return true;
+}
+
+bool
+qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
+    const struct inner_hdr *h, int rule)
+{
+	struct eqos *q = e->qos;
+	unsigned cls;
+
+	if (q == NULL || q->cbq == NULL)
+		return false;
+	cls = cbq_default_class(q->cbq);
+	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
+		cls = (unsigned)e->cf->rules[rule].queue;
+	return enqueue(e, p, pk, cls, wire_len(p, h->len),
+	    (h->tos & ECN_MASK) != ECN_NOT_ECT, false);
+}
+
+bool
+qos_enqueue_frame(struct engine *e, struct peer *p, struct pkt *pk, int rule)
+{
+	struct eqos *q = e->qos;
+	unsigned cls;
+
+	if (q == NULL || q->cbq == NULL)
+		return false;
+	cls = e->cf->qos.bridge_class >= 0 ?
+	    (unsigned)e->cf->qos.bridge_class : cbq_default_class(q->cbq);
+	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
+		cls = (unsigned)e->cf->rules[rule].queue;
+	/* pk->len counts EtherIP's 2 bytes: they go on the wire too. */
+	return enqueue(e, p, pk, cls, wire_len(p, pk->len), false, true);
 }
 
 static void
@@ -400,9 +484,16 @@ qos_run(struct engine *e)
 		if (!cbq_dequeue(q->cbq, now, &it, &cls, &ce, drop_cb, q))
 			break;
 		pk = it.pkt;
-		if (ce)
-			mark_ce(pk);
-		outbound_send(e, &e->peers[q->peer_of[pk - q->pool]], pk);
+		if (q->frame_of[pk - q->pool]) {
+			/* Never ECN-capable: CoDel dropped it or let it be. */
+			outbound_send_frame(e, &e->peers[q->peer_of[pk -
+			    q->pool]], pk);
+		} else {
+			if (ce)
+				mark_ce(pk);
+			outbound_send(e, &e->peers[q->peer_of[pk - q->pool]],
+			    pk);
+		}
 		recycle(q, pk);
 	}
 	next = n == QOS_RUN_BUDGET ? now : cbq_next_ns(q->cbq, now);

@@ -48,6 +48,8 @@ struct eqos {
 	uint32_t        *free;          /* stack of free pool indices */
 	size_t           nfree;
 	uint32_t        *peer_of;       /* pool index -> peer index */
+	bool            *frame_of;      /* pool index -> holds EtherIP (97),
+	                                   not IP: sent on the frames' SA */
 	uint64_t         pool_drops[CBQ_CLASSES_MAX];
 	struct event    *timer;
 };
@@ -77,6 +79,20 @@ void qos_mss_clamp(struct engine *e, uint8_t *d, const struct inner_hdr *h);
  * sends at once. */
 bool qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
     const struct inner_hdr *h, int rule);
+/* A frame read from the tap (issue 4) through the `out` rules as device
+ * tap: d is the Ethernet frame, fi its classification, ip_off where an IP
+ * packet starts in it (0: not IP, only the device is matched, through the
+ * precomputed nonip_rule). Same answers as qos_filter_out; blocked frames
+ * are the caller's to count. */
+int  qos_filter_frame(struct engine *e, const uint8_t *d, size_t len,
+    size_t ip_off, int nonip_rule);
+/* The first `out` rule that a frame without IP matches: one without any
+ * IP condition, on any device or on tap. -1 if none. */
+int  qos_nonip_rule(const struct config *cf);
+/* qos_enqueue for pk holding EtherIP and a frame: the rule's queue, else
+ * the class marked `bridge`; charged its wire size, never ECN-capable. */
+bool qos_enqueue_frame(struct engine *e, struct peer *p, struct pkt *pk,
+    int rule);
 /* Sends what the scheduler allows now and arms the timer for the rest. */
 void qos_run(struct engine *e);
 

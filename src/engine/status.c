@@ -1,5 +1,6 @@
 /* Answers on the control socket: "status" (a table for people) and
- * "status json" (the fixed format scripts and tests parse). */
+ * "status json" (the fixed format scripts and tests parse); "bridge" and
+ * "bridge json" are answered by bridge_status.c. */
 #include "src/engine/engine_internal.h"
 
 #include <event2/buffer.h>
@@ -13,7 +14,7 @@
 
 /* Per peer, the JSON needs some 600 bytes; keep a margin. */
 #define STATUS_JSON_BASE   1024
-#define STATUS_JSON_PEER   1024
+#define STATUS_JSON_PEER   1536
 #define STATUS_JSON_CLASS  320
 
 static const char *const site_drop_names[SITE_DROP_MAX] = {
@@ -85,6 +86,7 @@ json_peer(struct json *j, const struct peer *p)
 	else
 		json_null(j, "last_packet");
 	json_uint(j, "seq_out", p->out.seq);
+	bridge_json_peer(j, p);
 	json_object_end(j);
 }
 
@@ -173,6 +175,7 @@ status_json(struct engine *e, struct evbuffer *out)
 		json_uint(&j, site_drop_name(d), e->drops[d]);
 	json_object_end(&j);
 	json_qos(&j, e);
+	bridge_json_site(&j, e);
 	json_array_begin(&j, "peers");
 	for (i = 0; i < e->npeers; i++)
 		json_peer(&j, &e->peers[i]);
@@ -251,6 +254,7 @@ status_text(struct engine *e, struct evbuffer *out)
 		    (unsigned long long)e->drops[d]);
 	evbuffer_add_printf(out, "\n");
 	text_qos(e, out);
+	bridge_text_site(e, out);
 	evbuffer_add_printf(out, "\n%-16s %-28s %-4s %-32s %10s %12s %10s "
 	    "%12s %8s %s\n", "PEER", "ENDPOINT", "VIA", "SUITE", "PKTS-IN",
 	    "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "DROPS", "LAST-IN");
@@ -274,6 +278,7 @@ status_text(struct engine *e, struct evbuffer *out)
 		    (unsigned long long)p->st.packets_out,
 		    (unsigned long long)p->st.bytes_out,
 		    (unsigned long long)peer_drops(p), last);
+		bridge_text_peer(p, out);
 		if (peer_drops(p) == 0)
 			continue;
 		evbuffer_add_printf(out, "%16s drops:", "");
@@ -295,5 +300,9 @@ status_handler(const char *cmd, struct evbuffer *out, void *arg)
 		return status_text(e, out);
 	if (strcmp(cmd, "status json") == 0)
 		return status_json(e, out);
+	if (strcmp(cmd, "bridge") == 0)
+		return bridge_table_text(e, out);
+	if (strcmp(cmd, "bridge json") == 0)
+		return bridge_table_json(e, out);
 	return -1;
 }
