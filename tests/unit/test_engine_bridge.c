@@ -102,6 +102,7 @@ test_mtu(void **state)
 	assert_int_equal(e->br->mode, BRIDGE_MODE_IPX);
 	assert_true(e->peers[0].bridge_port && e->peers[1].bridge_port);
 	engine_free(e);
+	free(cf);
 
 	/* Exactly what fits is fine; one more byte is not. */
 	cf = calloc(1, sizeof(*cf));
@@ -112,6 +113,7 @@ test_mtu(void **state)
 		e = engine_with(cf, site, "", "");
 		assert_non_null(e);
 		engine_free(e);
+		free(cf);
 		cf = calloc(1, sizeof(*cf));
 		snprintf(site, sizeof(site), " tap vtap0 mtu %zu\n", fit - 13);
 		e = engine_with(cf, site, "", "");
@@ -126,6 +128,7 @@ test_mtu(void **state)
 	assert_non_null(e);
 	assert_null(e->br);
 	engine_free(e);
+	free(cf);
 }
 
 /* EtherIP + an IPX frame (Ethernet II) from src to dst into pk. */
@@ -234,6 +237,7 @@ test_from_peer(void **state)
 	assert_int_equal(tap_got(sv[1], buf, sizeof(buf)), 60);
 	close(sv[1]);
 	engine_free(e);
+	free(cf);
 	free(pk);
 }
 
@@ -252,6 +256,7 @@ test_no_tap(void **state)
 	assert_int_equal(ebridge_from_peer(e, &e->peers[0], pk), -1);
 	assert_int_equal(e->peers[0].br.drops[BR_PEER_NO_TAP], 1);
 	engine_free(e);
+	free(cf);
 
 	/* A tap, but q is no bridge port. */
 	cf = calloc(1, sizeof(*cf));
@@ -262,6 +267,7 @@ test_no_tap(void **state)
 	assert_int_equal(ebridge_from_peer(e, &e->peers[1], pk), -1);
 	assert_int_equal(e->peers[1].br.drops[BR_PEER_NO_TAP], 1);
 	engine_free(e);
+	free(cf);
 	free(pk);
 }
 
