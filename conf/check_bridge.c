@@ -132,6 +132,12 @@ bridge_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 		    bx->kw != NULL ? bx->kw : "bridge");
 		return -1;
 	}
+	if (cf->site.tap[0] != '\0' && strcmp(cf->site.tap, cf->site.tun) == 0) {
+		conf_err(lx, bx->site_file, cf->site.tap_line, "tap %s has the "
+		    "name of the tun; expected another interface name",
+		    cf->site.tap);
+		return -1;
+	}
 	if (check_peers(lx, cf, px) == -1 || check_spis(lx, cf, px) == -1)
 		return -1;
 	return check_class(lx, cf, qx);

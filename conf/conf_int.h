@@ -151,6 +151,7 @@ struct bridge_extra {
 	int         line;               /* 0 = none */
 	const char *kw;                 /* its keyword */
 	bool        have_mode;
+	const char *site_file;          /* of the tap statement */
 };
 
 /* What the QoS parts of the parse keep for the final pass (check_qos.c):

@@ -48,6 +48,7 @@ site_tap(struct parser *p, const struct token *kw)
 	if (get_ifname(p, kw, s->tap) == -1)
 		return -1;
 	s->tap_line = kw->line;
+	p->bx.site_file = kw->file;
 	pk = lex_peek(&p->lx);
 	if (pk->type != T_WORD || strcmp(pk->text, "mtu") != 0)
 		return 0;

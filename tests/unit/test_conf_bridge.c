@@ -279,6 +279,9 @@ static const struct bad bad[] = {
 	{ SITE_TAP "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n tap-sa dedicated key \"missing.key\"\n}\n",
 	  "site.conf:9: cannot open key file " },
+	{ "site \"s\" {\n network 10.1.0.0/24\n tun v0\n tap v0\n}\n" PEER,
+	  "site.conf:4: tap v0 has the name of the tun; expected another "
+	  "interface name" },
 	/* qos */
 	{ SITE_TAP PEER QOS(""),
 	  "site.conf:10: expected a class marked `bridge` for the frames of "
