@@ -271,6 +271,55 @@ test_no_tap(void **state)
 	free(pk);
 }
 
+/* Hostile input: random lengths and bytes after ESP never crash, and
+ * each frame ends in exactly one of: accepted, or a counted drop. */
+static void
+test_random(void **state)
+{
+	struct config *cf = calloc(1, sizeof(*cf));
+	struct pkt *pk = calloc(1, sizeof(*pk));
+	uint64_t before, after;
+	struct engine *e;
+	struct peer *p;
+	uint8_t buf[2048];
+	int sv[2], i, d;
+	size_t j;
+
+	(void)state;
+	e = engine_with(cf, " tap vtap0\n bridge all\n bridge-flood 0\n", "",
+	    "");
+	assert_non_null(e);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	e->br->fd = sv[0];
+	p = &e->peers[0];
+	srandom(4);
+	for (i = 0; i < 20000; i++) {
+		pkt_reset(pk);
+		pk->len = (size_t)(random() % 120);
+		for (j = 0; j < pk->len; j++)
+			pkt_data(pk)[j] = (uint8_t)random();
+		/* Mostly valid headers, so frames get past EtherIP. */
+		if (pk->len >= 2 && i % 4 != 0) {
+			pkt_data(pk)[0] = i % 2 ? 0x30 : 0x00;
+			pkt_data(pk)[1] = i % 2 ? 0x00 : 0x30;
+		}
+		for (before = p->br.frames_in, d = 0; d < BR_PEER_DROP_MAX; d++)
+			before += p->br.drops[d];
+		(void)ebridge_from_peer(e, p, pk);
+		for (after = p->br.frames_in, d = 0; d < BR_PEER_DROP_MAX; d++)
+			after += p->br.drops[d];
+		assert_int_equal(after, before + 1);
+		while (tap_got(sv[1], buf, sizeof(buf)) > 0)
+			;
+	}
+	assert_true(p->br.frames_in > 0);
+	assert_true(p->br.drops[BR_PEER_ETHERIP] > 0);
+	close(sv[1]);
+	engine_free(e);
+	free(cf);
+	free(pk);
+}
+
 static void
 test_nonip_rule(void **state)
 {
@@ -324,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_from_peer),
 		cmocka_unit_test(test_no_tap),
+		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_nonip_rule),
 		cmocka_unit_test(test_names),
 	};
