@@ -83,6 +83,47 @@
 #   vt_settos IN OUT TOS    a copy with another outer TOS / traffic class
 #   vt_tamper IN OUT SEQ [SRC]  a copy with ESP sequence number SEQ (and
 #                           IPv4 source SRC): a forgery or a spoofed replay
+#
+# Tap devices and bridged frames (issue 4; frames built by ipxframes.py):
+#
+#   VT_TAP                  the tap the bridge tests configure (vtap0)
+#   vt_quiet_new_devs SITE...  devices created from now on in those
+#                           namespaces send nothing of their own: no IPv6
+#                           link-local address and host behaviour (a tap
+#                           would send MLD reports); IPv6 still works and
+#                           is forwarded (all.forwarding stays on)
+#   vt_frame ipx|other ARGS...  prints a frame's hex (see ipxframes.py)
+#   vt_tap_send SITE HEX... transmits the frames on SITE's tap, in order
+#                           (AF_PACKET), so that its vpntund reads them
+#   vt_tap_capture SITE FILE  records SITE's tap until vt_tap_capture_stop
+#                           FILE or exit: lines "in HEX" (written to the
+#                           tap by vpntund) and "out HEX" (sent by us);
+#                           FILE.pcap holds the "in" frames
+#   vt_frames_in FILE HEX   how many times the frame came in (exact bytes)
+#
+# The bridging star (c, r1, r2, each with a tap; peers named as in
+# vt_write_configs): hosts A behind r1, B behind r2, C behind the central,
+# U never seen ($VT_BR_A ...). Captures are $VT_TMP/cap_SITE. A ledger
+# (VT_BR_EXP, keys SITE/PEER/FIELD, SITE/-/drops.R for site drops) says what
+# every bridge counter must be:
+#
+#   vt_br_frame VAR ipx|other ARGS...  a frame's hex into VAR; IPX frames
+#                           go to the meta file vt_br_tshark_check reads
+#   vt_br_send SITE HEX...  transmit on SITE's tap (remembered for the echo
+#                           check)
+#   vt_br_led KEY N / vt_br_hop X Y HEX / vt_br_flood SITE HEX
+#                           ledger: N more; one frame carried router X -> Y;
+#                           flooded from SITE to the two other routers
+#   vt_br_check_ledger TAG  polls until every counter equals the ledger
+#                           (those not in it: 0); fails with the diff
+#   vt_br_expect_at HEX WHAT SITE...  comes in exactly once on each tap
+#   vt_br_never_at HEX WHAT SITE...   never came in (after a barrier)
+#   vt_br_barrier FROM TO...  an IPX broadcast from FROM that reaches every
+#                           TO: what FROM sent before on those paths is in
+#   vt_br_no_echo SITE...   no frame sent on a tap came back to it
+#   vt_br_tshark_check SITE MIN  tshark dissects every IPX frame that came
+#                           in on SITE's tap in the framing and with the
+#                           fields it was built with, at least MIN of them
 
 VT_PY=/usr/bin/python3
 VT_TUN=vtun0
@@ -717,4 +758,245 @@ vt_tamper() { # IN OUT SEQ [SRC]
 
 vt_settos() {
 	"$VT_PY" "$VT_DIR/pkt.py" settos "$1" "$2" "$3" || fail "settos $1"
+}
+
+# --- tap devices and bridged frames (issue 4) ----------------------------------
+
+VT_TAP=vtap0
+declare -A VT_TAPCAP_PID=()
+
+vt_quiet_new_devs() {
+	local s
+	for s in "$@"; do
+		ip netns exec "$(vt_ns "$s")" sysctl -qw \
+		    net.ipv6.conf.default.addr_gen_mode=1 \
+		    net.ipv6.conf.default.forwarding=0 >/dev/null
+	done
+}
+
+vt_frame() {
+	"$VT_PY" "$VT_DIR/ipxframes.py" "$@" || fail "ipxframes.py $*"
+}
+
+vt_tap_send() { # SITE HEX...
+	local s=$1
+	shift
+	ip netns exec "$(vt_ns "$s")" "$VT_PY" "$VT_DIR/ipxframes.py" send "$VT_TAP" "$@" ||
+		fail "sending $# frame(s) on $s's $VT_TAP failed"
+}
+
+vt_tap_capture() { # SITE FILE
+	rm -f "$2" "$2.ready" "$2.pcap"
+	vt_bg "tapcap-$(basename "$2")" ip netns exec "$(vt_ns "$1")" \
+	    "$VT_PY" "$VT_DIR/ipxframes.py" capture "$VT_TAP" "$2"
+	VT_TAPCAP_PID[$2]=$VT_BG_PID
+	wait_until 10 test -e "$2.ready" ||
+		fail "capture on $1's $VT_TAP not ready: $(cat "$VT_TMP/tapcap-$(basename "$2").out")"
+}
+
+vt_tap_capture_stop() { # FILE
+	local pid=${VT_TAPCAP_PID[$1]:?vt_tap_capture_stop: no capture into $1}
+	kill -TERM "$pid" 2>/dev/null || true
+	wait_until 5 vt_dead "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "VT_TAPCAP_PID[$1]"
+}
+
+vt_frames_in() { # FILE HEX
+	[ -e "$1" ] || { echo 0; return 0; }
+	grep -cxF "in $2" "$1" || true
+}
+
+# --- the bridging star --------------------------------------------------------
+
+# shellcheck disable=SC2034 # used by the tests and through eval
+VT_BR_A=02:00:00:00:01:0a VT_BR_B=02:00:00:00:02:0b VT_BR_C=02:00:00:00:00:0c
+# shellcheck disable=SC2034
+VT_BR_U=02:00:00:00:09:09 VT_BR_BC=ff:ff:ff:ff:ff:ff
+declare -A VT_BR_EXP=()
+VT_BR_NBAR=0
+# shellcheck disable=SC2034 # used through eval
+VT_BR_SENT_c=() VT_BR_SENT_r1=() VT_BR_SENT_r2=()
+
+vt_br_frame() {
+	local _fv=$1 _fk=$2 _fh
+	shift 2
+	if [ "$_fk" = ipx ]; then
+		_fh=$(vt_frame ipx "$@" --meta "$VT_TMP/meta")
+	else
+		_fh=$(vt_frame other "$@")
+	fi
+	printf -v "$_fv" '%s' "$_fh"
+}
+
+vt_br_len() { echo $((${#1} / 2)); }
+
+vt_br_send() {
+	local s=$1 h
+	shift
+	vt_tap_send "$s" "$@"
+	for h in "$@"; do
+		eval "VT_BR_SENT_$s+=(\"\$h\")"
+	done
+}
+
+vt_br_led() { VT_BR_EXP[$1]=$((${VT_BR_EXP[$1]:-0} + $2)); }
+vt_br_pname() { if [ "$1" = c ]; then echo "$2"; else echo central; fi; }
+
+vt_br_hop() { # X Y HEX
+	local len px py
+	len=$(vt_br_len "$3") px=$(vt_br_pname "$1" "$2") py=$(vt_br_pname "$2" "$1")
+	vt_br_led "$1/$px/frames_out" 1
+	vt_br_led "$1/$px/bytes_out" "$len"
+	vt_br_led "$2/$py/frames_in" 1
+	vt_br_led "$2/$py/bytes_in" "$len"
+}
+
+vt_br_flood() { # SITE HEX
+	case $1 in
+	r1) vt_br_hop r1 c "$2"; vt_br_hop c r2 "$2" ;;
+	r2) vt_br_hop r2 c "$2"; vt_br_hop c r1 "$2" ;;
+	c) vt_br_hop c r1 "$2"; vt_br_hop c r2 "$2" ;;
+	esac
+}
+
+vt_br_ledger_diff() {
+	local s k j args=()
+	for s in c r1 r2; do
+		j=$(vt_status "$s") || { echo "status of $s failed"; return 1; }
+		args+=("$s=$j")
+	done
+	for k in "${!VT_BR_EXP[@]}"; do
+		args+=("$k:${VT_BR_EXP[$k]}")
+	done
+	"$VT_PY" - "${args[@]}" <<'EOF'
+import json, sys
+st, exp = {}, {}
+for a in sys.argv[1:]:
+    if "=" in a.split(":")[0]:
+        s, j = a.split("=", 1)
+        st[s] = json.loads(j)
+    else:
+        k, v = a.rsplit(":", 1)
+        exp[k] = int(v)
+got = {}
+for s, d in st.items():
+    for r, v in d["bridge"]["drops"].items():
+        got["%s/-/drops.%s" % (s, r)] = v
+    for p in d["peers"]:
+        b = p["bridge"]
+        for f in ("frames_in", "bytes_in", "frames_out", "bytes_out"):
+            got["%s/%s/%s" % (s, p["name"], f)] = b[f]
+        for r, v in b["drops"].items():
+            got["%s/%s/drops.%s" % (s, p["name"], r)] = v
+bad = ["%s: %s, expected %s" % (k, got.get(k), exp.get(k, 0))
+       for k in sorted(set(got) | set(exp)) if got.get(k) != exp.get(k, 0)]
+print("; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+vt_br_ledger_ok() { vt_br_ledger_diff >/dev/null 2>&1; }
+
+vt_br_check_ledger() {
+	wait_until 10 vt_br_ledger_ok ||
+		fail "$1: bridge counters differ from what was sent: $(vt_br_ledger_diff)"
+	vt_log_msg "$1: all bridge counters as sent"
+}
+
+vt_br_arrived() { [ "$(vt_frames_in "$1" "$2")" -ge "$3" ]; }
+
+vt_br_expect_at() { # HEX WHAT SITE...
+	local hex=$1 what=$2 s
+	shift 2
+	for s in "$@"; do
+		wait_until 10 vt_br_arrived "$VT_TMP/cap_$s" "$hex" 1 ||
+			fail "$what: not received on $s's tap (frame ${hex:0:60}..., $(vt_br_len "$hex") bytes)"
+	done
+	for s in "$@"; do
+		assert_eq "$(vt_frames_in "$VT_TMP/cap_$s" "$hex")" 1 "$what: times received on $s's tap"
+	done
+}
+
+vt_br_never_at() { # HEX WHAT SITE...
+	local hex=$1 what=$2 s
+	shift 2
+	for s in "$@"; do
+		assert_eq "$(vt_frames_in "$VT_TMP/cap_$s" "$hex")" 0 "$what: times received on $s's tap"
+	done
+}
+
+vt_br_barrier() { # FROM TO...
+	local from=$1 hex mac
+	shift
+	VT_BR_NBAR=$((VT_BR_NBAR + 1))
+	case $from in r1) mac=$VT_BR_A ;; r2) mac=$VT_BR_B ;; c) mac=$VT_BR_C ;; esac
+	vt_br_frame hex ipx ethii "$mac" "$VT_BR_BC" 64 "BARRIER-$VT_BR_NBAR"
+	vt_br_send "$from" "$hex"
+	vt_br_flood "$from" "$hex"
+	vt_br_expect_at "$hex" "barrier $VT_BR_NBAR from $from" "$@"
+}
+
+vt_br_no_echo() { # SITE...: captures cap_SITE and cap_SITE.N (earlier runs)
+	local s f cf list
+	for s in "$@"; do
+		eval "list=(\"\${VT_BR_SENT_${s}[@]}\")"
+		for f in "${list[@]}"; do
+			for cf in "$VT_TMP/cap_$s" "$VT_TMP/cap_$s".[0-9]*; do
+				[ -e "$cf" ] || continue
+				[[ $cf == *.pcap ]] && continue
+				assert_eq "$(vt_frames_in "$cf" "$f")" 0 \
+				    "frame ${f:0:40}... sent on $s's tap, received back on it ($(basename "$cf"))"
+			done
+		done
+	done
+}
+
+vt_br_tshark_check() { # SITE MIN (the capture stopped)
+	local s=$1 res
+	tshark -r "$VT_TMP/cap_$s.pcap" -T fields -E separator='|' \
+	    -e frame.number -e frame.protocols -e llc.dsap -e llc.type \
+	    -e ipx.src.socket -e ipx.dst.socket -e ipx.dst.net -e ipx.packet_type \
+	    -e ipx.len >"$VT_TMP/tshark_$s" 2>"$VT_TMP/tshark_$s.err" ||
+		fail "tshark on $s's capture: $(head -n 3 "$VT_TMP/tshark_$s.err")"
+	res=$("$VT_PY" - "$VT_TMP/cap_$s" "$VT_TMP/tshark_$s" "$VT_TMP/meta" <<'EOF'
+import sys
+cap, tsh, meta = sys.argv[1:4]
+want = {}
+for l in open(meta):
+    h, kind, vlan, ssock, dsock, dnet, ptype, ilen = l.split()
+    want[h] = (kind, vlan == "1", ssock, dsock, dnet, ptype, ilen)
+frames = [l.split()[1] for l in open(cap) if l.startswith("in ")]
+rows = [l.rstrip("\n").split("|") for l in open(tsh) if l.strip()]
+if len(rows) != len(frames):
+    sys.exit("tshark read %d frames, the capture has %d" % (len(rows), len(frames)))
+n = 0
+for r, h in zip(rows, frames):
+    if h not in want:
+        continue
+    num, protos, dsap, ltype, ss, ds, dnet, pt, ilen = r
+    kind, vlan, *fields = want[h]
+    pl = [p for p in protos.split(":") if p not in ("ethertype", "vlan")]
+    exp_pl = {"ethii": ["eth", "ipx"], "raw": ["eth", "ipx"],
+              "llc": ["eth", "llc", "ipx"], "snap": ["eth", "llc", "ipx"]}[kind]
+    why = []
+    if pl[:len(exp_pl)] != exp_pl:
+        why.append("protocols %s, expected %s..." % (protos, ":".join(exp_pl)))
+    if ("vlan" in protos.split(":")) != vlan:
+        why.append("802.1Q tag %s" % protos)
+    if kind == "llc" and dsap != "0xe0":
+        why.append("LLC DSAP %s" % dsap)
+    if kind == "snap" and (dsap != "0xaa" or ltype != "0x8137"):
+        why.append("SNAP DSAP %s type %s" % (dsap, ltype))
+    if [ss, ds, dnet, pt, ilen] != fields:
+        why.append("ipx src/dst socket, dst net, type, length %s, expected %s"
+                   % ([ss, ds, dnet, pt, ilen], fields))
+    if why:
+        sys.exit("frame %s (%s): %s" % (num, kind, "; ".join(why)))
+    n += 1
+print(n)
+EOF
+	) || fail "tshark on $s's tap: $res"
+	assert_ge "$res" "$2" "IPX frames tshark dissected on $s's tap"
+	vt_log_msg "tshark: $res IPX frames on $s's tap dissected in the framing sent"
 }
