@@ -6,8 +6,8 @@
         raw (Novell "802.3 raw": length, then the IPX checksum 0xFFFF),
         llc (802.2 LLC E0 E0 03), snap (AA AA 03 00:00:00 0x8137).
         SIZE is the whole frame length (0: just big enough); TAG (ASCII)
-        starts the IPX data (to socket 0x0453 a RIP response with a route
-        made of TAG, to 0x0452 a SAP response naming server TAG), the rest
+        starts the IPX data (to socket 0x0453 a RIP response with routes
+        spelling TAG, to 0x0452 a SAP response naming server TAG), the rest
         is a counting pattern. Packet type 1 for RIP, 4 for SAP, else 0;
         destination socket 0x4003, source 0x4000 by default. Options:
         --vlan VID (one 802.1Q tag after the source MAC), --ptype N,
@@ -30,6 +30,7 @@
         (PACKET_AUXDATA), so frames compare byte for byte. OUT.ready is
         created once the socket is bound; runs until killed.
 """
+import errno
 import socket
 import struct
 import sys
@@ -64,13 +65,14 @@ def ipx_header(length, ptype, dnet, dnode, dsock, snet, snode, ssock):
 
 
 def ipx_body(dsock, tag):
-    """RIP (socket 0x0453): a response, operation 2, one route whose network
-    number is made of TAG; SAP (0x0452): a response, operation 2, one file
-    server (type 4) named TAG; others: TAG itself."""
+    """RIP (socket 0x0453): a response, operation 2, with routes whose
+    network numbers spell TAG (4 bytes each, hops 1, ticks 2); SAP
+    (0x0452): a response, operation 2, one file server (type 4) named TAG;
+    others: TAG itself."""
     if dsock == 0x0453:
-        net = (tag + b"\0\0\0\0")[:4] if len(tag) <= 4 else \
-            struct.pack("!I", sum(tag) * 2654435761 & 0xFFFFFFFF)
-        return struct.pack("!H4sHH", 2, net, 1, 2)
+        t = tag + b"\0" * (-len(tag) % 4)
+        return struct.pack("!H", 2) + b"".join(
+            t[i:i + 4] + struct.pack("!HH", 1, 2) for i in range(0, len(t), 4))
     if dsock == 0x0452:
         return struct.pack("!HH48s4s6sHH", 2, 4, tag[:47], b"\0\0\xbe\xef",
                            b"\0\0\0\0\0\1", 0x0451, 1)
@@ -168,7 +170,12 @@ def capture(iface, out):
         pc.flush()
         open(out + ".ready", "w").close()
         while True:
-            data, anc, _, addr = s.recvmsg(65535, 256)
+            try:
+                data, anc, _, addr = s.recvmsg(65535, 256)
+            except OSError as e:
+                if e.errno in (errno.ENETDOWN, errno.ENXIO, errno.ENODEV):
+                    return          # the tap is gone: its daemon stopped
+                raise
             for level, typ, val in anc:
                 if level == SOL_PACKET and typ == PACKET_AUXDATA and len(val) >= 20:
                     status, _, _, _, _, tci, tpid = struct.unpack("=IIIHHHH", val[:20])
@@ -184,6 +191,25 @@ def capture(iface, out):
                 pc.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6),
                                      len(data), len(data)) + data)
                 pc.flush()
+
+
+def ipx_main_one(a, tag):
+    """Prints one frame of `ipx` (and its meta line)."""
+    f = ipx_frame(a.kind, mac(a.src), mac(a.dst), a.size, tag.encode(),
+                  vlan=a.vlan, ptype=a.ptype, dnet=bytes.fromhex(a.dnet),
+                  snet=bytes.fromhex(a.snet),
+                  dnode=mac(a.dnode) if a.dnode else None,
+                  snode=mac(a.snode) if a.snode else None,
+                  dsock=a.dsock, ssock=a.ssock)
+    print(f.hex())
+    if a.meta:
+        off = 12 + (4 if a.vlan is not None else 0) + \
+            {"ethii": 2, "raw": 2, "llc": 5, "snap": 10}[a.kind]
+        ptype = a.ptype if a.ptype is not None else PTYPE_SOCKETS.get(a.dsock, 0)
+        with open(a.meta, "a") as m:
+            m.write("%s %s %d 0x%04x 0x%04x 0x%s 0x%02x %d\n" % (
+                f.hex(), a.kind, a.vlan is not None, a.ssock, a.dsock,
+                a.dnet.lower(), ptype, len(f) - off))
 
 
 def main(argv):
@@ -208,22 +234,13 @@ def main(argv):
         ap.add_argument("--ssock", type=lambda x: int(x, 0), default=0x4000)
         ap.add_argument("--meta", help="append 'HEX KIND VLAN SSOCK DSOCK "
                         "DNET PTYPE IPXLEN' (as tshark prints them) to this file")
+        ap.add_argument("--count", type=int, help="N frames, one a line, "
+                        "tagged TAG-0 .. TAG-<N-1>")
         a = ap.parse_args(argv[2:])
-        f = ipx_frame(a.kind, mac(a.src), mac(a.dst), a.size, a.tag.encode(),
-                      vlan=a.vlan, ptype=a.ptype, dnet=bytes.fromhex(a.dnet),
-                      snet=bytes.fromhex(a.snet),
-                      dnode=mac(a.dnode) if a.dnode else None,
-                      snode=mac(a.snode) if a.snode else None,
-                      dsock=a.dsock, ssock=a.ssock)
-        print(f.hex())
-        if a.meta:
-            off = 12 + (4 if a.vlan is not None else 0) + \
-                {"ethii": 2, "raw": 2, "llc": 5, "snap": 10}[a.kind]
-            ptype = a.ptype if a.ptype is not None else PTYPE_SOCKETS.get(a.dsock, 0)
-            with open(a.meta, "a") as m:
-                m.write("%s %s %d 0x%04x 0x%04x 0x%s 0x%02x %d\n" % (
-                    f.hex(), a.kind, a.vlan is not None, a.ssock, a.dsock,
-                    a.dnet.lower(), ptype, len(f) - off))
+        tags = [a.tag] if a.count is None else \
+            ["%s-%d" % (a.tag, i) for i in range(a.count)]
+        for tag in tags:
+            ipx_main_one(a, tag)
     elif cmd == "other":
         kind, src, dst, size, tag = argv[2:7]
         print(other_frame(kind, mac(src), mac(dst), int(size), tag.encode()).hex())
