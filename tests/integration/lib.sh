@@ -195,6 +195,8 @@ assert_gt() {
 
 # wait_until SECS CMD...: runs CMD every 0.1 s until it succeeds (0) or SECS
 # have passed (1). Wall-clock bound, so a slow CMD does not stretch it.
+# CMD's arguments are expanded once, by the caller: to poll a value, use
+# vt_cmp, not `test "$(...)"`, which would compare one reading forever.
 wait_until() {
 	local secs=$1 deadline now
 	shift
@@ -208,6 +210,15 @@ wait_until() {
 		[ "$now" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
+}
+
+# vt_cmp 'COMMAND' OP VALUE: runs COMMAND (eval'd, so put it in single
+# quotes) and compares what it prints with VALUE (test(1)'s OP). A condition
+# for wait_until that reads afresh each time.
+vt_cmp() {
+	local got
+	got=$(eval "$1") || return 1
+	test "$got" "$2" "$3"
 }
 
 vt_now_ms() {

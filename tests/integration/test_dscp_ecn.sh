@@ -45,7 +45,7 @@ vt_start c
 # 3. outer CE over Not-ECT: dropped, counted malformed on the peer
 mal0=$(vt_peer_counter c r1 drops.malformed)
 vt_inject inet "$VT_TMP/notect-ce.pkt"
-wait_until 10 test "$(vt_peer_counter c r1 drops.malformed)" -ge $((mal0 + 1)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.malformed' -ge $((mal0 + 1)) ||
 	fail "outer CE over Not-ECT: peer r1 drops.malformed $(vt_peer_counter c r1 drops.malformed), expected $((mal0 + 1))"
 # 4. outer CE over ECT(0): delivered, marked CE
 vt_inject inet "$VT_TMP/ect-ce.pkt"

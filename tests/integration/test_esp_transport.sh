@@ -27,7 +27,7 @@ spi_in=$(vt_peer c r1 'p.get("spi_in", "")')
 if [ -n "$spi_in" ]; then
 	assert_eq "$((spi_in))" "$spi" "SPI on the wire is the central's inbound SPI for r1"
 fi
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log")" -ge 5 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log"' -ge 5 ||
 	fail "UDP over raw ESP: $(vt_lines "$VT_TMP/udp.log") of 5 datagrams arrived"
 grep -qx "10.2.1.10 raw-esp 4" "$VT_TMP/udp.log" || fail "datagram 4 missing or altered"
 

@@ -20,7 +20,7 @@ vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 vt_ping l1 172.16.0.10 3
 vt_ping lc 10.2.1.10 3
 vt_udp_send l1 172.16.0.10 7000 "funnel-ok" 3 200
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "^10.2.1.10 funnel-ok")" -ge 3 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" "^10.2.1.10 funnel-ok"' -ge 3 ||
 	fail "funnel 10.2.1.0/24 -> 172.16.0.0/24: datagrams missing"
 
 # 2. the private LAN 192.168.1.0/24 is excluded: r1 drops it, nothing leaves
@@ -29,7 +29,7 @@ out0=$(vt_peer_counter r1 central packets_out)
 in0=$(vt_peer_counter c r1 packets_in)
 vt_udp_send p1 172.16.0.10 7000 "private" 5 200
 vt_ping_fails p1 172.16.0.10
-wait_until 10 test "$(vt_counter r1 'd["drops"]["no_policy"]')" -ge $((nopol0 + 7)) ||
+wait_until 10 vt_cmp "vt_counter r1 'd[\"drops\"][\"no_policy\"]'" -ge $((nopol0 + 7)) ||
 	fail "r1: drops.no_policy $(vt_counter r1 'd["drops"]["no_policy"]'), expected >= $((nopol0 + 7))"
 assert_eq "$(vt_peer_counter r1 central packets_out)" "$out0" "r1 sent nothing from the private LAN"
 assert_eq "$(vt_peer_counter c r1 packets_in)" "$in0" "central got nothing from the private LAN"
@@ -38,7 +38,7 @@ assert_eq "$(vt_lines "$VT_TMP/udp.log" private)" 0 "hospital host got private-L
 # 3. a funnel only r1 believes in: r1 encrypts, the central refuses
 pol0=$(vt_peer_counter c r1 drops.policy)
 vt_udp_send l1 172.16.0.10 7000 "spoofed" 4 200 10.9.9.10
-wait_until 10 test "$(vt_peer_counter c r1 drops.policy)" -ge $((pol0 + 4)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.policy' -ge $((pol0 + 4)) ||
 	fail "central: peer r1 drops.policy $(vt_peer_counter c r1 drops.policy), expected >= $((pol0 + 4))"
 vt_ping_fails l1 172.16.0.10 -I 10.9.9.10
 assert_eq "$(vt_lines "$VT_TMP/udp.log" spoofed)" 0 "hospital host got datagrams from 10.9.9.10"

@@ -39,7 +39,7 @@ check() {
 	in0=$(vt_peer_counter c r1 packets_in)
 	next
 	craft send "$key" "$spi_out" "$seq" "$case" >/dev/null || fail "crafting $case failed"
-	wait_until 10 test "$(vt_peer_counter c r1 "drops.$reason")" -ge $((before + 1)) ||
+	wait_until 10 vt_cmp 'vt_peer_counter c r1 "drops.$reason"' -ge $((before + 1)) ||
 		fail "$case: not counted as $reason; drops now $(drops)"
 	assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" $((total0 + 1)) "$case: counted once ($(drops))"
 	assert_eq "$(vt_peer_counter c r1 packets_in)" "$in0" "$case: packets_in"

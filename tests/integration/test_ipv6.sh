@@ -20,7 +20,7 @@ vt_udp_send l1 fd00:172:16::10 7000 "v6-in-v4" 3 700
 vt_capture_wait "$VT_TMP/v6in4.pkt"
 read -r _ _ proto _ < <(vt_espinfo "$VT_TMP/v6in4.pkt")
 assert_eq "$proto" 17 "outer of inner IPv6: UDP over IPv4"
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "fd00:2:1::10 v6-in-v4")" -ge 3 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" "fd00:2:1::10 v6-in-v4"' -ge 3 ||
 	fail "UDP over IPv6 inner: datagrams missing"
 assert_gt "$(vt_peer_counter c r1 bytes_in)" 524288 "central: bytes_in from r1 (v6 in v4)"
 assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "central: drops of peer r1"
@@ -41,7 +41,7 @@ vt_udp_send l1 172.16.0.10 7000 "v4-in-v6" 3 700
 vt_capture_wait "$VT_TMP/in6.pkt"
 read -r _ _ proto _ < <(vt_espinfo "$VT_TMP/in6.pkt")
 assert_eq "$proto" 17 "outer: UDP over IPv6"
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "10.2.1.10 v4-in-v6")" -ge 3 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" "10.2.1.10 v4-in-v6"' -ge 3 ||
 	fail "UDP v4 over outer IPv6: datagrams missing"
 vt_tcp_xfer l1 lc 172.16.0.10 524288
 vt_tcp_xfer l1 lc fd00:172:16::10 524288

@@ -40,7 +40,7 @@ pol0=$(vt_peer_counter c r1 drops.policy)
 out2=$(vt_peer_counter c r2 packets_out)
 vt_udp_send l1 10.2.2.10 7000 "r1-to-r2" 5 200
 vt_ping_fails l1 10.2.2.10
-wait_until 10 test "$(vt_peer_counter c r1 drops.policy)" -ge $((pol0 + 7)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.policy' -ge $((pol0 + 7)) ||
 	fail "central: peer r1 drops.policy $(vt_peer_counter c r1 drops.policy), expected >= $((pol0 + 7))"
 assert_eq "$(vt_peer_counter c r2 packets_out)" "$out2" "central forwarded r1's packets to r2"
 assert_eq "$(vt_lines "$VT_TMP/l2.log" r1-to-r2)" 0 "r2's office host got r1's datagrams"
@@ -54,7 +54,7 @@ vt_ping l1 172.16.0.10 2       # the central learns r1's endpoint again
 vt_ping l2 172.16.0.10 2
 pol1=$(vt_peer_counter c r1 drops.policy)
 vt_udp_send l1 10.2.2.10 7000 "hub" 5 200
-wait_until 10 test "$(vt_lines "$VT_TMP/l2.log" "^10.2.1.10 hub")" -ge 5 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/l2.log" "^10.2.1.10 hub"' -ge 5 ||
 	fail "hub: $(vt_lines "$VT_TMP/l2.log" hub) of 5 datagrams r1 -> r2 arrived"
 vt_ping l1 10.2.2.10 3
 vt_ping l2 10.2.1.10 3

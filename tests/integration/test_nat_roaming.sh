@@ -50,9 +50,9 @@ rep0=$(vt_peer_counter c r1 drops.replay)
 auth0=$(vt_peer_counter c r1 drops.auth)
 vt_inject inet "$VT_TMP/spoof.pkt"
 vt_inject inet "$VT_TMP/forged.pkt"
-wait_until 10 test "$(vt_peer_counter c r1 drops.replay)" -ge $((rep0 + 1)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.replay' -ge $((rep0 + 1)) ||
 	fail "spoofed replay not dropped as a replay"
-wait_until 10 test "$(vt_peer_counter c r1 drops.auth)" -ge $((auth0 + 1)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.auth' -ge $((auth0 + 1)) ||
 	fail "spoofed forgery not dropped as auth"
 assert_eq "$(vt_peer c r1 'p["endpoint"]')" 198.18.1.2:4500 "endpoint after spoofed packets"
 assert_eq "$(vt_lines "$VT_TMP/udp.log" roam)" 1 "datagram delivered once"
@@ -68,10 +68,10 @@ read -r _ cseq _ < <(vt_espinfo "$VT_TMP/c2r1.pkt")
 vt_tamper "$VT_TMP/c2r1.pkt" "$VT_TMP/c2r1-spoof.pkt" $((cseq + 10)) 198.18.0.77
 pol0=$(vt_peer_counter r1 central drops.policy)
 vt_inject inet "$VT_TMP/c2r1-spoof.pkt"
-wait_until 10 test "$(vt_peer_counter r1 central drops.policy)" -ge $((pol0 + 1)) ||
+wait_until 10 vt_cmp 'vt_peer_counter r1 central drops.policy' -ge $((pol0 + 1)) ||
 	fail "r1: ESP from 198.18.0.77 on the central's SPI not counted as policy (drops $(vt_peer r1 central 'p["drops"]'))"
 assert_eq "$(vt_peer_counter r1 central drops.auth)" 0 "r1: auth drops (refused before the ICV)"
-wait_until 10 test "$(vt_lines "$VT_TMP/l1udp.log" to-r1)" -ge 1 || fail "datagram to l1 missing"
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/l1udp.log" to-r1' -ge 1 || fail "datagram to l1 missing"
 assert_eq "$(vt_lines "$VT_TMP/l1udp.log" to-r1)" 1 "datagram to l1 delivered once"
 vt_ping l1 172.16.0.10 2
 

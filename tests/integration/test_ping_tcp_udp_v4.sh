@@ -28,7 +28,7 @@ vt_tcp_xfer lc l1 10.2.1.10 262144
 
 vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 vt_udp_send l1 172.16.0.10 7000 "udp-over-esp" 20 1200
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log")" -ge 20 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log"' -ge 20 ||
 	fail "UDP: $(vt_lines "$VT_TMP/udp.log") of 20 datagrams arrived"
 for i in 0 7 19; do
 	grep -qx "10.2.1.10 udp-over-esp $i" "$VT_TMP/udp.log" ||

@@ -49,10 +49,10 @@ assert_eq "$(vt_counter r1 'd["mtu"]')" 1280 "r1: tun MTU with tunnel-mtu 1000 a
 #    level, into r1 (after decryption) on the peer it came from
 f0=$(vt_counter r1 'd["drops"]["filter"]')
 vt_udp_send l1 172.16.0.10 9 discard 5
-wait_until 10 test "$(vt_counter r1 'd["drops"]["filter"]')" -ge $((f0 + 5)) ||
+wait_until 10 vt_cmp "vt_counter r1 'd[\"drops\"][\"filter\"]'" -ge $((f0 + 5)) ||
 	fail "r1: drops.filter $(vt_counter r1 'd["drops"]["filter"]'), expected $((f0 + 5))"
 vt_udp_send lc 10.2.1.10 9 discard 3
-wait_until 10 test "$(vt_peer_counter r1 central drops.filter)" -ge 3 ||
+wait_until 10 vt_cmp 'vt_peer_counter r1 central drops.filter' -ge 3 ||
 	fail "r1: peer central drops.filter $(vt_peer_counter r1 central drops.filter), expected 3"
 assert_eq "$(vt_counter r1 'd["drops"]["filter"]')" $((f0 + 5)) "r1: site drops.filter after inbound blocks"
 
@@ -62,7 +62,7 @@ assert_eq "$(vt_counter r1 'd["drops"]["filter"]')" $((f0 + 5)) "r1: site drops.
 vt_udp_listen lc 7002 "$VT_TMP/meter.log"
 m0=$(vt_counter r1 'd["drops"]["meter"]')
 vt_udp_send l1 172.16.0.10 7002 metered 40 500 "" 0x01
-wait_until 10 test "$(( $(vt_lines "$VT_TMP/meter.log") + $(vt_counter r1 'd["drops"]["meter"]') - m0 ))" -ge 40 ||
+wait_until 10 vt_cmp "echo \$(( \$(vt_lines \"\$VT_TMP/meter.log\") + \$(vt_counter r1 'd[\"drops\"][\"meter\"]') - m0 ))" -ge 40 ||
 	fail "meter: $(vt_lines "$VT_TMP/meter.log") received + $(vt_counter r1 'd["drops"]["meter"]') dropped, expected 40"
 green=$(vt_lines "$VT_TMP/meter.log.tos" ' 0x01$')
 yellow=$(vt_lines "$VT_TMP/meter.log.tos" ' 0x29$')

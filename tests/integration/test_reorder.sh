@@ -39,11 +39,11 @@ play() {
 	rp0=$(vt_peer_counter c r1 drops.replay)
 	vt_inject inet "${file_of[$seq]}"
 	if [ "$want" = ok ]; then
-		wait_until 10 test "$(vt_peer_counter c r1 packets_in)" -gt "$in0" ||
+		wait_until 10 vt_cmp 'vt_peer_counter c r1 packets_in' -gt "$in0" ||
 			fail "top-$off (seq $seq): not accepted (drops $(vt_peer c r1 'p["drops"]'))"
 		delivered=$((delivered + 1))
 	else
-		wait_until 10 test "$(vt_peer_counter c r1 drops.replay)" -gt "$rp0" ||
+		wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.replay' -gt "$rp0" ||
 			fail "top-$off (seq $seq): not dropped as a replay (packets_in $(vt_peer_counter c r1 packets_in))"
 		replays=$((replays + 1))
 	fi
@@ -62,7 +62,7 @@ assert_eq "$(vt_peer_counter c r1 drops.replay)" $((rep0 + replays)) "central: r
 assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" $((rep0 + replays)) "central: drops other than replay"
 # what lc got: each accepted packet once (the datagram index is the
 # packet's position among the 80)
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "^10.2.1.10 p ")" -ge "$delivered" ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" "^10.2.1.10 p "' -ge "$delivered" ||
 	fail "lc got $(vt_lines "$VT_TMP/udp.log" "^10.2.1.10 p ") datagrams, want $delivered"
 assert_eq "$(vt_lines "$VT_TMP/udp.log" "^10.2.1.10 p ")" "$delivered" "datagrams delivered"
 assert_eq "$(sort "$VT_TMP/udp.log" | uniq -d | wc -l)" 0 "datagrams delivered twice"

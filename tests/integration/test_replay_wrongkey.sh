@@ -20,7 +20,7 @@ vt_udp_send l1 172.16.0.10 7000 "once-only" 1 900
 vt_capture_wait "$VT_TMP/orig.pkt"
 read -r spi seq _ < <(vt_espinfo "$VT_TMP/orig.pkt")
 vt_log_msg "captured spi $spi seq $seq"
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" once-only)" -ge 1 ||
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" once-only' -ge 1 ||
 	fail "the original datagram did not arrive"
 
 # 2. replay it three times from the "internet"
@@ -28,7 +28,7 @@ rep0=$(vt_peer_counter c r1 drops.replay)
 pin0=$(vt_peer_counter c r1 packets_in)
 for i in 1 2 3; do
 	vt_inject inet "$VT_TMP/orig.pkt"
-	wait_until 10 test "$(vt_peer_counter c r1 drops.replay)" -ge $((rep0 + i)) ||
+	wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.replay' -ge $((rep0 + i)) ||
 		fail "replay $i: central drops.replay $(vt_peer_counter c r1 drops.replay), expected $((rep0 + i))"
 done
 assert_eq "$(vt_lines "$VT_TMP/udp.log" once-only)" 1 "datagram delivered once only"
@@ -39,7 +39,7 @@ assert_eq "$(vt_peer_counter c r1 drops.auth)" 0 "central: drops.auth after repl
 #    move (else the real traffic that follows would count as replays)
 vt_tamper "$VT_TMP/orig.pkt" "$VT_TMP/forged.pkt" $((seq + 100000))
 vt_inject inet "$VT_TMP/forged.pkt"
-wait_until 10 test "$(vt_peer_counter c r1 drops.auth)" -ge 1 ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.auth' -ge 1 ||
 	fail "forged packet: central drops.auth $(vt_peer_counter c r1 drops.auth), expected 1"
 vt_ping l1 172.16.0.10 3
 assert_eq "$(vt_peer_counter c r1 drops.replay)" $((rep0 + 3)) "replay drops after the forgery"
@@ -53,7 +53,7 @@ vt_start r2
 auth0=$(vt_peer_counter c r2 drops.auth)
 vt_udp_send l2 172.16.0.10 7000 "wrong-key" 3 200
 vt_ping_fails l2 172.16.0.10
-wait_until 10 test "$(vt_peer_counter c r2 drops.auth)" -ge $((auth0 + 5)) ||
+wait_until 10 vt_cmp 'vt_peer_counter c r2 drops.auth' -ge $((auth0 + 5)) ||
 	fail "wrong key: central peer r2 drops.auth $(vt_peer_counter c r2 drops.auth), expected >= $((auth0 + 5))"
 assert_eq "$(vt_peer_counter c r2 packets_in)" 0 "central: packets_in from r2 with the wrong key"
 assert_eq "$(vt_lines "$VT_TMP/udp.log" wrong-key)" 0 "datagrams from r2 with the wrong key delivered"

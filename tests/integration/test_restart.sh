@@ -17,7 +17,7 @@ vt_udp_listen lc 7000 "$VT_TMP/udp.log"
 vt_capture_start inet tor1 198.18.1.2 198.18.0.1 800 "$VT_TMP/old.pkt"
 vt_udp_send l1 172.16.0.10 7000 "old" 1 900
 vt_capture_wait "$VT_TMP/old.pkt"
-wait_until 10 test "$(vt_lines "$VT_TMP/udp.log" "old 0")" -ge 1 || fail "datagram 'old' missing"
+wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" "old 0"' -ge 1 || fail "datagram 'old' missing"
 
 # traffic keeps flowing through the restarts
 vt_bg bgping ip netns exec "$(vt_ns l1)" ping -n -i 0.2 -W 1 -w 120 172.16.0.10
@@ -43,7 +43,7 @@ vt_replay_dropped() { # what: the old packet is dropped as a replay again
 	local rep0
 	rep0=$(vt_peer_counter c r1 drops.replay)
 	vt_inject inet "$VT_TMP/old.pkt"
-	wait_until 10 test "$(vt_peer_counter c r1 drops.replay)" -ge $((rep0 + 1)) ||
+	wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.replay' -ge $((rep0 + 1)) ||
 		fail "$1: old packet not dropped as a replay (drops.replay $(vt_peer_counter c r1 drops.replay))"
 	assert_eq "$(vt_lines "$VT_TMP/udp.log" "old 0")" 1 "$1: old datagram delivered again"
 }
