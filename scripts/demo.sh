@@ -3,7 +3,8 @@
 # configs (conf/examples/): the nursing home's central router and
 # physician1's remote router behind a "cable modem", an "internet" between
 # them, and hosts on the hospital LAN, the physician's office LAN and the
-# physician's private LAN. Installs what is missing and builds first.
+# physician's private LAN; IPX bridged between the routers' taps. Installs
+# what is missing and builds first.
 #
 #   ./scripts/demo.sh            (as root, on Debian 12)
 set -euo pipefail
@@ -95,6 +96,47 @@ if nsx priv ping -c 2 -W 1 172.16.0.10; then
 	exit 1
 fi
 echo "(dropped, as it should be)"
+
+say "IPX through the tunnel: a NetWare SAP broadcast into the remote's ipx0"
+# Stand-ins for a NetWare server: a raw packet socket writes an Ethernet II
+# IPX frame into the remote router's tap, and one on the central router's
+# tap waits for it (both from Python's standard library).
+nsx central python3 - "$tmp/ipx.ready" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind(("ipx0", 0))
+s.settimeout(10)
+open(sys.argv[1], "w").close()          # bound: the sender may go
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        break
+    if len(f) >= 44 and f[12:14] == b"\x81\x37":
+        print("central ipx0 got %d bytes: dst %s src %s, IPX to socket 0x%s"
+              % (len(f), f[0:6].hex(":"), f[6:12].hex(":"), f[30:32].hex()))
+        sys.exit(0)
+sys.exit("central ipx0: no IPX frame within 10 s")
+PY
+rx=$!
+for _ in $(seq 50); do [ -e "$tmp/ipx.ready" ] && break; sleep 0.1; done
+nsx phys python3 - <<'PY'
+import socket, struct
+src = bytes.fromhex("020000000a01")
+# SAP general response (operation 2): file server FS1 on net 0x0a0b0c0d
+sap = struct.pack("!HH48s4s6sHH", 2, 0x0004, b"FS1", bytes.fromhex("0a0b0c0d"),
+                  src, 0x0451, 1)
+ipx = struct.pack("!HHBB4s6sH4s6sH", 0xFFFF, 30 + len(sap), 0, 4, b"\0" * 4,
+                  b"\xff" * 6, 0x0452, bytes.fromhex("0a0b0c0d"), src, 0x0452) + sap
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("ipx0", 0))
+s.send(b"\xff" * 6 + src + b"\x81\x37" + ipx)
+print("remote ipx0 sent a %d-byte SAP broadcast from %s" % (14 + len(ipx), src.hex(":")))
+PY
+wait "$rx"
+say "vpntunctl bridge on the central router: the MAC it learned, behind physician1"
+nsx central "$build/vpntunctl" -s /run/vpntund/central.sock bridge
 
 say "vpntunctl status on the central router"
 nsx central "$build/vpntunctl" -s /run/vpntund/central.sock status
