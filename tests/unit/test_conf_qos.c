@@ -620,13 +620,19 @@ test_example(void **state)
 	assert_int_equal(q->bandwidth, 128000);
 	assert_int_equal(q->tunnel_mtu, 576);
 	assert_true(q->mss_clamp);
-	assert_int_equal(q->nclasses, 4);
+	assert_int_equal(q->nclasses, 5);
 	assert_string_equal(q->classes[0].name, "audio");
 	assert_int_equal(q->classes[0].prio, 0);
 	assert_string_equal(q->classes[3].name, "video");
 	assert_true(q->classes[3].is_default);
 	assert_true(q->classes[3].codel);
 	assert_int_equal(q->classes[3].ceil, 128000);
+	/* the tap's IPX frames have their own class */
+	assert_string_equal(cf.site.tap, "ipx0");
+	assert_false(cf.site.bridge_all);
+	assert_int_equal(q->bridge_class, 4);
+	assert_string_equal(q->classes[4].name, "netware");
+	assert_int_equal(q->classes[4].ceil, 64000);
 	assert_int_equal(cf.nmeters, 1);
 	assert_int_equal(cf.nrules, 5);
 	assert_int_equal(cf.rules[0].queue, 0);
