@@ -270,7 +270,7 @@ led r1/central/frames_out 2
 led r1/central/bytes_out $(($(flen "$arp2") + $(flen "$exp2")))
 led c/r1/drops.not_selected 2
 # frames_in on the central for frames it dropped: either reading is fine
-wait_until 10 test "$(vt_peer_counter c r1 bridge.drops.not_selected)" = 2 ||
+wait_until 10 vt_cmp 'vt_peer_counter c r1 bridge.drops.not_selected' = 2 ||
 	fail "central: not_selected on peer r1 in all mode: $(vt_peer c r1 'p["bridge"]')"
 fin=$(vt_peer_counter c r1 bridge.frames_in)
 if [ "$fin" != "${VT_BR_EXP[c/r1/frames_in]}" ]; then

@@ -160,7 +160,8 @@ scapy_send "$SPI_S2C" "$VT_TMP/in.short" 3000 "$K" SEQ
 scapy_send "$SPI_S2C" "$VT_TMP/in.after" rfc "$K" SEQ
 good=$(cat "$VT_TMP/in.rfc" "$VT_TMP/in.swapped" "$VT_TMP/in.after")
 for f in $good; do
-	wait_until 10 test "$(vt_frames_in "$VT_TMP/cap_c" "$f")" -ge 1 ||
+	# shellcheck disable=SC2016 # vt_cmp evaluates it
+	wait_until 10 vt_cmp 'vt_frames_in "$VT_TMP/cap_c" "$f"' -ge 1 ||
 		fail "scapy's $((${#f} / 2))-byte frame not delivered to the tap: ${f:0:60}..."
 	assert_eq "$(vt_frames_in "$VT_TMP/cap_c" "$f")" 1 "times scapy's frame came out of the tap"
 done
@@ -172,7 +173,7 @@ n=$(grep -c "^in " "$VT_TMP/cap_c")
 assert_eq "$n" "$(wc -w <<<"$good")" "frames that came out of the tap"
 bytes=0
 for f in $good; do bytes=$((bytes + ${#f} / 2)); done
-wait_until 5 test "$(pb '["drops"]["etherip"]')" = 3 ||
+wait_until 5 vt_cmp "pb '[\"drops\"][\"etherip\"]'" = 3 ||
 	fail "etherip drops: $(pb '["drops"]')"
 assert_eq "$(pb '["frames_in"]') $(pb '["bytes_in"]')" "$(wc -w <<<"$good") $bytes" \
     "central: bridge frames_in, bytes_in from scapy"
@@ -321,10 +322,11 @@ scapy_send "$TSPI_S2C" "$VT_TMP/in.tapsa" rfc "$VT_TMP/tap.key" TSEQ
 scapy_send "$TSPI_S2C" "$VT_TMP/in.ip" rfc "$VT_TMP/tap.key" TSEQ --ip
 scapy_send "$SPI_S2C" "$VT_TMP/in.ownsa" rfc "$VT_TMP/scapy.key" SEQ
 for f in "$(cat "$VT_TMP/in.tapsa")" "$(cat "$VT_TMP/in.ownsa")"; do
-	wait_until 10 test "$(vt_frames_in "$VT_TMP/cap_c" "$f")" -ge 1 ||
+	# shellcheck disable=SC2016 # vt_cmp evaluates it
+	wait_until 10 vt_cmp 'vt_frames_in "$VT_TMP/cap_c" "$f"' -ge 1 ||
 		fail "dedicated tap SA: frame ${f:0:40}... not delivered"
 done
-wait_until 5 test "$(vt_peer_counter c scapy drops.malformed)" = 1 ||
+wait_until 5 vt_cmp 'vt_peer_counter c scapy drops.malformed' = 1 ||
 	fail "dedicated tap SA: an IP packet on it: drops $(vt_peer c scapy 'p["drops"]')"
 assert_eq "$(pb '["frames_in"]')" 2 "dedicated tap SA: frames_in"
 # and vpntund sends frames on it, with its tap SPI and key
@@ -357,7 +359,7 @@ SEQ=1
 vt_start c "$VT_TMP/notap.conf"
 assert_eq "$(vt_counter c 'd["bridge"]')" null "status bridge without a tap"
 scapy_send "$SPI_S2C" "$VT_TMP/in.after" rfc "$K" SEQ
-wait_until 5 test "$(pb '["drops"]["no_tap"]')" = 1 ||
+wait_until 5 vt_cmp "pb '[\"drops\"][\"no_tap\"]'" = 1 ||
 	fail "no tap: EtherIP from scapy: $(vt_peer c scapy 'p["bridge"]')"
 assert_eq "$(pb '["frames_in"]')" 0 "no tap: frames_in"
 vt_stop c
