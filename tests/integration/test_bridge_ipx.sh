@@ -254,6 +254,36 @@ led "$where" 1
 vt_log_msg "too big for r2's tunnel: counted as $where"
 check_ledger "too big at the central"
 
+# The text status says the same as the JSON (site line, drops, peer lines).
+for s in c r1 r2; do
+	text=$(vt_ctl "$s" status) || fail "$s: vpntunctl status failed"
+	"$VT_PY" - "$(vt_status "$s")" "$text" <<'EOF' || fail "$s: text status vs JSON: $text"
+import json, re, sys
+d, text = json.loads(sys.argv[1]), sys.argv[2]
+b = d["bridge"]
+m = re.search(r"bridge: tap (\S+), MTU (\d+), mode (\w+), (\d+) MAC", text)
+if not m or m.groups() != (b["tap"], str(b["mtu"]), b["mode"], str(b["macs"])):
+    sys.exit("site line %s, JSON %s" % (m and m.groups(), b))
+m = re.search(r"bridge drops:((?: \w+ \d+)+)", text)
+got = dict(zip(*[iter(m.group(1).split())] * 2)) if m else None
+if got != {k: str(v) for k, v in b["drops"].items()}:
+    sys.exit("site drops %s, JSON %s" % (got, b["drops"]))
+lines = re.findall(r"bridge: frames in (\d+) \((\d+) bytes\), out (\d+) "
+                   r"\((\d+) bytes\); drops:((?: \w+ \d+)+)", text)
+got = sorted((tuple(map(int, l[:4])), tuple(sorted(zip(*[iter(l[4].split())] * 2))))
+             for l in lines)
+want = sorted(((p["bridge"]["frames_in"], p["bridge"]["bytes_in"],
+                p["bridge"]["frames_out"], p["bridge"]["bytes_out"]),
+               tuple(sorted((k, str(v)) for k, v in p["bridge"]["drops"].items())))
+              for p in d["peers"]
+              if p["bridge"]["frames_in"] or p["bridge"]["frames_out"] or
+              sum(p["bridge"]["drops"].values()))     # idle peers: no line
+if got != want or not want:
+    sys.exit("peer lines %s, JSON %s" % (got, want))
+EOF
+done
+vt_log_msg "text status: the same bridge numbers as the JSON on c, r1, r2"
+
 # --- 6. a remote in `bridge all` mode, the central in `bridge ipx` ---------------
 vt_tap_capture_stop "$VT_TMP/cap_r1"
 mv "$VT_TMP/cap_r1" "$VT_TMP/cap_r1.1"
