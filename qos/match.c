@@ -3,8 +3,10 @@
  * the separable trees of EffiCuts (Vamanan et al., 2010).
  *
  * Each rule becomes a box: one inclusive range per dimension (src and dst
- * address as two 64-bit halves for IPv6, sport, dport, protocol, TOS, ICMP
- * type, interface). A packet becomes a point in the same space. Packets
+ * address as 32-bit words, one for IPv4 and four for IPv6, sport, dport,
+ * protocol, TOS, ICMP type, interface). A prefix is a box this way too
+ * (exact words, a range in one, any in the rest), and every key and cut
+ * point fits 32 bits. A packet becomes a point in the same space. Packets
  * without ports get port 65536 and non-ICMP packets ICMP type 256, so
  * "a port condition never holds for a packet without ports" is plain
  * geometry. For almost every rule the box is exactly its set of packets
@@ -12,10 +14,13 @@
  * outside the enum gives a larger box, and those rules are also checked
  * with match_rule_matches. Rules that can match nothing are left out.
  *
- * A node cuts its region along one dimension into up to FANOUT_MAX
- * children at rule boundaries (where some rule's range starts or ends),
- * spread evenly over the boundaries; a lookup finds its child by a binary
- * search of the cut points. HiCuts' equal-size cuts were tried first:
+ * A node cuts its region along one dimension into up to 16 children at
+ * rule boundaries (where some rule's range starts or ends), spread evenly
+ * over the boundaries. It is one cache line (up to 8 children) or two
+ * neighbouring ones, and a lookup counts the cut points below its key
+ * with a few vector compares: a binary search of 64 cut points, as
+ * before, waited on six dependent loads and guessed branches per node.
+ * HiCuts' equal-size cuts were tried first:
  * ranges that are not aligned (ports 1000-2999) made them cut the same
  * boundary bit by bit, 30 levels deep. A rule goes into every child its
  * box meets; lists stay sorted by rule index, so a leaf is scanned in
@@ -32,18 +37,25 @@
  *    rules wide in the destination are not cut across each other.
  * A node becomes a leaf at BINTH rules, at DEPTH_MAX, or when the whole
  * matcher reaches its memory budget: worst cases get long leaves (a linear
- * scan of part of the rules), never a wrong answer. A leaf stores for each
- * rule the dimensions in which it does not cover the leaf's region, and
- * checks only those. Adjacent equal leaves are stored once.
+ * scan of part of the rules), never a wrong answer. A leaf lists its
+ * rules; a rule is checked in every dimension at once against its box,
+ * stored as lo and hi - lo per lane (one cache line for IPv4, two for
+ * IPv6) so that the test is a vector subtract and compare, no branch.
+ * Adjacent equal leaves are stored once.
  *
  * A lookup walks its family's (at most four) trees side by side, a level
- * at a time, so that their cache misses overlap, then scans the leaves in
- * the order of their trees' first rules, the best answer so far cutting
- * each scan short. Nothing is allocated per packet.
+ * at a time, so that their cache misses overlap, prefetches the leaves
+ * and then the boxes of all their rules, and scans the leaves in the
+ * order of their trees' first rules, the best answer so far cutting each
+ * scan short. Nodes, leaves and boxes are one block, on huge pages when
+ * large. Nothing is allocated per packet.
  *
  * The tree alone does not meet issue 3's goal: at 10,000 rules it holds
- * about 10 MB, and a lookup's few dependent cache misses cost ~7 times
- * the 10-rule lookup that stays in L1 (bench/classify). The engine
+ * about 9 MB, replicated rules in four trees per family, and a lookup's
+ * dependent cache misses (a few levels, a leaf, its boxes) cost ~7.5
+ * times the 10-rule lookup that stays in L1 (bench/classify: 37 and 286
+ * ns, against 59 and 400 with 64-bit binary-searched nodes and leaves
+ * that loaded each rule's box on its own). The engine
  * therefore asks through a flow cache (match_cache.c), as Open vSwitch's
  * microflow cache or a firewall's state table do: the answer for every
  * field a rule can test, keyed exactly, 8-way set associative, 4096
@@ -57,19 +69,53 @@
 
 #include "qos/match_tree.h"
 
-/* Is k inside b in the dimensions of mask (the others are known)? */
-static bool
-box_has(const struct box *b, unsigned mask, const uint64_t k[D_N])
-{
-	unsigned out = 0;
-	int d;
+/* Vectors of GCC and Clang: SSE2 on x86-64, NEON on arm64, plain words
+ * elsewhere. A compare gives -1 (true) or 0 per lane. */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+typedef int32_t i32x4 __attribute__((vector_size(16)));
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
 
-	while (mask != 0) {
-		d = __builtin_ctz(mask);
-		mask &= mask - 1;
-		out |= (k[d] < b->r[d].lo) | (k[d] > b->r[d].hi);
-	}
-	return out == 0;
+static bool
+none_set(i32x4 v)
+{
+	u64x2 x = (u64x2)v;
+
+	return (x[0] | x[1]) == 0;
+}
+
+/* Is k inside the box: (k - lo) <= w in every lane? */
+static bool
+box4_has(const struct box4 *b, const u32x4 *k)
+{
+	const u32x4 *lo = (const u32x4 *)b->lo, *w = (const u32x4 *)b->w;
+
+	return none_set((k[0] - lo[0] > w[0]) | (k[1] - lo[1] > w[1]));
+}
+
+static bool
+box6_has(const struct box6 *b, const u32x4 *k)
+{
+	const u32x4 *lo = (const u32x4 *)b->lo, *w = (const u32x4 *)b->w;
+
+	return none_set((k[0] - lo[0] > w[0]) | (k[1] - lo[1] > w[1]) |
+	    (k[2] - lo[2] > w[2]) | (k[3] - lo[3] > w[3]));
+}
+
+/* The child a key goes to: the number of last keys below it, over 8
+ * lanes for a small node, 16 for a big one (match_tree.h). */
+static uint32_t
+node_child(const uint32_t *nw, uint32_t ref, uint32_t v)
+{
+	const u32x4 *l = (const u32x4 *)nw;
+	u32x4 vv = { v, v, v, v };
+	i32x4 s = (l[0] < vv) + (l[1] < vv), hi;
+	bool small = (ref & REF_SMALL) != 0;
+
+	/* A small node's upper half is its children: not counted. */
+	hi = ((l[2] < vv) + (l[3] < vv)) & (small ? 0 : -1);
+	s += hi;
+	return nw[(small ? FANOUT_SMALL : LINE_WORDS) -
+	    (s[0] + s[1] + s[2] + s[3])];
 }
 
 void
@@ -78,10 +124,14 @@ matcher_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	free(m->rules);
-	free(m->box);
-	free(m->exact);
-	free(m->tree);
-	free(m->refs);
+	if (m->arena != NULL)
+		free(m->arena);
+	else {
+		free(m->box4);
+		free(m->box6);
+		free(m->node);
+		free(m->leaf);
+	}
 	free(m);
 }
 
@@ -94,20 +144,40 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 		*st = m->st;
 }
 
+static void
+leaf_prefetch(const struct matcher *m, unsigned f, uint32_t ref)
+{
+	const uint32_t *l = m->leaf + (ref & ~REF_LEAF);
+	uint32_t i, n = l[0], r;
+
+	for (i = 1; i <= n; i++) {
+		r = l[i] & ~RULE_INEXACT;
+		if (f == 0)
+			__builtin_prefetch(&m->box4[r]);
+		else {
+			__builtin_prefetch(&m->box6[r]);
+			__builtin_prefetch((const char *)&m->box6[r] + 64);
+		}
+	}
+}
+
 /* The first rule of a leaf that matches, if below best. */
 static uint32_t
-leaf_lookup(const struct matcher *m, uint64_t ref, const uint64_t k[D_N],
-    const struct match_pkt *pkt, uint32_t best)
+leaf_lookup(const struct matcher *m, unsigned f, uint32_t ref,
+    const u32x4 *k, const struct match_pkt *pkt, uint32_t best)
 {
-	const struct lref *lr = m->refs + (uint32_t)ref;
-	uint32_t i, n = (uint32_t)((ref & ~LEAF) >> 32), r;
+	const uint32_t *l = m->leaf + (ref & ~REF_LEAF);
+	uint32_t i, n = l[0], r;
+	bool in;
 
-	for (i = 0; i < n; i++) {
-		r = lr[i].rule;
+	for (i = 1; i <= n; i++) {
+		r = l[i] & ~RULE_INEXACT;
 		if (r >= best)
 			break;
-		if (box_has(&m->box[r], lr[i].mask, k) &&
-		    (m->exact[r] || match_rule_matches(&m->rules[r], pkt)))
+		in = f == 0 ? box4_has(&m->box4[r], k) :
+		    box6_has(&m->box6[r], k);
+		if (in && (!(l[i] & RULE_INEXACT) ||
+		    match_rule_matches(&m->rules[r], pkt)))
 			return r;
 	}
 	return best;
@@ -116,9 +186,11 @@ leaf_lookup(const struct matcher *m, uint64_t ref, const uint64_t k[D_N],
 long
 matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 {
-	uint64_t k[D_N], h, ref[GROUPS];
-	uint32_t best = UINT32_MAX, ncut;
-	const uint64_t *cut;
+	union {
+		u32x4    v[LANES / 4];
+		uint32_t w[LANES];
+	} k;
+	uint32_t ref[GROUPS], best = UINT32_MAX;
 	unsigned f, t, nt, inner;
 
 	if (m == NULL)
@@ -129,25 +201,29 @@ matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 		f = 1;
 	else
 		return -1;
-	match_pkt_keys(pkt, k);
+	match_pkt_keys(pkt, k.w);
 	nt = m->nroot[f];
-	for (t = 0; t < nt; t++)
-		ref[t] = m->root[f][t];
+	memcpy(ref, m->root[f], sizeof(ref));
 	/* The trees one level at a time, side by side: their cache misses
 	 * are independent, so the CPU waits for them together. */
 	do {
 		inner = 0;
 		for (t = 0; t < nt; t++) {
-			if (ref[t] & LEAF)
+			if (ref[t] & REF_LEAF)
 				continue;
-			h = m->tree[ref[t]];
-			ncut = (uint32_t)(h >> 8);
-			cut = m->tree + ref[t] + 1;
-			ref[t] = cut[ncut + child_of(cut, ncut, k[h & 0xff])];
+			ref[t] = node_child(m->node + (size_t)REF_IDX(ref[t]) *
+			    LINE_WORDS, ref[t],
+			    k.w[REF_DIM(ref[t])]);
 			inner = 1;
 		}
 	} while (inner);
+	/* The leaves, then the boxes of their rules, are fetched all at
+	 * once: one wait for each rather than one per rule. */
+	for (t = 0; t < nt; t++)
+		__builtin_prefetch(m->leaf + (ref[t] & ~REF_LEAF));
+	for (t = 0; t < nt; t++)
+		leaf_prefetch(m, f, ref[t]);
 	for (t = 0; t < nt && m->root_min[f][t] < best; t++)
-		best = leaf_lookup(m, ref[t], k, pkt, best);
+		best = leaf_lookup(m, f, ref[t], k.v, pkt, best);
 	return best == UINT32_MAX ? -1 : (long)best;
 }

@@ -8,77 +8,82 @@
 
 #include "qos/match_int.h"
 
-enum { D_SRC_HI, D_SRC_LO, D_DST_HI, D_DST_LO, D_SPORT, D_DPORT, D_PROTO,
-	D_TOS, D_ICMP, D_IF, D_N };
+/* Dimensions, each a 32-bit word: an IPv6 address is four of them, so
+ * that every cut point and every key fits 32 bits. IPv4 uses the first
+ * D_V4 only. */
+enum { D_SRC0, D_DST0, D_SPORT, D_DPORT, D_PROTO, D_TOS, D_ICMP, D_IF,
+	D_SRC1, D_SRC2, D_SRC3, D_DST1, D_DST2, D_DST3, D_N };
+#define D_V4            8
+#define LANES           16      /* a key: D_N dimensions, padded */
 
 #define GROUPS          4       /* trees per family, by address "size" */
-
-/* A child is a node's offset in m->tree, or a leaf: LEAF | n << 32 | first,
- * its n rules at m->refs[first], so a lookup needs no leaf table. */
-#define LEAF            (UINT64_C(1) << 63)
-#define LEAF_CODE(first, n)     (LEAF | (uint64_t)(n) << 32 | (first))
 #define NO_PORT         65536   /* port "value" of a packet without ports */
 #define NO_ICMP         256
 #define IF_OTHER        3
 
-/* lo and hi of a dimension side by side: a check touches one line. */
+/* A rule's ranges while building: per dimension, inclusive. */
 struct box {
-	struct {
-		uint64_t lo, hi;
-	} r[D_N];
+	uint32_t lo[D_N], hi[D_N];
 };
 
-/* An inner node is one block of m->tree, so that a step down touches
- * neighbouring cache lines only: a header word (dimension | number of cut
- * points << 8), the ncut ascending cut points, then the ncut + 1 children
- * (see LEAF). A key goes to child i, the number of cut points <= key. */
-#define NODE_WORDS(ncut)        (1 + 2 * (size_t)(ncut) + 1)
+/* A rule as a lookup checks it: k is inside when (k - lo) <= w in every
+ * lane, w = hi - lo (a branch-free, vectorizable test). One cache line
+ * for IPv4, two for IPv6; unused lanes are lo 0, w UINT32_MAX. */
+struct box4 {
+	uint32_t lo[D_V4], w[D_V4];
+} __attribute__((aligned(64)));
 
-/* A rule of a leaf, and the dimensions to check for it there. */
-struct lref {
-	uint32_t rule;
-	uint16_t mask;
-};
+struct box6 {
+	uint32_t lo[LANES], w[LANES];
+} __attribute__((aligned(64)));
+
+/* An inner node is one or two cache lines (LINE_WORDS words each) of
+ * m->node: the last key of each child but the last (UINT32_MAX past the
+ * node's cuts, so a key never counts them), then the children. A big
+ * node has up to FANOUT children, 16 last keys in one line and the
+ * children in the next; a small one up to FANOUT_SMALL, 8 last keys and
+ * 8 children in one line. A key goes to child i, the number of last keys
+ * below it: a few vector compares and no branch. */
+#define LINE_WORDS      16
+#define FANOUT          16
+#define FANOUT_SMALL    8
+
+/* A child (or root) is a leaf, REF_LEAF | its offset in m->leaf, where
+ * the leaf's count is followed by its rules; or a node, its first line in
+ * m->node, whether it is small and the dimension it cuts. A leaf's rule
+ * has RULE_INEXACT when its box is larger than its packets (match.c). */
+#define REF_LEAF        (UINT32_C(1) << 31)
+#define REF_DSHIFT      27
+#define REF_SMALL       (UINT32_C(1) << 26)
+#define REF_IDX_MAX     (REF_SMALL - 1)
+#define REF_NODE(i, d, small)   ((uint32_t)(d) << REF_DSHIFT | \
+	((small) ? REF_SMALL : 0) | (uint32_t)(i))
+#define REF_DIM(r)      ((r) >> REF_DSHIFT & 15)
+#define REF_IDX(r)      ((r) & REF_IDX_MAX)
+#define RULE_INEXACT    (UINT32_C(1) << 31)
 
 struct matcher {
 	struct match_rule *rules;
-	struct box        *box;
-	uint8_t           *exact;
+	char              *arena;       /* node, box4, box6 and leaf, once
+	                                   compiled (match_build.c) */
+	struct box4       *box4;        /* by rule index */
+	struct box6       *box6;
 	size_t             nrules;
-	uint64_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
+	uint32_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
 	uint32_t           root_min[2][GROUPS]; /* lowest rule in each */
 	unsigned           nroot[2];
-	uint64_t          *tree;        /* inner nodes of all trees */
-	size_t             ntree, captree;
+	uint32_t          *node;        /* inner nodes of all trees */
+	size_t             nnode, capnode;      /* in lines */
+	uint32_t          *leaf;        /* leaves: count, then rules */
+	size_t             nleaf, capleaf;
 	size_t             nleaves;
-	struct lref       *refs;
-	size_t             nrefs, caprefs;
 	struct matcher_stats st;
 };
-
-/* The child a key goes to: the number of cut points <= v. */
-static inline uint32_t
-child_of(const uint64_t *cut, uint32_t ncut, uint64_t v)
-{
-	const uint64_t *b = cut;
-	uint32_t half;
-
-	if (ncut == 0)
-		return 0;
-	/* Branch-free (a conditional move per step): the branches of a
-	 * binary search mispredict half of the time, on every packet. */
-	while (ncut > 1) {
-		half = ncut / 2;
-		b = b[half] <= v ? b + half : b;
-		ncut -= half;
-	}
-	return (uint32_t)(b - cut) + (*b <= v);
-}
 
 /* The box of r. False if r can match no packet at all. */
 bool match_rule_box(const struct match_rule *r, struct box *b,
     uint8_t *exact);
-/* The point of a packet. */
-void match_pkt_keys(const struct match_pkt *p, uint64_t k[D_N]);
+/* The point of a packet, LANES words (the unused ones 0). */
+void match_pkt_keys(const struct match_pkt *p, uint32_t k[LANES]);
 
 #endif

@@ -315,6 +315,77 @@ test_catch_alls(void **state)
 	free(r);
 }
 
+/* Every prefix length of the all-ones and all-zero addresses, in random
+ * order, against packets one bit away from them: prefixes ending in each
+ * 32-bit word and at its edges, keys of UINT32_MAX (which a node's unused
+ * cut slots must never count), ports at 65535. Many rules differing in one
+ * dimension make nodes of every fan-out. */
+static void
+word_edges_rule(struct qmg *g, struct match_rule *r, sa_family_t af)
+{
+	unsigned alen = af == AF_INET ? 4 : 16;
+	struct prefix *p = qmg_pct(g, 50) ? &r->src : &r->dst;
+
+	*r = any_rule();
+	r->af = af;
+	p->af = af;
+	p->len = (uint8_t)(1 + qmg_below(g, alen * 8));
+	memset(p->addr.b, qmg_pct(g, 50) ? 0xff : 0, alen);
+	if (qmg_pct(g, 30)) {
+		r->proto = 6;
+		r->dport_lo = (uint16_t)(65535 - qmg_below(g, 3));
+		r->dport_hi = 65535;
+	}
+}
+
+static void
+test_word_edges(void **state)
+{
+	struct qmg g = { 31 };
+	size_t i, n = 600, npk = 0, hits = 0;
+	struct match_rule *r = calloc(n, sizeof(*r));
+	struct match_pkt *pk = calloc(4 * 2 * 129, sizeof(*pk));
+	struct matcher *m;
+	unsigned alen, bit, f, fill;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(pk);
+	for (i = 0; i < n; i++)
+		word_edges_rule(&g, &r[i], i % 2 ? AF_INET : AF_INET6);
+	for (f = 0; f < 2; f++)
+		for (fill = 0; fill < 2; fill++) {
+			alen = f ? 16 : 4;
+			for (bit = 0; bit <= alen * 8; bit++) {
+				struct match_pkt *p = &pk[npk++];
+
+				p->af = f ? AF_INET6 : AF_INET;
+				p->proto = 6;
+				p->dport = bit % 2 ? 65535 : 65534;
+				p->icmp_type = -1;
+				memset(p->src, fill ? 0xff : 0, alen);
+				memset(p->dst, fill ? 0 : 0xff, alen);
+				if (bit < alen * 8) {
+					p->src[bit / 8] ^= (uint8_t)(0x80 >> bit % 8);
+					p->dst[bit / 8] ^= (uint8_t)(0x80 >> bit % 8);
+				}
+			}
+		}
+	m = matcher_compile(r, n);
+	assert_non_null(m);
+	for (i = 0; i < npk; i++) {
+		if (matcher_lookup(m, &pk[i]) != match_linear(r, n, &pk[i]))
+			fail_msg("word edges: packet %zu: linear %ld, "
+			    "compiled %ld", i, match_linear(r, n, &pk[i]),
+			    matcher_lookup(m, &pk[i]));
+		hits += match_linear(r, n, &pk[i]) >= 0;
+	}
+	assert_true(hits > npk / 2);
+	matcher_free(m);
+	free(pk);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -326,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_odd_rules),
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_catch_alls),
+		cmocka_unit_test(test_word_edges),
 		cmocka_unit_test(test_random_1),
 		cmocka_unit_test(test_random_10),
 		cmocka_unit_test(test_random_100),
