@@ -17,7 +17,12 @@
 #      `flood` on peer r2;
 #   3. the flood limit of the central's own tap: 60 broadcasts from it, the
 #      same frames at both remotes, within the same bounds, the rest
-#      counted as the central's site drop `flood`.
+#      counted as the central's site drop `flood`;
+#   4. (central restarted with bridge-age 3) a MAC that moves from r2 to r1
+#      is followed, and one not seen for 3 s is forgotten (no sooner) and
+#      its frames flooded again;
+#   0. an explicit `tap vtap0 mtu 9000` stops vpntund at start with
+#      "tap mtu 9000 exceeds what fits in the tunnel (M)".
 # shellcheck disable=SC2154 # frames are assigned by vt_br_frame (printf -v)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
@@ -27,7 +32,19 @@ T0=$(vt_now_ms)
 
 vt_topology v4
 vt_quiet_new_devs c r1 r2
+# An explicit tap mtu larger than what fits stops vpntund at start.
 # shellcheck disable=SC2034 # read by vt_write_configs
+VT_EXTRA_SITE_c=$'\ttap vtap0 mtu 9000\n\tbridge all'
+vt_write_configs udp v4 aes-gcm aes-gcm
+rc=0
+timeout 20 ip netns exec "$(vt_ns c)" "$VPNTUND_BUILD/vpntund" -f -c "$(vt_conf c)" \
+    >"$VT_TMP/badmtu.out" 2>&1 </dev/null || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+	fail "vpntund with tap mtu 9000: exit status $rc: $(tail -n 3 "$VT_TMP/badmtu.out")"
+fi
+grep -Eq "tap mtu 9000 exceeds what fits in the tunnel \([0-9]+\)" "$VT_TMP/badmtu.out" ||
+	fail "vpntund with tap mtu 9000: no 'tap mtu 9000 exceeds what fits in the tunnel (M)': $(tail -n 3 "$VT_TMP/badmtu.out")"
+ip -n "$(vt_ns c)" link show "$VT_TAP" >/dev/null 2>&1 && fail "tap mtu 9000: $VT_TAP left behind"
 VT_EXTRA_SITE_c=$'\ttap vtap0\n\tbridge all\n\tbridge-flood 10 burst 20'
 # shellcheck disable=SC2034
 VT_EXTRA_SITE_r1=$'\ttap vtap0\n\tbridge all'
@@ -209,6 +226,85 @@ for s in c r1; do
 done
 vt_br_tshark_check c 20
 vt_br_tshark_check r1 20
+
+# --- 4. ageing and moves (the central restarted with bridge-age 3) ---------------------
+for s in c r1; do
+	mv "$VT_TMP/cap_$s" "$VT_TMP/cap_$s.1"
+	mv "$VT_TMP/cap_$s.pcap" "$VT_TMP/cap_$s.1.pcap"
+done
+VT_EXTRA_SITE_c=$'\ttap vtap0\n\tbridge all\n\tbridge-age 3\n\tbridge-flood 0'
+vt_write_configs udp v4 aes-gcm aes-gcm
+vt_restart c
+for k in "${!VT_BR_EXP[@]}"; do
+	[[ $k == c/* ]] && unset "VT_BR_EXP[$k]"
+done
+vt_ping l1 172.16.0.10 1
+vt_ping l2 172.16.0.10 1
+for s in c r1; do
+	vt_tap_capture "$s" "$VT_TMP/cap_$s"
+done
+# mac_port MAC: B's port in the central's table ("-" if not there)
+mac_port() {
+	vt_ctl c bridge --json | "$VT_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(([m["port"] for m in d["macs"] if m["mac"] == sys.argv[1]] + ["-"])[0])' "$1"
+}
+vt_br_frame x1 ipx ethii "$B" "$U" 70 "age-B-on-r2"
+vt_br_send r2 "$x1"
+vt_br_flood r2 "$x1"
+vt_br_expect_at "$x1" "B's frame from r2" c r1
+assert_eq "$(mac_port "$B")" r2 "central: B's port after B's frame from r2"
+vt_br_frame a2b ipx ethii "$A" "$B" 70 "age-A-to-B"
+vt_br_send r1 "$a2b"
+vt_br_hop r1 c "$a2b"
+vt_br_hop c r2 "$a2b"
+vt_br_expect_at "$a2b" "A -> B while B is on r2" r2
+vt_br_barrier r1 c r2
+vt_br_never_at "$a2b" "A -> B while B is on r2" c
+# B moves behind r1: the central follows it
+T_B=$(vt_now_ms)
+vt_br_frame mv1 ipx ethii "$B" "$U" 70 "age-B-moved-to-r1"
+vt_br_send r1 "$mv1"
+vt_br_flood r1 "$mv1"
+vt_br_expect_at "$mv1" "B's frame from r1" c r2
+assert_eq "$(mac_port "$B")" r1 "central: B's port after B's frame from r1"
+vt_br_frame c2b ipx ethii "$C" "$B" 70 "age-C-to-B-on-r1"
+vt_br_send c "$c2b"
+vt_br_hop c r1 "$c2b"
+vt_br_expect_at "$c2b" "C -> B after B moved to r1" r1
+vt_br_barrier c r1 r2
+vt_br_never_at "$c2b" "C -> B after B moved to r1" r2
+vt_br_check_ledger "B moved"
+# B ages out 3 s after it was last seen, no sooner; C -> B is flooded again
+# shellcheck disable=SC2016 # vt_cmp evaluates it
+wait_until 10 vt_cmp 'mac_port "$B"' = - || fail "central: B still in the table 10 s after it was last seen (bridge-age 3)"
+gone=$(($(vt_now_ms) - T_B))
+assert_ge "$gone" 3000 "ms from B's last frame until the central forgot it (bridge-age 3)"
+vt_br_frame c2b2 ipx ethii "$C" "$B" 70 "age-C-to-B-aged"
+vt_br_send c "$c2b2"
+vt_br_hop c r1 "$c2b2"
+vt_br_led c/r2/frames_out 1
+vt_br_led c/r2/bytes_out "$(vt_br_len "$c2b2")"
+# r1 has B on its tap; r2 has it behind the central (B's frame from r1
+# came that way), so r2's bridge sends it nowhere: the central's flood is
+# seen in its frames_out to r2, and r2's frames_in
+vt_br_expect_at "$c2b2" "C -> B after B aged out (flooded)" r1
+vt_br_barrier c r1 r2
+vt_br_never_at "$c2b2" "C -> B at r2, whose bridge has B behind the central" r2
+# (the barrier is in the ledger: once r2 counted it, it counted what came before)
+wait_until 10 vt_cmp 'vt_peer_counter r2 central bridge.frames_in' -ge "${VT_BR_EXP[r2/central/frames_in]}" ||
+	fail "r2: frames_in $(vt_peer_counter r2 central bridge.frames_in), expected >= ${VT_BR_EXP[r2/central/frames_in]}"
+fin=$(vt_peer_counter r2 central bridge.frames_in)
+if [ "$fin" != "${VT_BR_EXP[r2/central/frames_in]}" ]; then
+	assert_eq "$fin" $((VT_BR_EXP[r2/central/frames_in] + 1)) "r2: frames_in (with the frame for B or without)"
+	vt_br_led r2/central/frames_in 1
+	vt_br_led r2/central/bytes_in "$(vt_br_len "$c2b2")"
+	vt_log_msg "note: r2 counts in frames_in a frame its bridge sends nowhere"
+fi
+vt_br_check_ledger "ageing"
+vt_br_no_echo r1 c r2
+vt_log_msg "ageing: B followed from r2 to r1, forgotten after $gone ms (bridge-age 3), then flooded"
 
 vt_stop r1
 vt_stop r2
