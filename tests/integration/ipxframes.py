@@ -16,7 +16,8 @@
     ipxframes.py other TYPE SRC DST SIZE TAG
         print the hex of a non-IPX Ethernet II frame: TYPE arp (a request),
         ipv4 (UDP 10.99.0.2 -> 10.99.0.1, checksums valid) or a number
-        (0x88b5, 0x8138, ...) with TAG and a pattern as payload
+        (0x88b5, 0x8138, ...) with TAG and a pattern as payload; ipv4:PORT
+        sends the datagram to UDP port PORT instead of 9
     ipxframes.py send IFACE HEX... | ipxframes.py send IFACE @FILE
         transmit the frames on IFACE in order (AF_PACKET, SOCK_RAW); @FILE
         holds one hex frame a line
@@ -130,9 +131,10 @@ def other_frame(kind, src, dst, size, tag):
         body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src + \
             socket.inet_aton("10.99.0.2") + b"\0" * 6 + socket.inet_aton("10.99.0.1")
         f = dst + src + struct.pack("!H", 0x0806) + body + tag
-    elif kind == "ipv4":
+    elif kind.split(":")[0] == "ipv4":
         payload = tag
-        udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0) + payload
+        dport = int(kind.split(":")[1]) if ":" in kind else 9
+        udp = struct.pack("!HHHH", 40000, dport, 8 + len(payload), 0) + payload
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x1234, 0,
                          1, 17, 0, socket.inet_aton("10.99.0.2"),
                          socket.inet_aton("10.99.0.1"))
@@ -144,7 +146,7 @@ def other_frame(kind, src, dst, size, tag):
     else:
         f = dst + src + struct.pack("!H", int(kind, 0)) + tag
     if size and len(f) < size:
-        if kind == "ipv4":
+        if kind.startswith("ipv4"):
             raise ValueError("ipv4 frames take no SIZE")
         f += pattern(size - len(f), 7)
     return f

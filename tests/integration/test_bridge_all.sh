@@ -5,7 +5,9 @@
 # central with the flood limit, r2 with none (`bridge-flood 0`), r1 with the
 # default. Both remotes on aes-gcm. The test asserts:
 #   1. ARP, IPv4, 0x88b5 (also at the largest frame that fits), 0x8138 and
-#      IPX frames from r1 reach the central's and r2's taps byte for byte,
+#      IPX frames from r1 reach the central's and r2's taps byte for byte
+#      (but an IPv4 frame that r1's `block out on tap ... port 7` matches,
+#      counted `filter` on r1),
 #      exactly once, never r1's; non-IPX unicast to a learned MAC from the
 #      central and from r2 reaches that MAC's tap only; a VLAN-tagged frame
 #      one tag longer than fits is dropped (too_big) and nothing of it
@@ -48,9 +50,13 @@ ip -n "$(vt_ns c)" link show "$VT_TAP" >/dev/null 2>&1 && fail "tap mtu 9000: $V
 VT_EXTRA_SITE_c=$'\ttap vtap0\n\tbridge all\n\tbridge-flood 10 burst 20'
 # shellcheck disable=SC2034
 VT_EXTRA_SITE_r1=$'\ttap vtap0\n\tbridge all'
+# r1 blocks one kind of IPv4 frame from its tap (an `out` rule on tap)
+# shellcheck disable=SC2034
+VT_EXTRA_RULES_r1='block out on tap inet proto udp to 10.99.0.1 port 7'
 # shellcheck disable=SC2034
 VT_EXTRA_SITE_r2=$'\ttap vtap0\n\tbridge all\n\tbridge-flood 0'
 vt_write_configs udp v4 aes-gcm aes-gcm
+printf '%s\n' "$VT_EXTRA_RULES_r1" >>"$(vt_conf r1)"
 vt_start c
 vt_start r1
 vt_start r2
@@ -80,12 +86,15 @@ vt_br_frame f other 0x88b5 "$A" "$U" 64 "r1-88b5" && frames+=("$f")
 vt_br_frame f other 0x88b5 "$A" "$U" "$MAXF" "r1-88b5-max" && frames+=("$f")
 vt_br_frame f other 0x8138 "$A" "$BC" 64 "r1-8138" && frames+=("$f")
 vt_br_frame f ipx raw "$A" "$U" 80 "r1-ipx-raw" && frames+=("$f")
-vt_br_send r1 "${frames[@]}"
+vt_br_frame blocked other ipv4:7 "$A" "$U" 0 "r1-ipv4-port7"
+vt_br_send r1 "$blocked" "${frames[@]}"
+vt_br_led r1/-/drops.filter 1
 for f in "${frames[@]}"; do
 	vt_br_flood r1 "$f"
 	vt_br_expect_at "$f" "r1's $(vt_br_len "$f")-byte frame in all mode" c r2
 	USED[r1]=$((USED[r1] + 1))
 done
+vt_br_never_at "$blocked" "IPv4 frame to UDP port 7, blocked by r1's rule" c r2
 # the central's ARP broadcast teaches it C (local)
 vt_br_frame carp other arp "$C" "$BC" 60 "c-arp"
 vt_br_send c "$carp"

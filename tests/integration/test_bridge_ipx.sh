@@ -65,7 +65,10 @@ done
 # carries more.
 assert_eq "${MTU[c]}" "${MTU[r2]}" "tap MTU of the central vs r2 (same SA suite)"
 assert_gt "${MTU[r1]}" "${MTU[c]}" "tap MTU of r1 (aes-gcm) vs the central's (aes-cbc)"
-assert_gt "${MTU[c]}" 1300 "central's tap MTU"
+# The agreed formula: outer MTU 1500 - (IPv4 20 + UDP 8 + SPI/seq 8 + IV +
+# worst padding + pad length/next header 2 + ICV) - EtherIP 2 - Ethernet 14
+assert_eq "${MTU[r1]}" $((1500 - (20 + 8 + 8 + 8 + 3 + 2 + 16) - 2 - 14)) "r1's tap MTU (aes-gcm: IV 8, ICV 16, 4-byte blocks)"
+assert_eq "${MTU[c]}" $((1500 - (20 + 8 + 8 + 16 + 15 + 2 + 12) - 2 - 14)) "central's tap MTU (aes-cbc/hmac-sha1-96: IV 16, ICV 12, 16-byte blocks)"
 MAXF=$((MTU[c] + 14))      # the largest frame that crosses everywhere
 MAXF1=$((MTU[r1] + 14))    # the largest that fits r1's tunnel
 
