@@ -27,7 +27,8 @@
 #      formula ("vpntund-spi-tap-v1") and keys of their own, both ways; an
 #      IP packet on the tap SA is dropped (malformed), EtherIP on the
 #      peer's own SA is still accepted;
-#   4. a site without a tap counts EtherIP as `no_tap`.
+#   4. a site without a tap counts EtherIP as `no_tap`, and so does a site
+#      with a tap for a peer with `bridge no` (which gets no frames either).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 vt_init etherip_scapy
@@ -169,7 +170,7 @@ done
 for f in "$(cat "$VT_TMP/in.v4")" "$(cat "$VT_TMP/in.reserved")"; do
 	assert_eq "$(vt_frames_in "$VT_TMP/cap_c" "$f")" 0 "frame with a bad EtherIP header on the tap"
 done
-n=$(grep -c "^in " "$VT_TMP/cap_c")
+n=$(vt_lines "$VT_TMP/cap_c" '^in ')
 assert_eq "$n" "$(wc -w <<<"$good")" "frames that came out of the tap"
 bytes=0
 for f in $good; do bytes=$((bytes + ${#f} / 2)); done
@@ -363,4 +364,24 @@ wait_until 5 vt_cmp "pb '[\"drops\"][\"no_tap\"]'" = 1 ||
 	fail "no tap: EtherIP from scapy: $(vt_peer c scapy 'p["bridge"]')"
 assert_eq "$(pb '["frames_in"]')" 0 "no tap: frames_in"
 vt_stop c
+
+# --- 5. a tap, but the peer is not a bridge port (`bridge no`) ------------------------------
+write_conf nobr $'\ttap vtap0\n\tbridge ipx' $'\tbridge no'
+# shellcheck disable=SC2034 # read through scapy_send's SEQVAR
+SEQ=1
+vt_start c "$VT_TMP/nobr.conf"
+mv "$VT_TMP/cap_c" "$VT_TMP/cap_c.2"
+vt_tap_capture c "$VT_TMP/cap_c"
+scapy_send "$SPI_S2C" "$VT_TMP/in.after" rfc "$K" SEQ
+# shellcheck disable=SC2016 # vt_cmp evaluates it
+wait_until 5 vt_cmp "pb '[\"drops\"][\"no_tap\"]'" = 1 ||
+	fail "bridge no: EtherIP from scapy: $(vt_peer c scapy 'p["bridge"]')"
+# and nothing read from the tap goes to it
+vt_tap_send c "@$VT_TMP/out.frames"
+wait_until 5 vt_cmp "vt_counter c 'd[\"bridge\"][\"macs\"]'" -ge 1 ||
+	fail "bridge no: the central's frames were not read from the tap"
+assert_eq "$(pb '["frames_in"]') $(pb '["frames_out"]')" "0 0" "bridge no: frames in, out"
+assert_eq "$(vt_lines "$VT_TMP/cap_c" '^in ')" 0 "bridge no: frames written to the tap"
+vt_stop c
+vt_log_msg "no tap, bridge no: EtherIP counted no_tap, nothing bridged"
 vt_log_msg "done in $((($(vt_now_ms) - T0) / 1000)) s"
