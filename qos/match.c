@@ -63,22 +63,7 @@
  * probe and an insert); the next ones pay one probe, two cache lines,
  * the same at 10 or 10,000 rules. Traffic without flows (a scan, a
  * flood of random addresses) gets the tree's cost, never a wrong answer:
- * a colliding key only evicts.
- *
- * From BV_MIN rules the trees give way to the bit vectors of match_bv.c
- * (Lakshman and Stiliadis, 1998): eight independent interval searches,
- * then bitmaps ANDed from rule 0 to the first real match. No rule is
- * replicated and the cache misses come side by side rather than one
- * after another, so 10,000 rules cost ~30% less than the trees (19 MB,
- * compiled in ~170 ms rather than 1.2 s); at 1,000 they are even, and
- * below that the trees win. Measured and dropped on the way, all on
- * bench/classify's rules: tuple space search (TupleMerge-like hashing on
- * classes of prefix lengths: 18 to 124 tables a packet, and wildcards
- * crowd a few buckets), a first split by protocol (any-protocol rules go
- * into every part: twice the memory, slower), the first rules in a tree
- * of their own (the answer's index is spread, median ~1,000), eight
- * separable trees (half the memory, but 24 node steps and 36 leaf rules a
- * lookup: slower) and merging the four leaves in rule order (2%). */
+ * a colliding key only evicts. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +124,6 @@ matcher_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	free(m->rules);
-	match_bv_free(m->bv);
 	if (m->arena != NULL)
 		free(m->arena);
 	else {
@@ -218,8 +202,6 @@ matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 	else
 		return -1;
 	match_pkt_keys(pkt, k.w);
-	if (m->bv != NULL)
-		return match_bv_lookup(m->bv, m->rules, pkt, k.w);
 	nt = m->nroot[f];
 	memcpy(ref, m->root[f], sizeof(ref));
 	/* The trees one level at a time, side by side: their cache misses

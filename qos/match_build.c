@@ -638,35 +638,6 @@ pack_arena(struct matcher *m, size_t n)
 	return 0;
 }
 
-/* The bit vectors instead of the trees, if they fit their budget. */
-static int
-compile_bv(struct matcher *m, struct bctx *c, const struct match_rule *rules,
-    size_t n, const uint8_t *valid, uint32_t *l4, uint32_t *l6)
-{
-	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
-	const uint32_t *const list[2] = { l4, l6 };
-	uint32_t *out[2] = { l4, l6 };
-	size_t nl[2] = { 0, 0 }, i;
-	int f;
-
-	for (f = 0; f < 2; f++)
-		for (i = 0; i < n; i++)
-			if (valid[i] && rule_in_family(&rules[i], fams[f]))
-				out[f][nl[f]++] = (uint32_t)i;
-	if ((m->bv = match_bv_build(c->box, c->exact, list, nl,
-	    BV_BUDGET)) == NULL)
-		return -1;
-	/* The trees' boxes are not needed. */
-	free(m->box4);
-	free(m->box6);
-	m->box4 = NULL;
-	m->box6 = NULL;
-	m->st.rules = nl[0] + nl[1];
-	m->st.bytes = sizeof(*m) + n * sizeof(*m->rules) +
-	    match_bv_bytes(m->bv);
-	return 0;
-}
-
 static int
 compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
     size_t n)
@@ -709,10 +680,6 @@ compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
 		memcpy(m->rules, rules, n * sizeof(*rules));
 	for (i = 0; i < n; i++)
 		valid[i] = match_rule_box(&rules[i], &c->box[i], &c->exact[i]);
-	if (n >= BV_MIN && compile_bv(m, c, rules, n, valid, list, tmp) == 0) {
-		rv = 0;
-		goto out;
-	}
 	for (f = 0; f < 2; f++) {
 		for (nl = 0, i = 0; i < n; i++)
 			if (valid[i] && rule_in_family(&rules[i], fams[f]))

@@ -62,16 +62,8 @@ struct box6 {
 #define REF_IDX(r)      ((r) & REF_IDX_MAX)
 #define RULE_INEXACT    (UINT32_C(1) << 31)
 
-/* From BV_MIN rules the matcher is the bit vectors of match_bv.c, when
- * they fit in BV_BUDGET bytes; below it, or past the budget, the trees. */
-#define BV_MIN          2048
-#define BV_BUDGET       ((size_t)64 << 20)
-
-struct match_bv;
-
 struct matcher {
 	struct match_rule *rules;
-	struct match_bv   *bv;          /* if not NULL, used instead of trees */
 	char              *arena;       /* node, box4, box6 and leaf, once
 	                                   compiled (match_build.c) */
 	struct box4       *box4;        /* by rule index */
@@ -87,17 +79,6 @@ struct matcher {
 	size_t             nleaves;
 	struct matcher_stats st;
 };
-
-/* The bit-vector matcher of the rules list[f] (indices, ascending) of
- * each family; NULL if its bitmaps would pass budget bytes, or on
- * allocation failure. */
-struct match_bv *match_bv_build(const struct box *bx, const uint8_t *exact,
-    const uint32_t *const list[2], const size_t nl[2], size_t budget);
-void match_bv_free(struct match_bv *bv);
-size_t match_bv_bytes(const struct match_bv *bv);
-/* The first rule that matches an IPv4 or IPv6 pkt, whose point is k. */
-long match_bv_lookup(const struct match_bv *bv, const struct match_rule *rules,
-    const struct match_pkt *pkt, const uint32_t k[LANES]);
 
 /* The box of r. False if r can match no packet at all. */
 bool match_rule_box(const struct match_rule *r, struct box *b,

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "qos/match.h"
-#include "qos/match_tree.h"      /* BV_MIN */
 #include "tests/unit/qos_match_gen.h"
 
 #define NPKTS 20000
@@ -321,25 +320,6 @@ test_catch_alls(void **state)
  * 32-bit word and at its edges, keys of UINT32_MAX (which a node's unused
  * cut slots must never count), ports at 65535. Many rules differing in one
  * dimension make nodes of every fan-out. */
-/* r (n rules, allocated) grown to BV_MIN rules or more, the new ones
- * unable to match anything (an empty port range), so that the matcher
- * uses its bit vectors and answers as for r alone. */
-static struct match_rule *
-bv_padded(struct match_rule *r, size_t n, size_t *np)
-{
-	size_t i, m = n < BV_MIN ? BV_MIN : n + 1;
-
-	r = realloc(r, m * sizeof(*r));
-	assert_non_null(r);
-	for (i = n; i < m; i++) {
-		r[i] = any_rule();
-		r[i].sport_lo = 10;
-		r[i].sport_hi = 9;
-	}
-	*np = m;
-	return r;
-}
-
 static void
 word_edges_rule(struct qmg *g, struct match_rule *r, sa_family_t af)
 {
@@ -367,8 +347,6 @@ test_word_edges(void **state)
 	struct match_pkt *pk = calloc(4 * 2 * 129, sizeof(*pk));
 	struct matcher *m;
 	unsigned alen, bit, f, fill;
-	size_t nm = n;
-	int pass;
 
 	(void)state;
 	assert_non_null(r);
@@ -393,141 +371,18 @@ test_word_edges(void **state)
 				}
 			}
 		}
-	/* The trees, then the bit vectors (the same rules, padded). */
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			r = bv_padded(r, n, &nm);
-			assert_true(nm >= BV_MIN);
-		}
-		m = matcher_compile(r, nm);
-		assert_non_null(m);
-		for (hits = 0, i = 0; i < npk; i++) {
-			if (matcher_lookup(m, &pk[i]) != match_linear(r, n,
-			    &pk[i]))
-				fail_msg("word edges %d: packet %zu: linear %ld, "
-				    "compiled %ld", pass, i,
-				    match_linear(r, n, &pk[i]),
-				    matcher_lookup(m, &pk[i]));
-			hits += match_linear(r, n, &pk[i]) >= 0;
-		}
-		assert_true(hits > npk / 2);
-		matcher_free(m);
-	}
-	free(pk);
-	free(r);
-}
-
-/* The bit vectors (match_bv.c) on sets the trees would take: each set
- * padded to BV_MIN with rules that can match nothing. */
-static void
-bv_compare(const struct match_rule *rules, size_t n, uint64_t seed,
-    size_t npkts, unsigned hit_pct, size_t want_hits)
-{
-	struct qmg g = { seed };
-	struct match_rule *r = malloc(n * sizeof(*r));
-	struct matcher *m;
-	struct matcher_stats st;
-	struct match_pkt p;
-	size_t np, i, hits = 0;
-	long want, got;
-
-	assert_non_null(r);
-	memcpy(r, rules, n * sizeof(*r));
-	r = bv_padded(r, n, &np);
-	m = matcher_compile(r, np);
-	assert_non_null(m);
-	matcher_stats(m, &st);
-	assert_int_equal(st.nodes, 0);          /* no tree was built */
-	/* Packets from the real rules only (the padding has none). */
-	for (i = 0; i < npkts; i++) {
-		qmg_pkt(&g, rules, n, hit_pct, &p);
-		want = match_linear(rules, n, &p);
-		got = matcher_lookup(m, &p);
-		if (want != got)
-			fail_msg("bv: rules %zu seed %llu packet %zu: linear "
-			    "%ld, compiled %ld", n, (unsigned long long)seed,
-			    i, want, got);
-		hits += want >= 0;
-	}
-	assert_true(hits >= want_hits);
-	matcher_free(m);
-	free(r);
-}
-
-static void
-test_bv_edges(void **state)
-{
-	struct match_rule r[9], *big;
-	struct qmg g = { 41 };
-	size_t i, n = 3000;
-
-	(void)state;
-	/* Catch-alls only: no dimension narrows anything. */
-	for (i = 0; i < 3; i++)
-		r[i] = any_rule();
-	bv_compare(r, 3, 42, 2000, 0, 2000);
-	/* The odd rules of test_odd_rules. */
-	for (i = 0; i < 9; i++)
-		r[i] = any_rule();
-	r[0].sport_lo = 10;
-	r[0].sport_hi = 9;
-	r[1].tos_mask = 0xf0;
-	r[1].tos_value = 0x01;
-	r[2].af = AF_INET;
-	r[2].src.af = AF_INET6;
-	r[2].src.len = 8;
-	r[3].proto = 300;
-	r[4].icmp_type = 300;
-	r[5].tos_mask = 0x0f;
-	r[5].tos_value = 0x05;
-	r[6].iface = (enum match_iface)7;
-	r[7].dst.af = AF_INET;
-	r[7].dst.len = 33;
-	r[8].src.af = AF_INET6;
-	r[8].src.len = 8;
-	r[8].src.addr.b[0] = 0x80;
-	bv_compare(r, 9, 43, 5000, 0, 1);
-	/* One family only: the other has no rules at all. */
-	big = calloc(n, sizeof(*big));
-	assert_non_null(big);
-	for (i = 0; i < n; i++)
-		do
-			qmg_rule(&g, &big[i], (uint32_t)i);
-		while (big[i].af != AF_INET);
-	bv_compare(big, n, 44, NPKTS, 70, NPKTS / 4);
-	/* Duplicates: the first copy wins. */
-	for (i = 5; i < n; i++)
-		big[i] = big[i % 5];
-	bv_compare(big, n, 45, 5000, 90, 1000);
-	free(big);
-}
-
-/* Bit vectors past their budget (20,000 rules, each with its own two
- * source port intervals: 40,000 bitmaps of 20,000 bits, 100 MB) give way
- * to the trees, which a one-dimensional set suits. */
-static void
-test_bv_budget(void **state)
-{
-	size_t i, n = 20000;
-	struct match_rule *r = calloc(n, sizeof(*r));
-	struct matcher *m;
-	struct matcher_stats st;
-
-	(void)state;
-	assert_non_null(r);
-	for (i = 0; i < n; i++) {
-		r[i] = any_rule();
-		r[i].af = AF_INET;
-		r[i].proto = 17;
-		r[i].sport_lo = r[i].sport_hi = (uint16_t)(3 * i);
-	}
 	m = matcher_compile(r, n);
 	assert_non_null(m);
-	matcher_stats(m, &st);
-	assert_true(st.nodes > 0);
-	assert_true(st.bytes < BV_BUDGET);
+	for (i = 0; i < npk; i++) {
+		if (matcher_lookup(m, &pk[i]) != match_linear(r, n, &pk[i]))
+			fail_msg("word edges: packet %zu: linear %ld, "
+			    "compiled %ld", i, match_linear(r, n, &pk[i]),
+			    matcher_lookup(m, &pk[i]));
+		hits += match_linear(r, n, &pk[i]) >= 0;
+	}
+	assert_true(hits > npk / 2);
 	matcher_free(m);
-	assert_true(compare(r, n, 46, NPKTS, 100) > NPKTS / 2);
+	free(pk);
 	free(r);
 }
 
@@ -543,8 +398,6 @@ main(void)
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_catch_alls),
 		cmocka_unit_test(test_word_edges),
-		cmocka_unit_test(test_bv_edges),
-		cmocka_unit_test(test_bv_budget),
 		cmocka_unit_test(test_random_1),
 		cmocka_unit_test(test_random_10),
 		cmocka_unit_test(test_random_100),
