@@ -92,15 +92,20 @@ audio0=$(vt_counter r1 '[c for c in d["qos"]["classes"] if c["name"] == "audio"]
 # ECT(0): CoDel in the bulk class marks CE rather than drop (the queue
 # limit still drops: UDP does not slow down).
 vt_bg flood ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" flood 172.16.0.10 7000 7 20000000 900 0x02
-sleep 1
+FPID=$VT_BG_PID
+qlen() { vt_counter r1 "[c for c in d['qos']['classes'] if c['name'] == '$1'][0]['qlen']"; }
+# Audio starts once the flood has filled the bulk class's queue.
+wait_until 10 vt_cmp 'qlen bulk' -gt 10 || fail "r1: the flood did not fill the bulk class ($(qlen bulk) queued)"
 vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 200 20 0xb8 200
 APID=$VT_BG_PID
 # The link is saturated throughout the audio phase: measure its rate.
 ip netns exec "$(vt_ns r1)" "$VT_PY" "$FLOW" snap "$VPNTUND_BUILD/vpntunctl" \
     "$(vt_sock r1)" 4 >"$VT_TMP/snap.json" || fail "status snapshots failed"
 wait_until 20 vt_dead "$APID" || fail "audio sender did not finish"
-# Let the queues drain (bulk: 100 packets at 2 Mbit/s take ~0.4 s).
-sleep 3
+# Let the flood end and the queues drain before the receiver stops.
+wait_until 20 vt_dead "$FPID" || fail "flood sender did not finish"
+wait_until 10 vt_cmp 'qlen bulk' -eq 0 || fail "r1: bulk still holds $(qlen bulk) packets"
+wait_until 10 vt_cmp 'qlen audio' -eq 0 || fail "r1: audio still holds $(qlen audio) packets"
 touch "$RES.stop"
 wait_until 10 test -e "$RES" || fail "receiver wrote no result"
 vt_log_msg "flows: $(cat "$RES")"
