@@ -61,7 +61,6 @@ choose_mtu(struct engine *e)
 	const struct site_conf *site = &e->cf->site;
 	size_t worst = 0, oh, i;
 	unsigned mtu, floor;
-	sa_family_t af;
 	const char *why = "derived";
 
 	if (site->mtu != 0) {
@@ -69,12 +68,7 @@ choose_mtu(struct engine *e)
 		return site->mtu;
 	}
 	for (i = 0; i < e->npeers; i++) {
-		if (e->peers[i].conf->dynamic)
-			af = site->outer.ss_family != AF_UNSPEC ?
-			    site->outer.ss_family : AF_INET6;
-		else
-			af = e->peers[i].endpoint.ss_family;
-		oh = peer_overhead(&e->peers[i], af);
+		oh = peer_worst_overhead(&e->peers[i]);
 		if (oh > worst)
 			worst = oh;
 	}

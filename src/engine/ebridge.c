@@ -63,16 +63,13 @@ br_peer_drop_name(enum br_peer_drop d)
 	return (unsigned)d < BR_PEER_DROP_MAX ? peer_drop_names[d] : "unknown";
 }
 
-/* The largest outer overhead of the bridge peers, as the tun's MTU is
- * chosen (device.c): a dynamic peer may turn up over IPv6 unless `outer`
- * pins the family. Without bridge peers, the largest of all. */
+/* The largest outer overhead of the bridge peers (peer_worst_overhead,
+ * as the tun's MTU is chosen). Without bridge peers, the largest of all. */
 static size_t
 worst_overhead(const struct engine *e)
 {
-	const struct site_conf *site = &e->cf->site;
 	size_t worst = 0, oh, i;
 	bool any_port = false;
-	sa_family_t af;
 	int pass;
 
 	for (pass = 0; pass < 2 && !any_port; pass++) {
@@ -80,12 +77,7 @@ worst_overhead(const struct engine *e)
 			if (pass == 0 && !e->peers[i].bridge_port)
 				continue;
 			any_port = true;
-			if (e->peers[i].conf->dynamic)
-				af = site->outer.ss_family != AF_UNSPEC ?
-				    site->outer.ss_family : AF_INET6;
-			else
-				af = e->peers[i].endpoint.ss_family;
-			oh = peer_overhead(&e->peers[i], af);
+			oh = peer_worst_overhead(&e->peers[i]);
 			if (oh > worst)
 				worst = oh;
 		}

@@ -191,6 +191,10 @@ bool peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,
 /* Outer IP (+ UDP) + ESP worst case for p, for the family given
  * (AF_UNSPEC: worst case, IPv6). */
 size_t peer_overhead(const struct peer *p, sa_family_t outer_af);
+/* peer_overhead for the family p's packets may take: its endpoint's, or
+ * for a dynamic peer the one `outer` pins, else the larger IPv6 header
+ * (it may turn up over either family). What MTUs are derived from. */
+size_t peer_worst_overhead(const struct peer *p);
 int  peers_start_keepalives(struct engine *e);
 
 /* device.c */

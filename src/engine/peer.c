@@ -284,6 +284,18 @@ peer_overhead(const struct peer *p, sa_family_t outer_af)
 	return oh + p->esp_overhead;
 }
 
+size_t
+peer_worst_overhead(const struct peer *p)
+{
+	const struct site_conf *site = &p->eng->cf->site;
+	sa_family_t af = p->endpoint.ss_family;
+
+	if (p->conf->dynamic)
+		af = site->outer.ss_family != AF_UNSPEC ? site->outer.ss_family :
+		    AF_INET6;
+	return peer_overhead(p, af);
+}
+
 /* RFC 3948 4: keep the NAT mapping open while the tunnel is idle. */
 static void
 keepalive_cb(int fd, short what, void *arg)
