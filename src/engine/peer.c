@@ -79,24 +79,40 @@ sa_insert(struct engine *e, struct peer *p, uint32_t spi, const char *what)
 	return -1;
 }
 
+/* An SA pair of pc: the outbound and inbound cipher contexts, keyed once,
+ * and the inbound replay window. The keys live on only inside the cipher
+ * contexts: the config's copies are wiped. what names the pair in errors
+ * ("" or "tap SA "). */
+static int
+sa_pair_init(struct esp_sa *out, struct esp_sa *in, struct peer_conf *pc,
+    uint32_t spi_out, uint32_t spi_in, struct sa_keys *key_out,
+    struct sa_keys *key_in, const char *what)
+{
+	int rc = 0;
+
+	if (sa_new(out, pc, spi_out, key_out, true) == -1 ||
+	    sa_new(in, pc, spi_in, key_in, false) == -1)
+		rc = -1;
+	crypto_wipe(key_out, sizeof(*key_out));
+	crypto_wipe(key_in, sizeof(*key_in));
+	if (rc == 0 && replay_init(&in->replay, pc->replay_window,
+	    pc->esn) == -1) {
+		log_warnx("peer %s: %sreplay window of %u", pc->name, what,
+		    pc->replay_window);
+		rc = -1;
+	}
+	return rc;
+}
+
 /* `tap-sa dedicated`: the frames' own SA pair, with its own replay
  * window and sequence numbers kept in the state file like any SA. */
 static int
 tap_sa_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 {
 	p->tap_sa = true;
-	if (sa_new(&p->tap_out, pc, pc->tap_spi_out, &pc->tap_key_out,
-	    true) == -1 ||
-	    sa_new(&p->tap_in, pc, pc->tap_spi_in, &pc->tap_key_in,
-	    false) == -1)
+	if (sa_pair_init(&p->tap_out, &p->tap_in, pc, pc->tap_spi_out,
+	    pc->tap_spi_in, &pc->tap_key_out, &pc->tap_key_in, "tap SA ") == -1)
 		return -1;
-	crypto_wipe(&pc->tap_key_out, sizeof(pc->tap_key_out));
-	crypto_wipe(&pc->tap_key_in, sizeof(pc->tap_key_in));
-	if (replay_init(&p->tap_in.replay, pc->replay_window, pc->esn) == -1) {
-		log_warnx("peer %s: tap SA replay window of %u", pc->name,
-		    pc->replay_window);
-		return -1;
-	}
 	if (sa_insert(e, p, pc->tap_spi_in, " (tap SA)") == -1)
 		return -1;
 	p->tap_out.seq = state_start(e->state, pc->tap_spi_out);
@@ -110,17 +126,9 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->eng = e;
 	p->conf = pc;
 	suite_name(pc, p->suite, sizeof(p->suite));
-	if (sa_new(&p->out, pc, pc->spi_out, &pc->key_out, true) == -1 ||
-	    sa_new(&p->in, pc, pc->spi_in, &pc->key_in, false) == -1)
+	if (sa_pair_init(&p->out, &p->in, pc, pc->spi_out, pc->spi_in,
+	    &pc->key_out, &pc->key_in, "") == -1)
 		return -1;
-	/* The keys live on only inside the cipher contexts. */
-	crypto_wipe(&pc->key_out, sizeof(pc->key_out));
-	crypto_wipe(&pc->key_in, sizeof(pc->key_in));
-	if (replay_init(&p->in.replay, pc->replay_window, pc->esn) == -1) {
-		log_warnx("peer %s: replay window of %u", pc->name,
-		    pc->replay_window);
-		return -1;
-	}
 	p->esp_overhead = esp_overhead(&p->out);
 	p->integrity = sa_crypto_icv_len(p->in.crypto) > 0;
 	p->bridge_port = pc->bridge;

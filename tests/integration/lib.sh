@@ -649,6 +649,12 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 ' "$2" "$3" <<<"$json" || fail "vt_peer $1 $2 '$3': cannot evaluate on: $json"
 }
 
+# vt_class SITE CLASS FIELD: a field of a qos class in SITE's status JSON
+# (packets, drops, qlen, ...).
+vt_class() {
+	vt_counter "$1" "[c for c in d['qos']['classes'] if c['name'] == '$2'][0]['$3']"
+}
+
 vt_peer_counter() {
 	local expr=p f
 	local IFS=.

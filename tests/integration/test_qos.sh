@@ -88,14 +88,13 @@ FLOW=$VT_DIR/qosflow.py
 RES=$VT_TMP/flow.json
 vt_bg recv ip netns exec "$(vt_ns lc)" "$VT_PY" "$FLOW" recv 7001 7000 "$RES"
 wait_until 10 test -e "$RES.ready" || fail "receiver on lc not ready"
-audio0=$(vt_counter r1 '[c for c in d["qos"]["classes"] if c["name"] == "audio"][0]["packets"]')
+audio0=$(vt_class r1 audio packets)
 # ECT(0): CoDel in the bulk class marks CE rather than drop (the queue
 # limit still drops: UDP does not slow down).
 vt_bg flood ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" flood 172.16.0.10 7000 7 20000000 900 0x02
 FPID=$VT_BG_PID
-qlen() { vt_counter r1 "[c for c in d['qos']['classes'] if c['name'] == '$1'][0]['qlen']"; }
 # Audio starts once the flood has filled the bulk class's queue.
-wait_until 10 vt_cmp 'qlen bulk' -gt 10 || fail "r1: the flood did not fill the bulk class ($(qlen bulk) queued)"
+wait_until 10 vt_cmp 'vt_class r1 bulk qlen' -gt 10 || fail "r1: the flood did not fill the bulk class ($(vt_class r1 bulk qlen) queued)"
 vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 200 20 0xb8 200
 APID=$VT_BG_PID
 # The link is saturated throughout the audio phase: measure its rate.
@@ -104,8 +103,8 @@ ip netns exec "$(vt_ns r1)" "$VT_PY" "$FLOW" snap "$VPNTUND_BUILD/vpntunctl" \
 wait_until 20 vt_dead "$APID" || fail "audio sender did not finish"
 # Let the flood end and the queues drain before the receiver stops.
 wait_until 20 vt_dead "$FPID" || fail "flood sender did not finish"
-wait_until 10 vt_cmp 'qlen bulk' -eq 0 || fail "r1: bulk still holds $(qlen bulk) packets"
-wait_until 10 vt_cmp 'qlen audio' -eq 0 || fail "r1: audio still holds $(qlen audio) packets"
+wait_until 10 vt_cmp 'vt_class r1 bulk qlen' -eq 0 || fail "r1: bulk still holds $(vt_class r1 bulk qlen) packets"
+wait_until 10 vt_cmp 'vt_class r1 audio qlen' -eq 0 || fail "r1: audio still holds $(vt_class r1 audio qlen) packets"
 touch "$RES.stop"
 wait_until 10 test -e "$RES" || fail "receiver wrote no result"
 vt_log_msg "flows: $(cat "$RES")"

@@ -44,8 +44,7 @@ tapc0=$(tap_rx c)
 vt_bg storm ip netns exec "$(vt_ns r1)" "$VT_PY" "$VT_DIR/tapflood.py" vtq 7 1000 1200
 SPID=$VT_BG_PID
 # Audio starts once the storm has filled the lan class's queue.
-lanq() { vt_counter r1 '[c for c in d["qos"]["classes"] if c["name"] == "lan"][0]["qlen"]'; }
-wait_until 10 vt_cmp 'lanq' -gt 10 || fail "r1: the storm did not fill the lan class ($(lanq) queued)"
+wait_until 10 vt_cmp 'vt_class r1 lan qlen' -gt 10 || fail "r1: the storm did not fill the lan class ($(vt_class r1 lan qlen) queued)"
 vt_bg audio ip netns exec "$(vt_ns l1)" "$VT_PY" "$FLOW" audio 172.16.0.10 7001 200 20 0xb8 200
 APID=$VT_BG_PID
 ip netns exec "$(vt_ns r1)" "$VT_PY" "$FLOW" snap "$VPNTUND_BUILD/vpntunctl" \
@@ -66,7 +65,7 @@ assert_eq "$(val "$RES" audio)" 200 "audio packets received (loss must be 0)"
 p99=$(val "$RES" 'int(delay_p99_ms)')
 [ "$p99" -lt 100 ] || fail "audio p99 one-way delay ${p99} ms under a frame storm, expected < 100 ms"
 
-wait_until 10 vt_cmp 'lanq' -eq 0 || fail "r1: the lan class still holds $(lanq) frames"
+wait_until 10 vt_cmp 'vt_class r1 lan qlen' -eq 0 || fail "r1: the lan class still holds $(vt_class r1 lan qlen) frames"
 classes=$(vt_counter r1 'd["qos"]["classes"]')
 cls() { "$VT_PY" -c 'import json,sys; c={x["name"]: x for x in json.loads(sys.argv[1])}; print(eval(sys.argv[2], {}, c))' "$classes" "$1"; }
 assert_eq "$(cls 'audio["drops"]')" 0 "audio class drops"

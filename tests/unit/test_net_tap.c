@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "src/net/netlink.h"
+#include "tests/unit/net_testutil.h"
 #include "src/net/tap.h"
 
 static struct nl nl;
@@ -41,18 +42,6 @@ teardown(void **state)
 	(void)state;
 	nl_close(&nl);
 	return 0;
-}
-
-static void
-ifreq_get(const char *name, unsigned long req, struct ifreq *ifr)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(s >= 0);
-	memset(ifr, 0, sizeof(*ifr));
-	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
-	assert_int_equal(ioctl(s, req, ifr), 0);
-	close(s);
 }
 
 /* Sends a frame out of ifindex through a packet socket: the kernel
