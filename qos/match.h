@@ -50,7 +50,9 @@ struct matcher_stats {
 	size_t           nodes;       /* inner nodes of all trees */
 	size_t           leaves;      /* distinct leaves */
 	size_t           refs;        /* rule indices stored in leaves */
-	size_t           max_leaf;    /* most rules one lookup may check */
+	size_t           max_leaf;    /* most rules one leaf holds */
+	size_t           tables;      /* shape tables (hashed shapes) */
+	size_t           hashed;      /* rules found through them */
 	unsigned         max_depth;
 	size_t           bytes;       /* heap held by the compiled matcher */
 };

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qos/match_tree.h"
+#include "qos/match_hash.h"
 
 #define BINTH           8
 #define SPFAC           4
@@ -634,7 +634,7 @@ pack_arena(struct matcher *m, size_t n)
 	m->box4 = (struct box4 *)(a + obox4);
 	m->box6 = (struct box6 *)(a + obox6);
 	m->leaf = (uint32_t *)(a + oleaf);
-	m->st.bytes = sizeof(*m) + n * sizeof(*m->rules) + size;
+	m->st.bytes += sizeof(*m) + n * sizeof(*m->rules) + size;
 	return 0;
 }
 
@@ -685,7 +685,8 @@ compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
 			if (valid[i] && rule_in_family(&rules[i], fams[f]))
 				list[nl++] = (uint32_t)i;
 		m->st.rules += nl;
-		if (build_family(c, f, list, nl, tmp) == -1 || c->err)
+		if (match_tables_build(m, f, c->box, c->exact, list, &nl) ==
+		    -1 || build_family(c, f, list, nl, tmp) == -1 || c->err)
 			goto out;
 	}
 	pack_boxes(m, c->box, n);

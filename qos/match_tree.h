@@ -62,19 +62,47 @@ struct box6 {
 #define REF_IDX(r)      ((r) & REF_IDX_MAX)
 #define RULE_INEXACT    (UINT32_C(1) << 31)
 
+/* Shape tables (match_hash.h): rules that share a shape, found by hashing
+ * the packet's key with the bits the shape fixes. */
+#define TABLES          4       /* shape tables per family, at most */
+#define TABLE_MIN       32      /* rules of one shape that earn a table, */
+#define TABLE_SHARE     8       /* and at least 1/TABLE_SHARE of the family's */
+#define SLOTS           8       /* rules per bucket */
+#define SLOT_EMPTY      UINT32_MAX
+
+/* One cache line: the rules whose masked key hashes here, ascending (so
+ * the first that matches is the first rule), each with the low half of
+ * its hash so that most other keys are passed over without touching
+ * their boxes. Unused slots hold SLOT_EMPTY, after the used ones. A rule
+ * has RULE_INEXACT as in a leaf. */
+struct bucket {
+	uint32_t tag[SLOTS];
+	uint32_t rule[SLOTS];
+} __attribute__((aligned(64)));
+
+struct shape_table {
+	uint32_t       mask[LANES];     /* the bits the shape fixes */
+	struct bucket *bucket;
+	uint32_t       nbmask;          /* buckets - 1 (a power of two) */
+};
+
 struct matcher {
-	struct match_rule *rules;
-	char              *arena;       /* node, box4, box6 and leaf, once
-	                                   compiled (match_build.c) */
+	/* What every lookup reads, together. */
 	struct box4       *box4;        /* by rule index */
 	struct box6       *box6;
-	size_t             nrules;
+	uint32_t          *node;        /* inner nodes of all trees */
+	uint32_t          *leaf;        /* leaves: count, then rules */
+	struct match_rule *rules;
 	uint32_t           root[2][GROUPS];     /* IPv4, IPv6 trees */
 	uint32_t           root_min[2][GROUPS]; /* lowest rule in each */
 	unsigned           nroot[2];
-	uint32_t          *node;        /* inner nodes of all trees */
+	unsigned           ntab[2];
+	struct shape_table tab[2][TABLES];
+	/* Building and freeing. */
+	char              *arena;       /* node, box4, box6 and leaf, once
+	                                   compiled (match_build.c) */
+	size_t             nrules;
 	size_t             nnode, capnode;      /* in lines */
-	uint32_t          *leaf;        /* leaves: count, then rules */
 	size_t             nleaf, capleaf;
 	size_t             nleaves;
 	struct matcher_stats st;

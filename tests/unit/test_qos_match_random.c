@@ -258,7 +258,10 @@ test_odd_rules(void **state)
 
 /* Rules wide in sport and narrow in dport, and the other way round, with
  * nothing else to tell them apart: their cross product would not fit, so
- * the matcher must stop at its memory budget and stay right. */
+ * the matcher must stop at its memory budget and stay right. A TOS
+ * condition of one of eight masks splits each kind into eight shapes, too
+ * small for shape tables: the trees must take them all. */
+
 static void
 test_cross_product(void **state)
 {
@@ -274,6 +277,7 @@ test_cross_product(void **state)
 		r[i] = any_rule();
 		r[i].af = AF_INET;
 		r[i].proto = 17;
+		r[i].tos_mask = (uint8_t)(0xff00 >> qmg_below(&g, 8));
 		if (i % 2 == 0)
 			r[i].sport_lo = r[i].sport_hi =
 			    (uint16_t)qmg_below(&g, 65536);
@@ -287,6 +291,9 @@ test_cross_product(void **state)
 	print_message("cross product: %zu nodes, %zu refs, max leaf %zu, "
 	    "%zu KiB\n", st.nodes, st.refs, st.max_leaf, st.bytes / 1024);
 	assert_true(st.bytes < (size_t)64 << 20);
+	assert_int_equal(st.tables, 0);
+	/* The budget was reached: some leaf is a long scan. */
+	assert_true(st.max_leaf > 8);
 	matcher_free(m);
 	/* Packets aimed at the rules' ports. */
 	assert_true(compare(r, n, 20, NPKTS, 100) > NPKTS / 2);
@@ -386,6 +393,97 @@ test_word_edges(void **state)
 	free(r);
 }
 
+/* A site's kind of rule: one host, a /24 (a /64), TCP or UDP, one port;
+ * tos_holes adds a TOS mask with holes, whose box is larger than its
+ * packets. Hosts come from one /16 (/112), so some repeat. */
+static void
+host_rule(struct qmg *g, struct match_rule *r, sa_family_t af,
+    bool tos_holes)
+{
+	unsigned alen = af == AF_INET ? 4 : 16;
+
+	*r = any_rule();
+	r->af = af;
+	r->src.af = r->dst.af = af;
+	r->src.len = (uint8_t)(alen * 8);
+	r->dst.len = af == AF_INET ? 24 : 64;
+	if (af == AF_INET) {
+		r->src.addr.b[0] = 10;
+		r->dst.addr.b[0] = 172;
+		r->dst.addr.b[1] = 16;
+		r->dst.addr.b[2] = (uint8_t)qmg_below(g, 16);
+	} else {
+		r->src.addr.b[0] = 0xfd;
+		r->dst.addr.b[0] = 0x20;
+		r->dst.addr.b[1] = 0x01;
+		r->dst.addr.b[7] = (uint8_t)qmg_below(g, 16);
+	}
+	r->src.addr.b[alen - 2] = (uint8_t)qmg_next(g);
+	r->src.addr.b[alen - 1] = (uint8_t)qmg_next(g);
+	r->proto = qmg_pct(g, 50) ? 6 : 17;
+	r->dport_lo = r->dport_hi = qmg_ports[qmg_below(g, 10)];
+	if (tos_holes) {
+		r->tos_mask = 0x0f;
+		r->tos_value = (uint8_t)qmg_below(g, 16);
+	}
+}
+
+/* Thousands of rules of a few shapes go to shape tables, broad random
+ * rules between them to the trees, and the first match must win across
+ * the two. One key is repeated past what a bucket holds (SLOTS, 8): the
+ * rules that do not fit stay in the trees. */
+static void
+test_shape_tables(void **state)
+{
+	struct qmg g = { 41 };
+	size_t i, n = 6000, nhost = 0;
+	struct match_rule *r = calloc(n, sizeof(*r));
+	bool *host = calloc(n, sizeof(*host));
+	struct matcher *m;
+	struct matcher_stats st;
+	unsigned x;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(host);
+	for (i = 0; i < n; i++) {
+		x = qmg_below(&g, 100);
+		if (x < 15) {
+			qmg_rule(&g, &r[i], (uint32_t)i);
+			continue;
+		}
+		/* The TOS holes do not change the shape (the box's
+		 * TOS range is as wide as "any"), only the exactness. */
+		host_rule(&g, &r[i], x < 75 ? AF_INET : AF_INET6,
+		    x >= 60 && x < 75);
+		host[i] = true;
+	}
+	/* Rules 2000-2019: twenty copies of one host rule. */
+	host_rule(&g, &r[2000], AF_INET, false);
+	for (i = 2000; i < 2020; i++) {
+		r[i] = r[2000];
+		host[i] = true;
+	}
+	for (i = 0; i < n; i++)
+		nhost += host[i];
+	m = matcher_compile(r, n);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	print_message("shape tables: %zu tables, %zu of %zu host rules "
+	    "hashed, %zu nodes, %zu KiB\n", st.tables, st.hashed, nhost,
+	    st.nodes, st.bytes / 1024);
+	/* One table per family; the 12 copies past a bucket's 8 (and a
+	 * few unlucky neighbours) stay in the trees. (A few random rules
+	 * happen to have the hosts' shape, and are hashed too: 2 here.) */
+	assert_int_equal(st.tables, 2);
+	assert_true(st.hashed <= nhost + 2 - 12);
+	assert_true(st.hashed >= nhost - 40);
+	matcher_free(m);
+	assert_true(compare(r, n, 42, NPKTS, 90) > NPKTS / 2);
+	free(host);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -398,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_catch_alls),
 		cmocka_unit_test(test_word_edges),
+		cmocka_unit_test(test_shape_tables),
 		cmocka_unit_test(test_random_1),
 		cmocka_unit_test(test_random_10),
 		cmocka_unit_test(test_random_100),
