@@ -10,11 +10,13 @@
  *
  *   bench_classify [seconds per row, default 0.5]
  *
- * Two rule sets, seeded, so every run sees the same ones: the random
+ * Three rule sets, seeded, so every run sees the same ones: the random
  * rules and packets of the matcher's property test
- * (tests/unit/qos_match_gen.h), broad and overlapping, the tree's hard
- * case; and site rules (site_rule() below), the everyday one. Not a test:
- * it asserts nothing beyond the answers agreeing with the linear scan. */
+ * (tests/unit/qos_match_gen.h), broad and overlapping, the trees' hard
+ * case; site rules (site_rule() below), the everyday one, all of one
+ * shape (a shape table's case); and the two mixed, a broad rule in ten.
+ * Not a test: it asserts nothing beyond the answers agreeing with the
+ * linear scan. */
 #include <sys/utsname.h>
 
 #include <arpa/inet.h>
@@ -136,11 +138,20 @@ time_linear(const struct match_rule *r, size_t nr, const struct match_pkt *p,
 	return t * 1e9 / (double)n;
 }
 
+enum set { SET_RANDOM, SET_SITE, SET_MIXED, NSETS };
+
+/* The mixed set's broad rules: one in ten. */
+static bool
+mixed_broad(size_t i)
+{
+	return i % 10 == 5;
+}
+
 /* The second rule set: what a site's rules look like (the paper's
  * firewall and classes): each rule names one IPv4 host, a /24 on the other
  * side, TCP or UDP and one destination port; a third of the packets match
  * no rule at all. The random generator's broad, overlapping rules are the
- * tree's hard case; these are the everyday one. */
+ * trees' hard case; these are the everyday one. */
 static void
 site_rule(struct match_rule *r, size_t i)
 {
@@ -164,10 +175,16 @@ site_rule(struct match_rule *r, size_t i)
 
 static void
 site_pkt(struct qmg *g, const struct match_rule *rules, size_t n,
-    struct match_pkt *p)
+    enum set set, struct match_pkt *p)
 {
-	const struct match_rule *r = &rules[qmg_below(g, (uint32_t)n)];
+	const struct match_rule *r;
 	uint32_t a, b;
+	size_t i;
+
+	do
+		i = qmg_below(g, (uint32_t)n);
+	while (set == SET_MIXED && mixed_broad(i));
+	r = &rules[i];
 
 	memset(p, 0, sizeof(*p));
 	p->af = AF_INET;
@@ -191,22 +208,27 @@ site_pkt(struct qmg *g, const struct match_rule *rules, size_t n,
 	p->dport = (uint16_t)(1000 + qmg_below(g, 100));
 }
 
+/* The mixed set's packets: half of them site traffic, half drawn as the
+ * random set's (inside any rule, or none). */
 static void
-make_set(int site, size_t nr, struct match_rule *r, struct match_pkt *pk)
+make_set(enum set set, size_t nr, struct match_rule *r, struct match_pkt *pk)
 {
 	struct qmg g;
 	size_t i;
 
 	g.s = nr;
-	if (site)
-		for (i = 0; i < nr; i++)
-			site_rule(&r[i], i);
-	else
+	if (set == SET_RANDOM)
 		qmg_rules(&g, r, nr);
+	for (i = 0; set != SET_RANDOM && i < nr; i++) {
+		if (set == SET_MIXED && mixed_broad(i))
+			qmg_rule(&g, &r[i], (uint32_t)i);
+		else
+			site_rule(&r[i], i);
+	}
 	g.s = nr ^ 0xbe9c;
 	for (i = 0; i < NPKT; i++) {
-		if (site)
-			site_pkt(&g, r, nr, &pk[i]);
+		if (set == SET_SITE || (set == SET_MIXED && qmg_pct(&g, 50)))
+			site_pkt(&g, r, nr, set, &pk[i]);
 		else
 			qmg_pkt(&g, r, nr, 70, &pk[i]);
 	}
@@ -224,7 +246,7 @@ struct bench {
 /* One row: nr rules of the set, compiled, checked against the linear
  * scan, timed. 0, or -1 if something failed (said on stderr). */
 static int
-bench_row(struct bench *b, int set, size_t nr, bool first)
+bench_row(struct bench *b, enum set set, size_t nr, bool first)
 {
 	struct match_cache_stats cs0, cs1;
 	struct matcher_stats st;
@@ -281,19 +303,22 @@ bench_row(struct bench *b, int set, size_t nr, bool first)
 		b->fbase = nsf;
 	}
 	printf("%7zu %9.1f %7.2f %9.1f %7.2f %7.2f %9.1f %7.1f %10.1f "
-	    "%9zu %7zu %7zu %6u\n", nr, nsc, nsc / b->base, nsf,
+	    "%9zu %7zu %7zu %6u %6zu %7zu\n", nr, nsc, nsc / b->base, nsf,
 	    nsf / b->fbase, hitrate, nsl, 100.0 * (double)hits / NPKT,
-	    tc * 1e3, st.bytes / 1024, st.nodes, st.max_leaf, st.max_depth);
+	    tc * 1e3, st.bytes / 1024, st.nodes, st.max_leaf, st.max_depth,
+	    st.tables, st.hashed);
 	matcher_free(m);
 	free(r);
 	return 0;
 }
 
-static const char *const set_names[] = {
+static const char *const set_names[NSETS] = {
 	"random rules (tests/unit/qos_match_gen.h): broad and overlapping, "
 	    "70% of the packets drawn inside a rule",
 	"site rules: one IPv4 host, a /24, TCP or UDP, one port; a third of "
 	    "the packets match none",
+	"mixed: site rules with a random one in ten (rule 5, 15, ...); half "
+	    "the packets\n# as in the site set, half as in the random set",
 };
 
 int
@@ -303,7 +328,7 @@ main(int argc, char **argv)
 	struct bench b = { 0 };
 	struct qmg g;
 	size_t s, i;
-	int set;
+	enum set set;
 
 	b.secs = argc > 1 ? strtod(argv[1], NULL) : 0.5;
 	b.pk = calloc(NPKT, sizeof(*b.pk));
@@ -322,24 +347,26 @@ main(int argc, char **argv)
 	    "F = %d flows (the first F\n# packets) in random order, warmed "
 	    "by one untimed pass of %d packets\n", MATCH_CACHE_ENTRIES,
 	    NFLOWS, NSTREAM);
-	for (set = 0; set < 2; set++) {
+	for (set = 0; set < NSETS; set++) {
 		printf("# %s\n", set_names[set]);
-		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s\n",
-		    "rules", "compiled", "vs10", "cache", "vs10", "cachehit",
-		    "linear", "hits", "compile", "memory", "nodes", "maxleaf",
-		    "depth");
-		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s\n",
-		    "", "ns/pkt", "", "ns/pkt", "", "%", "ns/pkt", "%", "ms",
-		    "KiB", "", "", "");
+		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s "
+		    "%6s %7s\n", "rules", "compiled", "vs10", "cache", "vs10",
+		    "cachehit", "linear", "hits", "compile", "memory", "nodes",
+		    "maxleaf", "depth", "tables", "hashed");
+		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s "
+		    "%6s %7s\n", "", "ns/pkt", "", "ns/pkt", "", "%", "ns/pkt",
+		    "%", "ms", "KiB", "", "", "", "", "rules");
 		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 			if (bench_row(&b, set, sizes[s], s == 0) == -1)
 				return 1;
 	}
 	printf("# vs10: ns/pkt relative to the 10-rule row of its set (goal: "
 	    "10,000 rules <= 2.00).\n# compiled: every packet a new one, the "
-	    "tree's own cost (its worst case: the\n# first packet of a flow, "
-	    "or traffic with no flows). cache: flow traffic,\n# one probe per "
-	    "packet once a flow is cached, whatever the number of rules.\n");
+	    "compiled structure's own cost (its worst\n# case: the first "
+	    "packet of a flow, or traffic with no flows). cache: flow\n# "
+	    "traffic, one probe per packet once a flow is cached, whatever the "
+	    "number of\n# rules. tables: shape tables; hashed: rules found "
+	    "through them, not the trees.\n");
 	match_cache_free(b.c);
 	free(b.stream);
 	free(b.pk);

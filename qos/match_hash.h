@@ -1,6 +1,6 @@
 /* Shape tables: the compiled matcher's hash tables for rules that share a
- * shape (built in match_hash.c, probed in match.c, which explains where
- * they fit). Internal to qos/.
+ * shape (their layout is in match_tree.h; built in match_hash.c, probed in
+ * match.c, which explains where they fit). Internal to qos/.
  *
  * A rule's shape is, per dimension, how many leading bits its range
  * fixes: the common prefix of its lowest and highest key (all 32 bits of

@@ -1,6 +1,7 @@
-/* The compiled matcher's data, shared by its builder (match_build.c),
- * its boxes (match_box.c) and its lookup (match.c, which also explains
- * the design). Internal to qos/. */
+/* The compiled matcher's data, shared by its builders (match_build.c for
+ * the trees, match_hash.c for the shape tables), its boxes (match_box.c)
+ * and its lookup (match.c, which also explains the design). Internal to
+ * qos/. */
 #ifndef VPNTUND_MATCH_TREE_H
 #define VPNTUND_MATCH_TREE_H
 
