@@ -161,7 +161,6 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 		*st = m->st;
 }
 
-
 /* The first rule of a leaf that matches, if below best. (Inlined: its
  * calls know the family, and a call would cost the 10-rule lookup a
  * sixth of its time.) */

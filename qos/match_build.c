@@ -11,8 +11,6 @@
 #define FANOUT_MAX      FANOUT  /* children per node */
 #define GROUP_MIN       32      /* a smaller group joins the last one */
 #define DEPTH_MAX       32
-#define HUGE_PAGE       ((size_t)2 << 20)
-#define HUGE_MIN        ((size_t)1 << 20)  /* smaller: 4 KiB pages do */
 #define NODE_W(m, i)    ((m)->node + (size_t)(i) * LINE_WORDS)
 #define BUDGET(n)       (256 * (n) + 131072)   /* leaf + node words */
 #define TRY_BUDGET(n)   (64 * (n) + 8192)      /* the same, for one family
@@ -596,27 +594,37 @@ pack_boxes(struct matcher *m, const struct box *bx, size_t n)
 	}
 }
 
-/* Moves the nodes, leaves and boxes into one block, exactly sized, which
- * the kernel is asked to back with huge pages when it is large: a lookup
- * touches a few lines scattered over megabytes, and with 4 KiB pages
- * most of them would also miss the TLB. */
+/* A block of at least *size bytes, aligned to 128, which the kernel is
+ * asked to back with huge pages when it is large: a lookup touches a few
+ * lines scattered over megabytes, and with 4 KiB pages most of them would
+ * also miss the TLB. *size becomes what was allocated. */
+void *
+match_block_alloc(size_t *size)
+{
+	size_t align = *size >= HUGE_MIN ? HUGE_PAGE : 128;
+	void *a;
+
+	*size = (*size + align - 1) / align * align;
+	if ((a = aligned_alloc(align, *size)) == NULL)
+		return NULL;
+	if (align == HUGE_PAGE)
+		(void)madvise(a, *size, MADV_HUGEPAGE);  /* a hint only */
+	return a;
+}
+
+/* Moves the nodes, leaves and boxes into one block, exactly sized. */
 static int
 pack_arena(struct matcher *m, size_t n)
 {
-	size_t onode = 0, obox4, obox6, oleaf, size, align = 128;
+	size_t onode = 0, obox4, obox6, oleaf, size;
 	char *a;
 
 	obox4 = onode + m->nnode * LINE_WORDS * sizeof(*m->node);
 	obox6 = obox4 + n * sizeof(*m->box4);
 	oleaf = obox6 + n * sizeof(*m->box6);
 	size = oleaf + m->nleaf * sizeof(*m->leaf);
-	if (size >= HUGE_MIN)
-		align = HUGE_PAGE;
-	size = (size + align - 1) / align * align;
-	if ((a = aligned_alloc(align, size)) == NULL)
+	if ((a = match_block_alloc(&size)) == NULL)
 		return -1;
-	if (align == HUGE_PAGE)
-		(void)madvise(a, size, MADV_HUGEPAGE);  /* a hint only */
 	if (m->nnode > 0)       /* (m->node is NULL without nodes) */
 		memcpy(a + onode, m->node,
 		    m->nnode * LINE_WORDS * sizeof(*m->node));

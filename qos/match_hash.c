@@ -1,6 +1,4 @@
 /* Building the shape tables (match_hash.h says what they are). */
-#include <sys/mman.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +6,6 @@
 
 #define FILL            4       /* rules per bucket aimed at, of SLOTS */
 #define RESIZES         3       /* doublings tried against overflow */
-#define HUGE_PAGE       ((size_t)2 << 20)
 
 /* A rule and its shape, for sorting the family's rules into shapes. */
 struct shaped {
@@ -102,10 +99,8 @@ buckets_new(size_t nb)
 	struct bucket *b;
 	size_t i;
 
-	if ((b = aligned_alloc(sizeof(*b), size)) == NULL)
+	if ((b = match_block_alloc(&size)) == NULL)
 		return NULL;
-	if (size >= HUGE_PAGE)
-		(void)madvise(b, size, MADV_HUGEPAGE);  /* a hint only */
 	for (i = 0; i < nb; i++) {
 		memset(b[i].tag, 0, sizeof(b[i].tag));
 		memset(b[i].rule, 0xff, sizeof(b[i].rule));     /* SLOT_EMPTY */

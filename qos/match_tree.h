@@ -109,6 +109,13 @@ struct matcher {
 	struct matcher_stats st;
 };
 
+#define HUGE_PAGE       ((size_t)2 << 20)
+#define HUGE_MIN        ((size_t)1 << 20)  /* smaller: 4 KiB pages do */
+
+/* A block for lookups to read (match_build.c): huge pages when large.
+ * *size is rounded up to what was allocated. */
+void *match_block_alloc(size_t *size);
+
 /* The box of r. False if r can match no packet at all. */
 bool match_rule_box(const struct match_rule *r, struct box *b,
     uint8_t *exact);
