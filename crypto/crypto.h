@@ -50,6 +50,9 @@ struct auth_info {
 };
 
 const struct cipher_info *cipher_by_name(const char *name);
+/* Bytes of ICV on the wire for the suite: the AEAD tag, or the truncated
+ * HMAC (ai may be NULL: none). */
+size_t suite_icv_len(const struct cipher_info *ci, const struct auth_info *ai);
 const struct auth_info *auth_by_name(const char *name);
 /* True if keylen (bytes, without salt) is one of the suite's key sizes. */
 bool cipher_key_len_ok(const struct cipher_info *ci, size_t keylen);

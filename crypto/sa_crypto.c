@@ -191,7 +191,15 @@ sa_crypto_auth(const struct sa_crypto *c)
 size_t
 sa_crypto_icv_len(const struct sa_crypto *c)
 {
-	return c->cipher->aead ? c->cipher->icv_len : c->auth->icv_len;
+	return suite_icv_len(c->cipher, c->auth);
+}
+
+size_t
+suite_icv_len(const struct cipher_info *ci, const struct auth_info *ai)
+{
+	if (ci->aead)
+		return ci->icv_len;
+	return ai != NULL ? ai->icv_len : 0;
 }
 
 static int

@@ -107,6 +107,11 @@ main(int argc, char *argv[])
 	}
 	log_set_level(raise_level(cf.site.log_level, verbose));
 	engine_warn_config(&cf);
+	if (check && engine_check_config(&cf) == -1) {
+		fprintf(stderr, "configuration check failed\n");
+		config_free(&cf);
+		return 1;
+	}
 	if (check) {
 		printf("configuration OK\n");
 		config_free(&cf);

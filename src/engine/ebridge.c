@@ -66,18 +66,18 @@ br_peer_drop_name(enum br_peer_drop d)
 /* The largest outer overhead of the bridge peers (peer_worst_overhead,
  * as the tun's MTU is chosen). Without bridge peers, the largest of all. */
 static size_t
-worst_overhead(const struct engine *e)
+worst_overhead(const struct config *cf)
 {
 	size_t worst = 0, oh, i;
 	bool any_port = false;
 	int pass;
 
 	for (pass = 0; pass < 2 && !any_port; pass++) {
-		for (i = 0; i < e->npeers; i++) {
-			if (pass == 0 && !e->peers[i].bridge_port)
+		for (i = 0; i < cf->npeers; i++) {
+			if (pass == 0 && !cf->peers[i].bridge)
 				continue;
 			any_port = true;
-			oh = peer_worst_overhead(&e->peers[i]);
+			oh = peer_conf_worst_overhead(cf, &cf->peers[i]);
 			if (oh > worst)
 				worst = oh;
 		}
@@ -85,26 +85,51 @@ worst_overhead(const struct engine *e)
 	return worst;
 }
 
+/* The largest frame the tunnels carry, and the tap MTU that keeps frames
+ * within it. -1 (logged) if an explicit MTU is larger or nothing fits. */
+static int
+fit_sizes(const struct config *cf, size_t *worst, size_t *frame_max,
+    unsigned *fit)
+{
+	const struct site_conf *site = &cf->site;
+
+	*worst = worst_overhead(cf);
+	*frame_max = frame_max_in_tunnel(site->outer_mtu, *worst);
+	*fit = frame_tap_mtu(*frame_max);
+	if (site->tap_mtu != 0 && site->tap_mtu > *fit) {
+		log_warnx("%s:%d: tap mtu %u exceeds what fits in the tunnel "
+		    "(%u)", cf->file, site->tap_line, site->tap_mtu, *fit);
+		return -1;
+	}
+	if (*fit < 68) {
+		log_warnx("%s:%d: tap %s: no room for frames in the tunnel "
+		    "(outer-mtu %u, overhead %zu)", cf->file, site->tap_line,
+		    site->tap, site->outer_mtu, *worst);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ebridge_check_config(const struct config *cf)
+{
+	size_t worst, frame_max;
+	unsigned fit;
+
+	if (cf->site.tap[0] == '\0')
+		return 0;
+	return fit_sizes(cf, &worst, &frame_max, &fit);
+}
+
 static int
 choose_sizes(struct engine *e, struct ebridge *b)
 {
 	const struct site_conf *site = &e->cf->site;
-	size_t worst = worst_overhead(e);
+	size_t worst;
 	unsigned fit;
 
-	b->frame_max = frame_max_in_tunnel(site->outer_mtu, worst);
-	fit = frame_tap_mtu(b->frame_max);
-	if (site->tap_mtu != 0 && site->tap_mtu > fit) {
-		log_warnx("%s:%d: tap mtu %u exceeds what fits in the tunnel "
-		    "(%u)", e->cf->file, site->tap_line, site->tap_mtu, fit);
+	if (fit_sizes(e->cf, &worst, &b->frame_max, &fit) == -1)
 		return -1;
-	}
-	if (fit < 68) {
-		log_warnx("%s:%d: tap %s: no room for frames in the tunnel "
-		    "(outer-mtu %u, overhead %zu)", e->cf->file, site->tap_line,
-		    site->tap, site->outer_mtu, worst);
-		return -1;
-	}
 	b->mtu = site->tap_mtu != 0 ? site->tap_mtu : fit;
 	log_info("tap %s: MTU %u (%s; frames up to %zu bytes fit, ESP "
 	    "overhead %zu + EtherIP 2)", site->tap, b->mtu, site->tap_mtu != 0 ?

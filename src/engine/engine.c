@@ -36,6 +36,12 @@ engine_warn_config(const struct config *cf)
 	}
 }
 
+int
+engine_check_config(const struct config *cf)
+{
+	return ebridge_check_config(cf);
+}
+
 struct engine *
 engine_new(struct config *cf)
 {

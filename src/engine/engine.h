@@ -29,5 +29,10 @@ void engine_free(struct engine *e);
 /* Logs a warning for each peer whose suite has no integrity protection
  * (CBC with auth none). Used by the daemon and by `vpntund -n`. */
 void engine_warn_config(const struct config *cf);
+/* The checks of engine_new that need no device, file or key: sizes
+ * derived from the peers' suites (the tap's MTU). -1 if one fails
+ * (logged as file:line: ...). For `vpntund -n`; engine_new makes them
+ * too. */
+int  engine_check_config(const struct config *cf);
 
 #endif

@@ -195,6 +195,9 @@ size_t peer_overhead(const struct peer *p, sa_family_t outer_af);
  * for a dynamic peer the one `outer` pins, else the larger IPv6 header
  * (it may turn up over either family). What MTUs are derived from. */
 size_t peer_worst_overhead(const struct peer *p);
+/* The same from the configuration alone, before any SA exists. */
+size_t peer_conf_worst_overhead(const struct config *cf,
+    const struct peer_conf *pc);
 int  peers_start_keepalives(struct engine *e);
 
 /* device.c */
@@ -221,6 +224,9 @@ int  tun_write(struct engine *e, const uint8_t *d, size_t len);
 
 /* ebridge.c: the tap and the bridge path of frames. */
 int  ebridge_init(struct engine *e);    /* engine_new, after the peers */
+/* The tap's MTU against what fits in the tunnel (logged); -1 if it does
+ * not fit. From the configuration alone: `vpntund -n` asks too. */
+int  ebridge_check_config(const struct config *cf);
 void ebridge_free(struct engine *e);
 int  ebridge_open(struct engine *e);    /* engine_start, after the tun */
 void ebridge_close(struct engine *e);

@@ -282,26 +282,35 @@ peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
 	    sockaddr_ntop(&p->endpoint, now, sizeof(now)), was);
 }
 
+static size_t
+outer_header_len(sa_family_t af, enum transport t)
+{
+	return (af == AF_INET ? 20 : 40) + (t == TRANSPORT_UDP ? 8 : 0);
+}
+
 size_t
 peer_overhead(const struct peer *p, sa_family_t outer_af)
 {
-	size_t oh = outer_af == AF_INET ? 20 : 40;
+	return outer_header_len(outer_af, p->conf->transport) +
+	    p->esp_overhead;
+}
 
-	if (p->conf->transport == TRANSPORT_UDP)
-		oh += 8;
-	return oh + p->esp_overhead;
+size_t
+peer_conf_worst_overhead(const struct config *cf, const struct peer_conf *pc)
+{
+	sa_family_t af = pc->endpoint.ss_family;
+
+	if (pc->dynamic)
+		af = cf->site.outer.ss_family != AF_UNSPEC ?
+		    cf->site.outer.ss_family : AF_INET6;
+	return outer_header_len(af, pc->transport) +
+	    esp_suite_overhead(pc->cipher, pc->auth);
 }
 
 size_t
 peer_worst_overhead(const struct peer *p)
 {
-	const struct site_conf *site = &p->eng->cf->site;
-	sa_family_t af = p->endpoint.ss_family;
-
-	if (p->conf->dynamic)
-		af = site->outer.ss_family != AF_UNSPEC ? site->outer.ss_family :
-		    AF_INET6;
-	return peer_overhead(p, af);
+	return peer_conf_worst_overhead(p->eng->cf, p->conf);
 }
 
 /* RFC 3948 4: keep the NAT mapping open while the tunnel is idle. */

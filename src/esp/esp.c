@@ -27,10 +27,15 @@ esp_drop_name(enum esp_drop d)
 size_t
 esp_overhead(const struct esp_sa *sa)
 {
-	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
+	return esp_suite_overhead(sa_crypto_cipher(sa->crypto),
+	    sa_crypto_auth(sa->crypto));
+}
 
+size_t
+esp_suite_overhead(const struct cipher_info *ci, const struct auth_info *ai)
+{
 	return ESP_HDR_LEN + ci->iv_len + (ci->block - 1) + 2 +
-	    sa_crypto_icv_len(sa->crypto);
+	    suite_icv_len(ci, ai);
 }
 
 size_t

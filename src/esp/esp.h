@@ -40,6 +40,9 @@ struct esp_sa {
 /* Worst-case bytes ESP adds around an inner packet for this SA (header,
  * IV, maximum padding, pad length, next header, ICV). */
 size_t esp_overhead(const struct esp_sa *sa);
+/* The same for a suite, before any SA exists (`vpntund -n`). */
+size_t esp_suite_overhead(const struct cipher_info *ci,
+    const struct auth_info *ai);
 
 /* Exact ESP bytes (header, IV, payload padded to the cipher block with pad
  * length and next header, ICV) for an inner packet of inner_len bytes:

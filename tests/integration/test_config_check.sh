@@ -2,7 +2,8 @@
 # Start-up checks: `vpntund -n` accepts a good config and says so; a bad
 # config is refused with file:line before anything is created (no tun, no
 # control socket); key files that others can read, or of the wrong size, are
-# refused with a message that says why.
+# refused with a message that says why; so is a tap MTU that does not fit
+# in the tunnel, by -n as by a start.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init config_check
@@ -106,6 +107,24 @@ vt_refused "outer address missing" "$(vt_conf r1)" "198\.18\.1\.2"
 printf '# vpntund sequence state v1\nspi 0x1234 reserved banana\n' >"$VT_TMP/c.state"
 vt_refused "corrupt state file" "$(vt_conf c)" "c\.state"
 rm -f "$VT_TMP/c.state"
+
+# 11. a tap whose explicit MTU does not fit in the tunnel: derived from the
+#     peers' suites without an SA, so -n refuses it as a start would, at
+#     the tap's line; without the explicit MTU the same config passes
+sed 's/^\([[:space:]]*\)role central$/&\n\1tap vtap0 mtu 9000\n\1bridge ipx/' \
+    "$(vt_conf c)" >"$VT_TMP/tapmtu.conf"
+assert_eq "$(sed -n 4p "$VT_TMP/tapmtu.conf" | tr -d '[:space:]')" "tapvtap0mtu9000" \
+	"the tap line is line 4"
+vt_check_fails "tap mtu 9000" "$VT_TMP/tapmtu.conf" \
+	"tapmtu\.conf:4: tap mtu 9000 exceeds what fits in the tunnel \([0-9]+\)" \
+	"configuration check failed"
+vt_refused "tap mtu 9000" "$VT_TMP/tapmtu.conf" \
+	"tapmtu\.conf:4: tap mtu 9000 exceeds what fits in the tunnel \([0-9]+\)"
+sed 's/ mtu 9000$//' "$VT_TMP/tapmtu.conf" >"$VT_TMP/tapok.conf"
+rc=0
+out=$("$VTD" -n -c "$VT_TMP/tapok.conf" 2>&1) || rc=$?
+assert_eq "$rc" 0 "vpntund -n with a derived tap MTU: exit status ($out)"
+grep -q "configuration OK" <<<"$out" || fail "vpntund -n with a derived tap MTU: $out"
 
 # the good config still starts and stops cleanly in that namespace
 vt_start c
