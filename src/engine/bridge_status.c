@@ -121,52 +121,104 @@ bridge_text_peer(const struct peer *p, struct evbuffer *out)
 	evbuffer_add_printf(out, "\n");
 }
 
+/* Our tap first, then the peers in the order of the configuration. */
+static unsigned
+port_rank(bridge_port_t port)
+{
+	return port == BRIDGE_PORT_LOCAL ? 0 : (unsigned)port + 1;
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct bridge_entry *x = a, *y = b;
+	unsigned rx = port_rank(x->port), ry = port_rank(y->port);
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return memcmp(x->mac, y->mac, sizeof(x->mac));
+}
+
+/* The learned MACs, sorted by port and then MAC, as both answers list
+ * them. NULL (and *n 0) if there are none or no memory (*oom). */
+static struct bridge_entry *
+table_sorted(const struct engine *e, uint64_t now, size_t *n, bool *oom)
+{
+	struct bridge_entry *v;
+	size_t cur = 0, cap = bridge_count(e->br->tab, now);
+
+	*n = 0;
+	*oom = false;
+	if (cap == 0)
+		return NULL;
+	if ((v = calloc(cap, sizeof(*v))) == NULL) {
+		*oom = true;
+		return NULL;
+	}
+	while (*n < cap && bridge_iter(e->br->tab, &cur, now, &v[*n]))
+		(*n)++;
+	qsort(v, *n, sizeof(*v), cmp_entry);
+	return v;
+}
+
 int
 bridge_table_text(struct engine *e, struct evbuffer *out)
 {
-	struct bridge_entry be;
+	struct bridge_entry *v;
 	char mac[MAC_STR_LEN];
-	uint64_t now = now_ns();
-	size_t cur = 0;
+	size_t n, i, w = strlen("PORT");
+	bool oom;
 
 	if (e->br == NULL) {
 		evbuffer_add_printf(out, "error: this site has no tap\n");
 		return 0;
 	}
-	evbuffer_add_printf(out, "MAC PORT AGE\n");
-	while (bridge_iter(e->br->tab, &cur, now, &be))
-		evbuffer_add_printf(out, "%s  %s  %llus\n", mac_str(be.mac, mac),
-		    port_name(e, be.port),
-		    (unsigned long long)(be.age_ns / 1000000000u));
+	v = table_sorted(e, now_ns(), &n, &oom);
+	if (oom) {
+		evbuffer_add_printf(out, "error: out of memory\n");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (strlen(port_name(e, v[i].port)) > w)
+			w = strlen(port_name(e, v[i].port));
+	evbuffer_add_printf(out, "%-*s  %-*s  AGE\n", MAC_STR_LEN - 1, "MAC",
+	    (int)w, "PORT");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(out, "%s  %-*s  %llus\n", mac_str(v[i].mac,
+		    mac), (int)w, port_name(e, v[i].port),
+		    (unsigned long long)(v[i].age_ns / 1000000000u));
+	free(v);
 	return 0;
 }
 
 int
 bridge_table_json(struct engine *e, struct evbuffer *out)
 {
-	struct bridge_entry be;
+	struct bridge_entry *v;
 	char mac[MAC_STR_LEN], *buf;
-	uint64_t now = now_ns();
-	size_t cur = 0, cap;
+	size_t n, i, cap;
 	struct json j;
+	bool oom;
 
 	if (e->br == NULL) {
 		evbuffer_add_printf(out, "error: this site has no tap\n");
 		return 0;
 	}
-	cap = TABLE_JSON_BASE + bridge_count(e->br->tab, now) * TABLE_JSON_MAC;
-	if ((buf = malloc(cap)) == NULL) {
+	v = table_sorted(e, now_ns(), &n, &oom);
+	cap = TABLE_JSON_BASE + n * TABLE_JSON_MAC;
+	if (oom || (buf = malloc(cap)) == NULL) {
+		free(v);
 		evbuffer_add_printf(out, "error: out of memory\n");
 		return 0;
 	}
 	json_init(&j, buf, cap);
 	json_object_begin(&j, NULL);
 	json_array_begin(&j, "macs");
-	while (bridge_iter(e->br->tab, &cur, now, &be)) {
+	for (i = 0; i < n; i++) {
 		json_object_begin(&j, NULL);
-		json_string(&j, "mac", mac_str(be.mac, mac));
-		json_string(&j, "port", port_name(e, be.port));
-		json_uint(&j, "age", be.age_ns / 1000000000u);
+		json_string(&j, "mac", mac_str(v[i].mac, mac));
+		json_string(&j, "port", port_name(e, v[i].port));
+		json_uint(&j, "age", v[i].age_ns / 1000000000u);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -176,5 +228,6 @@ bridge_table_json(struct engine *e, struct evbuffer *out)
 	else
 		evbuffer_add_printf(out, "%s\n", buf);
 	free(buf);
+	free(v);
 	return 0;
 }

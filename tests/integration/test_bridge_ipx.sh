@@ -169,6 +169,12 @@ for m in "$A r1" "$B r2" "$C local"; do
 		fail "vpntunctl bridge on the central: no line '${m% *}  ${m#* }  Ns' in: $out"
 done
 assert_eq "$(($(wc -l <<<"$out") - 1))" 3 "vpntunctl bridge on the central: MAC lines"
+# In columns (the port as wide as "local"), our tap first, then the peers
+# in the configuration's order.
+assert_eq "$(sed 's/[0-9]*s$//' <<<"$out")" \
+	"$(printf '%-17s  %-5s  AGE\n%s  %-5s  \n%s  %-5s  \n%s  %-5s  ' \
+	    MAC PORT "$C" local "$A" r1 "$B" r2)" \
+	"vpntunctl bridge on the central: columns and order"
 json=$(vt_ctl c bridge --json) || fail "vpntunctl bridge --json on the central failed"
 now=$(vt_now_ms)
 "$VT_PY" - "$json" "$A" "$B" "$C" $(((now - T_B) / 1000 + 1)) $(((now - T_C) / 1000 + 1)) <<'EOF' ||
