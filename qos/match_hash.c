@@ -137,7 +137,8 @@ fill(struct shape_table *t, size_t nb, const struct shaped *g, size_t n,
 	return nout;
 }
 
-/* The table of one shape's n rules. Many rules with the same fixed bits
+/* The table of one shape's n rules, at FILL rules per bucket, doubled
+ * while that leaves fewer rules out. Many rules with the same fixed bits
  * land in one bucket whatever its size: past SLOTS they stay in the
  * trees, and so do a few unlucky ones when doubling does not help. */
 static int
@@ -158,10 +159,10 @@ table_build(struct matcher *m, int f, const struct shaped *g, size_t n,
 		nout = fill(t, nb, g, n, box, exact, lanes, out);
 		free(t->bucket);
 		t->bucket = NULL;
-		if (nout < best_out) {
-			best_out = nout;
-			best_nb = nb;
-		}
+		if (nout >= best_out)
+			break;  /* no better: copies of one key, not crowding */
+		best_out = nout;
+		best_nb = nb;
 	}
 	if ((t->bucket = buckets_new(best_nb)) == NULL)
 		return -1;
