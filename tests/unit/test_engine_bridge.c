@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,45 +18,19 @@
 #include "ipx/etherip.h"
 #include "src/engine/engine_internal.h"
 #include "src/engine/qos.h"
+#include "tests/unit/conf_testutil.h"
 
-static char dir[64];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
+/* One key file for every peer: aes-gcm-256, 2 x (32 key + 4 salt). */
 static int
 setup(void **state)
 {
-	char path[128], hex[200];
-	size_t i;
-	int fd;
+	char *k;
 
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/vpntund-ebr-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tdir_setup(state) == -1 || (k = key_hex(72, 1)) == NULL)
 		return -1;
-	/* aes-gcm-256: 2 x (32 key + 4 salt) bytes. */
-	for (i = 0; i < 72; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned)(i * 7 + 1) & 0xff);
-	snprintf(path, sizeof(path), "%s/k.key", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd == -1 || write(fd, hex, 144) != 144)
-		return -1;
-	close(fd);
+	put_file("k.key", k, 0600);
+	free(k);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A central site with two remote peers; site_extra goes into the site
@@ -77,9 +48,9 @@ engine_with(struct config *cf, const char *site_extra, const char *q_extra,
 	    "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.1.2\n"
 	    " cipher aes-gcm\n key \"k.key\"\n}\n"
 	    "peer \"q\" {\n network 10.1.2.0/24\n endpoint 198.18.2.2\n"
-	    " cipher aes-gcm\n key \"k.key\"\n%s}\n%s", dir, dir, site_extra,
+	    " cipher aes-gcm\n key \"k.key\"\n%s}\n%s", tdir, tdir, site_extra,
 	    q_extra, top_extra);
-	if (config_load_string("site.conf", text, dir, cf, &err) == -1)
+	if (config_load_string("site.conf", text, tdir, cf, &err) == -1)
 		fail_msg("config: %s", err.msg);
 	return engine_new(cf);
 }
@@ -338,7 +309,7 @@ test_nonip_rule(void **state)
 	    "block out on tap dscp ef\n"
 	    "pass out on tap\n"                /* the one: index 5 */
 	    "block out\n");
-	assert_int_equal(config_load_string("site.conf", text, dir, &cf, &err),
+	assert_int_equal(config_load_string("site.conf", text, tdir, &cf, &err),
 	    0);
 	assert_int_equal(qos_nonip_rule(&cf), 5);
 	config_free(&cf);
@@ -346,7 +317,7 @@ test_nonip_rule(void **state)
 	    " tap t\n}\npeer \"p\" {\n network 10.1.1.0/24\n endpoint "
 	    "198.18.1.2\n cipher aes-gcm\n key \"k.key\"\n}\n"
 	    "block out to 10.0.0.0/8\nblock out from any port 53\n");
-	assert_int_equal(config_load_string("site.conf", text, dir, &cf, &err),
+	assert_int_equal(config_load_string("site.conf", text, tdir, &cf, &err),
 	    0);
 	assert_int_equal(qos_nonip_rule(&cf), -1);
 	config_free(&cf);
@@ -378,5 +349,5 @@ main(void)
 		cmocka_unit_test(test_names),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tdir_teardown);
 }
