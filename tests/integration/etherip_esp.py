@@ -8,9 +8,6 @@ SAs are transport-mode scapy SecurityAssociations over an IP packet of
 protocol 97, so ESP's next header is 97 and its payload the EtherIP header
 and the frame (RFC 3378). ESP rides UDP 4500 (RFC 3948).
 
-    etherip_esp.py spi FROM_NET FROM_ROLE TO_NET [--tap]
-        the SPI formula of docs/DESIGN.md; --tap: the dedicated tap SA's
-        ("vpntund-spi-tap-v1")
     etherip_esp.py send SA-OPTIONS --spi SPI --frames FILE [--header H]
                    [--first-seq N] [--ip]
         one ESP packet per frame (hex, one a line) to --peer:4500 from
@@ -30,8 +27,6 @@ SA-OPTIONS: --keyfile F --cipher C [--keybits N] [--auth A] --local ADDR
 --peer ADDR. Suite names are vpntund's.
 """
 import argparse
-import hashlib
-import ipaddress
 import json
 import os
 import select
@@ -59,19 +54,6 @@ def load_scapy():
     from scapy.layers.l2 import Ether
     import scapy_esp            # suites, key files, the SPI formula
     conf.verb = 0
-
-
-def spi_derive(from_net, from_role, to_net, label=b"vpntund-spi-v1"):
-    """The SPI formula of docs/DESIGN.md (and scapy_esp.spi_derive), with
-    the label of the dedicated tap SA for --tap (docs/site.conf.5.md)."""
-    f = ipaddress.ip_network(from_net, strict=False)
-    t = ipaddress.ip_network(to_net, strict=False)
-    msg = (label + (b"C" if from_role == "central" else b"R") +
-           bytes([f.version]) +
-           f.network_address.packed + bytes([f.prefixlen]) +
-           t.network_address.packed + bytes([t.prefixlen]))
-    spi = struct.unpack("!I", hashlib.sha256(msg).digest()[:4])[0]
-    return spi | 0x80000000 if spi < 256 else spi
 
 
 def make_sa(a, spi, block):
@@ -175,12 +157,6 @@ def recv_main(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sp = sub.add_parser("spi")
-    sp.add_argument("from_net")
-    sp.add_argument("from_role", choices=["central", "remote"])
-    sp.add_argument("to_net")
-    sp.add_argument("--tap", action="store_true")
-
     def sa_args(p):
         p.add_argument("--keyfile", required=True)
         p.add_argument("--cipher", required=True)
@@ -202,10 +178,6 @@ def main():
     sp.add_argument("--out", required=True)
     sp.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()
-    if a.cmd == "spi":
-        label = b"vpntund-spi-tap-v1" if a.tap else b"vpntund-spi-v1"
-        print("0x%08x" % spi_derive(a.from_net, a.from_role, a.to_net, label))
-        return 0
     load_scapy()
     if a.cipher not in scapy_esp.CIPHERS or a.auth not in scapy_esp.AUTHS:
         ap.error("unknown suite %s/%s" % (a.cipher, a.auth))

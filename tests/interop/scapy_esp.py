@@ -9,7 +9,7 @@ Run with Debian's /usr/bin/python3 (scapy 2.5). As a library:
 
 and as a program:
 
-    scapy_esp.py spi FROM_NET FROM_ROLE TO_NET
+    scapy_esp.py spi FROM_NET FROM_ROLE TO_NET [--tap]
     scapy_esp.py encrypt --cipher C [--auth A] --spi S --key HEX
                  [--auth-key HEX] [--seq N] --inner HEX
                  [--outer udp|raw|none --src A --dst B]
@@ -72,11 +72,13 @@ def scapy_supports(cipher):
     return cipher in CIPHERS and CIPHERS[cipher][0] in CRYPT_ALGOS
 
 
-def spi_derive(from_net, from_role, to_net):
-    """The SPI formula of docs/DESIGN.md, written again from the text."""
+def spi_derive(from_net, from_role, to_net, label=b"vpntund-spi-v1"):
+    """The SPI formula of docs/DESIGN.md, written again from the text;
+    label b"vpntund-spi-tap-v1" gives a dedicated tap SA's
+    (docs/site.conf.5.md)."""
     f = ipaddress.ip_network(from_net, strict=False)
     t = ipaddress.ip_network(to_net, strict=False)
-    msg = (b"vpntund-spi-v1" + (b"C" if from_role == "central" else b"R") +
+    msg = (label + (b"C" if from_role == "central" else b"R") +
            bytes([f.version]) +
            f.network_address.packed + bytes([f.prefixlen]) +
            t.network_address.packed + bytes([t.prefixlen]))
@@ -346,6 +348,7 @@ def main():
     sp.add_argument("from_net")
     sp.add_argument("from_role", choices=["central", "remote"])
     sp.add_argument("to_net")
+    sp.add_argument("--tap", action="store_true")
 
     sp = sub.add_parser("supports")
     sp.add_argument("cipher")
@@ -393,7 +396,8 @@ def main():
 
     a = ap.parse_args()
     if a.cmd == "spi":
-        print("0x%08x" % spi_derive(a.from_net, a.from_role, a.to_net))
+        label = b"vpntund-spi-tap-v1" if a.tap else b"vpntund-spi-v1"
+        print("0x%08x" % spi_derive(a.from_net, a.from_role, a.to_net, label))
         return 0
     if a.cmd == "supports":
         return 0 if scapy_supports(a.cipher) else 1

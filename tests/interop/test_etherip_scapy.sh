@@ -35,6 +35,7 @@ vt_init etherip_scapy
 # shellcheck disable=SC2034 # lib.sh reads it: whose logs to show on failure
 VT_SITES=(c)
 HELPER=$VT_DIR/etherip_esp.py
+SCAPY=$(dirname "${BASH_SOURCE[0]}")/scapy_esp.py      # the SPI formula
 for b in tshark dumpcap; do
 	command -v "$b" >/dev/null || vt_skip "no $b"
 done
@@ -91,10 +92,10 @@ $3
 EOF
 }
 
-SPI_S2C=$("$VT_PY" "$HELPER" spi "$S_NET" remote "$C_NET")
-SPI_C2S=$("$VT_PY" "$HELPER" spi "$C_NET" central "$S_NET")
-TSPI_S2C=$("$VT_PY" "$HELPER" spi "$S_NET" remote "$C_NET" --tap)
-TSPI_C2S=$("$VT_PY" "$HELPER" spi "$C_NET" central "$S_NET" --tap)
+SPI_S2C=$("$VT_PY" "$SCAPY" spi "$S_NET" remote "$C_NET")
+SPI_C2S=$("$VT_PY" "$SCAPY" spi "$C_NET" central "$S_NET")
+TSPI_S2C=$("$VT_PY" "$SCAPY" spi "$S_NET" remote "$C_NET" --tap)
+TSPI_C2S=$("$VT_PY" "$SCAPY" spi "$C_NET" central "$S_NET" --tap)
 # shellcheck disable=SC2034 # set and read through scapy_send's SEQVAR
 SEQ=1 TSEQ=1    # our next outbound sequence numbers: peer's SA, tap SA
 
