@@ -765,6 +765,17 @@ vt_inject() { # NS FILE
 		fail "inject $2 from $1 failed"
 }
 
+# vt_key_block FILE N: hex of key block N of a vpntund key file (1 =
+# central -> remote, 2 = back), for tools given keys by hand (tshark).
+vt_key_block() {
+	"$VT_PY" - "$1" "$2" <<'EOF'
+import re, sys
+hx = re.sub(r"\s+", "", "".join(l.split("#")[0] for l in open(sys.argv[1])))
+half = len(hx) // 2
+print(hx[:half] if sys.argv[2] == "1" else hx[half:])
+EOF
+}
+
 vt_espinfo() {
 	"$VT_PY" "$VT_DIR/pkt.py" espinfo "$1"
 }

@@ -228,17 +228,9 @@ EOF
 assert_eq "$(pb '["frames_out"]')" "$NOUT" "central: bridge frames_out to scapy"
 
 # tshark: the esp_sa UAT from the key file (block 1: central -> remote)
-key_block() {
-	"$VT_PY" - "$1" "$2" <<'EOF'
-import re, sys
-hx = re.sub(r"\s+", "", "".join(l.split("#")[0] for l in open(sys.argv[1])))
-half = len(hx) // 2
-print(hx[:half] if sys.argv[2] == "1" else hx[half:])
-EOF
-}
 tshark_decrypt() { # PCAP KEYFILE SPI OUT
 	local b
-	b=$(key_block "$2" 1)
+	b=$(vt_key_block "$2" 1)
 	mkdir -p "$VT_TMP/ws/wireshark"
 	printf '"IPv4","%s","%s","%s","AES-CBC [RFC3602]","0x%s","HMAC-SHA-1-96 [RFC2404]","0x%s"\n' \
 	    "$C_OUT" "$S_OUT" "$3" "${b:0:$((KLEN * 2))}" "${b:$((KLEN * 2))}" \

@@ -92,15 +92,6 @@ ws_auth() {
 	esac
 }
 
-# key_block FILE N: hex of block N (1 = central -> remote, 2 = back).
-key_block() {
-	"$VT_PY" - "$1" "$2" <<'EOF'
-import re, sys
-hx = re.sub(r"\s+", "", "".join(l.split("#")[0] for l in open(sys.argv[1])))
-half = len(hx) // 2
-print(hx[:half] if sys.argv[2] == "1" else hx[half:])
-EOF
-}
 
 # run_case TRANSPORT SUITE
 run_case() {
@@ -148,7 +139,7 @@ run_case() {
 	vt_stop c
 
 	# tshark's profile: esp_sa UAT from the key file.
-	b1=$(key_block "$key" 1) b2=$(key_block "$key" 2)
+	b1=$(vt_key_block "$key" 1) b2=$(vt_key_block "$key" 2)
 	{
 		printf '"IPv4","%s","%s","%s","%s","0x%s","%s","%s"\n' \
 		    "$C_OUT" "$R_OUT" "$spi_c2r" "$(ws_cipher "$cipher")" \
