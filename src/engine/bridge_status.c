@@ -32,14 +32,6 @@ mac_str(const uint8_t *m, char buf[MAC_STR_LEN])
 	return buf;
 }
 
-static const char *
-port_name(const struct engine *e, bridge_port_t port)
-{
-	if (port == BRIDGE_PORT_LOCAL)
-		return "local";
-	return port < e->npeers ? e->peers[port].conf->name : "?";
-}
-
 void
 bridge_json_site(struct json *j, const struct engine *e)
 {
@@ -179,13 +171,13 @@ bridge_table_text(struct engine *e, struct evbuffer *out)
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		if (strlen(port_name(e, v[i].port)) > w)
-			w = strlen(port_name(e, v[i].port));
+		if (strlen(ebridge_port_name(e, v[i].port)) > w)
+			w = strlen(ebridge_port_name(e, v[i].port));
 	evbuffer_add_printf(out, "%-*s  %-*s  AGE\n", MAC_STR_LEN - 1, "MAC",
 	    (int)w, "PORT");
 	for (i = 0; i < n; i++)
 		evbuffer_add_printf(out, "%s  %-*s  %llus\n", mac_str(v[i].mac,
-		    mac), (int)w, port_name(e, v[i].port),
+		    mac), (int)w, ebridge_port_name(e, v[i].port),
 		    (unsigned long long)(v[i].age_ns / 1000000000u));
 	free(v);
 	return 0;
@@ -217,7 +209,7 @@ bridge_table_json(struct engine *e, struct evbuffer *out)
 	for (i = 0; i < n; i++) {
 		json_object_begin(&j, NULL);
 		json_string(&j, "mac", mac_str(v[i].mac, mac));
-		json_string(&j, "port", port_name(e, v[i].port));
+		json_string(&j, "port", ebridge_port_name(e, v[i].port));
 		json_uint(&j, "age", v[i].age_ns / 1000000000u);
 		json_object_end(&j);
 	}

@@ -231,9 +231,15 @@ learn(struct engine *e, const struct frame_info *fi, bridge_port_t port,
 	log_ratelimited(&b->lim_moved, LOG_LVL_INFO, "bridge: "
 	    "%02x:%02x:%02x:%02x:%02x:%02x moved from %s to %s",
 	    fi->src[0], fi->src[1], fi->src[2], fi->src[3], fi->src[4],
-	    fi->src[5], old == BRIDGE_PORT_LOCAL ? "local" :
-	    old < e->npeers ? e->peers[old].conf->name : "?",
-	    port == BRIDGE_PORT_LOCAL ? "local" : e->peers[port].conf->name);
+	    fi->src[5], ebridge_port_name(e, old), ebridge_port_name(e, port));
+}
+
+const char *
+ebridge_port_name(const struct engine *e, bridge_port_t port)
+{
+	if (port == BRIDGE_PORT_LOCAL)
+		return "local";
+	return port < e->npeers ? e->peers[port].conf->name : "?";
 }
 
 /* The ports the frame goes to, its flood limit applied; 0 if none. */

@@ -227,6 +227,8 @@ int  ebridge_init(struct engine *e);    /* engine_new, after the peers */
 /* The tap's MTU against what fits in the tunnel (logged); -1 if it does
  * not fit. From the configuration alone: `vpntund -n` asks too. */
 int  ebridge_check_config(const struct config *cf);
+/* A port as status and logs name it: a peer's name, or "local". */
+const char *ebridge_port_name(const struct engine *e, bridge_port_t port);
 void ebridge_free(struct engine *e);
 int  ebridge_open(struct engine *e);    /* engine_start, after the tun */
 void ebridge_close(struct engine *e);
