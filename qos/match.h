@@ -46,7 +46,8 @@ struct match_pkt {
 
 /* What matcher_compile built, for benchmarks and tests. */
 struct matcher_stats {
-	size_t           rules;       /* rules that can match something */
+	size_t           rules;       /* rules that can match something, per
+	                                 family (one of either counts twice) */
 	size_t           nodes;       /* inner nodes of all trees */
 	size_t           leaves;      /* distinct leaves */
 	size_t           refs;        /* rule indices stored in leaves */

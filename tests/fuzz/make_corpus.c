@@ -1,13 +1,16 @@
 /* Writes the binary seed corpora of the fuzzers (run it by hand and commit
  * what it writes; the output is deterministic):
  *
- *   make_corpus DIR     writes DIR/esp_decap/ and DIR/inner/
+ *   make_corpus DIR     writes DIR/esp_decap/, DIR/inner/ and DIR/match/
  *
  * esp_decap: for every SA of fuzz_esp_sas.h, packets made by our own
  * esp_encap with the fuzzer's keys and a fixed IV (valid IPv4, IPv6, dummy
  * and TFC-padded payloads, some across a 2^32 boundary for ESN, one old
  * enough to be a replay), then truncated and bit-flipped variants.
- * inner: IPv4 and IPv6 headers, well-formed and not. */
+ * inner: IPv4 and IPv6 headers, well-formed and not.
+ * match: rule sets in fuzz_match's format (broad rules, a shape table's
+ * host rules, copies of one key past a bucket, edge values), each with
+ * raw, field and corner packets. */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -182,6 +185,155 @@ make_inner(void)
 	put("inner", "version-5", b, n);
 }
 
+/* fuzz_match's input, appended to. */
+struct seed {
+	uint8_t b[4096];
+	size_t  len;
+};
+
+static void
+seed_add(struct seed *s, const uint8_t *b, size_t len)
+{
+	if (s->len + len > sizeof(s->b))
+		die("match seed too long");
+	memcpy(s->b + s->len, b, len);
+	s->len += len;
+}
+
+/* A rule record (fuzz_match.c): flags, prefix lengths, protocol, ports,
+ * TOS, ICMP type, copies, address seeds. */
+static void
+seed_rule(struct seed *s, uint8_t flags, uint8_t slen, uint8_t dlen,
+    uint8_t proto, uint16_t dlo, uint16_t dhi, uint8_t tos_mask,
+    uint8_t copies, uint16_t sseed, uint16_t dseed)
+{
+	/* An ICMP type condition only where the protocol has types. */
+	uint8_t f = proto != 1 && proto != 58 ? flags | 0x08 : flags;
+	uint8_t r[20] = { f, slen, dlen, proto, 0, 0, 0xff, 0xff,
+		(uint8_t)(dlo >> 8), (uint8_t)dlo, (uint8_t)(dhi >> 8),
+		(uint8_t)dhi, 0xb8, tos_mask, 8, copies,
+		(uint8_t)(sseed >> 8), (uint8_t)sseed, (uint8_t)(dseed >> 8),
+		(uint8_t)dseed };
+
+	seed_add(s, r, sizeof(r));
+}
+
+/* Packets: a raw one (kind 6: 0 mod 3, from tun), fields (kind 1), a
+ * corner of rule i (kind 2). */
+static void
+seed_raw(struct seed *s, const uint8_t *pkt, size_t len)
+{
+	uint8_t h[2] = { 6, (uint8_t)len };
+
+	seed_add(s, h, 2);
+	seed_add(s, pkt, len);
+}
+
+static void
+seed_fields(struct seed *s, uint8_t flags, uint16_t sseed, uint16_t dseed,
+    uint8_t proto, uint16_t dport)
+{
+	uint8_t f[13] = { 1, flags, (uint8_t)(sseed >> 8), (uint8_t)sseed,
+		(uint8_t)(dseed >> 8), (uint8_t)dseed, proto, 0x9c, 0x40,
+		(uint8_t)(dport >> 8), (uint8_t)dport, 0xb8, 8 };
+
+	seed_add(s, f, sizeof(f));
+}
+
+static void
+seed_corner(struct seed *s, uint8_t rule, uint16_t corner)
+{
+	uint8_t c[4] = { 2, rule, (uint8_t)(corner >> 8), (uint8_t)corner };
+
+	seed_add(s, c, sizeof(c));
+}
+
+/* Raw packets of each kind the parser knows. */
+static void
+seed_raw_packets(struct seed *s)
+{
+	static const uint8_t d[4] = { 10, 0, 0, 80 };
+	uint8_t b[120];
+	size_t n;
+
+	n = ipv4(b, 48, 5, 48, 0xb8, 0x4000, d);
+	b[9] = 6;                       /* TCP, ports 40000 -> 80 */
+	b[20] = 0x9c; b[21] = 0x40; b[22] = 0; b[23] = 80;
+	seed_raw(s, b, n);
+	b[6] = 0x20; b[7] = 0x10;       /* a later fragment: no ports */
+	seed_raw(s, b, n);
+	n = ipv4(b, 28, 5, 28, 0, 0, d);        /* ICMP echo */
+	b[20] = 8;
+	seed_raw(s, b, n);
+	n = ipv6(b, 48, 8, 0xb8, 17, 0x20, 0x01);       /* UDP */
+	seed_raw(s, b, n);
+	/* Hop-by-hop, then a fragment header, then TCP. */
+	n = ipv6(b, 96, 56, 0, 0, 0x20, 0x01);
+	b[40] = 44; b[41] = 0;
+	b[48] = 6; b[50] = 0; b[51] = 0;
+	seed_raw(s, b, n);
+	b[50] = 0x01;                   /* offset 32: a later fragment */
+	seed_raw(s, b, n);
+	seed_raw(s, b, 39);             /* truncated */
+}
+
+static void
+make_match(void)
+{
+	struct seed s;
+
+	/* Broad rules over both families, then packets of each kind. */
+	memset(&s, 0, sizeof(s));
+	s.b[s.len++] = 7;
+	seed_rule(&s, 0x01, 16, 0, 6, 80, 80, 0xfc, 0, 0x0000, 0);
+	seed_rule(&s, 0x02, 32, 64, 17, 5000, 6000, 0, 0, 0x1234, 0x4000);
+	seed_rule(&s, 0x04 | 0x08, 0, 24, 0, 0, 65535, 0x0f, 0, 0, 0x8000);
+	seed_rule(&s, 0x40 | 0x10, 48, 0, 58, 0, 65535, 0, 0, 0x0001, 0);
+	seed_rule(&s, 0x01 | 0x30, 8, 8, 1, 0, 65535, 0, 0, 0xc000, 0xc000);
+	seed_rule(&s, 0x03, 24, 32, 17, 65535, 65535, 0xff, 0, 0x4000, 0x50);
+	seed_rule(&s, 0x02, 0, 0, 6, 9, 3, 0, 0, 0, 0);         /* empty */
+	seed_raw_packets(&s);
+	seed_fields(&s, 0x00, 0x0001, 0x0050, 6, 80);
+	seed_fields(&s, 0x21, 0x1234, 0x4000, 17, 5500);
+	seed_fields(&s, 0x1b, 0, 0, 6, 80);     /* no family, interface 3 */
+	seed_corner(&s, 1, 0x0280);
+	seed_corner(&s, 5, 0xffff);
+	put("match", "broad", s.b, s.len);
+
+	/* Two records of 64 IPv4 host rules each: one shape (/32 source,
+	 * /24 destination, TCP, one port), a shape table's case. */
+	memset(&s, 0, sizeof(s));
+	s.b[s.len++] = 3;
+	seed_rule(&s, 0x01, 32, 24, 6, 443, 443, 0, 63, 0x0100, 0x4000);
+	seed_rule(&s, 0x01, 32, 24, 6, 443, 443, 0, 63, 0x0200, 0x4000);
+	seed_rule(&s, 0x04, 8, 0, 0, 0, 65535, 0, 0, 0, 0);
+	seed_fields(&s, 0x00, 0x0105, 0x4007, 6, 443);
+	seed_corner(&s, 70, 0x0000);
+	seed_corner(&s, 129, 0x0000);
+	put("match", "table-v4", s.b, s.len);
+
+	/* IPv6 host rules with a TOS mask with holes (inexact boxes in the
+	 * buckets), and 20 copies of one of them, more than a bucket's 8
+	 * slots: those past them stay in the trees. */
+	memset(&s, 0, sizeof(s));
+	s.b[s.len++] = 3;
+	seed_rule(&s, 0x02, 128, 128, 17, 5004, 5004, 0x0f, 63, 0x0100,
+	    0x0001);
+	seed_rule(&s, 0x02, 128, 128, 17, 5004, 5004, 0x0f, 63, 0x0300,
+	    0x0001);
+	seed_rule(&s, 0x02, 128, 128, 17, 5004, 5004, 0x0f, 19 | 0x40,
+	    0x0100, 0x0001);
+	seed_fields(&s, 0x01, 0x0105, 0x0001, 17, 5004);
+	seed_corner(&s, 130, 0x0001);
+	put("match", "table-v6-overflow", s.b, s.len);
+
+	/* No rules: every packet matches none. */
+	memset(&s, 0, sizeof(s));
+	s.b[s.len++] = 0;
+	seed_raw_packets(&s);
+	put("match", "no-rules", s.b, s.len);
+}
+
 /* One SA's seeds. */
 static void
 make_esp(size_t idx)
@@ -309,9 +461,13 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/inner", outdir);
 	if (mkdir(path, 0755) == -1 && errno != EEXIST)
 		die(path);
+	snprintf(path, sizeof(path), "%s/match", outdir);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		die(path);
 	for (i = 0; i < FUZZ_NSA; i++)
 		make_esp(i);
 	make_inner();
+	make_match();
 	crypto_global_cleanup();
 	return 0;
 }
