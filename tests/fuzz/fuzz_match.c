@@ -211,7 +211,10 @@ point_of(struct match_pkt *p, const struct match_rule *r, const uint8_t *b)
 	p->proto = r->proto >= 0 ? (uint8_t)r->proto : (uint8_t)(c >> 5);
 	p->sport = corner16(r->sport_lo, r->sport_hi, c >> 7);
 	p->dport = corner16(r->dport_lo, r->dport_hi, c >> 9);
-	p->tos = (uint8_t)(r->tos_value | (b[0] & ~r->tos_mask));
+	/* A TOS the mask accepts, or any: a mask with holes (0x0f) makes a
+	 * box whose range holds TOS values the rule refuses. */
+	p->tos = (c & 0x400) ? (uint8_t)(c >> 3) :
+	    (uint8_t)(r->tos_value | (b[0] & ~r->tos_mask));
 	p->icmp_type = r->icmp_type >= 0 && !(c & 0x800) ? r->icmp_type :
 	    (c & 0x1000) ? -1 : (int)(uint8_t)(c >> 4);
 	p->iface = (c & 0x2000) ? (enum match_iface)(c >> 14) : r->iface;

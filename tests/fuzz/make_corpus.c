@@ -231,11 +231,11 @@ seed_raw(struct seed *s, const uint8_t *pkt, size_t len)
 
 static void
 seed_fields(struct seed *s, uint8_t flags, uint16_t sseed, uint16_t dseed,
-    uint8_t proto, uint16_t dport)
+    uint8_t proto, uint16_t dport, uint8_t tos)
 {
 	uint8_t f[13] = { 1, flags, (uint8_t)(sseed >> 8), (uint8_t)sseed,
 		(uint8_t)(dseed >> 8), (uint8_t)dseed, proto, 0x9c, 0x40,
-		(uint8_t)(dport >> 8), (uint8_t)dport, 0xb8, 8 };
+		(uint8_t)(dport >> 8), (uint8_t)dport, tos, 8 };
 
 	seed_add(s, f, sizeof(f));
 }
@@ -293,9 +293,9 @@ make_match(void)
 	seed_rule(&s, 0x03, 24, 32, 17, 65535, 65535, 0xff, 0, 0x4000, 0x50);
 	seed_rule(&s, 0x02, 0, 0, 6, 9, 3, 0, 0, 0, 0);         /* empty */
 	seed_raw_packets(&s);
-	seed_fields(&s, 0x00, 0x0001, 0x0050, 6, 80);
-	seed_fields(&s, 0x21, 0x1234, 0x4000, 17, 5500);
-	seed_fields(&s, 0x1b, 0, 0, 6, 80);     /* no family, interface 3 */
+	seed_fields(&s, 0x00, 0x0001, 0x0050, 6, 80, 0xb8);
+	seed_fields(&s, 0x21, 0x1234, 0x4000, 17, 5500, 0xb8);
+	seed_fields(&s, 0x1b, 0, 0, 6, 80, 0xb8); /* no family, interface 3 */
 	seed_corner(&s, 1, 0x0280);
 	seed_corner(&s, 5, 0xffff);
 	put("match", "broad", s.b, s.len);
@@ -307,7 +307,7 @@ make_match(void)
 	seed_rule(&s, 0x01, 32, 24, 6, 443, 443, 0, 63, 0x0100, 0x4000);
 	seed_rule(&s, 0x01, 32, 24, 6, 443, 443, 0, 63, 0x0200, 0x4000);
 	seed_rule(&s, 0x04, 8, 0, 0, 0, 65535, 0, 0, 0, 0);
-	seed_fields(&s, 0x00, 0x0105, 0x4007, 6, 443);
+	seed_fields(&s, 0x00, 0x0105, 0x4007, 6, 443, 0xb8);
 	seed_corner(&s, 70, 0x0000);
 	seed_corner(&s, 129, 0x0000);
 	put("match", "table-v4", s.b, s.len);
@@ -323,7 +323,9 @@ make_match(void)
 	    0x0001);
 	seed_rule(&s, 0x02, 128, 128, 17, 5004, 5004, 0x0f, 19 | 0x40,
 	    0x0100, 0x0001);
-	seed_fields(&s, 0x01, 0x0105, 0x0001, 17, 5004);
+	seed_fields(&s, 0x01, 0x0105, 0x0001, 17, 5004, 0xb8);
+	/* Inside the box of the TOS mask 0x0f (0x08-0xf8), refused by it. */
+	seed_fields(&s, 0x01, 0x0105, 0x0001, 17, 5004, 0x10);
 	seed_corner(&s, 130, 0x0001);
 	put("match", "table-v6-overflow", s.b, s.len);
 
