@@ -22,10 +22,10 @@
  *                   rule that matches nothing)
  *     [12] [13]     TOS value, mask
  *     [14]          ICMP type
- *     [15]          bits 0-5: copies of the rule after it, each with the
- *                   stepped address one higher (enough of one shape to
- *                   earn a shape table); bit 6: the copies are the same
- *                   rule (one key, past a bucket's slots)
+ *     [15]          bits 0-5: how many copies follow the rule, each
+ *                   with the stepped address one higher (enough of one
+ *                   shape to earn a shape table); bit 6: the copies are
+ *                   the same rule (one key, past a bucket's slots)
  *     [16..19]      source and destination address seeds (addr_of)
  *   packet records, to the end:
  *     kind % 3 == 0 raw packet: a length byte, then that many bytes,
@@ -34,7 +34,6 @@
  *     kind % 3 == 2 a point at a corner of rule [1] (point_of), with
  *                   the corners chosen by [2] and [3]
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <stdbool.h>
@@ -182,7 +181,8 @@ corner_addr(uint8_t *a, const struct prefix *p, unsigned alen, unsigned c)
 	unsigned i;
 
 	memcpy(a, p->addr.b, alen);
-	/* The prefix's first or last address, or the one just past it. */
+	/* The prefix's first or last address, or (c & 2) the same one in
+	 * the neighbouring prefix: just outside. */
 	for (i = p->len; i < alen * 8; i++) {
 		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
 
