@@ -161,6 +161,19 @@ matcher_stats(const struct matcher *m, struct matcher_stats *st)
 		*st = m->st;
 }
 
+/* Does the packet match rule r of a leaf or a bucket (entry: r, with
+ * RULE_INEXACT when its box is larger than its packets)? */
+static inline __attribute__((always_inline)) bool
+entry_matches(const struct matcher *m, unsigned f, uint32_t entry,
+    uint32_t r, const u32x4 *k, const struct match_pkt *pkt)
+{
+	bool in = f == 0 ? box4_has(&m->box4[r], k) :
+	    box6_has(&m->box6[r], k);
+
+	return in && (!(entry & RULE_INEXACT) ||
+	    match_rule_matches(&m->rules[r], pkt));
+}
+
 /* The first rule of a leaf that matches, if below best. (Inlined: its
  * calls know the family, and a call would cost the 10-rule lookup a
  * sixth of its time.) */
@@ -170,16 +183,12 @@ leaf_lookup(const struct matcher *m, unsigned f, uint32_t ref,
 {
 	const uint32_t *l = m->leaf + (ref & ~REF_LEAF);
 	uint32_t i, n = l[0], r;
-	bool in;
 
 	for (i = 1; i <= n; i++) {
 		r = l[i] & ~RULE_INEXACT;
 		if (r >= best)
 			break;
-		in = f == 0 ? box4_has(&m->box4[r], k) :
-		    box6_has(&m->box6[r], k);
-		if (in && (!(l[i] & RULE_INEXACT) ||
-		    match_rule_matches(&m->rules[r], pkt)))
+		if (entry_matches(m, f, l[i], r, k, pkt))
 			return r;
 	}
 	return best;
@@ -193,18 +202,13 @@ bucket_lookup(const struct matcher *m, unsigned f, const struct bucket *b,
 {
 	uint32_t r;
 	unsigned s;
-	bool in;
 
 	for (s = 0; s < SLOTS && b->rule[s] != SLOT_EMPTY; s++) {
 		r = b->rule[s] & ~RULE_INEXACT;
 		if (r >= best)
 			break;
-		if (b->tag[s] != tag)
-			continue;
-		in = f == 0 ? box4_has(&m->box4[r], k) :
-		    box6_has(&m->box6[r], k);
-		if (in && (!(b->rule[s] & RULE_INEXACT) ||
-		    match_rule_matches(&m->rules[r], pkt)))
+		if (b->tag[s] == tag &&
+		    entry_matches(m, f, b->rule[s], r, k, pkt))
 			return r;
 	}
 	return best;

@@ -55,9 +55,11 @@ shape_tag(uint64_t h)
 	return (uint32_t)h;
 }
 
-/* Moves the family's rules that share a shape with at least TABLE_MIN
- * others into m->tab[f] (at most TABLES shapes, the largest), out of list,
- * whose order is kept. 0, or -1 when out of memory. */
+/* Moves the family's rules of the shapes that earn a table into m->tab[f]
+ * (at most TABLES shapes, the largest; each of at least TABLE_MIN rules
+ * and 1/TABLE_SHARE of the family, with keys mostly their own), out of
+ * list, whose order is kept. Rules a full bucket leaves out stay in list.
+ * 0, or -1 when out of memory. */
 int match_tables_build(struct matcher *m, int f, const struct box *box,
     const uint8_t *exact, uint32_t *list, size_t *n);
 
