@@ -10,11 +10,14 @@
  *
  *   bench_classify [seconds per row, default 0.5]
  *
- * Three rule sets, seeded, so every run sees the same ones: the random
+ * Four rule sets, seeded, so every run sees the same ones: the random
  * rules and packets of the matcher's property test
  * (tests/unit/qos_match_gen.h), broad and overlapping, the trees' hard
  * case; site rules (site_rule() below), the everyday one, all of one
- * shape (a shape table's case); and the two mixed, a broad rule in ten.
+ * shape (a shape table's case); the two mixed, a broad rule in ten; and
+ * access lists (the same header), shaped like the ACL sets of ClassBench
+ * that classification papers measure: many shapes, shared prefixes, port
+ * ranges.
  * Not a test: it asserts nothing beyond the answers agreeing with the
  * linear scan. */
 #include <sys/utsname.h>
@@ -138,7 +141,7 @@ time_linear(const struct match_rule *r, size_t nr, const struct match_pkt *p,
 	return t * 1e9 / (double)n;
 }
 
-enum set { SET_RANDOM, SET_SITE, SET_MIXED, NSETS };
+enum set { SET_RANDOM, SET_SITE, SET_MIXED, SET_ACL, NSETS };
 
 /* The mixed set's broad rules: one in ten. */
 static bool
@@ -219,7 +222,9 @@ make_set(enum set set, size_t nr, struct match_rule *r, struct match_pkt *pk)
 	g.s = nr;
 	if (set == SET_RANDOM)
 		qmg_rules(&g, r, nr);
-	for (i = 0; set != SET_RANDOM && i < nr; i++) {
+	else if (set == SET_ACL)
+		qmg_acl_rules(&g, r, nr);
+	for (i = 0; (set == SET_SITE || set == SET_MIXED) && i < nr; i++) {
 		if (set == SET_MIXED && mixed_broad(i))
 			qmg_rule(&g, &r[i], (uint32_t)i);
 		else
@@ -229,6 +234,8 @@ make_set(enum set set, size_t nr, struct match_rule *r, struct match_pkt *pk)
 	for (i = 0; i < NPKT; i++) {
 		if (set == SET_SITE || (set == SET_MIXED && qmg_pct(&g, 50)))
 			site_pkt(&g, r, nr, set, &pk[i]);
+		else if (set == SET_ACL)
+			qmg_acl_pkt(&g, r, nr, 80, &pk[i]);
 		else
 			qmg_pkt(&g, r, nr, 70, &pk[i]);
 	}
@@ -319,6 +326,9 @@ static const char *const set_names[NSETS] = {
 	    "the packets match none",
 	"mixed: site rules with a random one in ten (rule 5, 15, ...); half "
 	    "the packets\n# as in the site set, half as in the random set",
+	"acl: access lists (tests/unit/qos_match_gen.h): IPv4, shared "
+	    "prefixes /16-/32,\n# destination ports one, any or a range, 80% "
+	    "of the packets drawn inside a rule",
 };
 
 int

@@ -17,11 +17,15 @@
 
 #define NPKTS 20000
 
-/* Compiles rules, then compares on npkts packets; returns the number of
- * packets that hit a rule, so callers can check the test means something. */
+typedef void draw_pkt_fn(struct qmg *, const struct match_rule *, size_t,
+    unsigned, struct match_pkt *);
+
+/* Compiles rules, then compares on npkts packets of draw's traffic;
+ * returns the number of packets that hit a rule, so callers can check the
+ * test means something. */
 static size_t
-compare(const struct match_rule *rules, size_t n, uint64_t seed,
-    size_t npkts, unsigned hit_pct)
+compare_drawn(const struct match_rule *rules, size_t n, uint64_t seed,
+    size_t npkts, unsigned hit_pct, draw_pkt_fn *draw)
 {
 	struct qmg g = { seed };
 	struct matcher *m = matcher_compile(rules, n);
@@ -31,7 +35,7 @@ compare(const struct match_rule *rules, size_t n, uint64_t seed,
 
 	assert_non_null(m);
 	for (i = 0; i < npkts; i++) {
-		qmg_pkt(&g, rules, n, hit_pct, &p);
+		draw(&g, rules, n, hit_pct, &p);
 		want = match_linear(rules, n, &p);
 		got = matcher_lookup(m, &p);
 		if (want != got)
@@ -43,6 +47,13 @@ compare(const struct match_rule *rules, size_t n, uint64_t seed,
 	}
 	matcher_free(m);
 	return hits;
+}
+
+static size_t
+compare(const struct match_rule *rules, size_t n, uint64_t seed,
+    size_t npkts, unsigned hit_pct)
+{
+	return compare_drawn(rules, n, seed, npkts, hit_pct, qmg_pkt);
 }
 
 static void
@@ -106,6 +117,34 @@ test_random_5000(void **state)
 {
 	(void)state;
 	random_set(5000, 5000);
+}
+
+/* Access lists (bench/classify's "acl" set): shared prefixes, port
+ * ranges such as 1024-65535, one family. Most packets hit, and many of the
+ * rest are refused by a port or a protocol only. */
+static void
+acl_set(size_t n, uint64_t seed)
+{
+	struct qmg g = { seed };
+	struct match_rule *rules = calloc(n, sizeof(*rules));
+	size_t hits;
+
+	assert_non_null(rules);
+	qmg_acl_rules(&g, rules, n);
+	hits = compare_drawn(rules, n, seed ^ 0xac1, NPKTS, 80, qmg_acl_pkt);
+	print_message("%5zu acl rules: %zu hits\n", n, hits);
+	assert_true(hits > NPKTS / 2);
+	assert_true(hits < NPKTS);
+	free(rules);
+}
+
+static void
+test_acl(void **state)
+{
+	(void)state;
+	acl_set(10, 10);
+	acl_set(300, 300);
+	acl_set(3000, 3000);
 }
 
 static struct match_rule
@@ -502,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_random_100),
 		cmocka_unit_test(test_random_1000),
 		cmocka_unit_test(test_random_5000),
+		cmocka_unit_test(test_acl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
