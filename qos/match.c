@@ -62,11 +62,12 @@
  * on huge pages when large. Nothing is allocated per packet.
  *
  * Issue 3's goal (10,000 rules at most twice the cost of 10) is met for
- * rules that share shapes (bench/classify's site rules: 1.3x) and not for
- * broad, overlapping ones, which stay in the trees: at 10,000 random
- * rules the trees hold about 9 MB, replicated rules in four trees per
- * family, and a lookup's ~15 node steps and ~10 box checks, missing L2,
- * cost ~7.5 times the 10-rule lookup that stays in L1 (docs/qos.md has
+ * rules that share a shape (bench/classify's site rules: 1.2-1.9x) and
+ * not for rules the trees must tell apart: 10,000 access-list rules take
+ * one tree four levels deep where 10 take one level (3-4x), and at 10,000
+ * random rules the trees hold about 9 MB, replicated rules in four trees
+ * per family, and a lookup's ~15 node steps and ~10 box checks, missing
+ * L2, cost 6-9 times the 10-rule lookup that stays in L1 (docs/qos.md has
  * the tables and what was tried). The engine
  * therefore asks through a flow cache (match_cache.c), as Open vSwitch's
  * microflow cache or a firewall's state table do: the answer for every
