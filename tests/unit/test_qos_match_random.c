@@ -120,8 +120,8 @@ test_random_5000(void **state)
 }
 
 /* Access lists (bench/classify's "acl" set): shared prefixes, port
- * ranges such as 1024-65535, one family. Most packets hit, and many of the
- * rest are refused by a port or a protocol only. */
+ * ranges such as 1024-65535, one family. Most packets hit a rule, not
+ * all. */
 static void
 acl_set(size_t n, uint64_t seed)
 {
