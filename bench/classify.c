@@ -211,8 +211,9 @@ site_pkt(struct qmg *g, const struct match_rule *rules, size_t n,
 	p->dport = (uint16_t)(1000 + qmg_below(g, 100));
 }
 
-/* The mixed set's packets: half of them site traffic, half drawn as the
- * random set's (inside any rule, or none). */
+/* A set's nr rules and its NPKT packets. The mixed set's packets are half
+ * site traffic, half drawn as the random set's (inside any rule, or
+ * none). */
 static void
 make_set(enum set set, size_t nr, struct match_rule *r, struct match_pkt *pk)
 {
