@@ -196,5 +196,13 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,
 		    px[i].key_file_conf, px[i].key_line) == -1)
 			return -1;
-	return bridge_keys(lx, cf, px);
+	if (bridge_keys(lx, cf, px) == -1)
+		return -1;
+	for (i = 0; i < cf->npeers; i++)
+		if (keyfile_fingerprint(&cf->peers[i]) == -1) {
+			conf_err(lx, px[i].file, cf->peers[i].line, "no random "
+			    "bytes for the keys' fingerprint");
+			return -1;
+		}
+	return 0;
 }

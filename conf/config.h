@@ -76,6 +76,11 @@ struct peer_conf {
 	struct sa_keys            tap_key_out;
 	uint32_t                  tap_spi_in;     /* spi_derive_tap() */
 	uint32_t                  tap_spi_out;
+	/* SHA-256 of a per-process random salt and a pair of keys: outlives
+	 * the keys, which the engine wipes once its SAs hold them, so that
+	 * a reload can tell whether a key file changed (conf/reload.c). */
+	uint8_t                   key_id[32];
+	uint8_t                   tap_key_id[32];
 };
 
 struct site_conf {
@@ -174,6 +179,13 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+/* Whether a running daemon configured by old can take new by reloading
+ * (conf/reload.c): 0 if new differs only in its rules, meters and the qos
+ * block's bandwidth, classes and mss-clamp; else -1 with err->msg naming
+ * the first other change ("file:line: peer \"x\": key changed; restart
+ * vpntund to apply it"). */
+int  config_reload_check(const struct config *old, const struct config *new,
+    struct conf_error *err);
 
 /* The documented SPI formula (docs/site.conf.5.md, "SPI derivation"):
  * the SPI of traffic from the site with network `from` and role from_role

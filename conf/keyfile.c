@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "conf/conf_int.h"
 
@@ -240,4 +242,45 @@ keyfile_load_tap(struct lexer *lx, struct peer_conf *pc,
 {
 	return load_pair(lx, pc, s, pc->tap_key_file, cfile, line,
 	    &pc->tap_key_in, &pc->tap_key_out);
+}
+
+/* SHA-256 of salt and a pair of keys into id. */
+static int
+pair_id(const uint8_t *salt, size_t salt_len, const struct sa_keys *a,
+    const struct sa_keys *b, uint8_t id[32])
+{
+	EVP_MD_CTX *ctx;
+	unsigned len = 32;
+	int ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, salt, salt_len) == 1 &&
+	    EVP_DigestUpdate(ctx, a->enc, a->enc_len) == 1 &&
+	    EVP_DigestUpdate(ctx, a->auth, a->auth_len) == 1 &&
+	    EVP_DigestUpdate(ctx, b->enc, b->enc_len) == 1 &&
+	    EVP_DigestUpdate(ctx, b->auth, b->auth_len) == 1 &&
+	    EVP_DigestFinal_ex(ctx, id, &len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+/* Salted, so that a fingerprint tells nothing about the keys beyond "the
+ * same or not" within this process, which is all a reload asks. */
+int
+keyfile_fingerprint(struct peer_conf *pc)
+{
+	static uint8_t salt[32];
+	static bool salted;
+
+	if (!salted && RAND_bytes(salt, sizeof(salt)) != 1)
+		return -1;
+	salted = true;
+	if (pair_id(salt, sizeof(salt), &pc->key_in, &pc->key_out,
+	    pc->key_id) == -1 ||
+	    pair_id(salt, sizeof(salt), &pc->tap_key_in, &pc->tap_key_out,
+	    pc->tap_key_id) == -1)
+		return -1;
+	return 0;
 }

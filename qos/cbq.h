@@ -91,6 +91,11 @@ typedef void (*cbq_drop_cb)(void *pkt, void *arg);
 bool cbq_dequeue(struct cbq *q, uint64_t now_ns, struct cbq_item *out,
     unsigned *cls, bool *mark_ce, cbq_drop_cb drop_cb, void *arg);
 
+/* Takes the head of class cls out without sending it (a reload moves
+ * the queues to a new scheduler): counted neither as sent nor as dropped.
+ * False if the class is empty. */
+bool cbq_pop(struct cbq *q, unsigned cls, struct cbq_item *out);
+
 /* When to call cbq_dequeue again (absolute ns); UINT64_MAX if empty. */
 uint64_t cbq_next_ns(const struct cbq *q, uint64_t now_ns);
 

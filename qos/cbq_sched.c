@@ -79,6 +79,16 @@ ring_pop(struct cbq *q, struct cbq_cls *c, struct cbq_item *out)
 	}
 }
 
+bool
+cbq_pop(struct cbq *q, unsigned cls, struct cbq_item *out)
+{
+	if (cls >= q->n || q->cls[cls].len == 0)
+		return false;
+	ring_pop(q, &q->cls[cls], out);
+	q->blocked = -1;
+	return true;
+}
+
 static void
 drop_item(struct cbq_cls *c, const struct cbq_item *it, cbq_drop_cb drop_cb,
     void *arg)

@@ -26,21 +26,47 @@ usage(void)
 }
 
 /* daemon(3) moves to "/": paths used after that must not be relative to
- * where we were started. Returns -1 if the result does not fit. */
+ * where we were started. -1 (err set) if the result does not fit. */
 static int
-absolute(char *path, size_t size)
+absolute(char *path, size_t size, const char *cwd, struct conf_error *err)
 {
-	char cwd[PATH_MAX], tmp[PATH_MAX];
+	char tmp[PATH_MAX];
 
 	if (path[0] == '\0' || path[0] == '/')
 		return 0;
-	if (getcwd(cwd, sizeof(cwd)) == NULL ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path) >=
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path) >=
 	    sizeof(tmp) || strlen(tmp) >= size) {
-		fprintf(stderr, "vpntund: %s: path too long\n", path);
+		snprintf(err->msg, sizeof(err->msg), "%s: path too long", path);
 		return -1;
 	}
 	memcpy(path, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+/* How the configuration is read, at start and by every reload (SIGHUP,
+ * `vpntunctl reload`): the file, and the directory the daemon was
+ * started in, against which relative paths are resolved. */
+struct loader {
+	char path[PATH_MAX];    /* as given at start; absolute once started */
+	char cwd[PATH_MAX];
+};
+
+static int
+load(struct config *cf, struct conf_error *err, void *arg)
+{
+	struct loader *l = arg;
+
+	if (config_load(l->path, cf, err) == -1)
+		return -1;
+	if (absolute(cf->site.state_file, sizeof(cf->site.state_file), l->cwd,
+	    err) == -1 ||
+	    absolute(cf->site.control, sizeof(cf->site.control), l->cwd,
+	    err) == -1 ||
+	    absolute(cf->site.up, sizeof(cf->site.up), l->cwd, err) == -1 ||
+	    absolute(cf->site.down, sizeof(cf->site.down), l->cwd, err) == -1) {
+		config_free(cf);
+		return -1;
+	}
 	return 0;
 }
 
@@ -60,6 +86,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct config cf;
+	static struct loader ld;
 	struct conf_error err;
 	struct engine *e;
 	const char *path = NULL;
@@ -92,16 +119,21 @@ main(int argc, char *argv[])
 		    "providers (is the OpenSSL legacy provider installed?)\n");
 		return 1;
 	}
-	if (config_load(path, &cf, &err) == -1) {
+	if (getcwd(ld.cwd, sizeof(ld.cwd)) == NULL ||
+	    strlen(path) >= sizeof(ld.path)) {
+		fprintf(stderr, "vpntund: %s: path too long\n", path);
+		return 1;
+	}
+	memcpy(ld.path, path, strlen(path) + 1);
+	if (load(&cf, &err, &ld) == -1) {
 		fprintf(stderr, "%s\n", err.msg);
 		if (check)
 			fprintf(stderr, "configuration check failed\n");
 		return 1;
 	}
-	if (absolute(cf.site.state_file, sizeof(cf.site.state_file)) == -1 ||
-	    absolute(cf.site.control, sizeof(cf.site.control)) == -1 ||
-	    absolute(cf.site.up, sizeof(cf.site.up)) == -1 ||
-	    absolute(cf.site.down, sizeof(cf.site.down)) == -1) {
+	/* Reloads read the file after daemon(3) has moved to "/". */
+	if (absolute(ld.path, sizeof(ld.path), ld.cwd, &err) == -1) {
+		fprintf(stderr, "vpntund: %s\n", err.msg);
 		config_free(&cf);
 		return 1;
 	}
@@ -126,6 +158,7 @@ main(int argc, char *argv[])
 		config_free(&cf);
 		return 1;
 	}
+	engine_set_loader(e, load, &ld);
 	if (engine_start(e) == -1) {
 		log_warnx("start-up failed; nothing left running");
 		engine_free(e);

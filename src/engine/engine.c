@@ -105,8 +105,10 @@ signal_cb(int sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: reloading is not supported; restart to "
-		    "apply a new configuration");
+		char msg[CONF_ERR_MAX + 64];
+
+		log_info("SIGHUP: reloading %s", e->cf->file);
+		(void)engine_reload(e, msg, sizeof(msg));
 		return;
 	}
 	log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -26,6 +26,18 @@ int  engine_after_fork(struct engine *e);
 int  engine_run(struct engine *e);
 void engine_free(struct engine *e);
 
+/* How a reload reads the configuration again: as the daemon read it at
+ * start (the same path, relative paths resolved against the same
+ * directory). 0, or -1 with err set and nothing allocated. */
+typedef int (*engine_loader)(struct config *cf, struct conf_error *err,
+    void *arg);
+void engine_set_loader(struct engine *e, engine_loader load, void *arg);
+/* SIGHUP and `vpntunctl reload` (src/engine/reload.c): reads the
+ * configuration again and applies its rules, meters and qos block, or
+ * refuses it whole (config_reload_check) and changes nothing. msg gets
+ * the answer, "reloaded: ..." or the reason. 0 or -1. */
+int  engine_reload(struct engine *e, char *msg, size_t len);
+
 /* Logs a warning for each peer whose suite has no integrity protection
  * (CBC with auth none). Used by the daemon and by `vpntund -n`. */
 void engine_warn_config(const struct config *cf);

@@ -170,6 +170,12 @@ struct engine {
 	struct log_limit     lim_tun, lim_sock, lim_spi, lim_malformed;
 	long long            icmp_sec;      /* ICMP errors sent this second */
 	unsigned             icmp_count;
+
+	/* Reloads (reload.c). */
+	engine_loader        load;
+	void                *load_arg;
+	uint64_t             reloads_done, reloads_failed;
+	char                 reload_last[CONF_ERR_MAX];    /* "ok" or why */
 };
 
 /* peer.c */

@@ -100,10 +100,12 @@ class_slots(const struct cbq_class_conf *c)
 
 static void timer_cb(int fd, short what, void *arg);
 
+/* The scheduler of cf and its pool, not yet in use: pool[0] is to be the
+ * buffer tun is read into (qos_attach_pool). */
 static int
-sched_init(struct engine *e, struct eqos *q)
+sched_init(struct engine *e, const struct config *cf, struct eqos *q)
 {
-	struct qos_conf *qc = &e->cf->qos;
+	const struct qos_conf *qc = &cf->qos;
 	struct cbq_conf cc;
 	char err[256];
 	uint64_t slots = 0;
@@ -111,10 +113,10 @@ sched_init(struct engine *e, struct eqos *q)
 	void *mem;
 
 	cc.bandwidth = qc->bandwidth;
-	cc.classes = qc->classes;
+	cc.classes = (struct cbq_class_conf *)qc->classes;
 	cc.nclasses = qc->nclasses;
 	if ((q->cbq = cbq_new(&cc, err, sizeof(err))) == NULL) {
-		log_warnx("%s:%d: qos: %s", e->cf->file, qc->line, err);
+		log_warnx("%s:%d: qos: %s", cf->file, qc->line, err);
 		return -1;
 	}
 	for (i = 0; i < cbq_nclasses(q->cbq); i++)
@@ -141,33 +143,68 @@ sched_init(struct engine *e, struct eqos *q)
 	}
 	for (i = q->npool; i > 1; i--)
 		q->free[q->nfree++] = (uint32_t)(i - 1);
-	/* The read buffer becomes pool[0]: queueing swaps it for a free
-	 * one instead of copying the packet. */
-	pkt_reset(&q->pool[0]);
-	free(e->pkt_out);
-	e->pkt_out = &q->pool[0];
 	log_info("qos: %zu classes, bandwidth %llu bit/s, %zu packet "
 	    "buffers", cbq_nclasses(q->cbq), (unsigned long long)qc->bandwidth,
 	    q->npool - 1);
 	return 0;
 }
 
-int
-qos_init(struct engine *e)
+/* The read buffer becomes pool[0]: queueing swaps it for a free one
+ * instead of copying the packet. The buffer it replaces is freed unless
+ * it belongs to a pool (of the QoS path a reload replaces). */
+static void
+attach_pool(struct engine *e, struct eqos *q, const struct eqos *old)
 {
-	struct config *cf = e->cf;
+	bool in_old = old != NULL && old->pool != NULL &&
+	    e->pkt_out >= old->pool && e->pkt_out < old->pool + old->npool;
+
+	pkt_reset(&q->pool[0]);
+	if (!in_old)
+		free(e->pkt_out);
+	e->pkt_out = &q->pool[0];
+}
+
+static void
+eqos_free(struct eqos *q)
+{
+	if (q == NULL)
+		return;
+	if (q->timer != NULL)
+		event_free(q->timer);
+	cbq_free(q->cbq);
+	free(q->pool);
+	free(q->free);
+	free(q->peer_of);
+	free(q->frame_of);
+	matcher_free(q->filt_out);
+	matcher_free(q->filt_in);
+	match_cache_free(q->cache_out);
+	match_cache_free(q->cache_in);
+	free(q->rule_out);
+	free(q->rule_in);
+	free(q->meters);
+	free(q);
+}
+
+/* The QoS path of cf, built aside; with_sched false leaves out the
+ * scheduler (a reload that keeps the running one). *out is NULL when cf
+ * has no rules and no qos block. 0, or -1 (logged, nothing left). */
+static int
+qos_build(struct engine *e, const struct config *cf, bool with_sched,
+    struct eqos **out)
+{
 	struct eqos *q;
 	uint64_t now = mono_ns();
 	size_t i;
 
+	*out = NULL;
 	if (!cf->qos.enabled && cf->nrules == 0)
 		return 0;
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		log_warn("qos");
 		return -1;
 	}
-	e->qos = q;
-	if (cf->qos.enabled && sched_init(e, q) == -1)
+	if (cf->qos.enabled && with_sched && sched_init(e, cf, q) == -1)
 		goto fail;
 	if (check_rules(cf, q->cbq) == -1)
 		goto fail;
@@ -189,10 +226,21 @@ qos_init(struct engine *e)
 		for (i = 0; i < cf->nmeters; i++)
 			meter_init(&q->meters[i], &cf->meters[i].conf, now);
 	}
+	*out = q;
 	return 0;
 fail:
-	/* engine_free() calls qos_free(). */
+	eqos_free(q);
 	return -1;
+}
+
+int
+qos_init(struct engine *e)
+{
+	if (qos_build(e, e->cf, true, &e->qos) == -1)
+		return -1;
+	if (e->qos != NULL && e->qos->pool != NULL)
+		attach_pool(e, e->qos, NULL);
+	return 0;
 }
 
 void
@@ -202,25 +250,174 @@ qos_free(struct engine *e)
 
 	if (q == NULL)
 		return;
-	if (q->timer != NULL)
-		event_free(q->timer);
 	if (q->pool != NULL && e->pkt_out >= q->pool &&
 	    e->pkt_out < q->pool + q->npool)
 		e->pkt_out = NULL;
-	cbq_free(q->cbq);
-	free(q->pool);
-	free(q->free);
-	free(q->peer_of);
-	free(q->frame_of);
-	matcher_free(q->filt_out);
-	matcher_free(q->filt_in);
-	match_cache_free(q->cache_out);
-	match_cache_free(q->cache_in);
-	free(q->rule_out);
-	free(q->rule_in);
-	free(q->meters);
-	free(q);
+	eqos_free(q);
 	e->qos = NULL;
+}
+
+/* Are two qos blocks the same scheduler? (mss-clamp is read per packet
+ * and tunnel-mtu cannot change: neither needs a new one.) */
+static bool
+same_sched(const struct qos_conf *a, const struct qos_conf *b)
+{
+	return a->enabled && b->enabled && a->bandwidth == b->bandwidth &&
+	    a->nclasses == b->nclasses && a->bridge_class == b->bridge_class &&
+	    memcmp(a->classes, b->classes, a->nclasses *
+	    sizeof(a->classes[0])) == 0;
+}
+
+/* A meter the reload did not change keeps its buckets: a new file must
+ * not hand a flow a fresh burst. */
+static void
+keep_meters(struct eqos *nq, const struct config *ncf, const struct eqos *old,
+    const struct config *ocf)
+{
+	size_t i, j;
+
+	for (i = 0; i < nq->nmeters; i++)
+		for (j = 0; old != NULL && j < old->nmeters; j++)
+			if (strcmp(ncf->meters[i].name, ocf->meters[j].name) ==
+			    0 && memcmp(&ncf->meters[i].conf,
+			    &ocf->meters[j].conf, sizeof(ncf->meters[i].conf)) ==
+			    0) {
+				nq->meters[i] = old->meters[j];
+				break;
+			}
+}
+
+/* The class of a new scheduler that a packet queued in the old one's
+ * class cls goes to: the leaf of the same name, else the default. */
+static unsigned
+class_after(const struct cbq *nq, const struct cbq *oq, unsigned cls)
+{
+	unsigned i;
+
+	for (i = 0; i < cbq_nclasses(nq); i++)
+		if (cbq_class_is_leaf(nq, i) && strcmp(cbq_class_name(nq, i),
+		    cbq_class_name(oq, cls)) == 0)
+			return i;
+	return cbq_default_class(nq);
+}
+
+/* Every packet queued in old, in its order within each class, into nq's
+ * scheduler: copied into nq's pool and queued in class_after(). What does
+ * not fit is dropped and counted on its new class. Allocates nothing. */
+static void
+move_queued(struct eqos *nq, struct eqos *old, struct qos_moved *mv)
+{
+	struct cbq_item it;
+	struct pkt *from, *to;
+	uint64_t now = mono_ns();
+	unsigned c, nc;
+	size_t fi, ti;
+
+	for (c = 0; c < cbq_nclasses(old->cbq); c++) {
+		nc = class_after(nq->cbq, old->cbq, c);
+		while (cbq_pop(old->cbq, c, &it)) {
+			from = it.pkt;
+			fi = (size_t)(from - old->pool);
+			if (nq->nfree == 0) {
+				nq->pool_drops[nc]++;
+				mv->dropped++;
+				continue;
+			}
+			ti = nq->free[--nq->nfree];
+			to = &nq->pool[ti];
+			to->off = from->off;
+			to->len = from->len;
+			memcpy(pkt_data(to), pkt_data(from), from->len);
+			it.pkt = to;
+			if (cbq_enqueue(nq->cbq, nc, &it, now) == -1) {
+				nq->free[nq->nfree++] = (uint32_t)ti;
+				mv->dropped++;
+				continue;
+			}
+			nq->peer_of[ti] = old->peer_of[fi];
+			nq->frame_of[ti] = old->frame_of[fi];
+			mv->moved++;
+		}
+	}
+}
+
+/* Without a scheduler packets go out at once: so do the queued ones. */
+static void
+send_queued(struct engine *e, struct eqos *old, struct qos_moved *mv)
+{
+	struct cbq_item it;
+	struct pkt *pk;
+	unsigned c;
+
+	for (c = 0; c < cbq_nclasses(old->cbq); c++)
+		while (cbq_pop(old->cbq, c, &it)) {
+			pk = it.pkt;
+			mv->sent++;
+			if (old->frame_of[pk - old->pool])
+				outbound_send_frame(e, &e->peers[old->peer_of[pk -
+				    old->pool]], pk);
+			else
+				outbound_send(e, &e->peers[old->peer_of[pk -
+				    old->pool]], pk);
+		}
+}
+
+int
+qos_reload(struct engine *e, const struct config *ncf, struct qos_moved *mv)
+{
+	struct eqos *old = e->qos, *nq;
+	struct pkt *rd = NULL;
+	bool keep = old != NULL && old->cbq != NULL &&
+	    same_sched(&e->cf->qos, &ncf->qos);
+
+	/* Everything that can fail first: the running path stays as it is
+	 * until the new one is whole. */
+	memset(mv, 0, sizeof(*mv));
+	if (qos_build(e, ncf, !keep, &nq) == -1)
+		return -1;
+	if ((nq == NULL || nq->pool == NULL) && old != NULL &&
+	    old->pool != NULL && !keep) {
+		/* The read buffer was the old pool's: it needs its own. */
+		if (posix_memalign((void **)&rd, 64, sizeof(*rd)) != 0) {
+			log_warnx("reload: no memory for a packet buffer");
+			eqos_free(nq);
+			return -1;
+		}
+		pkt_reset(rd);
+	}
+	if (nq != NULL)
+		keep_meters(nq, ncf, old, e->cf);
+	if (keep) {
+		/* The same classes: the scheduler, its queues and counters
+		 * go on; only the rules and meters are new. */
+		nq->cbq = old->cbq;
+		nq->pool = old->pool;
+		nq->npool = old->npool;
+		nq->free = old->free;
+		nq->nfree = old->nfree;
+		nq->peer_of = old->peer_of;
+		nq->frame_of = old->frame_of;
+		nq->timer = old->timer;
+		memcpy(nq->pool_drops, old->pool_drops, sizeof(nq->pool_drops));
+		old->cbq = NULL;
+		old->pool = NULL;
+		old->free = NULL;
+		old->peer_of = NULL;
+		old->frame_of = NULL;
+		old->timer = NULL;
+	} else if (old != NULL && old->cbq != NULL) {
+		if (nq != NULL && nq->cbq != NULL)
+			move_queued(nq, old, mv);
+		else
+			send_queued(e, old, mv);
+	}
+	if (nq != NULL && nq->pool != NULL && !keep)
+		attach_pool(e, nq, old);
+	else if (rd != NULL)
+		e->pkt_out = rd;
+	eqos_free(old);
+	e->qos = nq;
+	return 0;
 }
 
 static long

@@ -58,6 +58,20 @@ struct eqos {
  * creates the scheduler and its packet pool. 0 or -1 (logged). */
 int  qos_init(struct engine *e);
 void qos_free(struct engine *e);
+/* A reload (src/engine/reload.c): replaces the QoS path with ncf's, whose
+ * rules, meters and qos block then become e->cf's. A scheduler whose
+ * classes did not change is kept with its queues; else what it holds
+ * moves to the new one (class of the same name, else the default) or,
+ * without a new one, is sent at once. Meters that did not change keep
+ * their buckets. 0 with what happened to queued packets in *mv, or -1
+ * (logged) with nothing changed. */
+struct qos_moved {
+	size_t moved;           /* into the new scheduler */
+	size_t dropped;         /* no room there */
+	size_t sent;            /* no new scheduler: sent at once */
+};
+int  qos_reload(struct engine *e, const struct config *ncf,
+    struct qos_moved *mv);
 
 /* The `out` rules on a packet read from tun. Returns the matching config
  * rule's index or -1 (no rule: pass, default class); -2 if the packet is

@@ -16,6 +16,7 @@
 #define STATUS_JSON_BASE   1024
 #define STATUS_JSON_PEER   1536
 #define STATUS_JSON_CLASS  320
+#define STATUS_JSON_RELOAD (6 * CONF_ERR_MAX)  /* a message, escaped */
 
 static const char *const site_drop_names[SITE_DROP_MAX] = {
 	[SITE_DROP_NO_SA] = "no_sa",
@@ -154,7 +155,7 @@ status_json(struct engine *e, struct evbuffer *out)
 	const struct site_conf *site = &e->cf->site;
 	struct json j;
 	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
-	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS, i;
+	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD, i;
 	char *buf;
 	int d;
 
@@ -173,6 +174,12 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_object_begin(&j, "drops");
 	for (d = 0; d < SITE_DROP_MAX; d++)
 		json_uint(&j, site_drop_name(d), e->drops[d]);
+	json_object_end(&j);
+	json_uint(&j, "rules", e->cf->nrules);
+	json_object_begin(&j, "reload");
+	json_uint(&j, "done", e->reloads_done);
+	json_uint(&j, "failed", e->reloads_failed);
+	json_string(&j, "last", e->reload_last);
 	json_object_end(&j);
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
@@ -253,6 +260,12 @@ status_text(struct engine *e, struct evbuffer *out)
 		evbuffer_add_printf(out, " %s %llu", site_drop_name(d),
 		    (unsigned long long)e->drops[d]);
 	evbuffer_add_printf(out, "\n");
+	evbuffer_add_printf(out, "rules %zu; reloads %llu done, %llu refused",
+	    e->cf->nrules, (unsigned long long)e->reloads_done,
+	    (unsigned long long)e->reloads_failed);
+	if (e->reload_last[0] != '\0')
+		evbuffer_add_printf(out, "; last: %s", e->reload_last);
+	evbuffer_add_printf(out, "\n");
 	text_qos(e, out);
 	bridge_text_site(e, out);
 	evbuffer_add_printf(out, "\n%-16s %-28s %-4s %-32s %10s %12s %10s "
@@ -300,6 +313,15 @@ status_handler(const char *cmd, struct evbuffer *out, void *arg)
 		return status_text(e, out);
 	if (strcmp(cmd, "status json") == 0)
 		return status_json(e, out);
+	if (strcmp(cmd, "reload") == 0) {
+		char msg[CONF_ERR_MAX + 64];
+
+		if (engine_reload(e, msg, sizeof(msg)) == -1)
+			evbuffer_add_printf(out, "error: %s\n", msg);
+		else
+			evbuffer_add_printf(out, "%s\n", msg);
+		return 0;
+	}
 	if (strcmp(cmd, "bridge") == 0)
 		return bridge_table_text(e, out);
 	if (strcmp(cmd, "bridge json") == 0)

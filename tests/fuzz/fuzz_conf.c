@@ -257,7 +257,7 @@ check_config(const struct config *cf)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config cf;
+	struct config cf, again;
 	struct conf_error err;
 	char *text;
 
@@ -273,6 +273,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (verbose)
 			fprintf(stderr, "loaded: %zu peers\n", cf.npeers);
 		check_config(&cf);
+		/* A file reloads onto itself: nothing that needs a restart
+		 * may look changed (conf/reload.c compares field by field). */
+		FUZZ_CHECK(config_load_string("fuzz.conf", text, tdir, &again,
+		    &err) == 0);
+		FUZZ_CHECK(config_reload_check(&cf, &again, &err) == 0);
+		config_free(&again);
 		config_free(&cf);
 	} else {
 		if (verbose)
