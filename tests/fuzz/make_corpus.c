@@ -128,7 +128,7 @@ make_inner(void)
 	static const uint8_t d_mc[4] = { 224, 0, 0, 251 };
 	static const uint8_t d_ll[4] = { 169, 254, 3, 4 };
 	static const uint8_t d_bc[4] = { 255, 255, 255, 255 };
-	uint8_t b[1500];
+	uint8_t b[1500] = { 0 };  /* "empty" passes it with length 0 */
 	size_t n;
 
 	put("inner", "empty", b, 0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Without -f the daemon detaches once everything is up (start-up errors
 # still reach the exit status), keeps working in the background with paths
-# that were relative to where it was started, and cleans up on SIGTERM.
+# that were relative to where it was started (a reload too), and cleans up
+# on SIGTERM.
 # The control socket is for root only (mode 0600).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
@@ -51,6 +52,16 @@ pout=$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
 	"$VT_PY" -c 'import json,sys; print(json.load(sys.stdin)["peers"][0]["packets_out"])')
 assert_ge "$pout" 100 "detached r1: packets_out"
 [ -s "$VT_TMP/r1.state" ] || fail "relative state file r1.state not written in $VT_TMP"
+
+# A reload reads rel.conf from where the daemon was started, not from "/",
+# and resolves its relative paths (state file, socket, key) as at start:
+# an added rule is the only change it sees.
+echo "block proto udp to port 7009" >>"$VT_TMP/rel.conf"
+ans=$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" reload 2>&1) ||
+	fail "reload of the detached daemon: $ans"
+assert_eq "$ans" "reloaded: 1 rules, 0 meters, no qos" "reload answer of the detached daemon"
+assert_eq "$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
+	"$VT_PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["rules"], d["reload"]["last"])')" 	"1 ok" "rules and last reload of the detached daemon"
 
 kill -TERM "$pid"
 wait_until 10 vt_dead "$pid" || fail "detached daemon did not exit within 10 s of SIGTERM"
