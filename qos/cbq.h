@@ -39,7 +39,7 @@ struct cbq_class_conf {
 
 struct cbq_conf {
 	uint64_t               bandwidth;  /* bits/s of the bottleneck */
-	struct cbq_class_conf *classes;
+	const struct cbq_class_conf *classes;
 	size_t                 nclasses;
 };
 

@@ -101,7 +101,7 @@ class_slots(const struct cbq_class_conf *c)
 static void timer_cb(int fd, short what, void *arg);
 
 /* The scheduler of cf and its pool, not yet in use: pool[0] is to be the
- * buffer tun is read into (qos_attach_pool). */
+ * buffer tun is read into (attach_pool). */
 static int
 sched_init(struct engine *e, const struct config *cf, struct eqos *q)
 {
@@ -113,7 +113,7 @@ sched_init(struct engine *e, const struct config *cf, struct eqos *q)
 	void *mem;
 
 	cc.bandwidth = qc->bandwidth;
-	cc.classes = (struct cbq_class_conf *)qc->classes;
+	cc.classes = qc->classes;
 	cc.nclasses = qc->nclasses;
 	if ((q->cbq = cbq_new(&cc, err, sizeof(err))) == NULL) {
 		log_warnx("%s:%d: qos: %s", cf->file, qc->line, err);
