@@ -21,39 +21,34 @@ cp "$CONF" "$VT_TMP/r1.base"
 { cat "$VT_TMP/r1.base"; echo "block proto udp to port 7009"; } >"$VT_TMP/r1.a"
 # B: block 7010 instead
 { cat "$VT_TMP/r1.base"; echo "block proto udp to port 7010"; } >"$VT_TMP/r1.b"
-# C: B plus a qos block and a rule that queues EF in "audio"
-{
-	cat "$VT_TMP/r1.base"
-	cat <<EOF
+# qos_file NAME BANDWIDTH AUDIO BULK: B's rule plus a qos block of an
+# "audio" class and the default "bulk" at those rates, and a rule that
+# queues EF in "audio"
+qos_file() {
+	{
+		cat "$VT_TMP/r1.base"
+		cat <<EOF
 qos {
-	bandwidth 2mbit
-	class "audio" rate 256kbit priority 0 limit 50 packets
-	class "bulk" rate 1mbit priority 3 borrow limit 100 packets default
+	bandwidth $2
+	class "audio" rate $3 priority 0 limit 50 packets
+	class "bulk" rate $4 priority 3 borrow limit 100 packets default
 }
 block proto udp to port 7010
 pass out proto udp dscp ef queue audio
 EOF
-} >"$VT_TMP/r1.c"
+	} >"$VT_TMP/$1"
+}
+# C: B with a qos block
+qos_file r1.c 2mbit 256kbit 1mbit
+# Slow: the same on a 64 kbit/s link, where 40 datagrams of 1000 bytes
+# queue for about 5 s: a reload from it replaces a scheduler that holds
+# packets
+qos_file r1.slow 64kbit 32kbit 16kbit
 # Bad: C plus a port that is not one, on a known line
 BADLINE=$(($(wc -l <"$VT_TMP/r1.c") + 1))
 { cat "$VT_TMP/r1.c"; echo "block proto udp to port banana"; } >"$VT_TMP/r1.bad"
 assert_eq "$(sed -n "${BADLINE}p" "$VT_TMP/r1.bad")" "block proto udp to port banana" \
 	"the bad rule is line $BADLINE"
-# Slow: C's rule and classes on a 64 kbit/s link, where 40 datagrams of
-# 1000 bytes queue for about 5 s: a reload from it replaces a scheduler
-# that holds packets
-{
-	cat "$VT_TMP/r1.base"
-	cat <<EOF
-qos {
-	bandwidth 64kbit
-	class "audio" rate 32kbit priority 0 limit 50 packets
-	class "bulk" rate 16kbit priority 3 borrow limit 100 packets default
-}
-block proto udp to port 7010
-pass out proto udp dscp ef queue audio
-EOF
-} >"$VT_TMP/r1.slow"
 # Replay: C with the peer's replay-window changed (needs a restart)
 sed 's/^\([[:space:]]*\)replay-window 64$/\1replay-window 128/' "$VT_TMP/r1.c" >"$VT_TMP/r1.replay"
 assert_eq "$(grep -c 'replay-window 128$' "$VT_TMP/r1.replay")" 1 "replay-window lines changed"
