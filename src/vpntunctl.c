@@ -1,6 +1,7 @@
-/* vpntunctl: asks a running vpntund for its status or the MAC table of its
- * bridge, or to reload its configuration, over the control socket (one
- * command line out, the answer back until the daemon closes). */
+/* vpntunctl: asks a running vpntund for its status, its rules with what
+ * they matched or the MAC table of its bridge, or to reload its
+ * configuration, over the control socket (one command line out, the
+ * answer back until the daemon closes). */
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -22,6 +23,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: vpntunctl [-h] [-s socket] status [--json]\n"
 	    "       vpntunctl [-h] [-s socket] bridge [--json]\n"
+	    "       vpntunctl [-h] [-s socket] rules [--json]\n"
 	    "       vpntunctl [-h] [-s socket] reload\n");
 }
 
@@ -173,6 +175,11 @@ main(int argc, char *argv[])
 		cmd = "status json\n";
 	else if (argc == 1 && strcmp(argv[0], "bridge") == 0)
 		cmd = "bridge\n";
+	else if (argc == 1 && strcmp(argv[0], "rules") == 0)
+		cmd = "rules\n";
+	else if (argc == 2 && strcmp(argv[0], "rules") == 0 &&
+	    strcmp(argv[1], "--json") == 0)
+		cmd = "rules json\n";
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		cmd = "reload\n";
 	else if (argc == 2 && strcmp(argv[0], "bridge") == 0 &&

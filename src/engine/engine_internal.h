@@ -244,6 +244,9 @@ int  ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk);
 
 /* status.c */
 int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
+/* rules_status.c: "rules" and "rules json". */
+int  rules_text(struct engine *e, struct evbuffer *out);
+int  rules_json(struct engine *e, struct evbuffer *out);
 /* bridge_status.c */
 struct json;
 void bridge_json_site(struct json *j, const struct engine *e);

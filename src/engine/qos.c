@@ -182,6 +182,7 @@ eqos_free(struct eqos *q)
 	match_cache_free(q->cache_in);
 	free(q->rule_out);
 	free(q->rule_in);
+	free(q->hits);
 	free(q->meters);
 	free(q);
 }
@@ -214,6 +215,11 @@ qos_build(struct engine *e, const struct config *cf, bool with_sched,
 	    &q->cache_in) == -1) {
 		log_warnx("rules: out of memory compiling %zu rules",
 		    cf->nrules);
+		goto fail;
+	}
+	if (cf->nrules > 0 &&
+	    (q->hits = calloc(cf->nrules, sizeof(*q->hits))) == NULL) {
+		log_warn("rules");
 		goto fail;
 	}
 	if (cf->nmeters > 0) {
@@ -420,16 +426,28 @@ qos_reload(struct engine *e, const struct config *ncf, struct qos_moved *mv)
 	return 0;
 }
 
+static void
+hit(struct eqos *q, long r, size_t len)
+{
+	q->hits[r].packets++;
+	q->hits[r].bytes += len;
+}
+
 static long
-filter(const struct matcher *m, struct match_cache *c, const uint32_t *map,
-    const uint8_t *d, const struct inner_hdr *h, struct match_pkt *mp)
+filter(struct eqos *q, const struct matcher *m, struct match_cache *c,
+    const uint32_t *map, const uint8_t *d, const struct inner_hdr *h,
+    struct match_pkt *mp)
 {
 	long r;
 
 	if (match_pkt_parse(d, h->len, MATCH_IF_TUN, mp) == -1)
 		return -2;
 	r = match_cache_lookup(c, m, mp);
-	return r < 0 ? -1 : (long)map[r];
+	if (r < 0)
+		return -1;
+	r = (long)map[r];
+	hit(q, r, h->len);
+	return r;
 }
 
 int
@@ -442,7 +460,7 @@ qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_out == NULL)
 		return -1;
-	r = filter(q->filt_out, q->cache_out, q->rule_out, d, h, &mp);
+	r = filter(q, q->filt_out, q->cache_out, q->rule_out, d, h, &mp);
 	if (r == -2) {
 		e->drops[SITE_DROP_MALFORMED]++;
 		return -2;
@@ -467,7 +485,7 @@ qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_in == NULL)
 		return true;
-	r = filter(q->filt_in, q->cache_in, q->rule_in, d, h, &mp);
+	r = filter(q, q->filt_in, q->cache_in, q->rule_in, d, h, &mp);
 	/* Inbound packets that the matcher cannot read (a truncated
 	 * transport header) are blocked: rules must not be bypassed. */
 	if (r == -2)
@@ -495,9 +513,10 @@ qos_filter_frame(struct engine *e, const uint8_t *d, size_t len,
 		r = match_cache_lookup(q->cache_out, q->filt_out, &mp);
 		r = r < 0 ? -1 : (long)q->rule_out[r];
 	}
-	if (r >= 0 && e->cf->rules[r].action == RULE_BLOCK)
-		return -2;
-	return (int)r;
+	if (r < 0)
+		return -1;
+	hit(q, r, len);
+	return e->cf->rules[r].action == RULE_BLOCK ? -2 : (int)r;
 }
 
 static bool

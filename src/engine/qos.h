@@ -32,12 +32,20 @@ struct event;
 /* Packets sent per run of the dequeue loop before yielding. */
 #define QOS_RUN_BUDGET  256
 
+/* What one rule decided: packets (or frames) it matched first, and their
+ * bytes as read (IP packet or Ethernet frame, before any ESP). */
+struct rule_hits {
+	uint64_t packets, bytes;
+};
+
 struct eqos {
 	/* Filters: the rules of one direction compiled into one matcher;
 	 * rule_out[i] is the config rule behind compiled rule i. */
 	struct matcher  *filt_out, *filt_in;
 	uint32_t        *rule_out, *rule_in;
 	struct match_cache *cache_out, *cache_in;  /* one per matcher */
+	struct rule_hits *hits;         /* by config rule; from zero at a
+	                                   reload, which brings new rules */
 	struct meter    *meters;
 	size_t           nmeters;
 

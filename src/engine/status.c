@@ -1,6 +1,7 @@
 /* Answers on the control socket: "status" (a table for people) and
- * "status json" (the fixed format scripts and tests parse); "bridge" and
- * "bridge json" are answered by bridge_status.c. */
+ * "status json" (the fixed format scripts and tests parse), and "reload";
+ * "rules" and "rules json" are answered by rules_status.c, "bridge" and
+ * "bridge json" by bridge_status.c. */
 #include "src/engine/engine_internal.h"
 
 #include <event2/buffer.h>
@@ -322,6 +323,10 @@ status_handler(const char *cmd, struct evbuffer *out, void *arg)
 			evbuffer_add_printf(out, "%s\n", msg);
 		return 0;
 	}
+	if (strcmp(cmd, "rules") == 0)
+		return rules_text(e, out);
+	if (strcmp(cmd, "rules json") == 0)
+		return rules_json(e, out);
 	if (strcmp(cmd, "bridge") == 0)
 		return bridge_table_text(e, out);
 	if (strcmp(cmd, "bridge json") == 0)

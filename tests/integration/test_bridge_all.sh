@@ -137,6 +137,12 @@ for s in c r2; do
 	assert_eq "$n" 0 "frames longer than the largest that fits on $s's tap"
 done
 vt_br_check_ledger "all mode"
+# `vpntunctl rules`: r1's rule decided that one frame, counted whole
+assert_eq "$(vt_ctl r1 rules --json | "$VT_PY" -c '
+import json, sys
+print(" ".join("%s:%s:%d:%d" % (r["action"], r["dir"], r["packets"], r["bytes"])
+               for r in json.load(sys.stdin)["rules"]))')" \
+	"block:out:1:$(vt_br_len "$blocked")" "r1: frames and bytes its tap rule decided"
 vt_br_no_echo r1 c r2
 
 # --- flood bursts -------------------------------------------------------------------

@@ -54,6 +54,13 @@ wait_until 10 vt_cmp "vt_counter r1 'd[\"drops\"][\"filter\"]'" -ge $((f0 + 5)) 
 vt_udp_send lc 10.2.1.10 9 discard 3
 wait_until 10 vt_cmp 'vt_peer_counter r1 central drops.filter' -ge 3 ||
 	fail "r1: peer central drops.filter $(vt_peer_counter r1 central drops.filter), expected 3"
+# `vpntunctl rules`: the block rule (of either direction) decided all 8,
+# IPv4 packets of 20 + 8 + 9 ("discard N") bytes; the other rules none yet
+assert_eq "$(vt_ctl r1 rules --json | "$VT_PY" -c '
+import json, sys
+print(" ".join("%s:%d:%d" % (r["action"], r["packets"], r["bytes"])
+               for r in json.load(sys.stdin)["rules"]))')" \
+	"block:8:296 pass:0:0 pass:0:0" "r1: packets and bytes per rule"
 assert_eq "$(vt_counter r1 'd["drops"]["filter"]')" $((f0 + 5)) "r1: site drops.filter after inbound blocks"
 
 # 1b. meter: a burst of 40 x 528 bytes against cbs 3000 + ebs 3000 at

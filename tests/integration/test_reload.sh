@@ -6,8 +6,9 @@
 # replay or auth drops). A file with a syntax error is refused with its
 # FILE:LINE, a change that needs a restart (a peer's replay-window) is
 # refused naming the field; both leave the previous rules and classes in
-# force and are counted in the status's "reload" object. Reloads are
-# logged; key material never is.
+# force and are counted in the status's "reload" object. `vpntunctl rules`
+# counts what each rule decided, from zero for rules a reload brings.
+# Reloads are logged; key material never is.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init reload
@@ -168,6 +169,19 @@ reload_refused() {
 	vt_log_msg "$tag: refused: $out"
 }
 
+# rule_hits LINE: "ACTION DIR QUEUE PACKETS BYTES" of r1's rule at LINE, from
+# `vpntunctl rules --json`
+rule_hits() {
+	vt_ctl r1 rules --json | "$VT_PY" -c '
+import json, sys
+for r in json.load(sys.stdin)["rules"]:
+    if r["line"] == int(sys.argv[1]):
+        print(r["action"], r["dir"], r["queue"], r["packets"], r["bytes"])' "$1"
+}
+# the rule appended to the base file is its next line; datagrams of 64
+# bytes are IPv4 packets of 92
+RLINE=$(($(wc -l <"$VT_TMP/r1.base") + 1))
+
 # --- 1. before any reload: 7009 blocked, 7010 passes ----------------------------
 
 assert_eq "$(vt_counter r1 'd["rules"]')" 1 "initial: r1 rules in force"
@@ -175,6 +189,13 @@ assert_eq "$(vt_counter r1 'd["qos"]')" null "initial: r1 qos without a qos bloc
 reload_state initial 0 0
 assert_eq "$(rl last)" "" "initial: reload.last"
 check_filter before 7009 7010
+# the block rule decided exactly the 5 datagrams to 7009
+assert_eq "$(rule_hits "$RLINE")" "block any None 5 460" "rule at line $RLINE before the reload"
+vt_ctl r1 rules >"$VT_TMP/rules.txt"
+assert_eq "$(head -n 1 "$VT_TMP/rules.txt" | tr -s ' ' | sed 's/^ //')" \
+	"LINE ACTION DIR QUEUE METER PACKETS BYTES" "vpntunctl rules: header"
+assert_eq "$(sed -n 2p "$VT_TMP/rules.txt" | tr -s ' ' | sed 's/^ //')" \
+	"$RLINE block any - - 5 460" "vpntunctl rules: the block rule"
 
 PID1=${VT_PID[r1]}
 IFX1=$(tun_ifindex)
@@ -212,6 +233,8 @@ reload_state "reload 1" 1 0
 assert_eq "$(vt_counter r1 'd["rules"]')" 1 "reload 1: r1 rules in force"
 assert_eq "$(vt_counter r1 'd["qos"]')" null "reload 1: r1 qos without a qos block"
 check_filter after 7010 7009
+# a reloaded rule counts from zero: only the 5 datagrams to 7010 since
+assert_eq "$(rule_hits "$RLINE")" "block any None 5 460" "rule at line $RLINE after the reload"
 tunnel_continued "reload 1"
 # 5 datagrams went out since SEQ1: numbering went on, it did not restart
 SEQ2=$(vt_peer_counter r1 central seq_out)
@@ -230,6 +253,10 @@ assert_eq "$(rl last)" ok "SIGHUP: reload.last"
 log_grew SIGHUP "$n0"
 assert_eq "$(vt_counter r1 'd["qos"]["tunnel_mtu"]')" 0 "SIGHUP: qos.tunnel_mtu"
 check_qos_rules sighup
+# the EF rule (the line after the block rule, below the qos block) queued
+# the 5 EF datagrams into audio
+ELINE=$(grep -n '^pass out proto udp dscp ef queue audio$' "$VT_TMP/r1.c" | cut -d: -f1)
+assert_eq "$(rule_hits "$ELINE")" "pass out audio 5 460" "EF rule at line $ELINE"
 tunnel_continued SIGHUP
 
 # --- 4. a syntax error: refused with FILE:LINE, nothing changes ----------------
