@@ -230,6 +230,8 @@ tunnel_continued() {
 cp "$VT_TMP/r1.b" "$CONF"
 reload_ok "reload 1"
 reload_state "reload 1" 1 0
+assert_eq "$(vt_ctl r1 status | grep '^rules ')" "rules 1; reloads 1 done, 0 refused; last: ok" \
+	"reload 1: the text status's rules line"
 assert_eq "$(vt_counter r1 'd["rules"]')" 1 "reload 1: r1 rules in force"
 assert_eq "$(vt_counter r1 'd["qos"]')" null "reload 1: r1 qos without a qos block"
 check_filter after 7010 7009
