@@ -44,6 +44,8 @@ struct sa_keys {
 	size_t  auth_len;
 };
 
+/* A field added to peer_conf or site_conf is one a reload must not
+ * change unless the engine can apply it: list it in conf/reload.c. */
 struct peer_conf {
 	char                      name[CONF_NAME_MAX];
 	int                       line;           /* where the block starts */

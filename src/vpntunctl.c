@@ -175,6 +175,9 @@ main(int argc, char *argv[])
 		cmd = "status json\n";
 	else if (argc == 1 && strcmp(argv[0], "bridge") == 0)
 		cmd = "bridge\n";
+	else if (argc == 2 && strcmp(argv[0], "bridge") == 0 &&
+	    strcmp(argv[1], "--json") == 0)
+		cmd = "bridge json\n";
 	else if (argc == 1 && strcmp(argv[0], "rules") == 0)
 		cmd = "rules\n";
 	else if (argc == 2 && strcmp(argv[0], "rules") == 0 &&
@@ -182,9 +185,6 @@ main(int argc, char *argv[])
 		cmd = "rules json\n";
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		cmd = "reload\n";
-	else if (argc == 2 && strcmp(argv[0], "bridge") == 0 &&
-	    strcmp(argv[1], "--json") == 0)
-		cmd = "bridge json\n";
 	else {
 		usage(stderr);
 		return 1;

@@ -6,6 +6,7 @@
  * -f stays in the foreground and logs to stderr; otherwise the daemon
  * detaches once everything is up and logs to syslog. Everything that can
  * be checked without a device is checked before the first device exists. */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,8 +120,12 @@ main(int argc, char *argv[])
 		    "providers (is the OpenSSL legacy provider installed?)\n");
 		return 1;
 	}
-	if (getcwd(ld.cwd, sizeof(ld.cwd)) == NULL ||
-	    strlen(path) >= sizeof(ld.path)) {
+	if (getcwd(ld.cwd, sizeof(ld.cwd)) == NULL) {
+		fprintf(stderr, "vpntund: the current directory: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	if (strlen(path) >= sizeof(ld.path)) {
 		fprintf(stderr, "vpntund: %s: path too long\n", path);
 		return 1;
 	}
