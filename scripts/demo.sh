@@ -138,6 +138,19 @@ wait "$rx"
 say "vpntunctl bridge on the central router: the MAC it learned, behind physician1"
 nsx central "$build/vpntunctl" -s /run/vpntund/central.sock bridge
 
+say "five voice datagrams (DSCP EF) from the office: the first rule queues them as audio"
+nsx office python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, 0xb8)   # EF
+for i in range(5):
+    s.sendto(b"voice %d" % i, ("172.16.0.10", 5006))
+PY
+say "vpntunctl rules on the remote router: what each of its rules decided"
+nsx phys "$build/vpntunctl" -s /run/vpntund/remote.sock rules
+say "vpntunctl reload on the remote router (its file unchanged): the tunnel goes on"
+nsx phys "$build/vpntunctl" -s /run/vpntund/remote.sock reload
+
 say "vpntunctl status on the central router"
 nsx central "$build/vpntunctl" -s /run/vpntund/central.sock status
 say "vpntunctl status --json on the remote router"
