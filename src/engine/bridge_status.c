@@ -215,11 +215,7 @@ bridge_table_json(struct engine *e, struct evbuffer *out)
 	}
 	json_array_end(&j);
 	json_object_end(&j);
-	if (j.overflow)
-		evbuffer_add_printf(out, "error: bridge table too large\n");
-	else
-		evbuffer_add_printf(out, "%s\n", buf);
-	free(buf);
+	status_json_send(&j, buf, out, "bridge table");
 	free(v);
 	return 0;
 }

@@ -23,6 +23,7 @@ struct event_base;
 struct ctl;
 struct evbuffer;
 struct eqos;
+struct json;
 
 /* Packets handled per event callback before yielding to the loop, so one
  * busy direction cannot starve the other (and room for recvmmsg later). */
@@ -244,11 +245,14 @@ int  ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk);
 
 /* status.c */
 int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
+/* The answer of a JSON command: buf (freed) and a newline, or an error
+ * line naming what did not fit. */
+void status_json_send(const struct json *j, char *buf, struct evbuffer *out,
+    const char *what);
 /* rules_status.c: "rules" and "rules json". */
 int  rules_text(struct engine *e, struct evbuffer *out);
 int  rules_json(struct engine *e, struct evbuffer *out);
 /* bridge_status.c */
-struct json;
 void bridge_json_site(struct json *j, const struct engine *e);
 void bridge_json_peer(struct json *j, const struct peer *p);
 void bridge_text_site(const struct engine *e, struct evbuffer *out);

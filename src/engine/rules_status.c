@@ -112,10 +112,6 @@ rules_json(struct engine *e, struct evbuffer *out)
 	}
 	json_array_end(&j);
 	json_object_end(&j);
-	if (j.overflow)
-		evbuffer_add_printf(out, "error: rules too large\n");
-	else
-		evbuffer_add_printf(out, "%s\n", buf);
-	free(buf);
+	status_json_send(&j, buf, out, "rules");
 	return 0;
 }

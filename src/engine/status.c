@@ -189,11 +189,7 @@ status_json(struct engine *e, struct evbuffer *out)
 		json_peer(&j, &e->peers[i]);
 	json_array_end(&j);
 	json_object_end(&j);
-	if (j.overflow)
-		evbuffer_add_printf(out, "error: status too large\n");
-	else
-		evbuffer_add_printf(out, "%s\n", buf);
-	free(buf);
+	status_json_send(&j, buf, out, "status");
 	return 0;
 }
 
@@ -303,6 +299,17 @@ status_text(struct engine *e, struct evbuffer *out)
 		    (unsigned long long)p->st.drop_filter);
 	}
 	return 0;
+}
+
+void
+status_json_send(const struct json *j, char *buf, struct evbuffer *out,
+    const char *what)
+{
+	if (j->overflow)
+		evbuffer_add_printf(out, "error: %s too large\n", what);
+	else
+		evbuffer_add_printf(out, "%s\n", buf);
+	free(buf);
 }
 
 int
