@@ -27,6 +27,38 @@ usage(FILE *fp)
 	    "       vpntunctl [-h] [-s socket] reload\n");
 }
 
+/* The daemon's command lines, and which take --json. */
+static const struct command {
+	const char *name;
+	const char *line, *json_line;   /* json_line NULL: no --json */
+} commands[] = {
+	{ "status", "status\n", "status json\n" },
+	{ "bridge", "bridge\n", "bridge json\n" },
+	{ "rules", "rules\n", "rules json\n" },
+	{ "reload", "reload\n", NULL },
+};
+
+/* The line to send for our arguments, or NULL if they are not a command. */
+static const char *
+command_line(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 1 || argc > 2)
+		return NULL;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (argc == 1)
+			return commands[i].line;
+		if (commands[i].json_line != NULL &&
+		    strcmp(argv[1], "--json") == 0)
+			return commands[i].json_line;
+		return NULL;
+	}
+	return NULL;
+}
+
 static long long
 now_ms(void)
 {
@@ -168,24 +200,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 1 && strcmp(argv[0], "status") == 0)
-		cmd = "status\n";
-	else if (argc == 2 && strcmp(argv[0], "status") == 0 &&
-	    strcmp(argv[1], "--json") == 0)
-		cmd = "status json\n";
-	else if (argc == 1 && strcmp(argv[0], "bridge") == 0)
-		cmd = "bridge\n";
-	else if (argc == 2 && strcmp(argv[0], "bridge") == 0 &&
-	    strcmp(argv[1], "--json") == 0)
-		cmd = "bridge json\n";
-	else if (argc == 1 && strcmp(argv[0], "rules") == 0)
-		cmd = "rules\n";
-	else if (argc == 2 && strcmp(argv[0], "rules") == 0 &&
-	    strcmp(argv[1], "--json") == 0)
-		cmd = "rules json\n";
-	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
-		cmd = "reload\n";
-	else {
+	if ((cmd = command_line(argc, argv)) == NULL) {
 		usage(stderr);
 		return 1;
 	}
