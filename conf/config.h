@@ -182,8 +182,9 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
 /* Whether a running daemon configured by old can take new by reloading
- * (conf/reload.c): 0 if new differs only in its rules, meters and the qos
- * block's bandwidth, classes and mss-clamp; else -1 with err->msg naming
+ * (conf/reload.c): 0 if new differs only in its rules, meters, the qos
+ * block's bandwidth, classes and mss-clamp, and log-level; else -1 with
+ * err->msg naming
  * the first other change ("file:line: peer \"x\": key changed; restart
  * vpntund to apply it"). */
 int  config_reload_check(const struct config *old, const struct config *new,

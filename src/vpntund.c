@@ -44,12 +44,25 @@ absolute(char *path, size_t size, const char *cwd, struct conf_error *err)
 	return 0;
 }
 
+static enum log_level
+raise_level(int base, int verbose)
+{
+	int lvl = base + verbose;
+
+	if (lvl > LOG_LVL_DEBUG)
+		lvl = LOG_LVL_DEBUG;
+	if (lvl < LOG_LVL_ERR)
+		lvl = LOG_LVL_ERR;
+	return (enum log_level)lvl;
+}
+
 /* How the configuration is read, at start and by every reload (SIGHUP,
- * `vpntunctl reload`): the file, and the directory the daemon was
- * started in, against which relative paths are resolved. */
+ * `vpntunctl reload`): the file, the directory the daemon was started
+ * in, against which relative paths are resolved, and the -v count. */
 struct loader {
 	char path[PATH_MAX];    /* as given at start; absolute once started */
 	char cwd[PATH_MAX];
+	int  verbose;
 };
 
 static int
@@ -68,19 +81,9 @@ load(struct config *cf, struct conf_error *err, void *arg)
 		config_free(cf);
 		return -1;
 	}
+	/* The level in force: the file's, raised by each -v. */
+	cf->site.log_level = raise_level(cf->site.log_level, l->verbose);
 	return 0;
-}
-
-static enum log_level
-raise_level(int base, int verbose)
-{
-	int lvl = base + verbose;
-
-	if (lvl > LOG_LVL_DEBUG)
-		lvl = LOG_LVL_DEBUG;
-	if (lvl < LOG_LVL_ERR)
-		lvl = LOG_LVL_ERR;
-	return (enum log_level)lvl;
 }
 
 int
@@ -130,6 +133,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	memcpy(ld.path, path, strlen(path) + 1);
+	ld.verbose = verbose;
 	if (load(&cf, &err, &ld) == -1) {
 		fprintf(stderr, "%s\n", err.msg);
 		if (check)
@@ -142,7 +146,7 @@ main(int argc, char *argv[])
 		config_free(&cf);
 		return 1;
 	}
-	log_set_level(raise_level(cf.site.log_level, verbose));
+	log_set_level(cf.site.log_level);
 	engine_warn_config(&cf);
 	if (check && engine_check_config(&cf) == -1) {
 		fprintf(stderr, "configuration check failed\n");

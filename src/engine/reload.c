@@ -1,5 +1,6 @@
 /* Reloading the configuration (SIGHUP, `vpntunctl reload`): the rules,
- * meters and qos block of a new site.conf take effect; the tunnels go on
+ * meters, qos block and log level of a new site.conf take effect (the
+ * level as the daemon's loader raised it for -v); the tunnels go on
  * untouched, their SAs, sequence numbers and replay windows included.
  * Anything else that changed refuses the whole file (conf/reload.c says
  * why), as does any error in it: the daemon keeps what it runs. */
@@ -79,6 +80,10 @@ engine_reload(struct engine *e, char *msg, size_t len)
 		    msg, len);
 	}
 	swap_parts(e->cf, ncf);
+	if (ncf->site.log_level != e->cf->site.log_level) {
+		e->cf->site.log_level = ncf->site.log_level;
+		log_set_level((enum log_level)e->cf->site.log_level);
+	}
 	config_free(ncf);
 	free(ncf);
 	/* Frames without IP match the first rule that names no IP field:

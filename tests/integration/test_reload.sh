@@ -325,6 +325,22 @@ reload_state "queues" 7 2
 assert_eq "$(vt_counter r1 'd["qos"]')" null "after file B: r1 qos"
 tunnel_continued "queues"
 
+# --- 6c. log-level: the one statement of the site block a reload applies ------
+
+# file B is in force, at log-level debug: a blocked datagram is logged
+nblk() { grep -c "blocked by the rule" "$R1LOG" || true; }
+assert_gt "$(nblk)" 0 "debug lines for blocked datagrams at log-level debug"
+sed 's/^\([[:space:]]*\)log-level debug$/\1log-level info/' "$VT_TMP/r1.b" >"$CONF"
+assert_eq "$(grep -c 'log-level info$' "$CONF")" 1 "log-level lines changed"
+reload_ok "log-level info"
+b0=$(nblk)
+f0=$(filt)
+vt_udp_send l1 172.16.0.10 7010 quiet 5 64
+wait_until 10 vt_cmp filt -ge $((f0 + 5)) ||
+	fail "log-level info: r1 drops.filter $(filt), expected $((f0 + 5))"
+assert_eq "$(nblk)" "$b0" "debug lines for blocked datagrams at log-level info"
+tunnel_continued "log-level"
+
 # --- 7. the log: the reloads are in it, key material is not -----------------------
 
 assert_ge "$(nreload)" $((NREL0 + 9)) "lines mentioning 'reload' in r1's log"

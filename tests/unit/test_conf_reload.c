@@ -86,6 +86,9 @@ test_reloadable_parts(void **state)
 	    "green pass yellow pass red drop\n"
 	    "pass out proto udp dscp ef queue audio meter n\n"
 	    "block in proto tcp to port 23\n"), 0);
+	/* log-level, the site block's one reloadable statement */
+	assert_int_equal(check("site \"s\" {\n network 10.1.0.0/24\n"
+	    " log-level debug\n}\n" PEER("") QOS("") RULES), 0);
 	/* Dropping the qos block drops its tunnel-mtu: the tun's MTU. */
 	refused(SITE PEER(""), "site.conf: qos: tunnel-mtu changed; restart "
 	    "vpntund to apply it");
