@@ -347,24 +347,31 @@ move_queued(struct eqos *nq, struct eqos *old, struct qos_moved *mv)
 	}
 }
 
+/* ESP and the send for pk, a buffer of q's pool: on the frames' SA if it
+ * holds EtherIP, else as an IP packet, to the peer it was queued for. */
+static void
+send_pooled(struct engine *e, const struct eqos *q, struct pkt *pk)
+{
+	size_t i = (size_t)(pk - q->pool);
+	struct peer *p = &e->peers[q->peer_of[i]];
+
+	if (q->frame_of[i])
+		outbound_send_frame(e, p, pk);
+	else
+		outbound_send(e, p, pk);
+}
+
 /* Without a scheduler packets go out at once: so do the queued ones. */
 static void
 send_queued(struct engine *e, struct eqos *old, struct qos_moved *mv)
 {
 	struct cbq_item it;
-	struct pkt *pk;
 	unsigned c;
 
 	for (c = 0; c < cbq_nclasses(old->cbq); c++)
 		while (cbq_pop(old->cbq, c, &it)) {
-			pk = it.pkt;
 			mv->sent++;
-			if (old->frame_of[pk - old->pool])
-				outbound_send_frame(e, &e->peers[old->peer_of[pk -
-				    old->pool]], pk);
-			else
-				outbound_send(e, &e->peers[old->peer_of[pk -
-				    old->pool]], pk);
+			send_pooled(e, old, it.pkt);
 		}
 }
 
@@ -700,16 +707,11 @@ qos_run(struct engine *e)
 		if (!cbq_dequeue(q->cbq, now, &it, &cls, &ce, drop_cb, q))
 			break;
 		pk = it.pkt;
-		if (q->frame_of[pk - q->pool]) {
-			/* Never ECN-capable: CoDel dropped it or let it be. */
-			outbound_send_frame(e, &e->peers[q->peer_of[pk -
-			    q->pool]], pk);
-		} else {
-			if (ce)
-				mark_ce(pk);
-			outbound_send(e, &e->peers[q->peer_of[pk - q->pool]],
-			    pk);
-		}
+		/* A frame is never ECN-capable: CoDel dropped it or let it
+		 * be. */
+		if (ce && !q->frame_of[pk - q->pool])
+			mark_ce(pk);
+		send_pooled(e, q, pk);
 		recycle(q, pk);
 	}
 	next = n == QOS_RUN_BUDGET ? now : cbq_next_ns(q->cbq, now);

@@ -27,6 +27,12 @@ dir_name(const struct rule_conf *r)
 	    "any";
 }
 
+static const char *
+or_dash(const char *name)
+{
+	return name != NULL ? name : "-";
+}
+
 /* The class a rule queues into and its meter, or NULL. */
 static const char *
 queue_name(const struct config *cf, const struct rule_conf *r)
@@ -63,8 +69,7 @@ rules_text(struct engine *e, struct evbuffer *out)
 		h = hits_of(e, i);
 		evbuffer_add_printf(out, "%6d %-6s %-4s %-16s %-16s %12llu "
 		    "%14llu\n", r->line, action_name(r), dir_name(r),
-		    queue_name(cf, r) != NULL ? queue_name(cf, r) : "-",
-		    meter_name(cf, r) != NULL ? meter_name(cf, r) : "-",
+		    or_dash(queue_name(cf, r)), or_dash(meter_name(cf, r)),
 		    (unsigned long long)h.packets,
 		    (unsigned long long)h.bytes);
 	}
