@@ -1,10 +1,11 @@
 /* bench/classify: nanoseconds per packet of the compiled matcher, of the
- * flow cache in front of it and of the linear scan, side by side, at 10,
- * 1,000 and 10,000 rules, with the compile time and memory of the compiled
+ * same without address classes (shape tables and trees only), of the flow
+ * cache in front of it and of the linear scan, side by side, at 10, 1,000
+ * and 10,000 rules, with the compile time and memory of the compiled
  * structure (issue 3: 10,000 rules should cost at most twice what 10
  * cost).
  *
- * The tree and the linear scan see NPKT distinct packets. The flow cache
+ * The compiled matchers and the linear scan see NPKT distinct packets. The flow cache
  * sees traffic: NFLOWS of those packets as flows, drawn in random order,
  * after one untimed pass to warm the cache; its hit rate is printed.
  *
@@ -248,18 +249,21 @@ struct row {
 	struct match_rule       *r;
 	struct match_pkt        *pk;            /* NPKT packets */
 	struct matcher          *m;
+	struct matcher          *mt;            /* tables and trees only */
 	struct match_cache      *c;
 	struct matcher_stats     st;
 	struct match_cache_stats cs0;           /* after the warm-up */
 	double                   tc;            /* compile time, s */
 	size_t                   hits;          /* packets that match */
-	double                   nsc, nsf, nsl; /* compiled, cache, linear */
+	double                   nsc, nst, nsf, nsl; /* compiled, trees,
+	                                            cache, linear */
 };
 
 static void
 row_free(struct row *w)
 {
 	matcher_free(w->m);
+	matcher_free(w->mt);
 	match_cache_free(w->c);
 	free(w->pk);
 	free(w->r);
@@ -278,7 +282,7 @@ row_prepare(struct row *w, enum set set, size_t nr, const uint16_t *stream)
 
 	memset(w, 0, sizeof(*w));
 	w->nr = nr;
-	w->nsc = w->nsf = w->nsl = 1e18;
+	w->nsc = w->nst = w->nsf = w->nsl = 1e18;
 	if ((w->r = calloc(nr, sizeof(*w->r))) == NULL ||
 	    (w->pk = calloc(NPKT, sizeof(*w->pk))) == NULL ||
 	    (w->c = match_cache_new(MATCH_CACHE_ENTRIES)) == NULL)
@@ -287,12 +291,14 @@ row_prepare(struct row *w, enum set set, size_t nr, const uint16_t *stream)
 	t0 = now();
 	w->m = matcher_compile(w->r, nr);
 	w->tc = now() - t0;
-	if (w->m == NULL)
+	if (w->m == NULL ||
+	    (w->mt = matcher_compile_how(w->r, nr, MATCH_NO_CLASSES)) == NULL)
 		return -1;
 	matcher_stats(w->m, &w->st);
 	for (i = 0; i < NPKT; i++) {
 		a = matcher_lookup(w->m, &w->pk[i]);
-		if (a != match_linear(w->r, nr, &w->pk[i])) {
+		if (a != match_linear(w->r, nr, &w->pk[i]) ||
+		    a != matcher_lookup(w->mt, &w->pk[i])) {
 			fprintf(stderr, "classify: %zu rules, packet %zu: the "
 			    "matchers disagree\n", nr, i);
 			return -1;
@@ -319,6 +325,8 @@ row_time(struct row *w, const uint16_t *stream, double secs)
 
 	t = time_compiled(w->m, w->pk, secs);
 	w->nsc = t < w->nsc ? t : w->nsc;
+	t = time_compiled(w->mt, w->pk, secs);
+	w->nst = t < w->nst ? t : w->nst;
 	t = time_cached(w->c, w->m, w->pk, stream, secs);
 	w->nsf = t < w->nsf ? t : w->nsf;
 	t = time_linear(w->r, w->nr, w->pk, secs);
@@ -334,12 +342,13 @@ row_print(const struct row *w, const struct row *base)
 	match_cache_stats(w->c, &cs1);
 	hitrate = 100.0 * (double)(cs1.hits - w->cs0.hits) /
 	    (double)(cs1.hits + cs1.misses - w->cs0.hits - w->cs0.misses);
-	printf("%7zu %9.1f %7.2f %9.1f %7.2f %7.2f %9.1f %7.1f %10.1f "
-	    "%9zu %7zu %7zu %6u %6zu %7zu\n", w->nr, w->nsc,
-	    w->nsc / base->nsc, w->nsf, w->nsf / base->nsf, hitrate, w->nsl,
+	printf("%7zu %9.1f %7.2f %9.1f %7.2f %9.1f %7.2f %7.2f %9.1f %7.1f "
+	    "%10.1f %9zu %7zu %7zu %7zu %6u %6zu %7zu\n", w->nr, w->nsc,
+	    w->nsc / base->nsc, w->nst, w->nst / base->nst, w->nsf,
+	    w->nsf / base->nsf, hitrate, w->nsl,
 	    100.0 * (double)w->hits / NPKT, w->tc * 1e3, w->st.bytes / 1024,
-	    w->st.nodes, w->st.max_leaf, w->st.max_depth, w->st.tables,
-	    w->st.hashed);
+	    w->st.classes, w->st.nodes, w->st.max_leaf, w->st.max_depth,
+	    w->st.tables, w->st.hashed);
 }
 
 /* A set's rows, timed in turns: round k of every size before round k + 1
@@ -409,13 +418,15 @@ main(int argc, char **argv)
 	    NFLOWS, NSTREAM);
 	for (set = 0; set < NSETS; set++) {
 		printf("# %s\n", set_names[set]);
-		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s "
-		    "%6s %7s\n", "rules", "compiled", "vs10", "cache", "vs10",
-		    "cachehit", "linear", "hits", "compile", "memory", "nodes",
-		    "maxleaf", "depth", "tables", "hashed");
-		printf("%7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s %7s %6s "
-		    "%6s %7s\n", "", "ns/pkt", "", "ns/pkt", "", "%", "ns/pkt",
-		    "%", "ms", "KiB", "", "", "", "", "rules");
+		printf("%7s %9s %7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s "
+		    "%7s %7s %6s %6s %7s\n", "rules", "compiled", "vs10",
+		    "trees", "vs10", "cache", "vs10", "cachehit", "linear",
+		    "hits", "compile", "memory", "classes", "nodes", "maxleaf",
+		    "depth", "tables", "hashed");
+		printf("%7s %9s %7s %9s %7s %9s %7s %7s %9s %7s %10s %9s %7s "
+		    "%7s %7s %6s %6s %7s\n", "", "ns/pkt", "", "ns/pkt", "",
+		    "ns/pkt", "", "%", "ns/pkt", "%", "ms", "KiB", "", "", "",
+		    "", "", "rules");
 		fflush(stdout);
 		if (bench_set(set, stream, secs) == -1)
 			return 1;
@@ -423,10 +434,12 @@ main(int argc, char **argv)
 	printf("# vs10: ns/pkt relative to the 10-rule row of its set (goal: "
 	    "10,000 rules <= 2.00).\n# compiled: every packet a new one, the "
 	    "compiled structure's own cost (its worst\n# case: the first "
-	    "packet of a flow, or traffic with no flows). cache: flow\n# "
-	    "traffic, one probe per packet once a flow is cached, whatever the "
-	    "number of\n# rules. tables: shape tables; hashed: rules found "
-	    "through them, not the trees.\n");
+	    "packet of a flow, or traffic with no flows). trees: the same\n# "
+	    "rules compiled without address classes (MATCH_NO_CLASSES). "
+	    "cache: flow traffic,\n# one probe per packet once a flow is "
+	    "cached, whatever the number of rules.\n# classes: IPv4's address "
+	    "classes (0: the tables and trees took the family);\n# tables: "
+	    "shape tables; hashed: rules found through them, not the trees.\n");
 	free(stream);
 	return 0;
 }

@@ -1,8 +1,10 @@
-/* The compiled matcher: shape tables (tuple space search, match_hash.h)
- * for the many rules that share a shape, and decision trees in the manner
- * of HiCuts (Gupta and McKeown, 1999), with the cut points of HyperSplit
- * (Qi et al., 2009) and the separable trees of EffiCuts (Vamanan et al.,
- * 2010), for the rest.
+/* The compiled matcher: address classes (RFC's equivalence classes,
+ * match_class.h) for IPv4 rule sets whose rules name their addresses;
+ * for other rule sets, and IPv6, shape tables (tuple space search,
+ * match_hash.h) for the many rules that share a shape, and decision trees
+ * in the manner of HiCuts (Gupta and McKeown, 1999), with the cut points
+ * of HyperSplit (Qi et al., 2009) and the separable trees of EffiCuts
+ * (Vamanan et al., 2010), for the rest.
  *
  * Each rule becomes a box: one inclusive range per dimension (src and dst
  * address as 32-bit words, one for IPv4 and four for IPv6, sport, dport,
@@ -61,14 +63,16 @@
  * lowest rule any of them holds. Nodes, leaves and boxes are one block,
  * on huge pages when large. Nothing is allocated per packet.
  *
- * Issue 3's goal (10,000 rules at most twice the cost of 10) is met for
- * rules that share a shape (bench/classify's site rules: 1.2-1.9x) and
- * not for rules the trees must tell apart: 10,000 access-list rules take
- * one tree four levels deep where 10 take one level (3-4x), and at 10,000
- * random rules the trees hold about 9 MB, replicated rules in four trees
- * per family, and a lookup's ~15 node steps and ~10 box checks, missing
- * L2, cost 6-9 times the 10-rule lookup that stays in L1 (docs/qos.md has
- * the tables and what was tried). The engine
+ * The address classes are tried first for the IPv4 family: a lookup is a
+ * fixed chain of table loads and a short list, and issue 3's goal
+ * (10,000 rules at most twice the cost of 10) holds on bench/classify's
+ * access lists and site rules (1.4-1.9x). Broad, overlapping rules make
+ * the classes' tables and lists too big; the build gives up within a
+ * budget and the family goes to the tables and trees, where the goal is
+ * not met: at 10,000 random rules the trees hold about 9 MB, replicated
+ * rules in four trees per family, and a lookup's ~15 node steps and ~10
+ * box checks, missing L2, cost 6-9 times a 10-rule lookup (docs/qos.md
+ * has the tables and what was tried). The engine
  * therefore asks through a flow cache (match_cache.c), as Open vSwitch's
  * microflow cache or a firewall's state table do: the answer for every
  * field a rule can test, keyed exactly, 8-way set associative, 4096
@@ -80,6 +84,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qos/match_class.h"
 #include "qos/match_hash.h"
 
 /* Vectors of GCC and Clang: SSE2 on x86-64, NEON on arm64, plain words
@@ -141,6 +146,7 @@ matcher_free(struct matcher *m)
 	for (f = 0; f < 2; f++)
 		for (t = 0; t < m->ntab[f]; t++)
 			free(m->tab[f][t].bucket);
+	match_classes_free(m->cls);
 	free(m->rules);
 	if (m->arena != NULL)
 		free(m->arena);
@@ -215,6 +221,22 @@ bucket_lookup(const struct matcher *m, unsigned f, const struct bucket *b,
 	return best;
 }
 
+/* The first rule of the packet's address class that matches. */
+static long
+class_lookup(const struct matcher *m, const u32x4 *k, const uint32_t *kw,
+    const struct match_pkt *pkt)
+{
+	const struct class_map *c = m->cls;
+	uint32_t x = class_of(c, kw), i, end = c->off[x + 1], r;
+
+	for (i = c->off[x]; i < end; i++) {
+		r = c->rule[i] & ~RULE_INEXACT;
+		if (entry_matches(m, 0, c->rule[i], r, k, pkt))
+			return (long)r;
+	}
+	return -1;
+}
+
 long
 matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 {
@@ -236,6 +258,8 @@ matcher_lookup(const struct matcher *m, const struct match_pkt *pkt)
 	else
 		return -1;
 	match_pkt_keys(pkt, k.w);
+	if (f == 0 && m->cls != NULL)
+		return class_lookup(m, k.v, k.w, pkt);
 	/* The shape tables' buckets first: their loads overlap the walk. */
 	for (t = 0; t < m->ntab[f]; t++) {
 		/* (Constant lanes: the loop is unrolled for each family.) */

@@ -54,6 +54,9 @@ struct matcher_stats {
 	size_t           max_leaf;    /* most rules one leaf holds */
 	size_t           tables;      /* shape tables (hashed shapes) */
 	size_t           hashed;      /* rules found through them */
+	size_t           classes;     /* IPv4's address classes, 0 when the
+	                                 tables and trees take the family */
+	size_t           class_refs;  /* rules their lists hold */
 	unsigned         max_depth;
 	size_t           bytes;       /* heap held by the compiled matcher */
 };
@@ -62,6 +65,13 @@ struct matcher;
 
 /* Compiles n rules (copied). NULL on allocation failure. */
 struct matcher *matcher_compile(const struct match_rule *rules, size_t n);
+
+/* The same without address classes (the IPv4 family goes to the shape
+ * tables and trees whatever its rules): for the tests and the benchmark
+ * that hold the two structures side by side. */
+#define MATCH_NO_CLASSES        1u
+struct matcher *matcher_compile_how(const struct match_rule *rules, size_t n,
+    unsigned how);
 void matcher_free(struct matcher *m);
 void matcher_stats(const struct matcher *m, struct matcher_stats *st);
 

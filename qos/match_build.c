@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qos/match_class.h"
 #include "qos/match_hash.h"
 
 #define BINTH           8
@@ -648,7 +649,7 @@ pack_arena(struct matcher *m, size_t n)
 
 static int
 compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
-    size_t n)
+    size_t n, unsigned how)
 {
 	static const sa_family_t fams[2] = { AF_INET, AF_INET6 };
 	size_t i, nl, na = n ? n : 1;
@@ -693,6 +694,18 @@ compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
 			if (valid[i] && rule_in_family(&rules[i], fams[f]))
 				list[nl++] = (uint32_t)i;
 		m->st.rules += nl;
+		/* IPv4 rules that name their addresses, as access lists do,
+		 * go to the address classes; other rule sets make those too
+		 * big, and go to the tables and trees. */
+		if (f == 0 && !(how & MATCH_NO_CLASSES)) {
+			int built = match_classes_build(m, c->box, c->exact,
+			    list, nl);
+
+			if (built == -1)
+				goto out;
+			if (built == 1)
+				continue;
+		}
 		if (match_tables_build(m, f, c->box, c->exact, list, &nl) ==
 		    -1 || build_family(c, f, list, nl, tmp) == -1 || c->err)
 			goto out;
@@ -717,7 +730,7 @@ out:
 }
 
 struct matcher *
-matcher_compile(const struct match_rule *rules, size_t n)
+matcher_compile_how(const struct match_rule *rules, size_t n, unsigned how)
 {
 	struct matcher *m;
 	struct bctx c;
@@ -726,9 +739,15 @@ matcher_compile(const struct match_rule *rules, size_t n)
 	/* Rule indices must leave a leaf's top bit to RULE_INEXACT. */
 	if (n > INT32_MAX || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	if (compile(m, &c, rules, n) == -1) {
+	if (compile(m, &c, rules, n, how) == -1) {
 		matcher_free(m);
 		return NULL;
 	}
 	return m;
+}
+
+struct matcher *
+matcher_compile(const struct match_rule *rules, size_t n)
+{
+	return matcher_compile_how(rules, n, 0);
 }

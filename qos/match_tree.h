@@ -87,6 +87,8 @@ struct shape_table {
 	uint32_t       nbmask;          /* buckets - 1 (a power of two) */
 };
 
+struct class_map;
+
 struct matcher {
 	/* What every lookup reads, together. */
 	struct box4       *box4;        /* by rule index */
@@ -99,6 +101,8 @@ struct matcher {
 	unsigned           nroot[2];
 	unsigned           ntab[2];
 	struct shape_table tab[2][TABLES];
+	struct class_map  *cls;         /* IPv4's address classes, or NULL
+	                                   (match_class.h) */
 	/* Building and freeing. */
 	char              *arena;       /* node, box4, box6 and leaf, once
 	                                   compiled (match_build.c) */

@@ -1,7 +1,9 @@
 /* Fuzzes the packet matcher (qos/match.h) against its own definition:
- * match_pkt_parse on raw packets, and the compiled matcher (shape tables
- * and trees) and the flow cache in front of it against match_linear, on
- * rule sets and packets the input describes. The property test
+ * match_pkt_parse on raw packets, and the compiled matcher (address
+ * classes where they suit the rules, shape tables and trees; and the
+ * same rules compiled with tables and trees only) and the flow cache in
+ * front of it against match_linear, on rule sets and packets the input
+ * describes. The property test
  * (test_qos_match_random) draws both from one fixed generator; this lets
  * coverage find the corners it does not: ranges at 0 and 65535, empty
  * ranges, TOS masks with holes, interface values outside the enum,
@@ -245,8 +247,8 @@ check_parsed(const struct match_pkt *p, int rv, enum match_iface iface)
 }
 
 static void
-check_answer(const struct matcher *m, struct match_cache *c, size_t n,
-    const struct match_pkt *p)
+check_answer(const struct matcher *m, const struct matcher *trees,
+    struct match_cache *c, size_t n, const struct match_pkt *p)
 {
 	long want = match_linear(rules, n, p);
 
@@ -254,6 +256,7 @@ check_answer(const struct matcher *m, struct match_cache *c, size_t n,
 	checked++;
 	hits += want >= 0;
 	FUZZ_CHECK(matcher_lookup(m, p) == want);
+	FUZZ_CHECK(matcher_lookup(trees, p) == want);
 	/* A miss that inserts, then (unless evicted by nothing) a hit. */
 	FUZZ_CHECK(match_cache_lookup(c, m, p) == want);
 	FUZZ_CHECK(match_cache_lookup(c, m, p) == want);
@@ -268,7 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct matcher_stats st;
 	struct match_cache *c;
 	struct match_pkt p;
-	struct matcher *m;
+	struct matcher *m, *trees;
 	size_t n = 0, np = 0, nrec, i, k, copies;
 	enum match_iface iface;
 	int rv;
@@ -287,9 +290,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (unsigned)k);
 		}
 	}
-	if ((m = matcher_compile(rules, n)) == NULL ||
+	m = matcher_compile(rules, n);
+	trees = matcher_compile_how(rules, n, MATCH_NO_CLASSES);
+	if (m == NULL || trees == NULL ||
 	    (c = match_cache_new(16)) == NULL) {
 		matcher_free(m);
+		matcher_free(trees);
 		return 0;       /* out of memory: not a finding */
 	}
 	matcher_stats(m, &st);
@@ -320,7 +326,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			b += 4;
 			break;
 		}
-		check_answer(m, c, n, &p);
+		check_answer(m, trees, c, n, &p);
 	}
 out:
 	/* Every rule's own corner, so that each input checks hits too. */
@@ -328,13 +334,14 @@ out:
 		uint8_t corner[2] = { (uint8_t)i, (uint8_t)(i >> 8) };
 
 		point_of(&p, &rules[i], corner);
-		check_answer(m, c, n, &p);
+		check_answer(m, trees, c, n, &p);
 	}
 	if (getenv("VPNTUND_FUZZ_VERBOSE") != NULL)
-		fprintf(stderr, "fuzz_match: %zu rules (%zu in %zu tables), "
-		    "%zu packets, %zu matched\n", n, st.hashed, st.tables,
-		    checked, hits);
+		fprintf(stderr, "fuzz_match: %zu rules (%zu in %zu tables, "
+		    "%zu address classes), %zu packets, %zu matched\n", n,
+		    st.hashed, st.tables, st.classes, checked, hits);
 	match_cache_free(c);
 	matcher_free(m);
+	matcher_free(trees);
 	return 0;
 }

@@ -1,6 +1,9 @@
 /* The compiled matcher against the linear reference: on random rule sets
  * (fixed seeds) and random packets, matcher_lookup must give exactly the
- * index match_linear gives, for every packet. Plus the edge cases. */
+ * index match_linear gives, for every packet. Plus the edge cases. Each
+ * set is compiled twice, as it comes (address classes for IPv4 where
+ * they suit the rules) and with the shape tables and trees only, and
+ * both must agree with the linear scan. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,32 +23,42 @@
 typedef void draw_pkt_fn(struct qmg *, const struct match_rule *, size_t,
     unsigned, struct match_pkt *);
 
-/* Compiles rules, then compares on npkts packets of draw's traffic;
- * returns the number of packets that hit a rule, so callers can check the
- * test means something. */
+static const unsigned hows[2] = { 0, MATCH_NO_CLASSES };
+static const char *const how_names[2] = { "compiled", "trees only" };
+
+/* Compiles rules both ways, then compares on npkts packets of draw's
+ * traffic; returns the number of packets that hit a rule, so callers can
+ * check the test means something. */
 static size_t
 compare_drawn(const struct match_rule *rules, size_t n, uint64_t seed,
     size_t npkts, unsigned hit_pct, draw_pkt_fn *draw)
 {
-	struct qmg g = { seed };
-	struct matcher *m = matcher_compile(rules, n);
+	struct qmg g;
+	struct matcher *m;
 	struct match_pkt p;
 	size_t i, hits = 0;
 	long want, got;
+	int h;
 
-	assert_non_null(m);
-	for (i = 0; i < npkts; i++) {
-		draw(&g, rules, n, hit_pct, &p);
-		want = match_linear(rules, n, &p);
-		got = matcher_lookup(m, &p);
-		if (want != got)
-			fail_msg("rules %zu seed %llu packet %zu: linear %ld, "
-			    "compiled %ld", n, (unsigned long long)seed, i,
-			    want, got);
-		if (want >= 0)
-			hits++;
+	for (h = 0; h < 2; h++) {
+		g.s = seed;
+		hits = 0;
+		m = matcher_compile_how(rules, n, hows[h]);
+		assert_non_null(m);
+		for (i = 0; i < npkts; i++) {
+			draw(&g, rules, n, hit_pct, &p);
+			want = match_linear(rules, n, &p);
+			got = matcher_lookup(m, &p);
+			if (want != got)
+				fail_msg("rules %zu seed %llu packet %zu: "
+				    "linear %ld, %s %ld", n,
+				    (unsigned long long)seed, i, want,
+				    how_names[h], got);
+			if (want >= 0)
+				hits++;
+		}
+		matcher_free(m);
 	}
-	matcher_free(m);
 	return hits;
 }
 
@@ -73,9 +86,10 @@ random_set(size_t n, uint64_t seed)
 	m = matcher_compile(rules, n);
 	assert_non_null(m);
 	matcher_stats(m, &st);
-	print_message("%5zu rules: %zu hits, %zu nodes, %zu leaves, %zu refs, "
-	    "max leaf %zu, depth %u, %zu KiB\n", n, hits, st.nodes, st.leaves,
-	    st.refs, st.max_leaf, st.max_depth, st.bytes / 1024);
+	print_message("%5zu rules: %zu hits, %zu address classes, %zu nodes, "
+	    "%zu leaves, %zu refs, max leaf %zu, depth %u, %zu KiB\n", n, hits,
+	    st.classes, st.nodes, st.leaves, st.refs, st.max_leaf,
+	    st.max_depth, st.bytes / 1024);
 	matcher_free(m);
 	free(rules);
 }
@@ -112,6 +126,28 @@ test_random_1000(void **state)
 	random_set(1000, 1000);
 }
 
+/* Broad, overlapping rules leave the address classes long lists: by a
+ * thousand of them the classes give up and the trees take the family. */
+static void
+test_random_no_classes(void **state)
+{
+	struct qmg g = { 1000 };
+	struct match_rule *rules = calloc(1000, sizeof(*rules));
+	struct matcher_stats st;
+	struct matcher *m;
+
+	(void)state;
+	assert_non_null(rules);
+	qmg_rules(&g, rules, 1000);
+	m = matcher_compile(rules, 1000);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	assert_int_equal(st.classes, 0);
+	assert_true(st.nodes > 0);
+	matcher_free(m);
+	free(rules);
+}
+
 static void
 test_random_5000(void **state)
 {
@@ -127,12 +163,23 @@ acl_set(size_t n, uint64_t seed)
 {
 	struct qmg g = { seed };
 	struct match_rule *rules = calloc(n, sizeof(*rules));
+	struct matcher_stats st;
+	struct matcher *m;
 	size_t hits;
 
 	assert_non_null(rules);
 	qmg_acl_rules(&g, rules, n);
 	hits = compare_drawn(rules, n, seed ^ 0xac1, NPKTS, 80, qmg_acl_pkt);
-	print_message("%5zu acl rules: %zu hits\n", n, hits);
+	m = matcher_compile(rules, n);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	print_message("%5zu acl rules: %zu hits, %zu address classes, %zu "
+	    "rules in their lists\n", n, hits, st.classes, st.class_refs);
+	/* Access lists are what the classes are for: no tree is built. */
+	assert_true(st.classes > 0);
+	assert_int_equal(st.nodes, 0);
+	assert_int_equal(st.tables, 0);
+	matcher_free(m);
 	assert_true(hits > NPKTS / 2);
 	assert_true(hits < NPKTS);
 	free(rules);
@@ -324,7 +371,7 @@ test_cross_product(void **state)
 			r[i].dport_lo = r[i].dport_hi =
 			    (uint16_t)qmg_below(&g, 65536);
 	}
-	m = matcher_compile(r, n);
+	m = matcher_compile_how(r, n, MATCH_NO_CLASSES);
 	assert_non_null(m);
 	matcher_stats(m, &st);
 	print_message("cross product: %zu nodes, %zu refs, max leaf %zu, "
@@ -393,6 +440,7 @@ test_word_edges(void **state)
 	struct match_pkt *pk = calloc(4 * 2 * 129, sizeof(*pk));
 	struct matcher *m;
 	unsigned alen, bit, f, fill;
+	int h;
 
 	(void)state;
 	assert_non_null(r);
@@ -417,17 +465,20 @@ test_word_edges(void **state)
 				}
 			}
 		}
-	m = matcher_compile(r, n);
-	assert_non_null(m);
-	for (i = 0; i < npk; i++) {
-		if (matcher_lookup(m, &pk[i]) != match_linear(r, n, &pk[i]))
-			fail_msg("word edges: packet %zu: linear %ld, "
-			    "compiled %ld", i, match_linear(r, n, &pk[i]),
-			    matcher_lookup(m, &pk[i]));
-		hits += match_linear(r, n, &pk[i]) >= 0;
+	for (h = 0; h < 2; h++) {
+		m = matcher_compile_how(r, n, hows[h]);
+		assert_non_null(m);
+		for (hits = 0, i = 0; i < npk; i++) {
+			if (matcher_lookup(m, &pk[i]) !=
+			    match_linear(r, n, &pk[i]))
+				fail_msg("word edges: packet %zu: linear %ld, "
+				    "%s %ld", i, match_linear(r, n, &pk[i]),
+				    how_names[h], matcher_lookup(m, &pk[i]));
+			hits += match_linear(r, n, &pk[i]) >= 0;
+		}
+		assert_true(hits > npk / 2);
+		matcher_free(m);
 	}
-	assert_true(hits > npk / 2);
-	matcher_free(m);
 	free(pk);
 	free(r);
 }
@@ -505,7 +556,7 @@ test_shape_tables(void **state)
 	}
 	for (i = 0; i < n; i++)
 		nhost += host[i];
-	m = matcher_compile(r, n);
+	m = matcher_compile_how(r, n, MATCH_NO_CLASSES);
 	assert_non_null(m);
 	matcher_stats(m, &st);
 	print_message("shape tables: %zu tables, %zu of %zu host rules "
@@ -523,6 +574,135 @@ test_shape_tables(void **state)
 	free(r);
 }
 
+/* The address classes' own cases, on IPv4 rules written out. */
+static struct match_rule
+v4_rule(const char *src, unsigned slen, const char *dst, unsigned dlen,
+    int proto, uint16_t dport)
+{
+	struct match_rule r = any_rule();
+
+	r.af = AF_INET;
+	r.src.af = r.dst.af = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, r.src.addr.b), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, r.dst.addr.b), 1);
+	r.src.len = (uint8_t)slen;
+	r.dst.len = (uint8_t)dlen;
+	r.proto = proto;
+	if (dport != 0)
+		r.dport_lo = r.dport_hi = dport;
+	return r;
+}
+
+static struct match_pkt
+v4_pkt(const char *src, const char *dst, uint8_t proto, uint16_t dport,
+    uint8_t tos)
+{
+	struct match_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.af = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, p.src), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, p.dst), 1);
+	p.proto = proto;
+	p.sport = 40000;
+	p.dport = dport;
+	p.tos = tos;
+	p.icmp_type = -1;
+	p.iface = MATCH_IF_TUN;
+	return p;
+}
+
+/* A rule that covers a later one in every dimension a class leaves to
+ * the boxes hides it from the class's list, but only if its box is
+ * exactly its packets: rule 0's TOS mask has holes, so it must not hide
+ * rule 1. Prefixes of /15 and /16 meet the 16-bit seam the addresses are
+ * cut at. */
+static void
+test_address_classes(void **state)
+{
+	struct match_rule r[7];
+	struct {
+		struct match_pkt p;
+		long want;
+	} c[8];
+	struct matcher_stats st;
+	struct matcher *m;
+	size_t i;
+
+	(void)state;
+	r[0] = v4_rule("10.0.0.0", 8, "192.0.2.0", 24, -1, 0);
+	r[0].tos_mask = 0x0f;
+	r[0].tos_value = 0x01;
+	r[1] = v4_rule("10.1.2.3", 32, "192.0.2.7", 32, 17, 53);
+	r[1].tos_mask = 0xfc;
+	r[1].tos_value = 0x10;
+	r[2] = v4_rule("10.1.2.3", 32, "192.0.2.7", 32, 17, 0);
+	r[3] = v4_rule("10.1.2.3", 32, "192.0.2.7", 32, 17, 123);
+	r[4] = v4_rule("10.0.0.0", 15, "0.0.0.0", 0, -1, 0);
+	r[5] = v4_rule("10.2.0.0", 16, "0.0.0.0", 0, 6, 0);
+	r[6] = v4_rule("0.0.0.0", 0, "0.0.0.0", 0, -1, 0);
+	c[0].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 53, 0x11);
+	c[0].want = 0;
+	c[1].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 53, 0x10);
+	c[1].want = 1;
+	c[2].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 123, 0x10);
+	c[2].want = 2;
+	c[3].p = v4_pkt("10.1.255.255", "198.51.100.1", 6, 80, 0);
+	c[3].want = 4;
+	c[4].p = v4_pkt("10.2.0.0", "198.51.100.1", 6, 80, 0);
+	c[4].want = 5;
+	c[5].p = v4_pkt("10.2.0.0", "198.51.100.1", 17, 80, 0);
+	c[5].want = 6;
+	c[6].p = v4_pkt("9.255.255.255", "192.0.2.7", 17, 53, 0x10);
+	c[6].want = 6;
+	c[7].p = v4_pkt("10.0.0.0", "192.0.2.255", 1, 0, 0x01);
+	c[7].want = 0;
+	m = matcher_compile(r, 7);
+	assert_non_null(m);
+	matcher_stats(m, &st);
+	assert_true(st.classes > 0);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_int_equal(match_linear(r, 7, &c[i].p), c[i].want);
+		assert_int_equal(matcher_lookup(m, &c[i].p), c[i].want);
+	}
+	matcher_free(m);
+}
+
+/* One address pair with CLASS_LIST_MAX (16) rules that nothing hides
+ * keeps the classes; one more sends the family to the trees. Both
+ * answer every port right. */
+static void
+test_class_list_limit(void **state)
+{
+	struct match_rule r[17];
+	struct matcher_stats st;
+	struct match_pkt p;
+	struct matcher *m;
+	size_t i, n;
+	uint16_t port;
+
+	(void)state;
+	for (i = 0; i < 17; i++)
+		r[i] = v4_rule("10.1.2.3", 32, "192.0.2.7", 32, 17,
+		    (uint16_t)(1000 + i));
+	for (n = 16; n <= 17; n++) {
+		m = matcher_compile(r, n);
+		assert_non_null(m);
+		matcher_stats(m, &st);
+		if (n == 16)
+			assert_true(st.classes > 0);
+		else
+			assert_int_equal(st.classes, 0);
+		for (port = 990; port < 1030; port++) {
+			p = v4_pkt("10.1.2.3", "192.0.2.7", 17, port, 0);
+			assert_int_equal(matcher_lookup(m, &p),
+			    port >= 1000 && port < 1000 + n ?
+			    (long)(port - 1000) : -1);
+		}
+		matcher_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -536,10 +716,13 @@ main(void)
 		cmocka_unit_test(test_catch_alls),
 		cmocka_unit_test(test_word_edges),
 		cmocka_unit_test(test_shape_tables),
+		cmocka_unit_test(test_address_classes),
+		cmocka_unit_test(test_class_list_limit),
 		cmocka_unit_test(test_random_1),
 		cmocka_unit_test(test_random_10),
 		cmocka_unit_test(test_random_100),
 		cmocka_unit_test(test_random_1000),
+		cmocka_unit_test(test_random_no_classes),
 		cmocka_unit_test(test_random_5000),
 		cmocka_unit_test(test_acl),
 	};
