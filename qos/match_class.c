@@ -192,7 +192,7 @@ cmp_u64(const void *a, const void *b)
  * whose range holds them, lo[p]..hi[p] for position p. A sweep over the
  * ranges' ends: between two ends the set does not change. */
 static int
-chunk_build(struct cbuild *b, struct cset *cs, uint16_t *tab, size_t size,
+chunk_build(struct cbuild *b, struct cset *cs, uint32_t *tab, size_t size,
     const uint32_t *lo, const uint32_t *hi)
 {
 	size_t nev = 0, e = 0, p, w, len, nw = (b->n + 63) / 64;
@@ -224,7 +224,7 @@ chunk_build(struct cbuild *b, struct cset *cs, uint16_t *tab, size_t size,
 		if ((rc = cset_add(cs, b->tmp, len, &id)) != 1)
 			return rc;
 		for (; pos < next; pos++)
-			tab[pos] = (uint16_t)id;
+			tab[pos] = id;
 	}
 	return 1;
 }
@@ -236,7 +236,7 @@ chunk_build(struct cbuild *b, struct cset *cs, uint16_t *tab, size_t size,
  * and the pairs no rule reaches get the empty class. The work is the
  * size of what comes out, known before it starts. */
 static int
-cross_build(struct cbuild *cb, struct cset *out, uint16_t **tab,
+cross_build(struct cbuild *cb, struct cset *out, uint32_t **tab,
     const struct cset *a, const struct cset *b)
 {
 	uint32_t *deg = NULL, *inv = NULL, *cnt = NULL, *pos = NULL;
@@ -299,7 +299,7 @@ cross_build(struct cbuild *cb, struct cset *out, uint16_t **tab,
 			for (t = deg[v[k]]; t < deg[v[k] + 1]; t++)
 				deal[pos[inv[t]]++] = v[k];
 		for (j = 0; j < b->n; j++)
-			(*tab)[i * b->n + j] = (uint16_t)empty;
+			(*tab)[i * b->n + j] = empty;
 		for (t = 0; t < ntouched; t++) {
 			j = touched[t];
 			if ((rc = cset_add(out, deal + pos[j] - cnt[j], cnt[j],
@@ -307,7 +307,7 @@ cross_build(struct cbuild *cb, struct cset *out, uint16_t **tab,
 				rv = rc;
 				goto done;
 			}
-			(*tab)[i * b->n + j] = (uint16_t)id;
+			(*tab)[i * b->n + j] = id;
 			cnt[j] = 0;
 		}
 	}
@@ -397,36 +397,50 @@ carve(char **p, size_t bytes)
 	return q;
 }
 
-/* Moves the tables and lists into one block (huge pages when large). */
-static int
-pack(struct matcher *m, struct class_map *c, uint16_t *chunk[CHUNKS],
-    const size_t csize[CHUNKS], uint16_t *tab[4], const size_t tsize[4],
-    const struct cset *fin, const uint32_t *lst, size_t nlst,
-    const uint32_t *lstart)
+/* A table into the block, at the map's width. */
+static union class_tab
+put_table(char **p, const uint32_t *t, size_t n, bool wide)
 {
-	size_t size = 0, i;
+	union class_tab out;
+	size_t i;
+
+	if (wide) {
+		out.w = carve(p, n * sizeof(*out.w));
+		memcpy(out.w, t, n * sizeof(*out.w));
+	} else {
+		out.n = carve(p, n * sizeof(*out.n));
+		for (i = 0; i < n; i++)
+			out.n[i] = (uint16_t)t[i];
+	}
+	return out;
+}
+
+/* Moves the tables and lists into one block (huge pages when large),
+ * with 16-bit entries unless some phase has more classes than they can
+ * name. */
+static int
+pack(struct matcher *m, struct class_map *c, uint32_t *const chunk[CHUNKS],
+    const size_t csize[CHUNKS], uint32_t *const tab[TABS],
+    const size_t tsize[TABS], size_t most, const struct cset *fin,
+    const uint32_t *lst, size_t nlst, const uint32_t *lstart)
+{
+	size_t size = 0, i, ew;
 	char *p;
 
+	c->wide = most > CLASS_NARROW;
+	ew = c->wide ? sizeof(uint32_t) : sizeof(uint16_t);
 	for (i = 0; i < CHUNKS; i++)
-		size += (csize[i] * 2 + 63) / 64 * 64;
-	for (i = 0; i < 4; i++)
-		size += (tsize[i] * 2 + 63) / 64 * 64;
+		size += (csize[i] * ew + 63) / 64 * 64;
+	for (i = 0; i < TABS; i++)
+		size += (tsize[i] * ew + 63) / 64 * 64;
 	size += ((fin->n + 1) * 4 + 63) / 64 * 64 + (nlst * 4 + 63) / 64 * 64;
 	if ((c->block = match_block_alloc(&size)) == NULL)
 		return -1;
 	p = c->block;
-	for (i = 0; i < CHUNKS; i++) {
-		c->chunk[i] = carve(&p, csize[i] * 2);
-		memcpy(c->chunk[i], chunk[i], csize[i] * 2);
-	}
-	c->src = carve(&p, tsize[0] * 2);
-	c->dst = carve(&p, tsize[1] * 2);
-	c->addr = carve(&p, tsize[2] * 2);
-	c->last = carve(&p, tsize[3] * 2);
-	memcpy(c->src, tab[0], tsize[0] * 2);
-	memcpy(c->dst, tab[1], tsize[1] * 2);
-	memcpy(c->addr, tab[2], tsize[2] * 2);
-	memcpy(c->last, tab[3], tsize[3] * 2);
+	for (i = 0; i < CHUNKS; i++)
+		c->chunk[i] = put_table(&p, chunk[i], csize[i], c->wide);
+	for (i = 0; i < TABS; i++)
+		c->tab[i] = put_table(&p, tab[i], tsize[i], c->wide);
 	c->off = carve(&p, (fin->n + 1) * 4);
 	c->rule = carve(&p, nlst * 4);
 	memcpy(c->off, lstart, (fin->n + 1) * 4);
@@ -448,8 +462,8 @@ match_classes_build(struct matcher *m, const struct box *box,
 		256 };
 	struct cbuild cb;
 	struct cset ch[CHUNKS], src, dst, addr, fin;
-	uint16_t *chunk[CHUNKS] = { NULL }, *tab[4] = { NULL };
-	size_t tsize[4], i, nlst = 0, caplst = 64;
+	uint32_t *chunk[CHUNKS] = { NULL }, *tab[TABS] = { NULL };
+	size_t tsize[TABS], i, nlst = 0, caplst = 64, most = 0;
 	uint32_t *lo[CHUNKS] = { NULL }, *hi[CHUNKS] = { NULL };
 	uint32_t *lst = NULL, *lstart = NULL, r;
 	struct class_map *c = NULL;
@@ -507,15 +521,16 @@ match_classes_build(struct matcher *m, const struct box *box,
 	    cset_init(&addr) == -1 || cset_init(&fin) == -1))
 		rc = -1;
 	if (rc == 1)
-		rc = cross_build(&cb, &src, &tab[0], &ch[CH_SRC_HI],
+		rc = cross_build(&cb, &src, &tab[TAB_SRC], &ch[CH_SRC_HI],
 		    &ch[CH_SRC_LO]);
 	if (rc == 1)
-		rc = cross_build(&cb, &dst, &tab[1], &ch[CH_DST_HI],
+		rc = cross_build(&cb, &dst, &tab[TAB_DST], &ch[CH_DST_HI],
 		    &ch[CH_DST_LO]);
 	if (rc == 1)
-		rc = cross_build(&cb, &addr, &tab[2], &src, &dst);
+		rc = cross_build(&cb, &addr, &tab[TAB_ADDR], &src, &dst);
 	if (rc == 1)
-		rc = cross_build(&cb, &fin, &tab[3], &addr, &ch[CH_PROTO]);
+		rc = cross_build(&cb, &fin, &tab[TAB_LAST], &addr,
+		    &ch[CH_PROTO]);
 	if (rc == 1 && (lstart = malloc((fin.n + 1) * sizeof(*lstart))) ==
 	    NULL)
 		rc = -1;
@@ -532,12 +547,18 @@ match_classes_build(struct matcher *m, const struct box *box,
 	c->ndst_lo = (uint32_t)ch[CH_DST_LO].n;
 	c->ndst = (uint32_t)dst.n;
 	c->nproto = (uint32_t)ch[CH_PROTO].n;
-	tsize[0] = ch[CH_SRC_HI].n * ch[CH_SRC_LO].n;
-	tsize[1] = ch[CH_DST_HI].n * ch[CH_DST_LO].n;
-	tsize[2] = src.n * dst.n;
-	tsize[3] = addr.n * ch[CH_PROTO].n;
-	if (pack(m, c, chunk, csize, tab, tsize, &fin, lst, nlst, lstart) ==
-	    -1)
+	tsize[TAB_SRC] = ch[CH_SRC_HI].n * ch[CH_SRC_LO].n;
+	tsize[TAB_DST] = ch[CH_DST_HI].n * ch[CH_DST_LO].n;
+	tsize[TAB_ADDR] = src.n * dst.n;
+	tsize[TAB_LAST] = addr.n * ch[CH_PROTO].n;
+	for (k = 0; k < CHUNKS; k++)
+		most = ch[k].n > most ? ch[k].n : most;
+	most = src.n > most ? src.n : most;
+	most = dst.n > most ? dst.n : most;
+	most = addr.n > most ? addr.n : most;
+	most = fin.n > most ? fin.n : most;
+	if (pack(m, c, chunk, csize, tab, tsize, most, &fin, lst, nlst,
+	    lstart) == -1)
 		goto done;
 	m->cls = c;
 	c = NULL;
@@ -549,7 +570,7 @@ done:
 		free(chunk[k]);
 		cset_free(&ch[k]);
 	}
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < TABS; k++)
 		free(tab[k]);
 	cset_free(&src);
 	cset_free(&dst);

@@ -158,7 +158,7 @@ test_random_5000(void **state)
 /* Access lists (bench/classify's "acl" set): shared prefixes, port
  * ranges such as 1024-65535, one family. Most packets hit a rule, not
  * all. */
-static void
+static size_t
 acl_set(size_t n, uint64_t seed)
 {
 	struct qmg g = { seed };
@@ -183,6 +183,7 @@ acl_set(size_t n, uint64_t seed)
 	assert_true(hits > NPKTS / 2);
 	assert_true(hits < NPKTS);
 	free(rules);
+	return st.classes;
 }
 
 static void
@@ -192,6 +193,14 @@ test_acl(void **state)
 	acl_set(10, 10);
 	acl_set(300, 300);
 	acl_set(3000, 3000);
+}
+
+/* Past 65,536 classes in a phase the tables' entries are 32 bits. */
+static void
+test_acl_wide(void **state)
+{
+	(void)state;
+	assert_true(acl_set(12000, 12000) > 65536);
 }
 
 static struct match_rule
@@ -725,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_random_no_classes),
 		cmocka_unit_test(test_random_5000),
 		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_acl_wide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
