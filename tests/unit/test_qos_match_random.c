@@ -629,12 +629,25 @@ v4_pkt(const char *src, const char *dst, uint8_t proto, uint16_t dport,
 static void
 test_address_classes(void **state)
 {
+	static const struct {
+		const char *src, *dst;
+		uint8_t     proto;
+		uint16_t    dport;
+		uint8_t     tos;
+		long        want;
+	} c[] = {
+		{ "10.1.2.3", "192.0.2.7", 17, 53, 0x11, 0 },
+		{ "10.1.2.3", "192.0.2.7", 17, 53, 0x10, 1 },
+		{ "10.1.2.3", "192.0.2.7", 17, 123, 0x10, 2 },
+		{ "10.1.255.255", "198.51.100.1", 6, 80, 0, 4 },
+		{ "10.2.0.0", "198.51.100.1", 6, 80, 0, 5 },
+		{ "10.2.0.0", "198.51.100.1", 17, 80, 0, 6 },
+		{ "9.255.255.255", "192.0.2.7", 17, 53, 0x10, 6 },
+		{ "10.0.0.0", "192.0.2.255", 1, 0, 0x01, 0 },
+	};
 	struct match_rule r[7];
-	struct {
-		struct match_pkt p;
-		long want;
-	} c[8];
 	struct matcher_stats st;
+	struct match_pkt p;
 	struct matcher *m;
 	size_t i;
 
@@ -650,29 +663,15 @@ test_address_classes(void **state)
 	r[4] = v4_rule("10.0.0.0", 15, "0.0.0.0", 0, -1, 0);
 	r[5] = v4_rule("10.2.0.0", 16, "0.0.0.0", 0, 6, 0);
 	r[6] = v4_rule("0.0.0.0", 0, "0.0.0.0", 0, -1, 0);
-	c[0].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 53, 0x11);
-	c[0].want = 0;
-	c[1].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 53, 0x10);
-	c[1].want = 1;
-	c[2].p = v4_pkt("10.1.2.3", "192.0.2.7", 17, 123, 0x10);
-	c[2].want = 2;
-	c[3].p = v4_pkt("10.1.255.255", "198.51.100.1", 6, 80, 0);
-	c[3].want = 4;
-	c[4].p = v4_pkt("10.2.0.0", "198.51.100.1", 6, 80, 0);
-	c[4].want = 5;
-	c[5].p = v4_pkt("10.2.0.0", "198.51.100.1", 17, 80, 0);
-	c[5].want = 6;
-	c[6].p = v4_pkt("9.255.255.255", "192.0.2.7", 17, 53, 0x10);
-	c[6].want = 6;
-	c[7].p = v4_pkt("10.0.0.0", "192.0.2.255", 1, 0, 0x01);
-	c[7].want = 0;
 	m = matcher_compile(r, 7);
 	assert_non_null(m);
 	matcher_stats(m, &st);
 	assert_true(st.classes > 0);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		assert_int_equal(match_linear(r, 7, &c[i].p), c[i].want);
-		assert_int_equal(matcher_lookup(m, &c[i].p), c[i].want);
+		p = v4_pkt(c[i].src, c[i].dst, c[i].proto, c[i].dport,
+		    c[i].tos);
+		assert_int_equal(match_linear(r, 7, &p), c[i].want);
+		assert_int_equal(matcher_lookup(m, &p), c[i].want);
 	}
 	matcher_free(m);
 }
