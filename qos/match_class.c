@@ -241,6 +241,7 @@ cross_build(struct cbuild *cb, struct cset *out, uint32_t **tab,
 {
 	uint32_t *deg = NULL, *inv = NULL, *cnt = NULL, *pos = NULL;
 	uint32_t *touched = NULL, *deal = NULL, empty, id;
+	const uint32_t none = 0;        /* the empty class's (unread) rules */
 	size_t i, j, k, t, ntouched, ndeal, p;
 	uint64_t work = 0;
 	const uint32_t *v;
@@ -279,7 +280,7 @@ cross_build(struct cbuild *cb, struct cset *out, uint32_t **tab,
 	if ((deal = malloc((work + 1) * sizeof(*deal))) == NULL ||
 	    (*tab = malloc(a->n * b->n * sizeof(**tab))) == NULL)
 		goto done;
-	if ((rc = cset_add(out, deal, 0, &empty)) != 1) {
+	if ((rc = cset_add(out, &none, 0, &empty)) != 1) {
 		rv = rc;
 		goto done;
 	}
