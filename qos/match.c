@@ -226,12 +226,12 @@ static long
 class_lookup(const struct matcher *m, const u32x4 *k, const uint32_t *kw,
     const struct match_pkt *pkt)
 {
-	const struct class_map *c = m->cls;
-	uint32_t x = class_of(c, kw), i, end = c->off[x + 1], r;
+	const uint32_t *l = m->cls->rule + class_of(m->cls, kw);
+	uint32_t i, r;
 
-	for (i = c->off[x]; i < end; i++) {
-		r = c->rule[i] & ~RULE_INEXACT;
-		if (entry_matches(m, 0, c->rule[i], r, k, pkt))
+	for (i = 1; i <= l[0]; i++) {
+		r = l[i] & ~RULE_INEXACT;
+		if (entry_matches(m, 0, l[i], r, k, pkt))
 			return (long)r;
 	}
 	return -1;

@@ -418,35 +418,49 @@ put_table(char **p, const uint32_t *t, size_t n, bool wide)
 
 /* Moves the tables and lists into one block (huge pages when large),
  * with 16-bit entries unless some phase has more classes than they can
- * name. */
+ * name. The last table becomes where each class's list starts, a count
+ * before its rules. */
 static int
 pack(struct matcher *m, struct class_map *c, uint32_t *const chunk[CHUNKS],
     const size_t csize[CHUNKS], uint32_t *const tab[TABS],
     const size_t tsize[TABS], size_t most, const struct cset *fin,
     const uint32_t *lst, size_t nlst, const uint32_t *lstart)
 {
-	size_t size = 0, i, ew;
+	size_t size = 0, i, ew, at;
+	uint32_t *start;
 	char *p;
 
 	c->wide = most > CLASS_NARROW;
 	ew = c->wide ? sizeof(uint32_t) : sizeof(uint16_t);
 	for (i = 0; i < CHUNKS; i++)
 		size += (csize[i] * ew + 63) / 64 * 64;
-	for (i = 0; i < TABS; i++)
+	for (i = 0; i < TAB_LAST; i++)
 		size += (tsize[i] * ew + 63) / 64 * 64;
-	size += ((fin->n + 1) * 4 + 63) / 64 * 64 + (nlst * 4 + 63) / 64 * 64;
-	if ((c->block = match_block_alloc(&size)) == NULL)
+	size += (tsize[TAB_LAST] * 4 + 63) / 64 * 64;
+	size += ((fin->n + nlst) * 4 + 63) / 64 * 64;
+	if ((start = malloc(fin->n * sizeof(*start))) == NULL)
 		return -1;
+	if ((c->block = match_block_alloc(&size)) == NULL) {
+		free(start);
+		return -1;
+	}
 	p = c->block;
 	for (i = 0; i < CHUNKS; i++)
 		c->chunk[i] = put_table(&p, chunk[i], csize[i], c->wide);
-	for (i = 0; i < TABS; i++)
+	for (i = 0; i < TAB_LAST; i++)
 		c->tab[i] = put_table(&p, tab[i], tsize[i], c->wide);
-	c->off = carve(&p, (fin->n + 1) * 4);
-	c->rule = carve(&p, nlst * 4);
-	memcpy(c->off, lstart, (fin->n + 1) * 4);
-	if (nlst > 0)
-		memcpy(c->rule, lst, nlst * 4);
+	c->last = carve(&p, tsize[TAB_LAST] * 4);
+	c->rule = carve(&p, (fin->n + nlst) * 4);
+	for (at = 0, i = 0; i < fin->n; i++) {
+		start[i] = (uint32_t)at;
+		c->rule[at++] = lstart[i + 1] - lstart[i];
+		memcpy(c->rule + at, lst + lstart[i],
+		    (lstart[i + 1] - lstart[i]) * 4);
+		at += lstart[i + 1] - lstart[i];
+	}
+	for (i = 0; i < tsize[TAB_LAST]; i++)
+		c->last[i] = start[tab[TAB_LAST][i]];
+	free(start);
 	c->classes = fin->n;
 	c->refs = nlst;
 	m->st.classes = fin->n;

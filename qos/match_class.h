@@ -56,15 +56,18 @@ union class_tab {
 
 enum { TAB_SRC, TAB_DST, TAB_ADDR, TAB_LAST, TABS };
 
+/* What the last table holds, and what it is built from. */
+
 struct class_map {
 	union class_tab chunk[CHUNKS];  /* 65536 entries, the protocol 256 */
-	union class_tab tab[TABS];      /* [source high class][source low
+	union class_tab tab[TAB_LAST];  /* [source high class][source low
 	                                   class], the same for the
 	                                   destination, [source class]
-	                                   [destination class], [address
-	                                   class][protocol class] */
-	uint32_t       *off;    /* class c's rules: rule[off[c]..off[c + 1]) */
-	uint32_t       *rule;   /* rule indices, RULE_INEXACT as in a leaf */
+	                                   [destination class] */
+	uint32_t       *last;   /* [address class][protocol class]: where
+	                           the class's list starts in rule[] */
+	uint32_t       *rule;   /* lists: a count, then rule indices with
+	                           RULE_INEXACT as in a leaf */
 	uint32_t        nsrc_lo, ndst_lo, ndst, nproto; /* the tables' rows */
 	bool            wide;   /* 32-bit entries */
 	void           *block;  /* all of the above */
@@ -92,11 +95,12 @@ class_walk(const struct class_map *c, const uint32_t *k, bool wide)
 	    class_at(c->chunk[CH_DST_HI], k[D_DST0] >> 16, wide) * c->ndst_lo +
 	    class_at(c->chunk[CH_DST_LO], k[D_DST0] & 0xffff, wide), wide);
 	a = class_at(c->tab[TAB_ADDR], s * c->ndst + d, wide);
-	return class_at(c->tab[TAB_LAST], a * c->nproto +
-	    class_at(c->chunk[CH_PROTO], k[D_PROTO], wide), wide);
+	return c->last[a * c->nproto +
+	    class_at(c->chunk[CH_PROTO], k[D_PROTO], wide)];
 }
 
-/* The last class of a packet's key. */
+/* Where the list of a packet's last class starts in c->rule. (The last
+ * table holds that, not the class: one load fewer per lookup.) */
 static inline uint32_t
 class_of(const struct class_map *c, const uint32_t *k)
 {
