@@ -5,9 +5,10 @@
  * structure (issue 3: 10,000 rules should cost at most twice what 10
  * cost).
  *
- * The compiled matchers and the linear scan see NPKT distinct packets. The flow cache
- * sees traffic: NFLOWS of those packets as flows, drawn in random order,
- * after one untimed pass to warm the cache; its hit rate is printed.
+ * The compiled matchers and the linear scan see NPKT distinct packets.
+ * The flow cache sees traffic: NFLOWS of those packets as flows, drawn in
+ * random order, after one untimed pass to warm the cache; its hit rate is
+ * printed.
  *
  *   bench_classify [seconds per row, default 0.5]
  *
