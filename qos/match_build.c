@@ -59,9 +59,8 @@ rule_in_family(const struct match_rule *r, sa_family_t af)
 }
 
 
-/* Growable arrays of the tree (compile time only). */
-static int
-grow(void **p, size_t *cap, size_t need, size_t elt)
+int
+match_grow(void **p, size_t *cap, size_t need, size_t elt)
 {
 	size_t ncap = *cap ? *cap : 64;
 	void *np;
@@ -109,7 +108,7 @@ add_leaf(struct bctx *c, const uint32_t *list, size_t n)
 
 	if (n == 0)
 		return REF_LEAF;        /* m->leaf[0], the empty leaf */
-	if (first + n + 1 >= REF_LEAF || grow((void **)&m->leaf,
+	if (first + n + 1 >= REF_LEAF || match_grow((void **)&m->leaf,
 	    &m->capleaf, first + n + 1, sizeof(*m->leaf)) == -1) {
 		c->err = -1;
 		return REF_LEAF;
@@ -681,7 +680,7 @@ compile(struct matcher *m, struct bctx *c, const struct match_rule *rules,
 	    tmp == NULL || valid == NULL)
 		goto out;
 	/* m->leaf[0] is the empty leaf. */
-	if (grow((void **)&m->leaf, &m->capleaf, 1, sizeof(*m->leaf)) == -1)
+	if (match_grow((void **)&m->leaf, &m->capleaf, 1, sizeof(*m->leaf)) == -1)
 		goto out;
 	m->leaf[0] = 0;
 	m->nleaf = 1;

@@ -13,8 +13,10 @@ struct cset {
 	uint32_t *mem;          /* members of every class, back to back */
 	size_t    nmem, capmem;
 	uint32_t *off;          /* class i: mem[off[i]..off[i + 1]) */
+	size_t    capoff;
 	uint64_t *hash;         /* class i's */
-	size_t    n, cap;
+	size_t    caphash;
+	size_t    n;
 	uint32_t *slot;         /* open addressing over the classes */
 	size_t    slotmask;
 };
@@ -38,14 +40,11 @@ static int
 cset_init(struct cset *cs)
 {
 	memset(cs, 0, sizeof(*cs));
-	cs->cap = cs->capmem = 64;
 	cs->slotmask = 255;
-	cs->mem = malloc(cs->capmem * sizeof(*cs->mem));
-	cs->off = malloc((cs->cap + 1) * sizeof(*cs->off));
-	cs->hash = malloc(cs->cap * sizeof(*cs->hash));
 	cs->slot = malloc((cs->slotmask + 1) * sizeof(*cs->slot));
-	if (cs->mem == NULL || cs->off == NULL || cs->hash == NULL ||
-	    cs->slot == NULL)
+	if (cs->slot == NULL ||
+	    match_grow((void **)&cs->mem, &cs->capmem, 1, sizeof(*cs->mem)) ||
+	    match_grow((void **)&cs->off, &cs->capoff, 1, sizeof(*cs->off)))
 		return -1;
 	memset(cs->slot, 0xff, (cs->slotmask + 1) * sizeof(*cs->slot));
 	cs->off[0] = 0;
@@ -108,30 +107,13 @@ cset_rehash(struct cset *cs)
 	return 0;
 }
 
-static int
-grow(void **p, size_t *cap, size_t want, size_t size, size_t extra)
-{
-	size_t c = *cap;
-	void *q;
-
-	if (want <= c)
-		return 0;
-	while (c < want)
-		c *= 2;
-	if ((q = realloc(*p, (c + extra) * size)) == NULL)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* The class of the set v (len positions, ascending) into *id, new or
  * found. 1, 0 past CLASS_MAX classes, -1 out of memory. */
 static int
 cset_add(struct cset *cs, const uint32_t *v, size_t len, uint32_t *id)
 {
-	uint64_t h = members_hash(v, len), *hash;
-	size_t j, cap = cs->cap;
+	uint64_t h = members_hash(v, len);
+	size_t j;
 	uint32_t c;
 
 	for (j = h & cs->slotmask; (c = cs->slot[j]) != SLOT_FREE;
@@ -143,18 +125,13 @@ cset_add(struct cset *cs, const uint32_t *v, size_t len, uint32_t *id)
 		}
 	if (cs->n == CLASS_MAX)
 		return 0;
-	if (grow((void **)&cs->mem, &cs->capmem, cs->nmem + len,
-	    sizeof(*cs->mem), 0) == -1 ||
-	    grow((void **)&cs->off, &cs->cap, cs->n + 1, sizeof(*cs->off),
-	    1) == -1)
+	if (match_grow((void **)&cs->mem, &cs->capmem, cs->nmem + len,
+	    sizeof(*cs->mem)) == -1 ||
+	    match_grow((void **)&cs->off, &cs->capoff, cs->n + 2,
+	    sizeof(*cs->off)) == -1 ||
+	    match_grow((void **)&cs->hash, &cs->caphash, cs->n + 1,
+	    sizeof(*cs->hash)) == -1)
 		return -1;
-	/* cs->hash follows cs->cap, which grow() may just have raised. */
-	if (cs->cap != cap) {
-		if ((hash = realloc(cs->hash, cs->cap * sizeof(*hash))) ==
-		    NULL)
-			return -1;
-		cs->hash = hash;
-	}
 	memcpy(cs->mem + cs->nmem, v, len * sizeof(*v));
 	cs->nmem += len;
 	cs->hash[cs->n] = h;
@@ -363,7 +340,8 @@ class_list(struct cbuild *cb, const struct cset *fin, size_t c,
 			continue;
 		if (*nlst - start == CLASS_LIST_MAX)
 			return 0;
-		if (grow((void **)lst, cap, *nlst + 1, sizeof(**lst), 0) == -1)
+		if (match_grow((void **)lst, cap, *nlst + 1, sizeof(**lst)) ==
+		    -1)
 			return -1;
 		(*lst)[(*nlst)++] = r | (cb->exact[r] ? 0 : RULE_INEXACT);
 	}

@@ -116,6 +116,11 @@ struct matcher {
 #define HUGE_PAGE       ((size_t)2 << 20)
 #define HUGE_MIN        ((size_t)1 << 20)  /* smaller: 4 KiB pages do */
 
+/* Grows the array *p of *cap elements of elt bytes to hold need of them,
+ * doubling from 64 (match_build.c; compile time only). 0, or -1 with *p
+ * as it was. */
+int match_grow(void **p, size_t *cap, size_t need, size_t elt);
+
 /* A block for lookups to read (match_build.c): huge pages when large.
  * *size is rounded up to what was allocated. */
 void *match_block_alloc(size_t *size);
