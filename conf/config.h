@@ -199,6 +199,10 @@ uint32_t spi_derive(const struct prefix *from, enum site_role from_role,
  * the dedicated tap SA (`tap-sa dedicated`) in the same direction. */
 uint32_t spi_derive_tap(const struct prefix *from, enum site_role from_role,
     const struct prefix *to);
+/* The same with the label "vpntund-spi-ctl-v1": the SPI of the control
+ * channel over which derived keying synchronises after a restart. */
+uint32_t spi_derive_ctl(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to);
 
 /* Defaults of the bridge statements (docs/site.conf.5.md). */
 #define CONF_BRIDGE_AGE_DEFAULT    300

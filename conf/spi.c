@@ -9,6 +9,7 @@
 
 #define SPI_LABEL     "vpntund-spi-v1"
 #define SPI_LABEL_TAP "vpntund-spi-tap-v1"
+#define SPI_LABEL_CTL "vpntund-spi-ctl-v1"
 
 /* SPIs 1-255 are reserved by IANA and 0 means "none" (RFC 4303 2.1). */
 uint32_t
@@ -34,6 +35,9 @@ derive(const char *label, const struct prefix *from, enum site_role from_role,
     const struct prefix *to)
 {
 	uint8_t msg[sizeof(SPI_LABEL_TAP) + 2 + 2 * 17];
+
+	_Static_assert(sizeof(SPI_LABEL_CTL) == sizeof(SPI_LABEL_TAP),
+	    "msg is sized for the longest label");
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	size_t n = strlen(label);
@@ -65,4 +69,13 @@ spi_derive_tap(const struct prefix *from, enum site_role from_role,
     const struct prefix *to)
 {
 	return derive(SPI_LABEL_TAP, from, from_role, to);
+}
+
+/* The control channel of derived keying (restart synchronisation): its
+ * own label, so it never shares an SPI with data. */
+uint32_t
+spi_derive_ctl(const struct prefix *from, enum site_role from_role,
+    const struct prefix *to)
+{
+	return derive(SPI_LABEL_CTL, from, from_role, to);
 }
