@@ -1,0 +1,54 @@
+/* Derived keying: the SA keys of each start and each lifetime ("epoch")
+ * are drawn by HKDF-SHA256 from the key file's block of their direction,
+ * so no two starts and no two epochs ever share a key, whatever happened
+ * to files or clocks (docs/site.conf.5.md, KEYING AND RESTARTS):
+ *
+ *	prk   = HKDF-Extract(salt "vpntund keying v1", block)
+ *	epoch = HKDF-Expand(prk, "epoch" || spi || e, len(block))
+ *	ctl   = HKDF-Expand(prk, "control" || ctl spi, 32)
+ *
+ * block is the key file's block (cipher key || salt || auth key), spi
+ * the SA's base SPI and e the 64-bit epoch, both big-endian. Epoch e is
+ * sent with SPI base ^ (e & 1), so a receiver tells the current epoch
+ * from the next one without trying both. Manual keying uses the block
+ * as it is, epoch 0, the base SPI. */
+#ifndef VPNTUND_KEYING_H
+#define VPNTUND_KEYING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "crypto/kdf.h"
+#include "src/esp/esp.h"
+
+struct crypto_hmac;
+
+/* What one direction of an SA draws its keys from. */
+struct sa_root {
+	const struct peer_conf *pc;
+	uint32_t spi;                   /* base SPI */
+	bool     derived;
+	union {
+		uint8_t        prk[CRYPTO_PRK_LEN];    /* derived */
+		struct sa_keys keys;                   /* manual, until keyed */
+	} k;
+};
+
+/* Takes the keys of one direction (wiped in k on return). */
+int  sa_root_init(struct sa_root *r, const struct peer_conf *pc,
+    struct sa_keys *k, uint32_t spi, bool derived);
+void sa_root_wipe(struct sa_root *r);
+/* The SPI epoch e travels with. */
+uint32_t sa_root_spi(const struct sa_root *r, uint64_t e);
+/* Keys sa for epoch e (derived) or with the configured keys (manual, which
+ * wipes them: one SA per direction), with a fresh replay window of the
+ * peer's size for an inbound SA. sa's previous contents are freed first. */
+int  sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
+    struct esp_sa *sa);
+/* HMAC key of the control channel whose SPI is ctl_spi (derived only). */
+struct crypto_hmac *sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi);
+/* Frees the cipher context and the replay window of sa. */
+void esp_sa_clear(struct esp_sa *sa);
+
+#endif
