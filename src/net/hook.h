@@ -5,8 +5,23 @@
 #ifndef VPNTUND_HOOK_H
 #define VPNTUND_HOOK_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 /* envp is NULL-terminated "KEY=value"; waits for the script; returns its
  * exit status, or -1 if it could not run. */
 int hook_run(const char *script, char *const envp[]);
+
+/* Forks script with exactly envp (NULL: an empty environment), stdin from
+ * /dev/null, SIGPIPE at its default and an empty signal mask; with
+ * own_pgrp, in a process group of its own whose id is the pid. Returns the
+ * pid and in *errfd the read end of a close-on-exec pipe for
+ * hook_exec_error(); -1 (logged) if it could not fork. */
+pid_t hook_spawn(const char *script, char *const envp[], bool own_pgrp,
+    int *errfd);
+/* Reads and closes errfd from hook_spawn(): 0 if the child's execve
+ * succeeded, else the errno it failed with. Blocks until the child has
+ * exec'd or exited, so it does not block once the child is reaped. */
+int hook_exec_error(int errfd);
 
 #endif
