@@ -16,17 +16,23 @@
 static void __attribute__((noreturn))
 hook_child(const char *script, char *const envp[], bool own_pgrp, int errfd)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	char *argv[2];
 	sigset_t none;
-	int fd, e;
+	int fd, e, sig;
 
 	/* A timeout signals the whole group, so that what the script
 	 * starts goes with it. */
 	if (own_pgrp)
 		(void)setpgid(0, 0);
-	/* The daemon ignores SIGPIPE and blocks signals for its loop; a
-	 * shell script expects the defaults. */
-	signal(SIGPIPE, SIG_DFL);
+	/* A shell script expects the defaults, but ignored signals (the
+	 * daemon's SIGPIPE, whatever started it ignored) survive execve, and
+	 * until execve a signal would run libevent's handler, which tells
+	 * the daemon's loop. SIGKILL, SIGSTOP and libc's own refuse, which
+	 * is harmless. */
+	sigemptyset(&dfl.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fd = open("/dev/null", O_RDONLY);

@@ -13,7 +13,7 @@
 int hook_run(const char *script, char *const envp[]);
 
 /* Forks script with exactly envp (NULL: an empty environment), stdin from
- * /dev/null, SIGPIPE at its default and an empty signal mask; with
+ * /dev/null, default signal dispositions and an empty signal mask; with
  * own_pgrp, in a process group of its own whose id is the pid. Returns the
  * pid and in *errfd the read end of a close-on-exec pipe for
  * hook_exec_error(); -1 (logged) if it could not fork. */
