@@ -1,7 +1,8 @@
 /* up/down hook scripts (the paper's shell-escape idea, as in ISC dhclient).
  * The script runs with a clean environment documented in docs/site.conf.5.md:
  * VPNTUND_EVENT (up|down), VPNTUND_SITE, VPNTUND_TUN, VPNTUND_MTU,
- * VPNTUND_ADDRESSES, VPNTUND_ROUTES (space-separated prefixes), PATH. */
+ * VPNTUND_ADDRESSES, VPNTUND_ROUTES (space-separated prefixes), PATH.
+ * Scripts run from inside the event loop go through hook_runner.h. */
 #ifndef VPNTUND_HOOK_H
 #define VPNTUND_HOOK_H
 
