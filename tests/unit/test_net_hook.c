@@ -1,7 +1,8 @@
-/* hook_run: exact environment, exit status, stdin from /dev/null, and
- * scripts that cannot run. */
+/* hook_run: exact environment, exit status, stdin from /dev/null, default
+ * signal dispositions, and scripts that cannot run. */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -150,6 +151,35 @@ test_stdin_devnull(void **state)
 }
 
 static void
+test_signals_default(void **state)
+{
+	char *envp[] = { envout, NULL };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_pipe;
+	sigset_t usr1, old_mask;
+
+	(void)state;
+	/* As a daemon started with signals ignored (a background job's
+	 * SIGINT) and one blocked: the script must see neither. */
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGINT, &ign, &old_int), 0);
+	assert_int_equal(sigaction(SIGPIPE, &ign, &old_pipe), 0);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &usr1, &old_mask), 0);
+	/* Builtins only: while the shell forks a command, its mask is
+	 * briefly all blocked. */
+	write_script(script, "#!/bin/sh\n"
+	    "while read -r k v; do case $k in SigBlk:|SigIgn:) echo \"$k $v\";"
+	    "; esac; done < /proc/$$/status > \"$OUT\"\n", 0700);
+	assert_int_equal(hook_run(script, envp), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &old_mask, NULL), 0);
+	assert_int_equal(sigaction(SIGPIPE, &old_pipe, NULL), 0);
+	assert_int_equal(sigaction(SIGINT, &old_int, NULL), 0);
+	assert_string_equal(slurp(out),
+	    "SigBlk: 0000000000000000\nSigIgn: 0000000000000000\n");
+}
+
+static void
 test_cannot_run(void **state)
 {
 	char *envp[] = { "VPNTUND_EVENT=up", NULL };
@@ -179,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_env_exact),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_stdin_devnull),
+		cmocka_unit_test(test_signals_default),
 		cmocka_unit_test(test_cannot_run),
 	};
 
