@@ -61,11 +61,26 @@ int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
 /* Reads the SPI of an ESP packet; false if it is shorter than a header. */
 bool esp_peek_spi(const uint8_t *data, size_t len, uint32_t *spi);
 
-/* Decapsulates in place in RFC 4303 order: length and block checks, replay
- * check without update, ICV check in constant time, decrypt, window update,
- * padding check. On ESP_OK p holds the inner packet and *next_header its
- * protocol. The caller checks the inner header against policy. */
+/* Decapsulates in place in RFC 4303 3.4 order: length and block checks,
+ * replay check without update, ICV check in constant time (or AEAD
+ * verify), decrypt, padding check. It never moves the replay window: on
+ * ESP_OK p holds the inner packet, *next_header its protocol and *seq the
+ * full 64-bit sequence number, and the caller commits it with
+ * esp_accept() once the packet is known to be genuine: at once for an SA
+ * with integrity, and without one (auth none) only after the inner packet
+ * passed the caller's header and policy checks, since then nothing but
+ * those checks tells a forgery from the peer's packet. *seq is written
+ * on ESP_OK only. skip_icv (CBC suites; tools decrypting captures whose
+ * auth key is unknown) strips the ICV without checking it. */
 enum esp_drop esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
-    bool skip_icv);
+    uint64_t *seq, bool skip_icv) __attribute__((warn_unused_result));
+
+/* Marks seq (from esp_decap's ESP_OK on this SA; call it before the SA's
+ * next esp_decap, or the same packet could pass twice) as received. True
+ * if it moved the window forward (seq became the new top): only such a
+ * packet may move a dynamic peer's endpoint (RFC 3948), since a genuine
+ * but delayed or reordered packet may come from an address the peer has
+ * left. */
+bool esp_accept(struct esp_sa *sa, uint64_t seq);
 
 #endif

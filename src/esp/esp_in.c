@@ -1,7 +1,8 @@
 /* Inbound ESP (RFC 4303 3.4), in place. The order matters: nothing is
- * decrypted or trusted before it is authenticated, and the replay window
- * moves only after authentication (3.4.3), so a forged packet cannot
- * close the window on genuine ones. */
+ * decrypted or trusted before it is authenticated, and esp_decap never
+ * moves the replay window: the caller does, through esp_accept, once the
+ * packet is known to be genuine (3.4.3), so a forged packet cannot close
+ * the window on genuine ones, not even on an SA without integrity. */
 #include "src/esp/esp.h"
 
 #include <inttypes.h>
@@ -29,7 +30,7 @@ pad_ok(const uint8_t *pad, size_t padlen)
 
 enum esp_drop
 esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
-    bool skip_icv)
+    uint64_t *seqp, bool skip_icv)
 {
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 	size_t icv_len = sa_crypto_icv_len(sa->crypto);
@@ -110,11 +111,7 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 		}
 	}
 
-	/* (5) Authenticated (or deliberately unauthenticated): now it may
-	 * move the window. */
-	replay_update(&sa->replay, seq);
-
-	/* (6) Trailer: ctlen >= 2 was checked above. */
+	/* (5) Trailer: ctlen >= 2 was checked above. */
 	padlen = ct[ctlen - 2];
 	*next_header = ct[ctlen - 1];
 	if (padlen > ctlen - 2) {
@@ -132,5 +129,12 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	}
 	p->off += front;
 	p->len = (*next_header == ESP_NH_NONE) ? 0 : inner;
+	*seqp = seq;
 	return ESP_OK;
+}
+
+bool
+esp_accept(struct esp_sa *sa, uint64_t seq)
+{
+	return replay_update(&sa->replay, seq);
 }

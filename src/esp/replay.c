@@ -126,13 +126,14 @@ replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 	return !bit_get(r, s);
 }
 
-void
+bool
 replay_update(struct replay *r, uint64_t seq)
 {
+	bool moved = false;
 	uint32_t idx;
 
 	if (r->bits == NULL)
-		return;
+		return false;
 	if (seq > r->top) {
 		uint64_t diff = seq - r->top;
 
@@ -141,8 +142,10 @@ replay_update(struct replay *r, uint64_t seq)
 		else
 			bits_clear(r, r->top + 1, diff);
 		r->top = seq;
+		moved = true;
 	} else if (r->top - seq >= r->size)
-		return;         /* left of the window: check() refused it */
+		return false;   /* left of the window: check() refused it */
 	idx = (uint32_t)(seq % r->size);
 	r->bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+	return moved;
 }
