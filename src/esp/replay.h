@@ -8,16 +8,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/util/pkt.h"
+
 #define REPLAY_WINDOW_MAX     65536
 #define REPLAY_WINDOW_DEFAULT 1024
+/* Bytes of resync_buf: any ciphertext that fits in a packet buffer. */
+#define REPLAY_RESYNC_BUFSZ   PKT_BUFSZ
 
 struct replay {
 	uint64_t  top;          /* highest sequence number accepted (64-bit) */
 	uint32_t  size;         /* window size in packets, multiple of 64 */
 	bool      esn;
 	uint64_t *bits;         /* size/64 words, allocated at load */
+	/* ESN resynchronisation (RFC 4303 A3, see esp.h), kept with the
+	 * window it repairs: consecutive packets that failed
+	 * authentication (esp_decap counts, esp_accept clears), and the
+	 * copy of an AEAD ciphertext that esp_decap needs to try it under
+	 * more than one high half, since a failed AEAD decryption destroys
+	 * it. */
+	uint64_t  auth_fails;
+	uint8_t  *resync_buf;   /* ESN only: REPLAY_RESYNC_BUFSZ bytes */
 };
 
+/* Allocates the window, and for ESN the resync buffer too, so that an
+ * inbound SA's memory is all allocated at load, never per packet. */
 int  replay_init(struct replay *r, uint32_t size, bool esn);
 void replay_free(struct replay *r);
 

@@ -72,8 +72,20 @@ test_sizes(void **state)
 		assert_int_equal(replay_init(&r, t[i].in, false), 0);
 		assert_int_equal(r.size, t[i].out);
 		assert_int_equal(r.top, 0);
+		assert_int_equal(r.auth_fails, 0);
+		/* Only ESN resynchronises (RFC 4303 A3). */
+		assert_null(r.resync_buf);
 		replay_free(&r);
 	}
+	/* An ESN window comes with its resync buffer, allocated now
+	 * rather than per packet; ASan checks its size. */
+	assert_int_equal(replay_init(&r, 64, true), 0);
+	assert_non_null(r.resync_buf);
+	memset(r.resync_buf, 0xa5, REPLAY_RESYNC_BUFSZ);
+	assert_true(REPLAY_RESYNC_BUFSZ >= PKT_BUFSZ);
+	replay_free(&r);
+	assert_null(r.resync_buf);
+	assert_null(r.bits);
 	assert_int_equal(replay_init(&r, REPLAY_WINDOW_MAX + 1, false), -1);
 	assert_int_equal(replay_init(&r, UINT32_MAX, true), -1);
 	/* A window that failed to initialise accepts nothing. */

@@ -1,5 +1,6 @@
 /* ESP encap/decap for every suite, wire layout (RFC 4303 2), inbound
  * order (3.4), hostile input, and known answers from scapy. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -963,58 +964,64 @@ struct drop_case {
 	bool          esn;
 	enum esp_drop want;
 	void        (*make)(struct pair *, struct pkt *);
+	bool          resyncs;  /* on an SA in resync mode: OK, high half 1 */
 };
 
 static const struct drop_case drop_cases[] = {
-	{ "short", S_AESCBC_SHA256, false, ESP_DROP_MALFORMED, mk_short },
-	{ "short, gcm esn", S_GCM, true, ESP_DROP_MALFORMED, mk_short },
+	{ "short", S_AESCBC_SHA256, false, ESP_DROP_MALFORMED, mk_short,
+	    false },
+	{ "short, gcm esn", S_GCM, true, ESP_DROP_MALFORMED, mk_short, false },
 	{ "partial block", S_AESCBC_SHA256, true, ESP_DROP_MALFORMED,
-	    mk_partial_block },
+	    mk_partial_block, false },
 	{ "partial block, none", S_3DES_NONE, false, ESP_DROP_MALFORMED,
-	    mk_partial_block },
+	    mk_partial_block, false },
 	{ "off past the buffer", S_CHACHA, false, ESP_DROP_MALFORMED,
-	    mk_off_past_buffer },
+	    mk_off_past_buffer, false },
 	{ "pad bytes", S_AESCBC_SHA256, true, ESP_DROP_MALFORMED,
-	    mk_pad_bytes },
+	    mk_pad_bytes, false },
 	{ "pad bytes, chacha", S_CHACHA, false, ESP_DROP_MALFORMED,
-	    mk_pad_bytes },
+	    mk_pad_bytes, false },
 	{ "pad bytes, none esn", S_3DES_NONE, true, ESP_DROP_MALFORMED,
-	    mk_pad_bytes },
+	    mk_pad_bytes, false },
 	{ "pad length, gcm esn", S_GCM, true, ESP_DROP_MALFORMED,
-	    mk_pad_length },
+	    mk_pad_length, false },
 	{ "pad length, none", S_AESCBC_NONE, false, ESP_DROP_MALFORMED,
-	    mk_pad_length },
-	{ "duplicate", S_BF_SHA1, false, ESP_DROP_REPLAY, mk_duplicate },
+	    mk_pad_length, false },
+	{ "duplicate", S_BF_SHA1, false, ESP_DROP_REPLAY, mk_duplicate, false },
 	{ "duplicate, none esn", S_AESCBC_NONE, true, ESP_DROP_REPLAY,
-	    mk_duplicate },
+	    mk_duplicate, false },
 	{ "duplicate, chacha esn", S_CHACHA, true, ESP_DROP_REPLAY,
-	    mk_duplicate },
-	{ "too old", S_GCM, false, ESP_DROP_REPLAY, mk_too_old },
+	    mk_duplicate, false },
+	{ "too old", S_GCM, false, ESP_DROP_REPLAY, mk_too_old, false },
 	{ "too old, none", S_AESCBC_NONE, false, ESP_DROP_REPLAY,
-	    mk_too_old },
-	{ "zero", S_CHACHA, false, ESP_DROP_REPLAY, mk_zero },
-	{ "zero, none", S_AESCBC_NONE, false, ESP_DROP_REPLAY, mk_zero },
-	{ "icv", S_AESCBC_SHA256, false, ESP_DROP_AUTH, mk_bad_icv },
-	{ "icv esn", S_BF_SHA1, true, ESP_DROP_AUTH, mk_bad_icv },
-	{ "tag, gcm", S_GCM, false, ESP_DROP_AUTH, mk_bad_icv },
-	{ "tag, chacha esn", S_CHACHA, true, ESP_DROP_AUTH, mk_bad_icv },
-	{ "high half, gcm", S_GCM, true, ESP_DROP_AUTH, mk_other_high_half },
+	    mk_too_old, false },
+	{ "zero", S_CHACHA, false, ESP_DROP_REPLAY, mk_zero, false },
+	{ "zero, none", S_AESCBC_NONE, false, ESP_DROP_REPLAY, mk_zero, false },
+	{ "icv", S_AESCBC_SHA256, false, ESP_DROP_AUTH, mk_bad_icv, false },
+	{ "icv esn", S_BF_SHA1, true, ESP_DROP_AUTH, mk_bad_icv, false },
+	{ "tag, gcm", S_GCM, false, ESP_DROP_AUTH, mk_bad_icv, false },
+	{ "tag, chacha esn", S_CHACHA, true, ESP_DROP_AUTH, mk_bad_icv, false },
+	{ "high half, gcm", S_GCM, true, ESP_DROP_AUTH, mk_other_high_half,
+	    true },
 	{ "high half, sha1", S_AESCBC_SHA1, true, ESP_DROP_AUTH,
-	    mk_other_high_half },
+	    mk_other_high_half, true },
 	{ "left of the window, esn", S_CHACHA, true, ESP_DROP_AUTH,
-	    mk_left_of_window_esn },
+	    mk_left_of_window_esn, false },
 	{ "cipher failure", S_AESCBC_SHA1, false, ESP_DROP_DECRYPT,
-	    mk_cipher_failure },
+	    mk_cipher_failure, false },
 	{ "cipher failure, none esn", S_AESCBC_NONE, true, ESP_DROP_DECRYPT,
-	    mk_cipher_failure },
+	    mk_cipher_failure, false },
 };
 
 /* Runs one drop case on a fresh pair: the drop, an unchanged window (top
- * and every bit), and then the genuine packet 201 still accepted. */
+ * and every bit), and then the genuine packet 201 still accepted. With
+ * fails, the SA has had that many authentication failures in a row. */
 static void
-drop_case_run(const struct drop_case *c)
+drop_case_run(const struct drop_case *c, uint64_t fails)
 {
 	static const uint64_t seen[] = { 150, 190, 200 };
+	bool armed = c->esn && fails + 1 >= ESP_RESYNC_THRESHOLD;
+	enum esp_drop want = armed && c->resyncs ? ESP_OK : c->want;
 	struct wsnap ws;
 	struct pair pp;
 	enum esp_drop rc;
@@ -1025,19 +1032,25 @@ drop_case_run(const struct drop_case *c)
 	pair_init(&pp, &suites[c->suite], c->esn);
 	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
 		assert_true(esp_accept(&pp.in, seen[i]));
+	pp.in.replay.auth_fails = fails;
 	wsnap_take(&pp.in.replay, &ws);
 
 	c->make(&pp, &pk);
 	rc = esp_decap(&pp.in, &pk, &nh, &seq, false);
-	if (rc != c->want)
-		print_message("%s: %s\n", c->name, esp_drop_name(rc));
-	assert_int_equal(rc, c->want);
-	assert_int_equal(seq, 0);
+	if (rc != want)
+		print_message("%s (%" PRIu64 " failures): %s\n", c->name,
+		    fails, esp_drop_name(rc));
+	assert_int_equal(rc, want);
+	assert_int_equal(seq, want == ESP_OK ? 0x100000000ULL | 201 : 0);
 	wsnap_same(&pp.in.replay, &ws);
 	assert_int_equal(pp.in.replay.top, 200);
 	for (i = 137; i <= 200; i++)
 		assert_int_equal(window_bit(&pp.in.replay, i),
 		    i == 150 || i == 190 || i == 200);
+	/* Only a failed authentication counts, and only where the high
+	 * half is authenticated (ESN, not auth none). */
+	assert_int_equal(pp.in.replay.auth_fails,
+	    fails + (c->esn && (c->want == ESP_DROP_AUTH)));
 
 	/* The window is as open as before: 201 comes in. */
 	sa_crypto_free(pp.in.crypto);
@@ -1047,18 +1060,28 @@ drop_case_run(const struct drop_case *c)
 	assert_int_equal(seq, 201);
 	assert_true(esp_accept(&pp.in, seq));
 	assert_int_equal(pp.in.replay.top, 201);
+	assert_int_equal(pp.in.replay.auth_fails, 0);
 	pair_free(&pp);
 }
 
-/* Every way esp_decap can drop a packet leaves the window as it was. */
+/* Every way esp_decap can drop a packet leaves the window as it was,
+ * also on an SA in resync mode (RFC 4303 A3), where the failing ones
+ * are tried under more high halves; there the two packets whose high
+ * half the receiver guessed wrong resynchronise, still without moving
+ * the window before esp_accept. */
 static void
 test_drops_keep_window(void **state)
 {
-	size_t i;
+	static const uint64_t fails[] = { 0, ESP_RESYNC_THRESHOLD - 2,
+	    ESP_RESYNC_THRESHOLD - 1, ESP_RESYNC_THRESHOLD +
+	    ESP_RESYNC_ROUNDS - 1 };
+	size_t i, f;
 
 	(void)state;
-	for (i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]); i++)
-		drop_case_run(&drop_cases[i]);
+	for (f = 0; f < sizeof(fails) / sizeof(fails[0]); f++)
+		for (i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]);
+		    i++)
+			drop_case_run(&drop_cases[i], fails[f]);
 }
 
 /* esp_accept says whether the packet became the new top: only then may
@@ -1116,6 +1139,341 @@ test_accept_answer(void **state)
 			assert_true(window_bit(&pp.in.replay, 5000));
 			pair_free(&pp);
 		}
+	}
+}
+
+/* RFC 4303 A3 is tried with two AEADs and CBC with either HMAC. */
+static const size_t resync_suites[] = { S_GCM, S_CHACHA, S_AESCBC_SHA256,
+    S_BF_SHA1 };
+#define NRESYNC (sizeof(resync_suites) / sizeof(resync_suites[0]))
+
+/* The sender's next packet (60 bytes of inner data), decapsulated, and on
+ * ESP_OK accepted as the engine does. Checks that esp_decap left the
+ * window alone and, on ESP_OK, that the inner packet and the number are
+ * the sender's. */
+static enum esp_drop
+send_one(struct pair *pp, uint64_t *seq)
+{
+	static struct wsnap ws;
+	uint64_t want = pp->out.seq + 1;
+	enum esp_drop rc;
+	uint8_t nh = 0;
+
+	fill_inner(&pk, 60, (uint8_t)want);
+	memcpy(inner, pkt_data(&pk), 60);
+	assert_int_equal(esp_encap(&pp->out, &pk, 4), 0);
+	wsnap_take(&pp->in.replay, &ws);
+	*seq = 0;
+	rc = esp_decap(&pp->in, &pk, &nh, seq, false);
+	wsnap_same(&pp->in.replay, &ws);
+	if (rc == ESP_OK) {
+		assert_int_equal(*seq, want);
+		assert_int_equal(nh, 4);
+		assert_int_equal(pk.len, 60);
+		assert_memory_equal(pkt_data(&pk), inner, 60);
+		assert_int_equal(esp_accept(&pp->in, *seq), *seq > ws.top);
+		assert_int_equal(pp->in.replay.auth_fails, 0);
+	}
+	return rc;
+}
+
+/* The RFC's case: the receiver's top is 100, the sender is at 2^32 +
+ * 1000 (more than 2^32 packets lost). A2.2 guesses high half 0 and every
+ * packet fails; the THRESHOLD-th is also tried with 1..4 and passes, and
+ * the ones after it pass as usual. */
+static void
+test_resync_lost_sync(void **state)
+{
+	struct pair pp;
+	uint64_t seq, i;
+	size_t w;
+
+	(void)state;
+	for (w = 0; w < NRESYNC; w++) {
+		pair_init(&pp, &suites[resync_suites[w]], true);
+		assert_true(esp_accept(&pp.in, 100));
+		pp.out.seq = 0x100000000ULL + 999;
+		for (i = 1; i < ESP_RESYNC_THRESHOLD; i++) {
+			assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+			assert_int_equal(pp.in.replay.top, 100);
+			assert_true(window_bit(&pp.in.replay, 100));
+			assert_int_equal(pp.in.replay.auth_fails, i);
+		}
+		assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_int_equal(seq, 0x100000000ULL + 1000 +
+		    ESP_RESYNC_THRESHOLD - 1);
+		assert_int_equal(pp.in.replay.top, seq);
+		assert_true(window_bit(&pp.in.replay, seq));
+		for (i = 0; i < 5; i++) {
+			assert_int_equal(send_one(&pp, &seq), ESP_OK);
+			assert_int_equal(pp.in.replay.top, pp.out.seq);
+		}
+		/* The window works on from there: a gap, then a number
+		 * from the gap. */
+		pp.out.seq += 5;
+		assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_int_equal(pp.in.replay.top, seq);
+		pp.out.seq -= 4;
+		assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_int_equal(pp.in.replay.top, seq + 3);
+		assert_true(window_bit(&pp.in.replay, seq));
+		assert_false(window_bit(&pp.in.replay, seq + 1));
+		pair_free(&pp);
+	}
+}
+
+/* A packet of random bytes with the SA's SPI and number lo. */
+static void
+random_packet(struct pair *pp, struct pkt *p, uint32_t lo)
+{
+	size_t i, n = ESP_HDR_LEN + pp->ci->iv_len + 64 + pp->icv;
+
+	pkt_reset(p);
+	for (i = 0; i < n; i++)
+		pkt_data(p)[i] = (uint8_t)(lo * 31 + i * 7 + (i >> 3));
+	esp_put32(pkt_data(p), pp->in.spi);
+	esp_put32(pkt_data(p) + 4, lo);
+	p->len = n;
+}
+
+/* In resync mode nothing that does not authenticate resynchronises or
+ * moves the window: flipped genuine packets from far ahead, a sender
+ * with another key, a genuine packet from before the window (its high
+ * half 0 is authenticated, and only higher ones are tried) and random
+ * bytes, for more than a whole round of ROUNDS. The count goes up by one
+ * per packet. The genuine sender then resynchronises within ROUNDS
+ * packets, when the round of th + 1 .. th + SPAN comes again. */
+static void
+test_resync_forged(void **state)
+{
+	static uint8_t old[PKT_BUFSZ];
+	const uint64_t nforged = ESP_RESYNC_THRESHOLD + ESP_RESYNC_ROUNDS + 9;
+	struct esp_sa evil;
+	struct wsnap ws;
+	struct pair pp;
+	uint64_t seq, f, top;
+	size_t w, oldlen;
+	enum esp_drop rc;
+	uint8_t nh;
+
+	(void)state;
+	for (w = 0; w < NRESYNC; w++) {
+		pair_init(&pp, &suites[resync_suites[w]], true);
+		evil = pp.out;
+		evil.crypto = mk_crypto(pp.suite, true, 0x99, 0x23);
+		genuine(&pp, &pk, 10);
+		memcpy(old, pkt_data(&pk), pk.len);
+		oldlen = pk.len;
+		pp.out.seq = 20;
+		while (pp.out.seq < 100)
+			assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		top = pp.in.replay.top;
+		assert_int_equal(top, 100);
+		wsnap_take(&pp.in.replay, &ws);
+
+		for (f = 0; f < nforged; f++) {
+			switch (f % 4) {
+			case 0:
+				genuine(&pp, &pk, 0x100000000ULL + 5000 + f);
+				pkt_data(&pk)[ESP_HDR_LEN + pp.ci->iv_len +
+				    f % 16] ^= 0x20;
+				break;
+			case 1:
+				evil.seq = 0x100000000ULL + 2000 + f;
+				fill_inner(&pk, 60, 1);
+				assert_int_equal(esp_encap(&evil, &pk, 4), 0);
+				break;
+			case 2:
+				load(&pk, old, oldlen);
+				break;
+			default:
+				random_packet(&pp, &pk, 1000 + (uint32_t)f);
+				break;
+			}
+			seq = 0;
+			rc = esp_decap(&pp.in, &pk, &nh, &seq, false);
+			assert_int_equal(rc, ESP_DROP_AUTH);
+			assert_int_equal(seq, 0);
+			wsnap_same(&pp.in.replay, &ws);
+			assert_int_equal(pp.in.replay.auth_fails, f + 1);
+		}
+
+		pp.out.seq = 0x100000000ULL + 7000;
+		for (f = 0; f < ESP_RESYNC_ROUNDS; f++)
+			if (send_one(&pp, &seq) == ESP_OK)
+				break;
+		assert_true(f < ESP_RESYNC_ROUNDS);
+		/* It came when the round of high halves 1..4 came again. */
+		assert_int_equal((nforged + f + 1 - ESP_RESYNC_THRESHOLD) %
+		    ESP_RESYNC_ROUNDS, 0);
+		assert_int_equal(seq >> 32, 1);
+		assert_int_equal(pp.in.replay.top, seq);
+		/* The old packet is left of the window for good. */
+		load(&pk, old, oldlen);
+		assert_int_not_equal(esp_decap(&pp.in, &pk, &nh, &seq, false),
+		    ESP_OK);
+		sa_crypto_free(evil.crypto);
+		pair_free(&pp);
+	}
+}
+
+/* A fresh receiver (top 0) and a sender at 5 * 2^32 + 3: the rounds reach
+ * high half 5 with the second try (1..4, then 5..8), at packet
+ * THRESHOLD + 1. */
+static void
+test_resync_fresh_receiver(void **state)
+{
+	const uint64_t start = 5 * 0x100000000ULL + 3;
+	struct pair pp;
+	uint64_t seq, i;
+	size_t w;
+
+	(void)state;
+	for (w = 0; w < NRESYNC; w++) {
+		pair_init(&pp, &suites[resync_suites[w]], true);
+		pp.out.seq = start - 1;
+		for (i = 1; i <= ESP_RESYNC_THRESHOLD; i++) {
+			assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+			assert_int_equal(pp.in.replay.top, 0);
+			assert_int_equal(pp.in.replay.auth_fails, i);
+		}
+		assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_int_equal(seq, start + ESP_RESYNC_THRESHOLD);
+		assert_int_equal(pp.in.replay.top, seq);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_int_equal(pp.in.replay.top, start +
+		    ESP_RESYNC_THRESHOLD + 3);
+		pair_free(&pp);
+	}
+}
+
+/* How far the rounds reach: high half SPAN * ROUNDS above the window's
+ * is found at packet THRESHOLD + ROUNDS - 1; one more is never found.
+ * Nor is anything past 2^64 - 1. */
+static void
+test_resync_reach(void **state)
+{
+	const uint64_t reach = ESP_RESYNC_SPAN * ESP_RESYNC_ROUNDS;
+	struct pair pp;
+	uint64_t seq, i;
+
+	(void)state;
+	pair_init(&pp, &suites[S_GCM], true);
+	pp.out.seq = reach << 32 | 2;
+	for (i = 1; i < ESP_RESYNC_THRESHOLD + ESP_RESYNC_ROUNDS - 1; i++)
+		assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+	assert_int_equal(send_one(&pp, &seq), ESP_OK);
+	assert_int_equal(seq >> 32, reach);
+	pair_free(&pp);
+
+	pair_init(&pp, &suites[S_GCM], true);
+	pp.out.seq = (reach + 1) << 32 | 2;
+	for (i = 1; i <= ESP_RESYNC_THRESHOLD + 2 * ESP_RESYNC_ROUNDS; i++)
+		assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+	assert_int_equal(pp.in.replay.top, 0);
+	assert_int_equal(pp.in.replay.auth_fails, i - 1);
+	pair_free(&pp);
+
+	/* At the end of the space: one high half is left above the
+	 * window's, and it is found; with none left, nothing is tried. */
+	pair_init(&pp, &suites[S_CHACHA], true);
+	assert_true(esp_accept(&pp.in, 0xfffffffe00000100ULL));
+	pp.out.seq = 0xffffffff00001000ULL;
+	for (i = 1; i < ESP_RESYNC_THRESHOLD; i++)
+		assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+	assert_int_equal(send_one(&pp, &seq), ESP_OK);
+	assert_int_equal(seq, 0xffffffff00001000ULL + ESP_RESYNC_THRESHOLD);
+	pp.out.seq = 0xfffffffe00002000ULL;     /* now behind the window */
+	for (i = 1; i <= ESP_RESYNC_THRESHOLD + 2; i++)
+		assert_int_equal(send_one(&pp, &seq), ESP_DROP_AUTH);
+	assert_int_equal(pp.in.replay.top, 0xffffffff00001000ULL +
+	    ESP_RESYNC_THRESHOLD);
+	pair_free(&pp);
+}
+
+/* Without ESN the high half is neither sent nor authenticated: failures
+ * are not counted, so no other half is ever tried, not even with a count
+ * past the threshold. */
+static void
+test_resync_not_without_esn(void **state)
+{
+	static const size_t which[] = { S_GCM, S_AESCBC_SHA1 };
+	struct esp_sa evil;
+	struct pair pp;
+	uint64_t seq, i;
+	uint8_t nh;
+	size_t w;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+		pair_init(&pp, &suites[which[w]], false);
+		evil = pp.out;
+		evil.crypto = mk_crypto(pp.suite, true, 0x99, 0x23);
+		evil.seq = 200;
+		assert_true(esp_accept(&pp.in, 100));
+		for (i = 0; i < 3 * ESP_RESYNC_THRESHOLD; i++) {
+			fill_inner(&pk, 60, 1);
+			assert_int_equal(esp_encap(&evil, &pk, 4), 0);
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &seq,
+			    false), ESP_DROP_AUTH);
+			assert_int_equal(pp.in.replay.auth_fails, 0);
+		}
+		pp.in.replay.auth_fails = ESP_RESYNC_THRESHOLD + 5;
+		fill_inner(&pk, 60, 1);
+		assert_int_equal(esp_encap(&evil, &pk, 4), 0);
+		assert_int_equal(esp_decap(&pp.in, &pk, &nh, &seq, false),
+		    ESP_DROP_AUTH);
+		assert_int_equal(pp.in.replay.auth_fails,
+		    ESP_RESYNC_THRESHOLD + 5);
+		assert_int_equal(pp.in.replay.top, 100);
+		pp.out.seq = evil.seq;
+		assert_int_equal(send_one(&pp, &seq), ESP_OK);
+		assert_true(seq <= UINT32_MAX);
+		sa_crypto_free(evil.crypto);
+		pair_free(&pp);
+	}
+}
+
+/* Auth none on an ESN SA: no packet can fail authentication, so nothing
+ * is counted and no other half is tried; the number is A2.2's guess,
+ * right or wrong (nothing on the wire could tell). */
+static void
+test_resync_not_auth_none(void **state)
+{
+	static const size_t which[] = { S_AESCBC_NONE, S_3DES_NONE };
+	struct pair pp;
+	uint64_t seq, i;
+	uint8_t nh;
+	size_t w;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+		pair_init(&pp, &suites[which[w]], true);
+		assert_true(esp_accept(&pp.in, 100));
+		pp.out.seq = 0x100000000ULL + 999;
+		for (i = 0; i < 3; i++) {
+			genuine(&pp, &pk, pp.out.seq + 1);
+			pp.in.replay.auth_fails = ESP_RESYNC_THRESHOLD + 1;
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &seq,
+			    false), ESP_OK);
+			assert_int_equal(seq, 1000 + i);
+			assert_int_equal(pp.in.replay.auth_fails,
+			    ESP_RESYNC_THRESHOLD + 1);
+			assert_true(esp_accept(&pp.in, seq));
+		}
+		assert_int_equal(pp.in.replay.top, 1002);
+		for (i = 0; i < 2 * ESP_RESYNC_THRESHOLD; i++) {
+			random_packet(&pp, &pk, 2000 + (uint32_t)i);
+			pp.in.replay.auth_fails = ESP_RESYNC_THRESHOLD + 1;
+			seq = 0;
+			if (esp_decap(&pp.in, &pk, &nh, &seq, false) == ESP_OK)
+				assert_int_equal(seq, 2000 + i);
+			assert_int_equal(pp.in.replay.auth_fails,
+			    ESP_RESYNC_THRESHOLD + 1);
+			assert_int_equal(pp.in.replay.top, 1002);
+		}
+		pair_free(&pp);
 	}
 }
 
@@ -1223,6 +1581,12 @@ main(void)
 		cmocka_unit_test(test_auth_none_forgery),
 		cmocka_unit_test(test_drops_keep_window),
 		cmocka_unit_test(test_accept_answer),
+		cmocka_unit_test(test_resync_lost_sync),
+		cmocka_unit_test(test_resync_forged),
+		cmocka_unit_test(test_resync_fresh_receiver),
+		cmocka_unit_test(test_resync_reach),
+		cmocka_unit_test(test_resync_not_without_esn),
+		cmocka_unit_test(test_resync_not_auth_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
