@@ -33,6 +33,17 @@ struct esp_sa {
 	bool              esn;
 	/* outbound */
 	uint64_t          seq;         /* last sequence number sent */
+	/* AEAD suites send IV = seq + iv_base (mod 2^64), 8 bytes big-endian
+	 * (RFC 4106 3.1, RFC 7634 2). The IV must never repeat under one
+	 * key: a repeated GCM or ChaCha20-Poly1305 nonce gives away the XOR
+	 * of two plaintexts and lets the tag be forged. The sum is unique
+	 * as long as seq never repeats under one iv_base. The caller
+	 * chooses it: 0 keeps IV = seq, unique as long as the state file
+	 * keeps the numbers from repeating across restarts; a random value
+	 * per start gives IVs that do not depend on that (two runs collide
+	 * only if their ranges of IVs overlap). Receivers take the IV from
+	 * the wire and need not know it. */
+	uint64_t          iv_base;
 	/* inbound */
 	struct replay     replay;
 };
@@ -53,7 +64,7 @@ size_t esp_wire_len(const struct esp_sa *sa, size_t inner_len);
 /* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
  * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next
  * sequence number from sa->seq. CBC suites get a random IV; AEAD suites use
- * the 64-bit sequence number as IV (unique per key, RFC 4106 3.1).
+ * seq + sa->iv_base (see struct esp_sa).
  * Returns -1 if there is no room or the cipher fails. */
 int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
     __attribute__((warn_unused_result));

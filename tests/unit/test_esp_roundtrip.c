@@ -250,7 +250,9 @@ roundtrip_one(struct pair *pp, size_t len, uint8_t nh)
 	assert_int_equal(esp_get32(pkt_data(&pk)), pp->out.spi);
 	assert_int_equal(esp_get32(pkt_data(&pk) + 4), (uint32_t)seq);
 	if (pp->ci->aead) {
-		/* The IV is the 64-bit sequence number (RFC 4106 3.1). */
+		/* The IV is the 64-bit sequence number plus iv_base, 0
+		 * here (RFC 4106 3.1). */
+		assert_int_equal(pp->out.iv_base, 0);
 		assert_int_equal(esp_get32(pkt_data(&pk) + 8),
 		    (uint32_t)(seq >> 32));
 		assert_int_equal(esp_get32(pkt_data(&pk) + 12), (uint32_t)seq);
@@ -788,6 +790,7 @@ test_skip_icv(void **state)
 #define S_AESCBC_SHA1   13
 #define S_AESCBC_SHA256 14
 #define S_GCM           18
+#define S_GCM256        19
 #define S_CHACHA        20
 
 static bool
@@ -1477,6 +1480,64 @@ test_resync_not_auth_none(void **state)
 	}
 }
 
+/* AEAD IV = seq + iv_base mod 2^64, big-endian on the wire; the
+ * receiver, which knows nothing of iv_base, takes it from there. */
+static void
+test_iv_base(void **state)
+{
+	static const size_t which[] = { S_GCM, S_GCM256, S_CHACHA };
+	static const struct { uint64_t seq, base; } t[] = {
+		{ 1, 0 },
+		{ 1, 1 },
+		{ 0x1234, 0xdeadbeefcafef00dULL },
+		{ 0xfffffff0ULL, 0x20 },                /* carry into the top */
+		{ 0x100000005ULL, UINT64_MAX - 2 },     /* wraps: 2 */
+		{ 77, UINT64_MAX },                     /* wraps: 76 */
+	};
+	uint8_t iv[8], nh;
+	struct pair pp;
+	uint64_t seq, want;
+	size_t w, i, k;
+	int esn;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+		for (esn = 0; esn <= 1; esn++) {
+			pair_init(&pp, &suites[which[w]], esn);
+			for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+				if (!esn && t[i].seq > UINT32_MAX)
+					continue;
+				pp.out.iv_base = t[i].base;
+				pp.out.seq = t[i].seq - 1;
+				fill_inner(&pk, 50, (uint8_t)i);
+				memcpy(inner, pkt_data(&pk), 50);
+				assert_int_equal(esp_encap(&pp.out, &pk, 41), 0);
+				want = t[i].seq + t[i].base;
+				for (k = 0; k < 8; k++)
+					iv[k] = (uint8_t)(want >> (56 - 8 * k));
+				assert_memory_equal(pkt_data(&pk) +
+				    ESP_HDR_LEN, iv, 8);
+				assert_int_equal(esp_get32(pkt_data(&pk) + 4),
+				    (uint32_t)t[i].seq);
+				/* A fresh receiver window for each. */
+				replay_free(&pp.in.replay);
+				assert_int_equal(replay_init(&pp.in.replay, 64,
+				    esn), 0);
+				if (t[i].seq > 32)
+					assert_true(esp_accept(&pp.in,
+					    t[i].seq - 32));
+				assert_int_equal(esp_decap(&pp.in, &pk, &nh,
+				    &seq, false), ESP_OK);
+				assert_int_equal(seq, t[i].seq);
+				assert_int_equal(nh, 41);
+				assert_int_equal(pk.len, 50);
+				assert_memory_equal(pkt_data(&pk), inner, 50);
+			}
+			pair_free(&pp);
+		}
+	}
+}
+
 static void
 test_peek_and_names(void **state)
 {
@@ -1587,6 +1648,7 @@ main(void)
 		cmocka_unit_test(test_resync_reach),
 		cmocka_unit_test(test_resync_not_without_esn),
 		cmocka_unit_test(test_resync_not_auth_none),
+		cmocka_unit_test(test_iv_base),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
