@@ -1,7 +1,7 @@
 /* ESP -> tun, in the order of RFC 4303 3.4 (DESIGN.md "Inbound order"):
  * SPI lookup, source check, esp_decap (length, replay, ICV, decrypt,
- * window, padding), then the inner header, policy, `in` rules, ECN
- * (RFC 6040) and MSS clamping. */
+ * padding), esp_accept (window), then the inner header, policy, `in`
+ * rules, ECN (RFC 6040) and MSS clamping. */
 #include "src/engine/engine_internal.h"
 
 #include <errno.h>
@@ -109,6 +109,7 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 	struct esp_sa *sa;
 	struct peer *p;
 	enum esp_drop r;
+	uint64_t seq;
 	uint32_t spi;
 	uint8_t nh;
 	char a[128];
@@ -134,18 +135,20 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 	}
 	/* A peer with a dedicated tap SA has two inbound SPIs. */
 	sa = p->tap_sa && spi == p->tap_in.spi ? &p->tap_in : &p->in;
-	r = esp_decap(sa, pk, &nh, false);
+	r = esp_decap(sa, pk, &nh, &seq, false);
 	if (r != ESP_OK) {
 		peer_drop(p, r, NULL);
 		return;
 	}
 	/* Without an ICV (auth none) anyone can make a packet decrypt to
 	 * something; only a sane inner packet that passes policy then
-	 * counts as coming from the peer. */
-	if (p->integrity)
+	 * counts as coming from the peer and may move the window. Only
+	 * the newest packet moves the endpoint: a delayed one may come
+	 * from an address the peer has left. */
+	if (p->integrity && esp_accept(sa, seq))
 		authentic(p, src);
 	if (deliver(e, p, pk, nh, outer_tos, sa == &p->tap_in) == 0 &&
-	    !p->integrity)
+	    !p->integrity && esp_accept(sa, seq))
 		authentic(p, src);
 }
 

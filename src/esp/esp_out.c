@@ -72,11 +72,12 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 
 	if (ci->aead) {
 		size_t aadlen = esp_aad(aad, sa->spi, seq, sa->esn);
+		/* Unique per key as long as the counter never repeats
+		 * (RFC 4106 3.1); wraps mod 2^64 on purpose. */
+		uint64_t ivv = seq + sa->iv_base;
 
-		/* The 64-bit sequence number is the IV: unique per key as
-		 * long as the counter never repeats (RFC 4106 3.1). */
-		esp_put32(iv, (uint32_t)(seq >> 32));
-		esp_put32(iv + 4, (uint32_t)seq);
+		esp_put32(iv, (uint32_t)(ivv >> 32));
+		esp_put32(iv + 4, (uint32_t)ivv);
 		if (sa_aead_encrypt(sa->crypto, iv, aad, aadlen, ct, ctlen,
 		    ct + ctlen) == -1)
 			goto fail;

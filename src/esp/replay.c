@@ -16,6 +16,8 @@ replay_init(struct replay *r, uint32_t size, bool esn)
 	r->top = 0;
 	r->esn = esn;
 	r->bits = NULL;
+	r->auth_fails = 0;
+	r->resync_buf = NULL;
 	if (size == 0)
 		size = REPLAY_WINDOW_DEFAULT;
 	if (size > REPLAY_WINDOW_MAX) {
@@ -24,9 +26,10 @@ replay_init(struct replay *r, uint32_t size, bool esn)
 		return -1;
 	}
 	r->size = (size + 63) & ~(uint32_t)63;
-	if ((r->bits = calloc(r->size / 64, sizeof(*r->bits))) == NULL) {
+	if ((r->bits = calloc(r->size / 64, sizeof(*r->bits))) == NULL ||
+	    (esn && (r->resync_buf = malloc(REPLAY_RESYNC_BUFSZ)) == NULL)) {
 		log_warn("replay window");
-		r->size = 0;
+		replay_free(r);
 		return -1;
 	}
 	return 0;
@@ -36,9 +39,12 @@ void
 replay_free(struct replay *r)
 {
 	free(r->bits);
+	free(r->resync_buf);
 	r->bits = NULL;
+	r->resync_buf = NULL;
 	r->size = 0;
 	r->top = 0;
+	r->auth_fails = 0;
 }
 
 static bool
@@ -126,13 +132,14 @@ replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 	return !bit_get(r, s);
 }
 
-void
+bool
 replay_update(struct replay *r, uint64_t seq)
 {
+	bool moved = false;
 	uint32_t idx;
 
 	if (r->bits == NULL)
-		return;
+		return false;
 	if (seq > r->top) {
 		uint64_t diff = seq - r->top;
 
@@ -141,8 +148,10 @@ replay_update(struct replay *r, uint64_t seq)
 		else
 			bits_clear(r, r->top + 1, diff);
 		r->top = seq;
+		moved = true;
 	} else if (r->top - seq >= r->size)
-		return;         /* left of the window: check() refused it */
+		return false;   /* left of the window: check() refused it */
 	idx = (uint32_t)(seq % r->size);
 	r->bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+	return moved;
 }

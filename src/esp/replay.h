@@ -1,28 +1,45 @@
 /* Anti-replay window (RFC 4303 3.4.3 and Appendix A2 for ESN).
- * check() never changes state; update() is called only after the ICV has
- * verified, so a forged packet cannot move the window. */
+ * check() never changes state; update() is called only once the packet
+ * is known to be genuine (esp_accept), so a forged packet cannot move
+ * the window. */
 #ifndef VPNTUND_REPLAY_H
 #define VPNTUND_REPLAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/util/pkt.h"
+
 #define REPLAY_WINDOW_MAX     65536
 #define REPLAY_WINDOW_DEFAULT 1024
+/* Bytes of resync_buf: any ciphertext that fits in a packet buffer. */
+#define REPLAY_RESYNC_BUFSZ   PKT_BUFSZ
 
 struct replay {
 	uint64_t  top;          /* highest sequence number accepted (64-bit) */
 	uint32_t  size;         /* window size in packets, multiple of 64 */
 	bool      esn;
 	uint64_t *bits;         /* size/64 words, allocated at load */
+	/* ESN resynchronisation (RFC 4303 A3, see esp.h), kept with the
+	 * window it repairs: consecutive packets that failed
+	 * authentication (esp_decap counts, esp_accept clears), and the
+	 * copy of an AEAD ciphertext that esp_decap needs to try it under
+	 * more than one high half, since a failed AEAD decryption destroys
+	 * it. */
+	uint64_t  auth_fails;
+	uint8_t  *resync_buf;   /* ESN only: REPLAY_RESYNC_BUFSZ bytes */
 };
 
+/* Allocates the window, and for ESN the resync buffer too, so that an
+ * inbound SA's memory is all allocated at load, never per packet. */
 int  replay_init(struct replay *r, uint32_t size, bool esn);
 void replay_free(struct replay *r);
 
 /* Given the 32 bits on the wire, infers the full 64-bit number (for ESN,
  * RFC 4303 A2.2) into *seq and says whether it may be accepted. */
 bool replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq);
-void replay_update(struct replay *r, uint64_t seq);
+/* Marks seq as seen. True if it moved the window forward (seq is the new
+ * top); false for a number inside the window or left of it. */
+bool replay_update(struct replay *r, uint64_t seq);
 
 #endif

@@ -25,7 +25,9 @@ struct fuzz_sa_def {
 
 /* ESN SAs start just past a 2^32 boundary so that the high half is
  * inferred both ways (RFC 4303 A2.2); some others start deep into the
- * sequence space so that "too old" packets exist. */
+ * sequence space so that "too old" packets exist. The last one sits one
+ * below the last high half, where ESN resync (A3) has only one left to
+ * try. */
 static const struct fuzz_sa_def fuzz_sa_defs[] = {
 	{ 0xf0220001, "blowfish-cbc", 32, "hmac-sha256-128", false, false, 1024, 0 },
 	{ 0xf0220002, "blowfish-cbc", 32, "hmac-sha256-128", true, false, 1024, 0x100000010ULL },
@@ -38,6 +40,7 @@ static const struct fuzz_sa_def fuzz_sa_defs[] = {
 	{ 0xf0220009, "3des-cbc", 24, "hmac-sha1-96", false, false, 64, 0 },
 	{ 0xf022000a, "aes-cbc", 32, "hmac-sha1-96", true, false, 64, 0 },
 	{ 0xf022000b, "blowfish-cbc", 16, "hmac-sha1-96", false, true, 64, 0 },
+	{ 0xf022000c, "aes-cbc", 16, "hmac-sha256-128", true, false, 128, 0xfffffffe00000100ULL },
 };
 #define FUZZ_NSA (sizeof(fuzz_sa_defs) / sizeof(fuzz_sa_defs[0]))
 

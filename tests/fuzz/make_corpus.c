@@ -6,7 +6,9 @@
  * esp_decap: for every SA of fuzz_esp_sas.h, packets made by our own
  * esp_encap with the fuzzer's keys and a fixed IV (valid IPv4, IPv6, dummy
  * and TFC-padded payloads, some across a 2^32 boundary for ESN, one old
- * enough to be a replay), then truncated and bit-flipped variants.
+ * enough to be a replay, and for ESN one from a sender a few high halves
+ * ahead, which only resync finds), then truncated and bit-flipped
+ * variants.
  * inner: IPv4 and IPv6 headers, well-formed and not.
  * match: rule sets in fuzz_match's format (broad rules, a shape table's
  * host rules, copies of one key past a bucket, edge values), each with
@@ -347,6 +349,7 @@ make_esp(size_t idx)
 	uint8_t iv[CRYPTO_IV_MAX], first[PKT_BUFSZ], inner[1500];
 	char name[96];
 	size_t firstlen = 0, n, icv, k, i;
+	uint64_t h;
 	uint8_t nh;
 
 	memset(&sa, 0, sizeof(sa));
@@ -360,7 +363,7 @@ make_esp(size_t idx)
 	 * SAs whose top is just past 2^32 see both sides of it. */
 	sa.seq = d->top0 > 0x12 ? d->top0 - 0x12 : 0;
 
-	for (k = 0; k < 7; k++) {
+	for (k = 0; k < 8; k++) {
 		switch (k) {
 		case 0: n = ipv4(inner, 84, 5, 84, 0x02, 0x4000, dst); nh = 4; break;
 		case 1: n = ipv6(inner, 72, 32, 0, 58, 0xfd, 0); nh = 41; break;
@@ -380,12 +383,26 @@ make_esp(size_t idx)
 			n = ipv4(inner, 40, 5, 40, 0, 0, dst);
 			nh = 4;
 			break;
-		default:
+		case 6:
 			/* Older than the window: a replay for a non-fresh
 			 * window, accepted otherwise. */
 			sa.seq = d->top0 > 2000 ? d->top0 - 2000 : 1;
 			n = ipv6(inner, 48, 8, 0, 17, 0xfd, 0);
 			nh = 41;
+			break;
+		default:
+			/* ESN: just above the window's top in the low half,
+			 * but three high halves ahead (or the last one), so
+			 * A2.2 guesses wrong and only the fuzzer's resync
+			 * pass (RFC 4303 A3) finds the number. */
+			if (!d->esn)
+				continue;
+			h = (d->top0 >> 32) + 3;
+			if (h > UINT32_MAX)
+				h = UINT32_MAX;
+			sa.seq = (h << 32 | (uint32_t)(d->top0 + 0x40)) - 1;
+			n = ipv4(inner, 60, 5, 60, 0, 0, dst);
+			nh = 4;
 			break;
 		}
 		pkt_reset(&pk);

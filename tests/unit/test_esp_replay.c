@@ -44,8 +44,8 @@ ok(const struct replay *r, uint32_t lo)
 	return replay_check(r, lo, &seq);
 }
 
-/* check, and if accepted, update: what esp_decap does for a genuine
- * packet. Returns the inferred number. */
+/* check, and if accepted, update: what esp_decap and esp_accept do for
+ * a genuine packet. Returns the inferred number. */
 static uint64_t
 accept(struct replay *r, uint32_t lo)
 {
@@ -72,14 +72,64 @@ test_sizes(void **state)
 		assert_int_equal(replay_init(&r, t[i].in, false), 0);
 		assert_int_equal(r.size, t[i].out);
 		assert_int_equal(r.top, 0);
+		assert_int_equal(r.auth_fails, 0);
+		/* Only ESN resynchronises (RFC 4303 A3). */
+		assert_null(r.resync_buf);
 		replay_free(&r);
 	}
+	/* An ESN window comes with its resync buffer, allocated now
+	 * rather than per packet; ASan checks its size. */
+	assert_int_equal(replay_init(&r, 64, true), 0);
+	assert_non_null(r.resync_buf);
+	memset(r.resync_buf, 0xa5, REPLAY_RESYNC_BUFSZ);
+	assert_true(REPLAY_RESYNC_BUFSZ >= PKT_BUFSZ);
+	replay_free(&r);
+	assert_null(r.resync_buf);
+	assert_null(r.bits);
 	assert_int_equal(replay_init(&r, REPLAY_WINDOW_MAX + 1, false), -1);
 	assert_int_equal(replay_init(&r, UINT32_MAX, true), -1);
 	/* A window that failed to initialise accepts nothing. */
 	assert_false(ok(&r, 1));
-	replay_update(&r, 1);
+	assert_false(replay_update(&r, 1));
 	assert_int_equal(r.top, 0);
+	replay_free(&r);
+}
+
+static bool
+bit(const struct replay *r, uint64_t seq)
+{
+	uint32_t idx = (uint32_t)(seq % r->size);
+
+	return (r->bits[idx / 64] >> (idx % 64)) & 1;
+}
+
+/* update() answers whether seq became the new top. */
+static void
+test_update_answer(void **state)
+{
+	struct replay r;
+	struct snap s;
+
+	(void)state;
+	assert_int_equal(replay_init(&r, 64, false), 0);
+	assert_true(replay_update(&r, 100));
+	assert_int_equal(r.top, 100);
+	assert_true(bit(&r, 100));
+	assert_false(replay_update(&r, 90));            /* inside */
+	assert_int_equal(r.top, 100);
+	assert_true(bit(&r, 90));
+	snap_take(&r, &s);
+	assert_false(replay_update(&r, 90));            /* duplicates */
+	assert_false(replay_update(&r, 100));
+	assert_false(replay_update(&r, 36));            /* left of it */
+	snap_same(&r, &s);
+	assert_true(replay_update(&r, 101));
+	assert_int_equal(r.top, 101);
+	assert_true(bit(&r, 90) && bit(&r, 100) && bit(&r, 101));
+	assert_true(replay_update(&r, 1000));           /* far: all clear */
+	assert_int_equal(r.top, 1000);
+	assert_false(bit(&r, 90) || bit(&r, 100) || bit(&r, 101));
+	assert_true(bit(&r, 1000));
 	replay_free(&r);
 }
 
@@ -372,6 +422,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_update_answer),
 		cmocka_unit_test(test_first_packet),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_jumps),
