@@ -129,33 +129,49 @@ count_others(const char *dir, const char *keep)
 	return n;
 }
 
-/* stderr, where the log goes, into a file while capturing. */
+/* stderr, where the log goes, into a file while capturing. The file is
+ * unlinked at once, so a failed assertion leaves nothing behind. */
 struct capture {
-	int  saved;
-	char path[64];
+	int saved;
+	int fd;
 };
 
 static inline void
 capture_start(struct capture *c)
 {
-	int fd;
+	char path[64];
 
-	snprintf(c->path, sizeof(c->path), "/tmp/vpntund-statelog-XXXXXX");
-	fd = mkstemp(c->path);
-	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "/tmp/vpntund-statelog-XXXXXX");
+	c->fd = mkstemp(path);
+	assert_true(c->fd >= 0);
+	unlink(path);
 	fflush(stderr);
 	c->saved = dup(2);
 	assert_true(c->saved >= 0);
-	assert_int_equal(dup2(fd, 2), 2);
-	close(fd);
+	assert_int_equal(dup2(c->fd, 2), 2);
 }
 
 /* What was logged so far (freed by the caller). */
 static inline char *
 capture_read(const struct capture *c)
 {
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
 	fflush(stderr);
-	return read_text(c->path);
+	do {
+		if (cap - len < 4096) {
+			cap = cap * 2 + 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = pread(c->fd, buf + len, cap - len - 1, (off_t)len);
+		assert_true(n >= 0);
+		len += (size_t)n;
+	} while (n > 0);
+	buf[len] = '\0';
+	return buf;
 }
 
 static inline char *
@@ -165,7 +181,7 @@ capture_end(struct capture *c)
 
 	assert_int_equal(dup2(c->saved, 2), 2);
 	close(c->saved);
-	unlink(c->path);
+	close(c->fd);
 	return text;
 }
 
