@@ -62,15 +62,17 @@ engine_new(struct config *cf)
 	e->cf = cf;
 	clock_gettime(CLOCK_MONOTONIC, &e->started);
 
-	if ((e->state = calloc(1, sizeof(*e->state))) == NULL ||
-	    (e->pkt_out = pkt_alloc()) == NULL ||
+	if ((e->pkt_out = pkt_alloc()) == NULL ||
 	    (e->pkt_in = pkt_alloc()) == NULL ||
 	    (e->pkt_icmp = pkt_alloc()) == NULL) {
 		log_warn("engine buffers");
 		goto fail;
 	}
-	if (state_open(e->state, cf->site.state_file) == -1)
+	if (state_open(&e->state, cf->site.state_file) == -1)
 		goto fail;
+	if (state_missing(e->state))
+		log_warnx("state file %s not found: sequence numbers start "
+		    "at 1 (a first start)", cf->site.state_file);
 	if ((e->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
 		goto fail;
@@ -163,6 +165,9 @@ engine_after_fork(struct engine *e)
 int
 engine_run(struct engine *e)
 {
+	/* Here, after daemon(3): a thread would not survive the fork. */
+	if (state_writer_start(e->state, PEER_SEQ_AHEAD) == -1)
+		return -1;
 	if (event_base_dispatch(e->base) == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -196,7 +201,7 @@ engine_free(struct engine *e)
 	free(e->pkt_icmp);
 	free(e->pkt_in);
 	free(e->pkt_out);
-	free(e->state);
+	(void)state_close(e->state, false);
 	if (e->cf != NULL)
 		config_free(e->cf);
 	free(e);

@@ -83,7 +83,7 @@ struct peer {
 	const struct peer_conf  *conf;
 	struct esp_sa            out;
 	struct esp_sa            in;
-	uint64_t                 reserved;      /* state file mark for out */
+	struct state_sa         *mark;          /* state file entry of out */
 	size_t                   esp_overhead;  /* esp_overhead(&out) */
 	bool                     integrity;     /* inbound SA has an ICV */
 	struct sockaddr_storage  endpoint;
@@ -98,7 +98,7 @@ struct peer {
 	bool                     tap_sa;
 	struct esp_sa            tap_out;
 	struct esp_sa            tap_in;
-	uint64_t                 tap_reserved;
+	struct state_sa         *tap_mark;
 	struct peer_bridge_stats br;
 };
 
@@ -180,6 +180,8 @@ struct engine {
 };
 
 /* peer.c */
+/* Outbound sequence numbers the state file reserves ahead of need. */
+#define PEER_SEQ_AHEAD (1ULL << 20)
 int  peers_init(struct engine *e);
 void peers_free(struct engine *e);
 /* Takes the next outbound sequence number's reservation into account:

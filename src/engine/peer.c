@@ -104,6 +104,22 @@ sa_pair_init(struct esp_sa *out, struct esp_sa *in, struct peer_conf *pc,
 	return rc;
 }
 
+/* Never reuse a sequence number across restarts (state.h): start above
+ * the saved mark, and reserve the next block in peers_init's write. */
+static int
+seq_init(struct engine *e, struct esp_sa *sa, struct state_sa **mark)
+{
+	uint64_t m;
+
+	if ((*mark = state_sa_get(e->state, STATE_OUT, sa->spi)) == NULL)
+		return -1;
+	(void)state_sa_loaded(*mark, &m);
+	sa->seq = m;
+	state_sa_set(*mark, m > UINT64_MAX - PEER_SEQ_AHEAD ? UINT64_MAX :
+	    m + PEER_SEQ_AHEAD);
+	return 0;
+}
+
 /* `tap-sa dedicated`: the frames' own SA pair, with its own replay
  * window and sequence numbers kept in the state file like any SA. */
 static int
@@ -115,9 +131,7 @@ tap_sa_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 		return -1;
 	if (sa_insert(e, p, pc->tap_spi_in, " (tap SA)") == -1)
 		return -1;
-	p->tap_out.seq = state_start(e->state, pc->tap_spi_out);
-	p->tap_reserved = p->tap_out.seq;
-	return peer_reserve_seq_tap(p);
+	return seq_init(e, &p->tap_out, &p->tap_mark);
 }
 
 static int
@@ -138,12 +152,7 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	if (sa_insert(e, p, pc->spi_in, "") == -1)
 		return -1;
 
-	/* Never reuse a sequence number across restarts (state.h): start
-	 * above the saved mark and reserve the next block now, so that an
-	 * unwritable state file stops us before any device exists. */
-	p->out.seq = state_start(e->state, pc->spi_out);
-	p->reserved = p->out.seq;
-	if (peer_reserve_seq(p) == -1)
+	if (seq_init(e, &p->out, &p->mark) == -1)
 		return -1;
 
 	if (!pc->dynamic) {
@@ -172,7 +181,9 @@ peers_init(struct engine *e)
 	for (i = 0; i < e->npeers; i++)
 		if (peer_init(e, &e->peers[i], &e->cf->peers[i]) == -1)
 			return -1;
-	return 0;
+	/* One write for all SAs, so that an unwritable state file stops us
+	 * before any device exists. */
+	return state_write_now(e->state);
 }
 
 void
@@ -197,29 +208,23 @@ peers_free(struct engine *e)
 	sa_table_free(&e->spis);
 }
 
-/* Reserves in the state file before sa may use the next number. */
+/* Whether the state file's durable mark covers sa's next number (the
+ * state writer raises it ahead of need). */
 static int
-reserve(struct peer *p, struct esp_sa *sa, uint64_t *reserved)
+reserve(struct peer *p, struct esp_sa *sa, struct state_sa *mark)
 {
-	uint64_t next = sa->seq + 1, upto;
-
-	if (next <= *reserved)
+	if (state_sa_allow(mark, sa->seq + 1))
 		return 0;
-	upto = next + STATE_RESERVE;
-	if (state_reserve(p->eng->state, sa->spi, upto) == -1) {
-		log_ratelimited(&p->lim_out, LOG_LVL_ERR,
-		    "peer %s: cannot reserve sequence numbers in the state "
-		    "file: not sending", p->conf->name);
-		return -1;
-	}
-	*reserved = upto;
-	return 0;
+	log_ratelimited(&p->lim_out, LOG_LVL_ERR,
+	    "peer %s: cannot reserve sequence numbers in the state "
+	    "file: not sending", p->conf->name);
+	return -1;
 }
 
 int
 peer_reserve_seq(struct peer *p)
 {
-	return reserve(p, &p->out, &p->reserved);
+	return reserve(p, &p->out, p->mark);
 }
 
 int
@@ -227,7 +232,7 @@ peer_reserve_seq_tap(struct peer *p)
 {
 	if (!p->tap_sa)
 		return peer_reserve_seq(p);
-	return reserve(p, &p->tap_out, &p->tap_reserved);
+	return reserve(p, &p->tap_out, p->tap_mark);
 }
 
 struct outer_sock *
