@@ -36,9 +36,11 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	char *buf;
 	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, fl;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* Not blocking: a FIFO in its place is refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
 		conf_err(lx, cfile, line, "cannot open key file %s: %s",
 		    path, strerror(errno));
 		return -1;
@@ -60,6 +62,13 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	if (st.st_size > KEYFILE_MAX) {
 		conf_err(lx, cfile, line, "key file %s is larger than %d bytes",
 		    path, KEYFILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		conf_err(lx, cfile, line, "cannot read key file %s: %s", path,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
