@@ -1,11 +1,15 @@
 /* The whole-config pass: defaults that depend on other statements, then
  * the checks that need every block (names and SPIs unique, every peer
  * complete), then the SPIs and key files. Runs once, after parsing. */
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/conf_int.h"
 
@@ -50,6 +54,60 @@ site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
 	}
 	if (s->control[0] == '\0')
 		snprintf(s->control, sizeof(s->control), "/run/vpntund.sock");
+	return 0;
+}
+
+/* A hook runs with vpntund's privileges: a script that someone else may
+ * change is code they run as root. It must be there at load, not found
+ * missing when a tunnel goes up. */
+static int
+check_hook(struct lexer *lx, const char *what, const char *path,
+    const char *file, int line)
+{
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0;
+	if (stat(path, &st) == -1) {
+		conf_err(lx, file, line, "%s %s: %s", what, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_err(lx, file, line, "%s %s is not a regular file",
+		    what, path);
+		return -1;
+	}
+	if (check_owner(lx, file, line, what, path, st.st_uid) == -1)
+		return -1;
+	if (st.st_mode & 022) {
+		conf_err(lx, file, line, "%s %s has mode %04o, it must "
+		    "not be writable by group or others; run chmod go-w %s",
+		    what, path, (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == -1) {
+		conf_err(lx, file, line, "%s %s is not executable "
+		    "(mode %04o); run chmod u+x %s", what, path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+site_hooks(struct lexer *lx, const struct site_conf *s,
+    const struct site_extra *sx)
+{
+	const char *const path[HOOK_MAX] = { s->up, s->down };
+	static const char *const name[HOOK_MAX] = { "up script",
+	    "down script" };
+	int h;
+
+	for (h = 0; h < HOOK_MAX; h++)
+		if (check_hook(lx, name[h], path[h], sx->hook_file[h],
+		    sx->hook_line[h]) == -1)
+			return -1;
 	return 0;
 }
 
@@ -157,11 +215,12 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 int
 conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
     struct qos_extra *qx, const struct bridge_extra *bx,
-    const char *site_file, int site_line)
+    const struct site_extra *sx)
 {
 	size_t i, j;
 
-	if (site_finish(lx, &cf->site, site_file, site_line) == -1)
+	if (site_finish(lx, &cf->site, sx->file, sx->line) == -1 ||
+	    site_hooks(lx, &cf->site, sx) == -1)
 		return -1;
 	for (i = 0; i < cf->npeers; i++) {
 		for (j = 0; j < i; j++) {

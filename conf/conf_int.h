@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf/config.h"
 
@@ -121,6 +122,10 @@ int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 int   keyfile_load_tap(struct lexer *, struct peer_conf *,
 	    const struct site_conf *, const char *conf_file, int line);
 int   key_block_len(const struct peer_conf *);
+/* A file vpntund trusts (a key file, a hook script) belongs to root or
+ * to the user vpntund runs as; else an error naming what and path. */
+int   check_owner(struct lexer *, const char *cfile, int line,
+	    const char *what, const char *path, uid_t uid);
 
 /* spi.c: the OR rule of the formula, exposed for tests */
 uint32_t spi_fixup(uint32_t raw);
@@ -192,9 +197,21 @@ struct qos_extra {
 	size_t              meters_cap;
 };
 
+/* The site block's hook scripts, by statement. */
+enum hook { HOOK_UP, HOOK_DOWN, HOOK_MAX };
+
+/* Where the site block and its hook statements are, for the final pass:
+ * the scripts are checked once the whole block is read. */
+struct site_extra {
+	const char *file;
+	int         line;
+	const char *hook_file[HOOK_MAX];
+	int         hook_line[HOOK_MAX];
+};
+
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
 	    struct qos_extra *, const struct bridge_extra *,
-	    const char *site_file, int site_line);
+	    const struct site_extra *);
 
 /* check_bridge.c: the tap, the bridge statements and the tap SAs, once
  * the peers are complete (their roles and networks known). */
@@ -211,8 +228,7 @@ struct parser {
 	struct peer_extra  *px;
 	size_t              cap;
 	bool                have_site;
-	const char         *site_file;
-	int                 site_line;
+	struct site_extra   sx;
 	struct peer_conf   *peer;       /* the block being read */
 	struct peer_extra  *extra;
 	struct qos_extra    qx;

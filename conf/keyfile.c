@@ -28,6 +28,24 @@ key_block_len(const struct peer_conf *pc)
 	    (pc->auth ? pc->auth->key_len : 0));
 }
 
+int
+check_owner(struct lexer *lx, const char *cfile, int line, const char *what,
+    const char *path, uid_t uid)
+{
+	uid_t us = geteuid();
+
+	if (uid == 0 || uid == us)
+		return 0;
+	if (us == 0)
+		conf_err(lx, cfile, line, "%s %s is owned by uid %u, expected "
+		    "root; run chown root %s", what, path, (unsigned)uid, path);
+	else
+		conf_err(lx, cfile, line, "%s %s is owned by uid %u, expected "
+		    "root or uid %u, which vpntund runs as; run chown root %s",
+		    what, path, (unsigned)uid, (unsigned)us, path);
+	return -1;
+}
+
 static int
 read_secret(struct lexer *lx, const char *path, const char *cfile,
     int line, char **bufp, size_t *lenp)
@@ -48,6 +66,10 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		conf_err(lx, cfile, line, "key file %s is not a regular file",
 		    path);
+		close(fd);
+		return -1;
+	}
+	if (check_owner(lx, cfile, line, "key file", path, st.st_uid) == -1) {
 		close(fd);
 		return -1;
 	}

@@ -321,17 +321,30 @@ site_control(struct parser *p, const struct token *kw)
 	    sizeof(p->cf->site.control));
 }
 
+/* A hook script's path, kept as written (vpntund makes it absolute
+ * against the directory it started in) and checked at the end. */
+static int
+site_hook(struct parser *p, const struct token *kw, enum hook h, char *out,
+    size_t outlen)
+{
+	if (get_string(p, kw, "a path", out, outlen) == -1)
+		return -1;
+	p->sx.hook_file[h] = kw->file;
+	p->sx.hook_line[h] = kw->line;
+	return 0;
+}
+
 static int
 site_up(struct parser *p, const struct token *kw)
 {
-	return get_string(p, kw, "a path", p->cf->site.up,
+	return site_hook(p, kw, HOOK_UP, p->cf->site.up,
 	    sizeof(p->cf->site.up));
 }
 
 static int
 site_down(struct parser *p, const struct token *kw)
 {
-	return get_string(p, kw, "a path", p->cf->site.down,
+	return site_hook(p, kw, HOOK_DOWN, p->cf->site.down,
 	    sizeof(p->cf->site.down));
 }
 
@@ -821,12 +834,12 @@ do_site(struct parser *p, const struct token *kw)
 		return -1;
 	if (p->have_site) {
 		conf_errt(&p->lx, kw, "a second site block; the site is "
-		    "already defined at %s:%d", p->site_file, p->site_line);
+		    "already defined at %s:%d", p->sx.file, p->sx.line);
 		return -1;
 	}
 	p->have_site = true;
-	p->site_file = kw->file;
-	p->site_line = kw->line;
+	p->sx.file = kw->file;
+	p->sx.line = kw->line;
 	copy_str(p->cf->site.name, sizeof(p->cf->site.name), name.text);
 	return parse_block(p, &name, "site", site_keywords);
 }
@@ -1048,8 +1061,7 @@ load(struct parser *p, struct config *cf, const char *file)
 	p->cf = cf;
 	rv = parse_top(p);
 	if (rv == 0)
-		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx,
-		    p->site_file, p->site_line);
+		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx);
 	free(p->px);
 	free(p->qx.rules);
 	free(p->qx.meter_files);

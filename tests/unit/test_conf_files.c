@@ -2,7 +2,10 @@
  * config itself, included files and key files are opened without
  * blocking and must be regular files, so a FIFO in their place is an
  * error at once. Each load runs under alarm(): a load that would wait
- * for a writer forever is killed by SIGALRM and the test fails. */
+ * for a writer forever is killed by SIGALRM and the test fails. Key
+ * files and hook scripts belong to root (or to the user vpntund runs
+ * as) and only their owner may write them; a hook must be there and
+ * executable when the file is loaded. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +153,112 @@ test_regular_loads(void **state)
 	config_free(&cf);
 }
 
+/* As root, a file given to uid 1 is someone else's. */
+static void
+give_away(const char *name)
+{
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chown(path_of(name), 1, 1), 0);
+}
+
+static void
+test_key_owner(void **state)
+{
+	struct config cf;
+	char want[1200];
+
+	(void)state;
+	put_default_key("k.key");
+	give_away("k.key");
+	assert_int_equal(bounded_load(SITE PEER, NULL, &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:7: key file %s is owned by "
+	    "uid 1, expected root; run chown root %s", path_of("k.key"),
+	    path_of("k.key"));
+	assert_string_equal(err.msg, want);
+	assert_int_equal(chown(path_of("k.key"), 0, 0), 0);
+	if (bounded_load(SITE PEER, NULL, &cf) == -1)
+		fail_msg("%s", err.msg);
+	config_free(&cf);
+}
+
+/* The site with an up and a down script of the given names. */
+static int
+load_hooks(const char *up, const char *down, struct config *cf)
+{
+	char text[2048];
+
+	put_default_key("k.key");
+	snprintf(text, sizeof(text), "site \"s\" {\n network 10.1.0.0/24\n"
+	    " up \"%s/%s\"\n down \"%s/%s\"\n}\n" PEER, tdir, up, tdir,
+	    down);
+	return bounded_load(text, NULL, cf);
+}
+
+static void
+test_hooks(void **state)
+{
+	struct config cf;
+	char want[1200];
+	const char *up;
+
+	(void)state;
+	put_file("up.sh", "#!/bin/sh\nexit 0\n", 0755);
+	up = path_of("up.sh");
+	put_file("down.sh", "#!/bin/sh\nexit 0\n", 0700);
+	if (load_hooks("up.sh", "down.sh", &cf) == -1)
+		fail_msg("%s", err.msg);
+	assert_string_equal(cf.site.up, up);
+	assert_string_equal(cf.site.down, path_of("down.sh"));
+	config_free(&cf);
+
+	/* Missing, then not a file. */
+	assert_int_equal(load_hooks("up.sh", "none.sh", &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:4: down script %s: No such "
+	    "file or directory", path_of("none.sh"));
+	assert_string_equal(err.msg, want);
+	assert_null(cf.peers);
+	assert_int_equal(mkdir(path_of("dir.sh"), 0755), 0);
+	assert_int_equal(load_hooks("dir.sh", "down.sh", &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:3: up script %s is not a "
+	    "regular file", path_of("dir.sh"));
+	assert_string_equal(err.msg, want);
+	rmdir(path_of("dir.sh"));
+
+	/* Writable by group, by others; not executable. */
+	put_file("up.sh", "#!/bin/sh\n", 0775);
+	assert_int_equal(load_hooks("up.sh", "down.sh", &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:3: up script %s has mode "
+	    "0775, it must not be writable by group or others; run chmod go-w "
+	    "%s", path_of("up.sh"), path_of("up.sh"));
+	assert_string_equal(err.msg, want);
+	put_file("down.sh", "#!/bin/sh\n", 0702);
+	put_file("up.sh", "#!/bin/sh\n", 0755);
+	assert_int_equal(load_hooks("up.sh", "down.sh", &cf), -1);
+	assert_non_null(strstr(err.msg, "site.conf:4: down script "));
+	assert_non_null(strstr(err.msg, "down.sh has mode 0702, it must not "
+	    "be writable by group or others; run chmod go-w "));
+	put_file("down.sh", "#!/bin/sh\n", 0644);
+	assert_int_equal(load_hooks("up.sh", "down.sh", &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:4: down script %s is not "
+	    "executable (mode 0644); run chmod u+x %s", path_of("down.sh"),
+	    path_of("down.sh"));
+	assert_string_equal(err.msg, want);
+	put_file("down.sh", "#!/bin/sh\n", 0500);
+
+	/* Someone else's. */
+	give_away("up.sh");
+	assert_int_equal(load_hooks("up.sh", "down.sh", &cf), -1);
+	snprintf(want, sizeof(want), "site.conf:3: up script %s is owned by "
+	    "uid 1, expected root; run chown root %s", path_of("up.sh"),
+	    path_of("up.sh"));
+	assert_string_equal(err.msg, want);
+	assert_int_equal(chown(path_of("up.sh"), 0, 0), 0);
+	if (load_hooks("up.sh", "down.sh", &cf) == -1)
+		fail_msg("%s", err.msg);
+	config_free(&cf);
+}
+
 int
 main(void)
 {
@@ -158,6 +267,8 @@ main(void)
 		cmocka_unit_test(test_fifo_include),
 		cmocka_unit_test(test_fifo_key),
 		cmocka_unit_test(test_regular_loads),
+		cmocka_unit_test(test_key_owner),
+		cmocka_unit_test(test_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);

@@ -173,7 +173,7 @@ test_everything(void **state)
 	struct config cf;
 	struct peer_conf *pc;
 	struct sockaddr_in6 *sin6;
-	char b[64], *k;
+	char b[64], *k, up[300], down[300], text[2048];
 
 	(void)state;
 	k = key_hex(2 * (56 + 20), 3);
@@ -182,7 +182,11 @@ test_everything(void **state)
 	k = key_hex(2 * (32 + 4), 4);
 	put_file("gcm.key", k, 0600);
 	free(k);
-	if (config_load_string("e.conf",
+	put_file("up.sh", "#!/bin/sh\n", 0755);
+	put_file("down.sh", "#!/bin/sh\n", 0700);
+	snprintf(up, sizeof(up), "%s/up.sh", tdir);
+	snprintf(down, sizeof(down), "%s/down.sh", tdir);
+	snprintf(text, sizeof(text),
 	    "# every keyword once\n"
 	    "net = 10.1.0.0/24\n"
 	    "site \"central\" {\n"
@@ -199,8 +203,8 @@ test_everything(void **state)
 	    "\tmtu 1400\n"
 	    "\tstate-file \"/run/vpntund/c.state\"\n"
 	    "\tcontrol \"/run/vpntund/c.sock\"\n"
-	    "\tup \"/etc/vpntund/up.sh\"\n"
-	    "\tdown \"/etc/vpntund/down.sh\"\n"
+	    "\tup \"%s\"\n"
+	    "\tdown \"%s\"\n"
 	    "\tlog syslog\n"
 	    "\tlog-level debug\n"
 	    "}\n"
@@ -221,8 +225,8 @@ test_everything(void **state)
 	    "}\n"
 	    "peer \"p2\" { network fd00:2::/64; endpoint dynamic; "
 	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"\n"
-	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n",
-	    tdir, &cf, &err) == -1)
+	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n", up, down);
+	if (config_load_string("e.conf", text, tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cf.site.nnetworks, 2);
 	assert_string_equal(prefix_ntop(&cf.site.networks[1], b, sizeof(b)),
@@ -240,8 +244,8 @@ test_everything(void **state)
 	assert_int_equal(cf.site.mtu, 1400);
 	assert_string_equal(cf.site.state_file, "/run/vpntund/c.state");
 	assert_string_equal(cf.site.control, "/run/vpntund/c.sock");
-	assert_string_equal(cf.site.up, "/etc/vpntund/up.sh");
-	assert_string_equal(cf.site.down, "/etc/vpntund/down.sh");
+	assert_string_equal(cf.site.up, up);
+	assert_string_equal(cf.site.down, down);
 	assert_true(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
 
