@@ -99,9 +99,10 @@ static int
 site_hooks(struct lexer *lx, const struct site_conf *s,
     const struct site_extra *sx)
 {
-	const char *const path[HOOK_MAX] = { s->up, s->down };
+	const char *const path[HOOK_MAX] = { s->up, s->down, s->peer_up,
+	    s->peer_down };
 	static const char *const name[HOOK_MAX] = { "up script",
-	    "down script" };
+	    "down script", "peer-up script", "peer-down script" };
 	int h;
 
 	for (h = 0; h < HOOK_MAX; h++)

@@ -198,7 +198,7 @@ struct qos_extra {
 };
 
 /* The site block's hook scripts, by statement. */
-enum hook { HOOK_UP, HOOK_DOWN, HOOK_MAX };
+enum hook { HOOK_UP, HOOK_DOWN, HOOK_PEER_UP, HOOK_PEER_DOWN, HOOK_MAX };
 
 /* Where the site block and its hook statements are, for the final pass:
  * the scripts are checked once the whole block is read. */

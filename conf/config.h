@@ -101,6 +101,9 @@ struct site_conf {
 	unsigned                mtu;              /* tun MTU; 0 = derive */
 	char                    up[PATH_MAX];     /* hook scripts, "" = none */
 	char                    down[PATH_MAX];
+	char                    peer_up[PATH_MAX];   /* a peer becomes up */
+	char                    peer_down[PATH_MAX]; /* ... or down */
+	unsigned                hook_timeout;     /* seconds, then killed */
 	char                    state_file[PATH_MAX];
 	char                    control[PATH_MAX];
 	bool                    log_syslog;
@@ -206,5 +209,8 @@ uint32_t spi_derive_tap(const struct prefix *from, enum site_role from_role,
 #define CONF_BRIDGE_TABLE_MAX      262144
 #define CONF_BRIDGE_RATE_DEFAULT   100
 #define CONF_BRIDGE_BURST_DEFAULT  200
+
+/* Default of hook-timeout, seconds. */
+#define CONF_HOOK_TIMEOUT_DEFAULT  10
 
 #endif

@@ -349,6 +349,31 @@ site_down(struct parser *p, const struct token *kw)
 }
 
 static int
+site_peer_up(struct parser *p, const struct token *kw)
+{
+	return site_hook(p, kw, HOOK_PEER_UP, p->cf->site.peer_up,
+	    sizeof(p->cf->site.peer_up));
+}
+
+static int
+site_peer_down(struct parser *p, const struct token *kw)
+{
+	return site_hook(p, kw, HOOK_PEER_DOWN, p->cf->site.peer_down,
+	    sizeof(p->cf->site.peer_down));
+}
+
+static int
+site_hook_timeout(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 1, 3600, &v) == -1)
+		return -1;
+	p->cf->site.hook_timeout = (unsigned)v;
+	return 0;
+}
+
+static int
 site_log(struct parser *p, const struct token *kw)
 {
 	static const char *const set[] = { "stderr", "syslog", NULL };
@@ -384,12 +409,15 @@ static const struct keyword site_keywords[] = {
 	{ "control",    site_control },
 	{ "down",       site_down },
 	{ "exclude",    site_exclude },
+	{ "hook-timeout", site_hook_timeout },
 	{ "log",        site_log },
 	{ "log-level",  site_log_level },
 	{ "mtu",        site_mtu },
 	{ "network",    site_network },
 	{ "outer",      site_outer },
 	{ "outer-mtu",  site_outer_mtu },
+	{ "peer-down",  site_peer_down },
+	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
 	{ "role",       site_role },
 	{ "state-file", site_state_file },
@@ -1043,6 +1071,7 @@ site_defaults(struct site_conf *s)
 	s->port = CONF_PORT_DEFAULT;
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
+	s->hook_timeout = CONF_HOOK_TIMEOUT_DEFAULT;
 	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;
 	s->bridge_table = CONF_BRIDGE_TABLE_DEFAULT;
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;

@@ -77,7 +77,11 @@ load(struct config *cf, struct conf_error *err, void *arg)
 	    absolute(cf->site.control, sizeof(cf->site.control), l->cwd,
 	    err) == -1 ||
 	    absolute(cf->site.up, sizeof(cf->site.up), l->cwd, err) == -1 ||
-	    absolute(cf->site.down, sizeof(cf->site.down), l->cwd, err) == -1) {
+	    absolute(cf->site.down, sizeof(cf->site.down), l->cwd, err) == -1 ||
+	    absolute(cf->site.peer_up, sizeof(cf->site.peer_up), l->cwd,
+	    err) == -1 ||
+	    absolute(cf->site.peer_down, sizeof(cf->site.peer_down), l->cwd,
+	    err) == -1) {
 		config_free(cf);
 		return -1;
 	}

@@ -195,6 +195,20 @@ load_hooks(const char *up, const char *down, struct config *cf)
 	return bounded_load(text, NULL, cf);
 }
 
+/* The same for peer-up and peer-down, written relative to the current
+ * directory as vpntund(8) resolves them. */
+static int
+load_peer_hooks(const char *up, const char *down, struct config *cf)
+{
+	char text[2048];
+
+	put_default_key("k.key");
+	snprintf(text, sizeof(text), "site \"s\" {\n network 10.1.0.0/24\n"
+	    " peer-up \"%s\"\n peer-down \"%s\"\n hook-timeout 5\n}\n"
+	    PEER, up, down);
+	return bounded_load(text, NULL, cf);
+}
+
 static void
 test_hooks(void **state)
 {
@@ -259,6 +273,44 @@ test_hooks(void **state)
 	config_free(&cf);
 }
 
+static void
+test_peer_hooks(void **state)
+{
+	struct config cf;
+	char cwd[PATH_MAX];
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tdir), 0);
+	put_file("pu.sh", "#!/bin/sh\n", 0755);
+	put_file("pd.sh", "#!/bin/sh\n", 0755);
+	if (load_peer_hooks("pu.sh", "pd.sh", &cf) == -1)
+		fail_msg("%s", err.msg);
+	assert_string_equal(cf.site.peer_up, "pu.sh");
+	assert_string_equal(cf.site.peer_down, "pd.sh");
+	assert_int_equal(cf.site.hook_timeout, 5);
+	config_free(&cf);
+
+	assert_int_equal(load_peer_hooks("nope.sh", "pd.sh", &cf), -1);
+	assert_string_equal(err.msg, "site.conf:3: peer-up script nope.sh: No "
+	    "such file or directory");
+	put_file("pd.sh", "#!/bin/sh\n", 0757);
+	assert_int_equal(load_peer_hooks("pu.sh", "pd.sh", &cf), -1);
+	assert_string_equal(err.msg, "site.conf:4: peer-down script pd.sh has "
+	    "mode 0757, it must not be writable by group or others; run chmod "
+	    "go-w pd.sh");
+	put_file("pd.sh", "#!/bin/sh\n", 0600);
+	assert_int_equal(load_peer_hooks("pu.sh", "pd.sh", &cf), -1);
+	assert_string_equal(err.msg, "site.conf:4: peer-down script pd.sh is "
+	    "not executable (mode 0600); run chmod u+x pd.sh");
+	give_away("pu.sh");
+	put_file("pd.sh", "#!/bin/sh\n", 0700);
+	assert_int_equal(load_peer_hooks("pu.sh", "pd.sh", &cf), -1);
+	assert_string_equal(err.msg, "site.conf:3: peer-up script pu.sh is "
+	    "owned by uid 1, expected root; run chown root pu.sh");
+	assert_int_equal(chdir(cwd), 0);
+}
+
 int
 main(void)
 {
@@ -269,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_regular_loads),
 		cmocka_unit_test(test_key_owner),
 		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_peer_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);

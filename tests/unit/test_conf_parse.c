@@ -123,6 +123,10 @@ test_defaults(void **state)
 	assert_string_equal(cf.site.state_file, "/var/lib/vpntund/home.state");
 	assert_string_equal(cf.site.control, "/run/vpntund.sock");
 	assert_string_equal(cf.site.up, "");
+	assert_string_equal(cf.site.down, "");
+	assert_string_equal(cf.site.peer_up, "");
+	assert_string_equal(cf.site.peer_down, "");
+	assert_int_equal(cf.site.hook_timeout, 10);
 	assert_false(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_INFO);
 	assert_int_equal(cf.site.naddresses, 2);
@@ -173,7 +177,7 @@ test_everything(void **state)
 	struct config cf;
 	struct peer_conf *pc;
 	struct sockaddr_in6 *sin6;
-	char b[64], *k, up[300], down[300], text[2048];
+	char b[64], *k, up[300], down[300], text[4096];
 
 	(void)state;
 	k = key_hex(2 * (56 + 20), 3);
@@ -205,6 +209,9 @@ test_everything(void **state)
 	    "\tcontrol \"/run/vpntund/c.sock\"\n"
 	    "\tup \"%s\"\n"
 	    "\tdown \"%s\"\n"
+	    "\tpeer-up \"%s\"\n"
+	    "\tpeer-down \"%s\"\n"
+	    "\thook-timeout 3600\n"
 	    "\tlog syslog\n"
 	    "\tlog-level debug\n"
 	    "}\n"
@@ -225,7 +232,7 @@ test_everything(void **state)
 	    "}\n"
 	    "peer \"p2\" { network fd00:2::/64; endpoint dynamic; "
 	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"\n"
-	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n", up, down);
+	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n", up, down, down, up);
 	if (config_load_string("e.conf", text, tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cf.site.nnetworks, 2);
@@ -246,11 +253,14 @@ test_everything(void **state)
 	assert_string_equal(cf.site.control, "/run/vpntund/c.sock");
 	assert_string_equal(cf.site.up, up);
 	assert_string_equal(cf.site.down, down);
+	assert_string_equal(cf.site.peer_up, down);
+	assert_string_equal(cf.site.peer_down, up);
+	assert_int_equal(cf.site.hook_timeout, 3600);
 	assert_true(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
 
 	pc = &cf.peers[0];
-	assert_int_equal(pc->line, 22);
+	assert_int_equal(pc->line, 25);
 	sin6 = (struct sockaddr_in6 *)&pc->endpoint;
 	assert_int_equal(sin6->sin6_family, AF_INET6);
 	assert_int_equal(ntohs(sin6->sin6_port), 4502);
@@ -268,7 +278,7 @@ test_everything(void **state)
 	assert_int_equal(pc->npolicies, 2);
 	assert_false(pc->policies[0].funnel);
 	assert_true(pc->policies[1].funnel);
-	assert_int_equal(pc->policies[1].line, 35);
+	assert_int_equal(pc->policies[1].line, 38);
 	assert_string_equal(prefix_ntop(&pc->policies[1].local, b, sizeof(b)),
 	    "172.16.0.0/16");
 
@@ -278,7 +288,7 @@ test_everything(void **state)
 	assert_true(pc->cipher->aead);
 	assert_int_equal(pc->key_out.enc_len, 36);
 	assert_int_equal(pc->key_out.auth_len, 0);
-	assert_int_equal(pc->line, 37);
+	assert_int_equal(pc->line, 40);
 	config_free(&cf);
 }
 

@@ -179,6 +179,8 @@ test_wiped_keys(void **state)
 static void
 test_site_and_mtu(void **state)
 {
+	char cwd[PATH_MAX];
+
 	(void)state;
 	refused("site \"s\" {\n network 10.1.0.0/24\n tun vpn7\n}\n\n"
 	    PEER("") QOS("") RULES, "site.conf: site \"s\": tun changed; "
@@ -186,6 +188,20 @@ test_site_and_mtu(void **state)
 	refused("site \"s\" {\n network 10.1.0.0/24\n exclude 10.9.0.0/16\n}\n"
 	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": exclude "
 	    "changed; restart vpntund to apply it");
+	refused("site \"s\" {\n network 10.1.0.0/24\n hook-timeout 11\n}\n"
+	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": hook-timeout "
+	    "changed; restart vpntund to apply it");
+	/* Hook paths are kept as written, relative to where vpntund runs. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tdir), 0);
+	put_file("hook.sh", "#!/bin/sh\n", 0700);
+	refused("site \"s\" {\n network 10.1.0.0/24\n peer-up \"hook.sh\"\n"
+	    "}\n\n" PEER("") QOS("") RULES, "site.conf: site \"s\": peer-up "
+	    "changed; restart vpntund to apply it");
+	refused("site \"s\" {\n network 10.1.0.0/24\n peer-down \"hook.sh\"\n"
+	    "}\n\n" PEER("") QOS("") RULES, "site.conf: site \"s\": peer-down "
+	    "changed; restart vpntund to apply it");
+	assert_int_equal(chdir(cwd), 0);
 	refused("site \"t\" {\n network 10.1.0.0/24\n}\n\n" PEER("") QOS("")
 	    RULES, "site.conf: the site's name changed; restart vpntund to "
 	    "apply it");
