@@ -22,6 +22,10 @@
 
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
+/* Where an SA's keys come from (site.conf(5), KEYING AND RESTARTS):
+ * derived from the key file per key epoch, in step with a vpntund peer;
+ * or the key file's keys as they are, for peers that are not vpntund. */
+enum keying { KEYING_DERIVED, KEYING_MANUAL };
 
 /* "central"/"remote" and "udp"/"esp", as written in site.conf. */
 const char *role_name(enum site_role);
@@ -66,6 +70,7 @@ struct peer_conf {
 	struct sa_keys            key_out;
 	uint32_t                  replay_window;  /* packets */
 	bool                      esn;
+	enum keying               keying;         /* default KEYING_DERIVED */
 	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
 	struct policy_conf       *policies;
 	size_t                    npolicies;

@@ -672,6 +672,18 @@ peer_esn(struct parser *p, const struct token *kw)
 }
 
 static int
+peer_keying(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "derived", "manual", NULL };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	p->peer->keying = i == 0 ? KEYING_DERIVED : KEYING_MANUAL;
+	return 0;
+}
+
+static int
 peer_keepalive(struct parser *p, const struct token *kw)
 {
 	uint64_t v;
@@ -731,6 +743,7 @@ static const struct keyword peer_keywords[] = {
 	{ "funnel",        peer_policy },
 	{ "keepalive",     peer_keepalive },
 	{ "key",           peer_key },
+	{ "keying",        peer_keying },
 	{ "network",       peer_network },
 	{ "replay-window", peer_replay_window },
 	{ "role",          peer_role },
@@ -909,6 +922,7 @@ do_peer(struct parser *p, const struct token *kw)
 	p->peer->key_bits = p->peer->cipher ? p->peer->cipher->key_default * 8 :
 	    0;
 	p->peer->replay_window = 1024;
+	p->peer->keying = KEYING_DERIVED;
 	p->extra->file = kw->file;
 	return parse_block(p, &name, "peer", peer_keywords);
 }

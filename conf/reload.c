@@ -80,6 +80,7 @@ static const struct field peer_fields[] = {
 	F(peer_conf, key_id, "key", K_MEM),
 	F(peer_conf, replay_window, "replay-window", K_MEM),
 	F(peer_conf, esn, "esn", K_MEM),
+	F(peer_conf, keying, "keying", K_MEM),
 	F(peer_conf, keepalive, "keepalive", K_MEM),
 	{ "tunnel or funnel", offsetof(struct peer_conf, policies), 0,
 	    K_POLICIES, 0 },

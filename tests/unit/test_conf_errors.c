@@ -48,6 +48,10 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n cipher aes-gcm\n auth hmac-sha1-96\n}\n",
 	  "site.conf:9: auth hmac-sha1-96 cannot be used with the AEAD cipher "
 	  "aes-gcm" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n keying auto\n}\n",
+	  "site.conf:8: expected derived or manual after \"keying\", got "
+	  "\"auto\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n outer-mtu 100\n}\n" PEER,
 	  "site.conf:3: outer-mtu 100 is out of range, expected 576..9000" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n port 70000\n}\n" PEER,

@@ -146,6 +146,7 @@ test_defaults(void **state)
 	assert_string_equal(pc->auth->name, "hmac-sha256-128");
 	assert_int_equal(pc->replay_window, 1024);
 	assert_false(pc->esn);
+	assert_int_equal(pc->keying, KEYING_DERIVED);
 	assert_int_equal(pc->keepalive, 0);         /* we are central */
 	assert_false(pc->spi_explicit);
 	assert_int_equal(pc->npolicies, 1);
@@ -231,7 +232,8 @@ test_everything(void **state)
 	    "\tfunnel 172.16.0.0/16 <-> 10.2.0.0/24\n"
 	    "}\n"
 	    "peer \"p2\" { network fd00:2::/64; endpoint dynamic; "
-	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"\n"
+	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"; "
+	    "keying manual\n"
 	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n", up, down, down, up);
 	if (config_load_string("e.conf", text, tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
@@ -274,6 +276,7 @@ test_everything(void **state)
 	assert_true(pc->spi_explicit);
 	assert_int_equal(pc->replay_window, 128);
 	assert_true(pc->esn);
+	assert_int_equal(pc->keying, KEYING_DERIVED);
 	assert_int_equal(pc->keepalive, 0);
 	assert_int_equal(pc->npolicies, 2);
 	assert_false(pc->policies[0].funnel);
@@ -286,6 +289,7 @@ test_everything(void **state)
 	assert_true(pc->dynamic);
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
 	assert_true(pc->cipher->aead);
+	assert_int_equal(pc->keying, KEYING_MANUAL);
 	assert_int_equal(pc->key_out.enc_len, 36);
 	assert_int_equal(pc->key_out.auth_len, 0);
 	assert_int_equal(pc->line, 40);

@@ -101,6 +101,9 @@ test_peer_changes(void **state)
 	refused(SITE "\n" PEER(" replay-window 128\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": replay-window changed; restart vpntund "
 	    "to apply it");
+	refused(SITE "\n" PEER(" keying manual\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": keying changed; restart vpntund to "
+	    "apply it");
 	refused(SITE "\n" PEER(" keepalive 20\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": keepalive changed; restart vpntund to "
 	    "apply it");
