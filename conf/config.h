@@ -189,6 +189,10 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+/* Logs (log_warnx) what a loaded config allows but should not be
+ * mistaken for safe: a CBC peer without integrity (auth none), a 64-bit
+ * block cipher past the SWEET32 bound. For vpntund and vpntund -n. */
+void config_warn(const struct config *cf);
 /* Whether a running daemon configured by old can take new by reloading
  * (conf/reload.c): 0 if new differs only in its rules, meters, the qos
  * block's bandwidth, classes and mss-clamp, and log-level; else -1 with

@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_set_level(cf.site.log_level);
-	engine_warn_config(&cf);
+	config_warn(&cf);
 	if (check && engine_check_config(&cf) == -1) {
 		fprintf(stderr, "configuration check failed\n");
 		config_free(&cf);
