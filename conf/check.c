@@ -121,6 +121,48 @@ set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+static uint64_t
+three_quarters(uint64_t v)
+{
+	return v / 4 * 3 + v % 4 * 3 / 4;
+}
+
+/* Lifetimes not written take their defaults from the cipher and esn; a
+ * soft limit not written is 3/4 of the hard one. */
+static int
+peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
+    const struct peer_extra *x)
+{
+	if (x->life_line[LIFE_BYTES] == 0) {
+		/* SWEET32: 64-bit blocks collide after about 2^32 blocks;
+		 * stay far below the birthday bound. */
+		bool small = pc->cipher->block == 8;
+
+		pc->life_bytes = small ? CONF_LIFE_BYTES_64BIT :
+		    CONF_LIFE_BYTES;
+		pc->life_bytes_soft = small ? CONF_LIFE_BYTES_64BIT_SOFT :
+		    CONF_LIFE_BYTES_SOFT;
+	} else if (!x->life_soft[LIFE_BYTES])
+		pc->life_bytes_soft = three_quarters(pc->life_bytes);
+	if (x->life_line[LIFE_PACKETS] == 0) {
+		pc->life_packets = pc->esn ? CONF_LIFE_PACKETS_ESN :
+		    CONF_LIFE_PACKETS;
+		pc->life_packets_soft = pc->esn ? CONF_LIFE_PACKETS_ESN_SOFT :
+		    CONF_LIFE_PACKETS_SOFT;
+	} else if (!x->life_soft[LIFE_PACKETS])
+		pc->life_packets_soft = three_quarters(pc->life_packets);
+	/* RFC 4303 2.2: without ESN the counter must not cycle. */
+	if (!pc->esn && pc->life_packets > CONF_SEQ_MAX_NO_ESN) {
+		conf_err(lx, x->life_file[LIFE_PACKETS],
+		    x->life_line[LIFE_PACKETS], "lifetime packets %llu exceeds "
+		    "%llu, the last sequence number without esn",
+		    (unsigned long long)pc->life_packets,
+		    (unsigned long long)CONF_SEQ_MAX_NO_ESN);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
     struct peer_extra *x)
@@ -164,6 +206,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    pc->auth->name, pc->cipher->name);
 		return -1;
 	}
+	if (peer_lifetimes(lx, pc, x) == -1)
+		return -1;
 	if (pc->transport == TRANSPORT_ESP && x->have_port) {
 		conf_err(lx, x->file, x->port_line, "peer \"%s\": a port is "
 		    "only meaningful with transport udp", pc->name);

@@ -23,6 +23,22 @@
 #define CONF_METERS_MAX        1024
 #define CONF_RULES_MAX         100000
 
+/* SA lifetimes (site.conf(5), lifetime). 64-bit blocks: the SWEET32
+ * bound; others: 2^38 bytes. Without esn the last sequence number is
+ * 2^32 - 1, so the default leaves room below it. */
+#define CONF_LIFE_BYTES_64BIT       (64ULL << 20)
+#define CONF_LIFE_BYTES_64BIT_SOFT  (48ULL << 20)
+#define CONF_LIFE_BYTES             (1ULL << 38)
+#define CONF_LIFE_BYTES_SOFT        (192ULL << 30)
+#define CONF_LIFE_PACKETS           4000000000ULL
+#define CONF_LIFE_PACKETS_SOFT      3000000000ULL
+#define CONF_LIFE_PACKETS_ESN       (1ULL << 40)
+#define CONF_LIFE_PACKETS_ESN_SOFT  (3ULL << 38)
+#define CONF_LIFE_BYTES_MIN         4096
+#define CONF_LIFE_BYTES_MAX         (1ULL << 60)
+#define CONF_LIFE_PACKETS_MIN       16
+#define CONF_SEQ_MAX_NO_ESN         4294967295ULL
+
 enum tok {
 	T_EOF,
 	T_EOS,          /* newline or ';' */
@@ -131,6 +147,7 @@ int   check_owner(struct lexer *, const char *cfile, int line,
 uint32_t spi_fixup(uint32_t raw);
 
 /* check.c: defaults and the whole-config pass */
+enum { LIFE_BYTES, LIFE_PACKETS };
 struct peer_extra {
 	const char *file;           /* where the peer block is */
 	const char *key_file_conf;  /* where its key statement is */
@@ -149,6 +166,11 @@ struct peer_extra {
 	bool        have_bridge;        /* `bridge yes|no` written */
 	int         bridge_line;
 	int         tap_sa_line;        /* 0 = no tap-sa statement */
+	/* lifetime bytes [LIFE_BYTES] and packets [LIFE_PACKETS]: where
+	 * written (line 0 = not), and whether with a soft limit */
+	const char *life_file[2];
+	int         life_line[2];
+	bool        life_soft[2];
 	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
 };
 
@@ -264,6 +286,22 @@ int   end_statement(struct parser *, const struct token *kw);
 int   next_option(struct parser *, const char *const *opts, struct token *t);
 int   parse_block(struct parser *, const struct token *opener,
 	    const char *kind, const struct keyword *kws);
+
+/* A unit of a quantity (QUANTITIES in site.conf(5)), matched without
+ * regard to case; a table ends with a NULL name. */
+struct unit {
+	const char *name;
+	uint64_t    mult;
+};
+
+/* parse_qos.c: a whole number and its unit, if any: "128kbit", "0x10",
+ * or "20" then "packets". A number too large for 64 bits comes back as
+ * UINT64_MAX, which every caller's range refuses. shown gets the text
+ * as written; *unit is NULL when none was. */
+int   get_quantity(struct parser *, const struct token *kw, const char *what,
+	    const struct unit *units, const char *unit_list, uint64_t *num,
+	    const struct unit **unit, struct token *t, char *shown,
+	    size_t shownlen);
 
 /* parse_qos.c: the qos block and meter statements (top level). */
 int   do_qos(struct parser *, const struct token *kw);

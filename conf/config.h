@@ -71,6 +71,11 @@ struct peer_conf {
 	uint32_t                  replay_window;  /* packets */
 	bool                      esn;
 	enum keying               keying;         /* default KEYING_DERIVED */
+	/* SA lifetimes (RFC 4301 4.4.2.1): at the hard limit a derived SA
+	 * moves to its next key epoch and a manual one stops sending; the
+	 * soft limit warns. Defaults depend on the cipher and esn. */
+	uint64_t                  life_bytes, life_bytes_soft; /* hard, soft */
+	uint64_t                  life_packets, life_packets_soft;
 	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
 	struct policy_conf       *policies;
 	size_t                    npolicies;

@@ -683,6 +683,98 @@ peer_keying(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+/* lifetime bytes: decimal (kB = 1000 bytes) or binary (KiB = 1024)
+ * multiples, as disks and ip-xfrm(8) write them. */
+static const struct unit size_units[] = {
+	{ "bytes", 1 }, { "byte", 1 },
+	{ "kb", 1000ULL }, { "mb", 1000000ULL }, { "gb", 1000000000ULL },
+	{ "tb", 1000000000000ULL },
+	{ "kib", 1ULL << 10 }, { "mib", 1ULL << 20 }, { "gib", 1ULL << 30 },
+	{ "tib", 1ULL << 40 }, { NULL, 0 }
+};
+
+/* A byte count min..max: "65536", "64MiB", "64 MiB", "1 gb". */
+static int
+get_byte_count(struct parser *p, const struct token *kw, uint64_t min,
+    uint64_t max, const char *note, uint64_t *bytes)
+{
+	char shown[CONF_TOKEN_MAX + 16];
+	const struct unit *u;
+	struct token t;
+	uint64_t v, mult;
+
+	if (get_quantity(p, kw, "a size such as 64MiB", size_units,
+	    "bytes, kB, MB, GB, TB, KiB, MiB, GiB or TiB", &v, &u, &t, shown,
+	    sizeof(shown)) == -1)
+		return -1;
+	mult = u != NULL ? u->mult : 1;
+	if (v > max / mult || v * mult < min) {
+		conf_errt(&p->lx, &t, "%s %s is out of range, expected "
+		    "%llu..%llu bytes%s", kw->text, shown,
+		    (unsigned long long)min, (unsigned long long)max, note);
+		return -1;
+	}
+	*bytes = v * mult;
+	return 0;
+}
+
+/* lifetime bytes SIZE [soft SIZE] | lifetime packets N [soft N]: the
+ * hard limit, and a soft one at or below it; once per kind. */
+static int
+peer_lifetime(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "bytes", "packets", NULL };
+	struct peer_extra *x = p->extra;
+	const struct token *pk;
+	struct token name, st;
+	uint64_t hard, soft;
+	int k, rv;
+
+	if (get_choice(p, kw, set, &k) == -1)
+		return -1;
+	if (x->life_line[k] != 0) {
+		conf_errt(&p->lx, kw, "peer \"%s\": lifetime %s is given "
+		    "twice, first at line %d", p->peer->name, set[k], x->life_line[k]);
+		return -1;
+	}
+	/* Messages name the statement: "lifetime bytes 100 is ..." */
+	name = *kw;
+	snprintf(name.text, sizeof(name.text), "lifetime %s", set[k]);
+	if (k == LIFE_BYTES)
+		rv = get_byte_count(p, &name, CONF_LIFE_BYTES_MIN,
+		    CONF_LIFE_BYTES_MAX, "", &hard);
+	else
+		rv = get_number(p, &name, CONF_LIFE_PACKETS_MIN, UINT64_MAX,
+		    &hard);
+	if (rv == -1)
+		return -1;
+	x->life_file[k] = kw->file;
+	x->life_line[k] = kw->line;
+	soft = hard;
+	pk = lex_peek(&p->lx);
+	if (pk->type == T_WORD && strcmp(pk->text, "soft") == 0) {
+		lex_next(&p->lx, &st);
+		snprintf(name.text, sizeof(name.text), "lifetime %s soft",
+		    set[k]);
+		if (k == LIFE_BYTES)
+			rv = get_byte_count(p, &name, 1, hard,
+			    " (at most the hard limit)", &soft);
+		else
+			rv = get_number(p, &name, 1, hard, &soft);
+		if (rv == -1)
+			return -1;
+		x->life_soft[k] = true;
+	}
+	if (k == LIFE_BYTES) {
+		p->peer->life_bytes = hard;
+		p->peer->life_bytes_soft = soft;
+	} else {
+		p->peer->life_packets = hard;
+		p->peer->life_packets_soft = soft;
+	}
+	return 0;
+}
+
 static int
 peer_keepalive(struct parser *p, const struct token *kw)
 {
@@ -744,6 +836,7 @@ static const struct keyword peer_keywords[] = {
 	{ "keepalive",     peer_keepalive },
 	{ "key",           peer_key },
 	{ "keying",        peer_keying },
+	{ "lifetime",      peer_lifetime },
 	{ "network",       peer_network },
 	{ "replay-window", peer_replay_window },
 	{ "role",          peer_role },

@@ -25,5 +25,17 @@ config_warn(const struct config *cf)
 			    "and the tunnel; they cannot read traffic or learn "
 			    "keys; use hmac-sha256-128 or an AEAD cipher",
 			    pc->name);
+		/* Allowed, since tests and short-lived links may want it,
+		 * but past the bound the hard limit was meant to keep. */
+		if (pc->cipher->block == 8 &&
+		    pc->life_bytes > CONF_LIFE_BYTES_64BIT)
+			log_warnx("peer \"%s\": lifetime bytes %llu exceeds "
+			    "64 MiB, the SWEET32 bound for %s, a cipher of "
+			    "64-bit blocks: under one key, colliding "
+			    "ciphertext blocks begin to leak plaintext; keep "
+			    "lifetime bytes at 64 MiB or below, or use "
+			    "aes-cbc, aes-gcm or chacha20-poly1305", pc->name,
+			    (unsigned long long)pc->life_bytes,
+			    pc->cipher->name);
 	}
 }

@@ -104,6 +104,21 @@ test_peer_changes(void **state)
 	refused(SITE "\n" PEER(" keying manual\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": keying changed; restart vpntund to "
 	    "apply it");
+	refused(SITE "\n" PEER(" lifetime bytes 32MiB\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": lifetime bytes changed; restart vpntund "
+	    "to apply it");
+	refused(SITE "\n" PEER(" lifetime bytes 64MiB soft 40MiB\n") QOS("")
+	    RULES, "site.conf:5: peer \"p\": lifetime bytes soft changed; "
+	    "restart vpntund to apply it");
+	refused(SITE "\n" PEER(" lifetime packets 1000\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": lifetime packets changed; restart "
+	    "vpntund to apply it");
+	refused(SITE "\n" PEER(" lifetime packets 4000000000 soft 10\n")
+	    QOS("") RULES, "site.conf:5: peer \"p\": lifetime packets soft "
+	    "changed; restart vpntund to apply it");
+	/* The defaults written out are no change. */
+	assert_int_equal(check(SITE "\n" PEER(" lifetime bytes 64MiB soft "
+	    "48MiB\n lifetime packets 4000000000\n") QOS("") RULES), 0);
 	refused(SITE "\n" PEER(" keepalive 20\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": keepalive changed; restart vpntund to "
 	    "apply it");

@@ -108,6 +108,51 @@ test_quiet(void **state)
 	config_free(&cf);
 }
 
+/* Above 64 MiB a 64-bit block cipher loads, with a word about SWEET32;
+ * at the bound or with 128-bit blocks, nothing. */
+static void
+test_sweet32(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	load(" lifetime bytes 65 MiB\n", 64, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": lifetime bytes "
+	    "68157440 exceeds 64 MiB, the SWEET32 bound for blowfish-cbc, a "
+	    "cipher of 64-bit blocks: under one key, colliding ciphertext "
+	    "blocks begin to leak plaintext; keep lifetime bytes at 64 MiB or "
+	    "below, or use aes-cbc, aes-gcm or chacha20-poly1305\n");
+	free(w);
+	config_free(&cf);
+	load(" cipher 3des-cbc\n lifetime bytes 1GiB soft 1MiB\n", 24 + 32,
+	    &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "peer \"x\": lifetime bytes 1073741824 "
+	    "exceeds 64 MiB, the SWEET32 bound for 3des-cbc, a cipher of "
+	    "64-bit blocks"));
+	free(w);
+	config_free(&cf);
+
+	/* The default, and exactly the bound: quiet. */
+	load("", 64, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher 3des-cbc\n lifetime bytes 64MiB\n", 24 + 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher aes-cbc\n lifetime bytes 1 TiB\n", 16 + 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+}
+
 static int
 setup(void **state)
 {
@@ -121,6 +166,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth_none),
 		cmocka_unit_test(test_quiet),
+		cmocka_unit_test(test_sweet32),
 	};
 
 	return cmocka_run_group_tests(tests, setup, tdir_teardown);
