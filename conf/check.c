@@ -213,16 +213,20 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    "only meaningful with transport udp", pc->name);
 		return -1;
 	}
-	if (pc->transport == TRANSPORT_ESP && pc->keepalive != 0) {
-		conf_err(lx, x->file, x->keepalive_line, "peer \"%s\": "
-		    "keepalive needs transport udp (RFC 3948 NAT-keepalive)",
-		    pc->name);
+	/* Keepalives are ESP dummy packets (RFC 4303 2.6): they keep NAT
+	 * open and tell the peer we are alive over either transport. */
+	if (!x->have_keepalive)
+		pc->keepalive = CONF_KEEPALIVE_DEFAULT;
+	if (!x->have_dead)
+		pc->dead = 4 * pc->keepalive;
+	/* A peer is stale after 2 x keepalive: dead comes later. */
+	if (pc->dead != 0 && pc->keepalive != 0 &&
+	    pc->dead <= 2 * pc->keepalive) {
+		conf_err(lx, x->dead_file, x->dead_line, "peer \"%s\": dead %u "
+		    "must exceed 2 x keepalive %u, when the peer becomes stale",
+		    pc->name, pc->dead, pc->keepalive);
 		return -1;
 	}
-	/* The remote side sits behind NAT and keeps its mapping open. */
-	if (!x->have_keepalive)
-		pc->keepalive = s->role == ROLE_REMOTE &&
-		    pc->transport == TRANSPORT_UDP ? 20 : 0;
 	if (!pc->dynamic) {
 		set_port(&pc->endpoint, pc->port);
 		if (s->outer.ss_family != AF_UNSPEC &&

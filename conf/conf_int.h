@@ -163,6 +163,9 @@ struct peer_extra {
 	int         port_line;
 	int         auth_line;
 	int         keepalive_line;
+	bool        have_dead;
+	const char *dead_file;
+	int         dead_line;
 	bool        have_bridge;        /* `bridge yes|no` written */
 	int         bridge_line;
 	int         tap_sa_line;        /* 0 = no tap-sa statement */

@@ -76,7 +76,8 @@ struct peer_conf {
 	 * soft limit warns. Defaults depend on the cipher and esn. */
 	uint64_t                  life_bytes, life_bytes_soft; /* hard, soft */
 	uint64_t                  life_packets, life_packets_soft;
-	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
+	unsigned                  keepalive;      /* seconds, 0 = off */
+	unsigned                  dead;           /* seconds, 0 = never */
 	struct policy_conf       *policies;
 	size_t                    npolicies;
 	/* Issue 4: frames of the site's tap (EtherIP, next header 97). */
@@ -226,5 +227,7 @@ uint32_t spi_derive_tap(const struct prefix *from, enum site_role from_role,
 
 /* Default of hook-timeout, seconds. */
 #define CONF_HOOK_TIMEOUT_DEFAULT  10
+/* Default of keepalive, seconds; dead defaults to 4 x keepalive. */
+#define CONF_KEEPALIVE_DEFAULT     10
 
 #endif

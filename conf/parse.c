@@ -789,6 +789,20 @@ peer_keepalive(struct parser *p, const struct token *kw)
 }
 
 static int
+peer_dead(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 0, 86400, &v) == -1)
+		return -1;
+	p->peer->dead = (unsigned)v;
+	p->extra->have_dead = true;
+	p->extra->dead_file = kw->file;
+	p->extra->dead_line = kw->line;
+	return 0;
+}
+
+static int
 peer_policy(struct parser *p, const struct token *kw)
 {
 	char d[CONF_TOKEN_MAX + 8];
@@ -830,6 +844,7 @@ static const struct keyword peer_keywords[] = {
 	{ "auth",          peer_auth },
 	{ "bridge",        peer_bridge },
 	{ "cipher",        peer_cipher },
+	{ "dead",          peer_dead },
 	{ "endpoint",      peer_endpoint },
 	{ "esn",           peer_esn },
 	{ "funnel",        peer_policy },

@@ -86,6 +86,7 @@ static const struct field peer_fields[] = {
 	F(peer_conf, life_packets, "lifetime packets", K_MEM),
 	F(peer_conf, life_packets_soft, "lifetime packets soft", K_MEM),
 	F(peer_conf, keepalive, "keepalive", K_MEM),
+	F(peer_conf, dead, "dead", K_MEM),
 	{ "tunnel or funnel", offsetof(struct peer_conf, policies), 0,
 	    K_POLICIES, 0 },
 	F(peer_conf, bridge, "bridge", K_MEM),

@@ -130,8 +130,9 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n spi in 0x1001\n}\n",
 	  "site.conf:8: expected \"out\" after \"spi\", got end of line" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
-	  " key \"k.key\"\n transport esp\n keepalive 20\n}\n",
-	  "site.conf:9: peer \"p\": keepalive needs transport udp" },
+	  " key \"k.key\"\n transport esp\n keepalive 20\n dead 30\n}\n",
+	  "site.conf:10: peer \"p\": dead 30 must exceed 2 x keepalive 20, "
+	  "when the peer becomes stale" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n"
 	  " endpoint 198.18.2.2 port 4501\n transport udp port 4502\n"
 	  " key \"k.key\"\n}\n",

@@ -147,7 +147,8 @@ test_defaults(void **state)
 	assert_int_equal(pc->replay_window, 1024);
 	assert_false(pc->esn);
 	assert_int_equal(pc->keying, KEYING_DERIVED);
-	assert_int_equal(pc->keepalive, 0);         /* we are central */
+	assert_int_equal(pc->keepalive, 10);
+	assert_int_equal(pc->dead, 40);
 	assert_false(pc->spi_explicit);
 	assert_int_equal(pc->npolicies, 1);
 	assert_false(pc->policies[0].funnel);
@@ -157,19 +158,94 @@ test_defaults(void **state)
 	    "10.1.1.0/24");
 	config_free(&cf);
 
-	/* A remote site keeps NAT open toward a UDP peer, not an ESP one. */
+	/* Keepalives are ESP dummy packets: on for either role and either
+	 * transport, with dead at 4 x keepalive. */
+	put_default_key_seeded("k2.key", 2);
 	if (config_load_string("d.conf", "site \"r\" { role remote\n"
 	    " network 10.1.1.0/24 }\n"
 	    "peer \"a\" { network 10.1.0.0/24; endpoint 198.18.0.1; "
 	    "key \"k.key\" }\n"
 	    "peer \"b\" { network 10.1.2.0/24; endpoint 198.18.0.2; "
-	    "key \"k.key\"; transport esp }\n", tdir, &cf, &err) == -1)
+	    "key \"k2.key\"; transport esp }\n", tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cf.peers[0].role, ROLE_CENTRAL);
-	assert_int_equal(cf.peers[0].keepalive, 20);
-	assert_int_equal(cf.peers[1].keepalive, 0);
+	assert_int_equal(cf.peers[0].keepalive, 10);
+	assert_int_equal(cf.peers[0].dead, 40);
+	assert_int_equal(cf.peers[1].keepalive, 10);
+	assert_int_equal(cf.peers[1].dead, 40);
 	assert_int_equal(cf.peers[1].transport, TRANSPORT_ESP);
 	config_free(&cf);
+}
+
+/* keepalive and dead: any transport; dead defaults to 4 x keepalive
+ * and must exceed 2 x keepalive, when a peer is stale. */
+static void
+test_keepalive_dead(void **state)
+{
+	static const struct {
+		const char *lines;
+		unsigned    keepalive, dead;
+	} good[] = {
+		{ " keepalive 0\n", 0, 0 },
+		{ " keepalive 1\n", 1, 4 },
+		{ " keepalive 3600\n", 3600, 14400 },
+		{ " keepalive 25\n transport esp\n", 25, 100 },
+		{ " dead 21\n", 10, 21 },
+		{ " dead 0\n", 10, 0 },
+		{ " dead 86400\n keepalive 3600\n", 3600, 86400 },
+		{ " keepalive 0\n dead 5\n", 0, 5 },
+		{ " dead 7\n keepalive 3\n", 3, 7 },
+	};
+	static const struct {
+		const char *lines;
+		const char *msg;
+	} bad[] = {
+		{ " dead 20\n", "d.conf:4: peer \"p\": dead 20 must exceed 2 x "
+		  "keepalive 10, when the peer becomes stale" },
+		{ " keepalive 30\n dead 60\n", "d.conf:5: peer \"p\": dead 60 "
+		  "must exceed 2 x keepalive 30, when the peer becomes stale" },
+		{ " dead 1\n transport esp\n keepalive 1\n", "d.conf:4: peer "
+		  "\"p\": dead 1 must exceed 2 x keepalive 1, when the peer "
+		  "becomes stale" },
+		{ " dead 86401\n", "d.conf:4: dead 86401 is out of range, "
+		  "expected 0..86400" },
+		{ " dead -1\n", "d.conf:4: expected a number 0..86400 after "
+		  "\"dead\", got \"-\"" },
+		{ " keepalive 3601\n", "d.conf:4: keepalive 3601 is out of "
+		  "range, expected 0..3600" },
+	};
+	struct config cf;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24 }"
+		    "\npeer \"p\" { network 10.1.1.0/24; endpoint 198.18.0.1\n"
+		    " key \"k.key\"\n%s}\n", good[i].lines);
+		if (config_load_string("d.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("case %zu: %s", i, err.msg);
+		if (cf.peers[0].keepalive != good[i].keepalive ||
+		    cf.peers[0].dead != good[i].dead)
+			fail_msg("case %zu: keepalive %u dead %u, expected %u "
+			    "%u", i, cf.peers[0].keepalive, cf.peers[0].dead,
+			    good[i].keepalive, good[i].dead);
+		config_free(&cf);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24 }"
+		    "\npeer \"p\" { network 10.1.1.0/24; endpoint 198.18.0.1\n"
+		    " key \"k.key\"\n%s}\n", bad[i].lines);
+		memset(&err, 0, sizeof(err));
+		if (config_load_string("d.conf", text, tdir, &cf, &err) == 0) {
+			config_free(&cf);
+			fail_msg("case %zu loaded", i);
+		}
+		if (strcmp(err.msg, bad[i].msg) != 0)
+			fail_msg("case %zu: got \"%s\", expected \"%s\"", i,
+			    err.msg, bad[i].msg);
+	}
 }
 
 static void
@@ -348,6 +424,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_keepalive_dead),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_names),

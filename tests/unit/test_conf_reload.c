@@ -119,6 +119,9 @@ test_peer_changes(void **state)
 	/* The defaults written out are no change. */
 	assert_int_equal(check(SITE "\n" PEER(" lifetime bytes 64MiB soft "
 	    "48MiB\n lifetime packets 4000000000\n") QOS("") RULES), 0);
+	refused(SITE "\n" PEER(" dead 41\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": dead changed; restart vpntund to "
+	    "apply it");
 	refused(SITE "\n" PEER(" keepalive 20\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": keepalive changed; restart vpntund to "
 	    "apply it");
