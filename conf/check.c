@@ -261,42 +261,110 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	return 0;
 }
 
+struct twins {
+	int         (*cmp)(const struct peer_conf *, const struct peer_conf *);
+	const struct peer_conf *peers;
+};
+
+static int
+twin_cmp(const void *a, const void *b, void *arg)
+{
+	const struct twins *t = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = t->cmp(&t->peers[x], &t->peers[y]);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* For each peer, the first earlier peer equal to it by cmp, or
+ * SIZE_MAX: one sort instead of comparing every pair, so that 10,000
+ * peers cost n log n. NULL if out of memory. */
+static size_t *
+earlier_twins(const struct config *cf,
+    int (*cmp)(const struct peer_conf *, const struct peer_conf *))
+{
+	struct twins t = { cmp, cf->peers };
+	size_t *ix, *first, i, start;
+
+	ix = calloc(cf->npeers, sizeof(*ix));
+	first = calloc(cf->npeers, sizeof(*first));
+	if (ix == NULL || first == NULL) {
+		free(ix);
+		free(first);
+		return NULL;
+	}
+	for (i = 0; i < cf->npeers; i++)
+		ix[i] = i;
+	qsort_r(ix, cf->npeers, sizeof(*ix), twin_cmp, &t);
+	for (start = 0, i = 0; i < cf->npeers; i++) {
+		if (i > start && cmp(&cf->peers[ix[i]],
+		    &cf->peers[ix[start]]) != 0)
+			start = i;
+		first[ix[i]] = i == start ? SIZE_MAX : ix[start];
+	}
+	free(ix);
+	return first;
+}
+
+static int
+name_cmp(const struct peer_conf *a, const struct peer_conf *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+static int
+spi_in_cmp(const struct peer_conf *a, const struct peer_conf *b)
+{
+	return a->spi_in < b->spi_in ? -1 : a->spi_in > b->spi_in;
+}
+
 int
 conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
     struct qos_extra *qx, const struct bridge_extra *bx,
     const struct site_extra *sx)
 {
-	size_t i, j;
+	size_t i, j, *twin;
 
 	if (site_finish(lx, &cf->site, sx->file, sx->line) == -1 ||
 	    site_hooks(lx, &cf->site, sx) == -1)
 		return -1;
-	for (i = 0; i < cf->npeers; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(cf->peers[i].name, cf->peers[j].name) == 0) {
-				conf_err(lx, px[i].file, cf->peers[i].line,
-				    "peer \"%s\" is defined twice, first at "
-				    "%s:%d", cf->peers[i].name, px[j].file,
-				    cf->peers[j].line);
-				return -1;
-			}
-		}
-		if (peer_finish(lx, &cf->site, &cf->peers[i], &px[i]) == -1)
-			return -1;
+	if ((twin = earlier_twins(cf, name_cmp)) == NULL) {
+		conf_err(lx, sx->file, sx->line, "out of memory");
+		return -1;
 	}
+	for (i = 0; i < cf->npeers; i++) {
+		if ((j = twin[i]) != SIZE_MAX) {
+			conf_err(lx, px[i].file, cf->peers[i].line,
+			    "peer \"%s\" is defined twice, first at %s:%d",
+			    cf->peers[i].name, px[j].file, cf->peers[j].line);
+			free(twin);
+			return -1;
+		}
+		if (peer_finish(lx, &cf->site, &cf->peers[i], &px[i]) == -1) {
+			free(twin);
+			return -1;
+		}
+	}
+	free(twin);
 	/* Inbound SPIs pick the SA of an arriving packet (RFC 4303 2.1). */
-	for (i = 0; i < cf->npeers; i++) {
-		for (j = 0; j < i; j++) {
-			if (cf->peers[i].spi_in != cf->peers[j].spi_in)
-				continue;
-			conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
-			    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
-			    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
-			    cf->peers[i].spi_in, cf->peers[i].name,
-			    cf->peers[j].name, px[j].file, cf->peers[j].line);
-			return -1;
-		}
+	if ((twin = earlier_twins(cf, spi_in_cmp)) == NULL) {
+		conf_err(lx, sx->file, sx->line, "out of memory");
+		return -1;
 	}
+	for (i = 0; i < cf->npeers; i++) {
+		if ((j = twin[i]) == SIZE_MAX)
+			continue;
+		conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
+		    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
+		    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
+		    cf->peers[i].spi_in, cf->peers[i].name, cf->peers[j].name,
+		    px[j].file, cf->peers[j].line);
+		free(twin);
+		return -1;
+	}
+	free(twin);
 	if (qos_finish(lx, cf, qx) == -1 ||
 	    bridge_finish(lx, cf, px, qx, bx) == -1)
 		return -1;
@@ -304,7 +372,7 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,
 		    px[i].key_file_conf, px[i].key_line) == -1)
 			return -1;
-	if (bridge_keys(lx, cf, px) == -1)
+	if (bridge_keys(lx, cf, px) == -1 || keys_distinct(lx, cf, px) == -1)
 		return -1;
 	for (i = 0; i < cf->npeers; i++)
 		if (keyfile_fingerprint(&cf->peers[i]) == -1) {

@@ -177,6 +177,11 @@ struct peer_extra {
 	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
 };
 
+/* keysep.c: no cipher key and no auth key on two SAs of the config;
+ * -1 with an error naming both peers and key files, never the bytes. */
+int   keys_distinct(struct lexer *, const struct config *,
+	    const struct peer_extra *);
+
 /* Where the site's bridge statements are, for the final pass
  * (check_bridge.c): they need a tap, which may come later in the block. */
 struct bridge_extra {

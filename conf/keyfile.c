@@ -240,6 +240,20 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 		    "expected %zu (2 x (%s))", path, n, 2 * blk, parts);
 		goto out;
 	}
+	/* One key for both directions would be two SAs on one key (and
+	 * reflected packets would pass); keysep.c checks across files. */
+	if (CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ||
+	    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ||
+	    (pc->auth != NULL && pc->auth->key_len != 0 &&
+	    CRYPTO_memcmp(bytes + blk - pc->auth->key_len,
+	    bytes + 2 * blk - pc->auth->key_len, pc->auth->key_len) == 0)) {
+		conf_err(lx, cfile, line, "key file %s: both blocks hold the "
+		    "same %s; each direction needs its own", path,
+		    CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ? "key" :
+		    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ?
+		    "cipher key" : "auth key");
+		goto out;
+	}
 	if (site_counts_as_central(pc, s)) {
 		fill(out, pc, bytes);
 		fill(in, pc, bytes + blk);

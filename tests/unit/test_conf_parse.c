@@ -384,8 +384,9 @@ test_syntax(void **state)
 	 * comments go anywhere, '\' continues a line, macros come from an
 	 * include and are seen after it. */
 	mkdir(strcat(strcpy(b, tdir), "/inc"), 0700);
+	put_default_key_seeded("q.key", 2);
 	put_file("inc/macros.conf", "# shared\nlan = 10.1.0.0/24 ; "
-	    "keyfile = \"../k.key\"\n", 0644);
+	    "keyfile = \"../q.key\"\n", 0644);
 	put_file("inc/peers.conf", "peer \"q\" { network $lan + 512; "
 	    "endpoint dynamic; key $keyfile }\n", 0644);
 	if (config_load_string("s.conf",

@@ -136,8 +136,9 @@ test_peer_changes(void **state)
 	    " tunnel 10.1.0.0/24 <-> 10.1.1.0/24\n}\n" QOS("") RULES,
 	    "site.conf:5: peer \"p\": endpoint changed; restart vpntund to "
 	    "apply it");
+	put_default_key_seeded("q.key", 2);
 	refused(SITE "\n" PEER("") "peer \"q\" {\n network 10.1.2.0/24\n"
-	    " endpoint 198.18.2.4\n key \"k.key\"\n}\n" QOS("") RULES,
+	    " endpoint 198.18.2.4\n key \"q.key\"\n}\n" QOS("") RULES,
 	    "site.conf:11: peer \"q\" is new; restart vpntund to apply it");
 	refused(SITE "\n" "peer \"r\" {\n network 10.1.1.0/24\n"
 	    " endpoint 198.18.2.2\n key \"k.key\"\n"
