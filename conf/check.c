@@ -121,6 +121,38 @@ set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+/* Whether a and b share an address: one holds the other. */
+static bool
+overlaps(const struct prefix *a, const struct prefix *b)
+{
+	if (a->af != b->af)
+		return false;
+	return a->len <= b->len ? prefix_contains(a, b->af, b->addr.b) :
+	    prefix_contains(b, a->af, a->addr.b);
+}
+
+/* The key file's block order and the SPI formula both rank the two
+ * ends by their networks: a peer inside the site's own would pick the
+ * same key block and SPIs as the site. */
+static int
+peer_network_apart(struct lexer *lx, const struct site_conf *s,
+    const struct peer_conf *pc, const struct peer_extra *x)
+{
+	char n[INET6_ADDRSTRLEN + 8], m[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	for (i = 0; i < s->nnetworks; i++) {
+		if (!overlaps(&pc->network, &s->networks[i]))
+			continue;
+		conf_err(lx, x->network_file, x->network_line, "peer \"%s\": "
+		    "network %s overlaps this site's network %s", pc->name,
+		    prefix_ntop(&pc->network, n, sizeof(n)),
+		    prefix_ntop(&s->networks[i], m, sizeof(m)));
+		return -1;
+	}
+	return 0;
+}
+
 static uint64_t
 three_quarters(uint64_t v)
 {
@@ -189,6 +221,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    "cipher blowfish-cbc is not available", pc->name);
 		return -1;
 	}
+	if (peer_network_apart(lx, s, pc, x) == -1)
+		return -1;
 	if (!x->have_role)
 		pc->role = s->role == ROLE_CENTRAL ? ROLE_REMOTE : ROLE_CENTRAL;
 	if (!x->have_auth)

@@ -154,6 +154,8 @@ struct peer_extra {
 	int         key_line;
 	const char *key_dir;
 	bool        have_network;
+	const char *network_file;
+	int         network_line;
 	bool        have_endpoint;
 	bool        have_role;
 	bool        have_auth;

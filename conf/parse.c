@@ -453,6 +453,8 @@ peer_network(struct parser *p, const struct token *kw)
 	if (expr_prefix(&p->lx, kw->text, &p->peer->network) == -1)
 		return -1;
 	p->extra->have_network = true;
+	p->extra->network_file = kw->file;
+	p->extra->network_line = kw->line;
 	return 0;
 }
 

@@ -146,6 +146,28 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n}\n",
 	  "site.conf:5: peer \"p\": endpoint and the site's outer address are "
 	  "of different address families" },
+	/* A peer's network apart from every network of the site. */
+	{ SITE "peer \"p\" {\n endpoint dynamic\n network 10.1.0.0/24\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:6: peer \"p\": network 10.1.0.0/24 overlaps this site's "
+	  "network 10.1.0.0/24" },
+	{ SITE "peer \"p\" {\n network 10.1.0.128/25\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.1.0.128/25 overlaps this "
+	  "site's network 10.1.0.0/24" },
+	{ SITE "peer \"p\" {\n network 10.0.0.0/8\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.0.0.0/8 overlaps this site's "
+	  "network 10.1.0.0/24" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n network fd00:1::/48\n}\n"
+	  "peer \"p\" {\n network fd00:1:0:5::/64\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel fd00:1::/48 <-> fd00:1:0:5::/64\n}\n",
+	  "site.conf:6: peer \"p\": network fd00:1:0:5::/64 overlaps this "
+	  "site's network fd00:1::/48" },
+	{ SITE "peer \"p\" {\n network 10.1.0.77/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.1.0.77/24 overlaps this site's "
+	  "network 10.1.0.0/24" },
 	/* address arithmetic */
 	{ "site \"s\" {\n network host(10.1.0.0/24, 256)\n}\n" PEER,
 	  "site.conf:2: host(10.1.0.0/24, 256): 256 does not fit in a /24" },

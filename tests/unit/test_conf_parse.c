@@ -409,6 +409,32 @@ test_syntax(void **state)
 	config_free(&cf);
 }
 
+/* Networks next to the site's, above and below it, and of the other
+ * family, are apart from it. */
+static void
+test_networks_apart(void **state)
+{
+	static const char *const peer_net[] = {
+		"10.1.1.0/24", "10.0.255.0/24", "10.1.0.0/32 + 256",
+		"10.2.0.0/16", "fd00:2::/64",
+	};
+	struct config cf;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < sizeof(peer_net) / sizeof(peer_net[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24; "
+		    "network fd00:1::/64 }\npeer \"p\" { network %s; endpoint "
+		    "dynamic; key \"k.key\"\n tunnel 10.1.0.0/24 <-> "
+		    "10.9.0.0/16 }\n", peer_net[i]);
+		if (config_load_string("n.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("%s: %s", peer_net[i], err.msg);
+		config_free(&cf);
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -428,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_keepalive_dead),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_networks_apart),
 		cmocka_unit_test(test_names),
 	};
 
