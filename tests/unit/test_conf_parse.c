@@ -63,7 +63,11 @@ test_examples(void **state)
 	assert_int_equal(c.site.role, ROLE_CENTRAL);
 	assert_string_equal(prefix_ntop(&c.site.networks[0], b, sizeof(b)),
 	    "10.1.0.0/24");
+	assert_string_equal(c.site.state_file,
+	    "/var/lib/vpntund/nursing-home.state");
 	assert_string_equal(r.site.name, "physician1");
+	assert_string_equal(r.site.state_file,
+	    "/var/lib/vpntund/physician1.state");
 	assert_int_equal(r.site.role, ROLE_REMOTE);
 	assert_string_equal(prefix_ntop(&r.site.networks[0], b, sizeof(b)),
 	    "10.1.1.0/24");
@@ -77,6 +81,10 @@ test_examples(void **state)
 	assert_string_equal(rp->name, "nursing-home");
 	assert_true(cp->dynamic);
 	assert_false(rp->dynamic);
+	assert_int_equal(cp->keepalive, 10);
+	assert_int_equal(rp->keepalive, 10);
+	assert_int_equal(rp->dead, 40);
+	assert_int_equal(cp->keying, KEYING_DERIVED);
 	assert_int_equal(cp->spi_out, rp->spi_in);
 	assert_int_equal(cp->spi_in, rp->spi_out);
 	assert_int_equal(cp->key_out.enc_len, 32);
