@@ -1,11 +1,15 @@
 /* The whole-config pass: defaults that depend on other statements, then
  * the checks that need every block (names and SPIs unique, every peer
  * complete), then the SPIs and key files. Runs once, after parsing. */
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/conf_int.h"
 
@@ -53,6 +57,61 @@ site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
 	return 0;
 }
 
+/* A hook runs with vpntund's privileges: a script that someone else may
+ * change is code they run as root. It must be there at load, not found
+ * missing when a tunnel goes up. */
+static int
+check_hook(struct lexer *lx, const char *what, const char *path,
+    const char *file, int line)
+{
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0;
+	if (stat(path, &st) == -1) {
+		conf_err(lx, file, line, "%s %s: %s", what, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_err(lx, file, line, "%s %s is not a regular file",
+		    what, path);
+		return -1;
+	}
+	if (check_owner(lx, file, line, what, path, st.st_uid) == -1)
+		return -1;
+	if (st.st_mode & 022) {
+		conf_err(lx, file, line, "%s %s has mode %04o, it must "
+		    "not be writable by group or others; run chmod go-w %s",
+		    what, path, (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == -1) {
+		conf_err(lx, file, line, "%s %s is not executable "
+		    "(mode %04o); run chmod u+x %s", what, path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+site_hooks(struct lexer *lx, const struct site_conf *s,
+    const struct site_extra *sx)
+{
+	const char *const path[HOOK_MAX] = { s->up, s->down, s->peer_up,
+	    s->peer_down };
+	static const char *const name[HOOK_MAX] = { "up script",
+	    "down script", "peer-up script", "peer-down script" };
+	int h;
+
+	for (h = 0; h < HOOK_MAX; h++)
+		if (check_hook(lx, name[h], path[h], sx->hook_file[h],
+		    sx->hook_line[h]) == -1)
+			return -1;
+	return 0;
+}
+
 static void
 set_port(struct sockaddr_storage *ss, uint16_t port)
 {
@@ -60,6 +119,80 @@ set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 	else if (ss->ss_family == AF_INET6)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* Whether a and b share an address: one holds the other. */
+static bool
+overlaps(const struct prefix *a, const struct prefix *b)
+{
+	if (a->af != b->af)
+		return false;
+	return a->len <= b->len ? prefix_contains(a, b->af, b->addr.b) :
+	    prefix_contains(b, a->af, a->addr.b);
+}
+
+/* The key file's block order and the SPI formula both rank the two
+ * ends by their networks: a peer inside the site's own would pick the
+ * same key block and SPIs as the site. */
+static int
+peer_network_apart(struct lexer *lx, const struct site_conf *s,
+    const struct peer_conf *pc, const struct peer_extra *x)
+{
+	char n[INET6_ADDRSTRLEN + 8], m[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	for (i = 0; i < s->nnetworks; i++) {
+		if (!overlaps(&pc->network, &s->networks[i]))
+			continue;
+		conf_err(lx, x->network_file, x->network_line, "peer \"%s\": "
+		    "network %s overlaps this site's network %s", pc->name,
+		    prefix_ntop(&pc->network, n, sizeof(n)),
+		    prefix_ntop(&s->networks[i], m, sizeof(m)));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+three_quarters(uint64_t v)
+{
+	return v / 4 * 3 + v % 4 * 3 / 4;
+}
+
+/* Lifetimes not written take their defaults from the cipher and esn; a
+ * soft limit not written is 3/4 of the hard one. */
+static int
+peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
+    const struct peer_extra *x)
+{
+	if (x->life_line[LIFE_BYTES] == 0) {
+		/* SWEET32: 64-bit blocks collide after about 2^32 blocks;
+		 * stay far below the birthday bound. */
+		bool small = pc->cipher->block == 8;
+
+		pc->life_bytes = small ? CONF_LIFE_BYTES_64BIT :
+		    CONF_LIFE_BYTES;
+		pc->life_bytes_soft = small ? CONF_LIFE_BYTES_64BIT_SOFT :
+		    CONF_LIFE_BYTES_SOFT;
+	} else if (!x->life_soft[LIFE_BYTES])
+		pc->life_bytes_soft = three_quarters(pc->life_bytes);
+	if (x->life_line[LIFE_PACKETS] == 0) {
+		pc->life_packets = pc->esn ? CONF_LIFE_PACKETS_ESN :
+		    CONF_LIFE_PACKETS;
+		pc->life_packets_soft = pc->esn ? CONF_LIFE_PACKETS_ESN_SOFT :
+		    CONF_LIFE_PACKETS_SOFT;
+	} else if (!x->life_soft[LIFE_PACKETS])
+		pc->life_packets_soft = three_quarters(pc->life_packets);
+	/* RFC 4303 2.2: without ESN the counter must not cycle. */
+	if (!pc->esn && pc->life_packets > CONF_SEQ_MAX_NO_ESN) {
+		conf_err(lx, x->life_file[LIFE_PACKETS],
+		    x->life_line[LIFE_PACKETS], "lifetime packets %llu exceeds "
+		    "%llu, the last sequence number without esn",
+		    (unsigned long long)pc->life_packets,
+		    (unsigned long long)CONF_SEQ_MAX_NO_ESN);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -88,6 +221,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    "cipher blowfish-cbc is not available", pc->name);
 		return -1;
 	}
+	if (peer_network_apart(lx, s, pc, x) == -1)
+		return -1;
 	if (!x->have_role)
 		pc->role = s->role == ROLE_CENTRAL ? ROLE_REMOTE : ROLE_CENTRAL;
 	if (!x->have_auth)
@@ -105,21 +240,27 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    pc->auth->name, pc->cipher->name);
 		return -1;
 	}
+	if (peer_lifetimes(lx, pc, x) == -1)
+		return -1;
 	if (pc->transport == TRANSPORT_ESP && x->have_port) {
 		conf_err(lx, x->file, x->port_line, "peer \"%s\": a port is "
 		    "only meaningful with transport udp", pc->name);
 		return -1;
 	}
-	if (pc->transport == TRANSPORT_ESP && pc->keepalive != 0) {
-		conf_err(lx, x->file, x->keepalive_line, "peer \"%s\": "
-		    "keepalive needs transport udp (RFC 3948 NAT-keepalive)",
-		    pc->name);
+	/* Keepalives are ESP dummy packets (RFC 4303 2.6): they keep NAT
+	 * open and tell the peer we are alive over either transport. */
+	if (!x->have_keepalive)
+		pc->keepalive = CONF_KEEPALIVE_DEFAULT;
+	if (!x->have_dead)
+		pc->dead = 4 * pc->keepalive;
+	/* A peer is stale after 2 x keepalive: dead comes later. */
+	if (pc->dead != 0 && pc->keepalive != 0 &&
+	    pc->dead <= 2 * pc->keepalive) {
+		conf_err(lx, x->dead_file, x->dead_line, "peer \"%s\": dead %u "
+		    "must exceed 2 x keepalive %u, when the peer becomes stale",
+		    pc->name, pc->dead, pc->keepalive);
 		return -1;
 	}
-	/* The remote side sits behind NAT and keeps its mapping open. */
-	if (!x->have_keepalive)
-		pc->keepalive = s->role == ROLE_REMOTE &&
-		    pc->transport == TRANSPORT_UDP ? 20 : 0;
 	if (!pc->dynamic) {
 		set_port(&pc->endpoint, pc->port);
 		if (s->outer.ss_family != AF_UNSPEC &&
@@ -154,41 +295,110 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	return 0;
 }
 
+struct twins {
+	int         (*cmp)(const struct peer_conf *, const struct peer_conf *);
+	const struct peer_conf *peers;
+};
+
+static int
+twin_cmp(const void *a, const void *b, void *arg)
+{
+	const struct twins *t = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = t->cmp(&t->peers[x], &t->peers[y]);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* For each peer, the first earlier peer equal to it by cmp, or
+ * SIZE_MAX: one sort instead of comparing every pair, so that 10,000
+ * peers cost n log n. NULL if out of memory. */
+static size_t *
+earlier_twins(const struct config *cf,
+    int (*cmp)(const struct peer_conf *, const struct peer_conf *))
+{
+	struct twins t = { cmp, cf->peers };
+	size_t *ix, *first, i, start;
+
+	ix = calloc(cf->npeers, sizeof(*ix));
+	first = calloc(cf->npeers, sizeof(*first));
+	if (ix == NULL || first == NULL) {
+		free(ix);
+		free(first);
+		return NULL;
+	}
+	for (i = 0; i < cf->npeers; i++)
+		ix[i] = i;
+	qsort_r(ix, cf->npeers, sizeof(*ix), twin_cmp, &t);
+	for (start = 0, i = 0; i < cf->npeers; i++) {
+		if (i > start && cmp(&cf->peers[ix[i]],
+		    &cf->peers[ix[start]]) != 0)
+			start = i;
+		first[ix[i]] = i == start ? SIZE_MAX : ix[start];
+	}
+	free(ix);
+	return first;
+}
+
+static int
+name_cmp(const struct peer_conf *a, const struct peer_conf *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+static int
+spi_in_cmp(const struct peer_conf *a, const struct peer_conf *b)
+{
+	return a->spi_in < b->spi_in ? -1 : a->spi_in > b->spi_in;
+}
+
 int
 conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
     struct qos_extra *qx, const struct bridge_extra *bx,
-    const char *site_file, int site_line)
+    const struct site_extra *sx)
 {
-	size_t i, j;
+	size_t i, j, *twin;
 
-	if (site_finish(lx, &cf->site, site_file, site_line) == -1)
+	if (site_finish(lx, &cf->site, sx->file, sx->line) == -1 ||
+	    site_hooks(lx, &cf->site, sx) == -1)
 		return -1;
-	for (i = 0; i < cf->npeers; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(cf->peers[i].name, cf->peers[j].name) == 0) {
-				conf_err(lx, px[i].file, cf->peers[i].line,
-				    "peer \"%s\" is defined twice, first at "
-				    "%s:%d", cf->peers[i].name, px[j].file,
-				    cf->peers[j].line);
-				return -1;
-			}
-		}
-		if (peer_finish(lx, &cf->site, &cf->peers[i], &px[i]) == -1)
-			return -1;
+	if ((twin = earlier_twins(cf, name_cmp)) == NULL) {
+		conf_err(lx, sx->file, sx->line, "out of memory");
+		return -1;
 	}
+	for (i = 0; i < cf->npeers; i++) {
+		if ((j = twin[i]) != SIZE_MAX) {
+			conf_err(lx, px[i].file, cf->peers[i].line,
+			    "peer \"%s\" is defined twice, first at %s:%d",
+			    cf->peers[i].name, px[j].file, cf->peers[j].line);
+			free(twin);
+			return -1;
+		}
+		if (peer_finish(lx, &cf->site, &cf->peers[i], &px[i]) == -1) {
+			free(twin);
+			return -1;
+		}
+	}
+	free(twin);
 	/* Inbound SPIs pick the SA of an arriving packet (RFC 4303 2.1). */
-	for (i = 0; i < cf->npeers; i++) {
-		for (j = 0; j < i; j++) {
-			if (cf->peers[i].spi_in != cf->peers[j].spi_in)
-				continue;
-			conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
-			    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
-			    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
-			    cf->peers[i].spi_in, cf->peers[i].name,
-			    cf->peers[j].name, px[j].file, cf->peers[j].line);
-			return -1;
-		}
+	if ((twin = earlier_twins(cf, spi_in_cmp)) == NULL) {
+		conf_err(lx, sx->file, sx->line, "out of memory");
+		return -1;
 	}
+	for (i = 0; i < cf->npeers; i++) {
+		if ((j = twin[i]) == SIZE_MAX)
+			continue;
+		conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
+		    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
+		    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
+		    cf->peers[i].spi_in, cf->peers[i].name, cf->peers[j].name,
+		    px[j].file, cf->peers[j].line);
+		free(twin);
+		return -1;
+	}
+	free(twin);
 	if (qos_finish(lx, cf, qx) == -1 ||
 	    bridge_finish(lx, cf, px, qx, bx) == -1)
 		return -1;
@@ -196,7 +406,7 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,
 		    px[i].key_file_conf, px[i].key_line) == -1)
 			return -1;
-	if (bridge_keys(lx, cf, px) == -1)
+	if (bridge_keys(lx, cf, px) == -1 || keys_distinct(lx, cf, px) == -1)
 		return -1;
 	for (i = 0; i < cf->npeers; i++)
 		if (keyfile_fingerprint(&cf->peers[i]) == -1) {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf/config.h"
 
@@ -21,6 +22,22 @@
 #define CONF_PRIO_DEFAULT      4
 #define CONF_METERS_MAX        1024
 #define CONF_RULES_MAX         100000
+
+/* SA lifetimes (site.conf(5), lifetime). 64-bit blocks: the SWEET32
+ * bound; others: 2^38 bytes. Without esn the last sequence number is
+ * 2^32 - 1, so the default leaves room below it. */
+#define CONF_LIFE_BYTES_64BIT       (64ULL << 20)
+#define CONF_LIFE_BYTES_64BIT_SOFT  (48ULL << 20)
+#define CONF_LIFE_BYTES             (1ULL << 38)
+#define CONF_LIFE_BYTES_SOFT        (192ULL << 30)
+#define CONF_LIFE_PACKETS           4000000000ULL
+#define CONF_LIFE_PACKETS_SOFT      3000000000ULL
+#define CONF_LIFE_PACKETS_ESN       (1ULL << 40)
+#define CONF_LIFE_PACKETS_ESN_SOFT  (3ULL << 38)
+#define CONF_LIFE_BYTES_MIN         4096
+#define CONF_LIFE_BYTES_MAX         (1ULL << 60)
+#define CONF_LIFE_PACKETS_MIN       16
+#define CONF_SEQ_MAX_NO_ESN         4294967295ULL
 
 enum tok {
 	T_EOF,
@@ -121,17 +138,24 @@ int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 int   keyfile_load_tap(struct lexer *, struct peer_conf *,
 	    const struct site_conf *, const char *conf_file, int line);
 int   key_block_len(const struct peer_conf *);
+/* A file vpntund trusts (a key file, a hook script) belongs to root or
+ * to the user vpntund runs as; else an error naming what and path. */
+int   check_owner(struct lexer *, const char *cfile, int line,
+	    const char *what, const char *path, uid_t uid);
 
 /* spi.c: the OR rule of the formula, exposed for tests */
 uint32_t spi_fixup(uint32_t raw);
 
 /* check.c: defaults and the whole-config pass */
+enum { LIFE_BYTES, LIFE_PACKETS };
 struct peer_extra {
 	const char *file;           /* where the peer block is */
 	const char *key_file_conf;  /* where its key statement is */
 	int         key_line;
 	const char *key_dir;
 	bool        have_network;
+	const char *network_file;
+	int         network_line;
 	bool        have_endpoint;
 	bool        have_role;
 	bool        have_auth;
@@ -141,11 +165,24 @@ struct peer_extra {
 	int         port_line;
 	int         auth_line;
 	int         keepalive_line;
+	bool        have_dead;
+	const char *dead_file;
+	int         dead_line;
 	bool        have_bridge;        /* `bridge yes|no` written */
 	int         bridge_line;
 	int         tap_sa_line;        /* 0 = no tap-sa statement */
+	/* lifetime bytes [LIFE_BYTES] and packets [LIFE_PACKETS]: where
+	 * written (line 0 = not), and whether with a soft limit */
+	const char *life_file[2];
+	int         life_line[2];
+	bool        life_soft[2];
 	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
 };
+
+/* keysep.c: no cipher key and no auth key on two SAs of the config;
+ * -1 with an error naming both peers and key files, never the bytes. */
+int   keys_distinct(struct lexer *, const struct config *,
+	    const struct peer_extra *);
 
 /* Where the site's bridge statements are, for the final pass
  * (check_bridge.c): they need a tap, which may come later in the block. */
@@ -192,9 +229,21 @@ struct qos_extra {
 	size_t              meters_cap;
 };
 
+/* The site block's hook scripts, by statement. */
+enum hook { HOOK_UP, HOOK_DOWN, HOOK_PEER_UP, HOOK_PEER_DOWN, HOOK_MAX };
+
+/* Where the site block and its hook statements are, for the final pass:
+ * the scripts are checked once the whole block is read. */
+struct site_extra {
+	const char *file;
+	int         line;
+	const char *hook_file[HOOK_MAX];
+	int         hook_line[HOOK_MAX];
+};
+
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
 	    struct qos_extra *, const struct bridge_extra *,
-	    const char *site_file, int site_line);
+	    const struct site_extra *);
 
 /* check_bridge.c: the tap, the bridge statements and the tap SAs, once
  * the peers are complete (their roles and networks known). */
@@ -211,8 +260,7 @@ struct parser {
 	struct peer_extra  *px;
 	size_t              cap;
 	bool                have_site;
-	const char         *site_file;
-	int                 site_line;
+	struct site_extra   sx;
 	struct peer_conf   *peer;       /* the block being read */
 	struct peer_extra  *extra;
 	struct qos_extra    qx;
@@ -248,6 +296,22 @@ int   end_statement(struct parser *, const struct token *kw);
 int   next_option(struct parser *, const char *const *opts, struct token *t);
 int   parse_block(struct parser *, const struct token *opener,
 	    const char *kind, const struct keyword *kws);
+
+/* A unit of a quantity (QUANTITIES in site.conf(5)), matched without
+ * regard to case; a table ends with a NULL name. */
+struct unit {
+	const char *name;
+	uint64_t    mult;
+};
+
+/* parse_qos.c: a whole number and its unit, if any: "128kbit", "0x10",
+ * or "20" then "packets". A number too large for 64 bits comes back as
+ * UINT64_MAX, which every caller's range refuses. shown gets the text
+ * as written; *unit is NULL when none was. */
+int   get_quantity(struct parser *, const struct token *kw, const char *what,
+	    const struct unit *units, const char *unit_list, uint64_t *num,
+	    const struct unit **unit, struct token *t, char *shown,
+	    size_t shownlen);
 
 /* parse_qos.c: the qos block and meter statements (top level). */
 int   do_qos(struct parser *, const struct token *kw);

@@ -22,6 +22,10 @@
 
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
+/* Where an SA's keys come from (site.conf(5), KEYING AND RESTARTS):
+ * derived from the key file per key epoch, in step with a vpntund peer;
+ * or the key file's keys as they are, for peers that are not vpntund. */
+enum keying { KEYING_DERIVED, KEYING_MANUAL };
 
 /* "central"/"remote" and "udp"/"esp", as written in site.conf. */
 const char *role_name(enum site_role);
@@ -66,7 +70,14 @@ struct peer_conf {
 	struct sa_keys            key_out;
 	uint32_t                  replay_window;  /* packets */
 	bool                      esn;
-	unsigned                  keepalive;      /* seconds, 0 = off (UDP only) */
+	enum keying               keying;         /* default KEYING_DERIVED */
+	/* SA lifetimes (RFC 4301 4.4.2.1): at the hard limit a derived SA
+	 * moves to its next key epoch and a manual one stops sending; the
+	 * soft limit warns. Defaults depend on the cipher and esn. */
+	uint64_t                  life_bytes, life_bytes_soft; /* hard, soft */
+	uint64_t                  life_packets, life_packets_soft;
+	unsigned                  keepalive;      /* seconds, 0 = off */
+	unsigned                  dead;           /* seconds, 0 = never */
 	struct policy_conf       *policies;
 	size_t                    npolicies;
 	/* Issue 4: frames of the site's tap (EtherIP, next header 97). */
@@ -101,6 +112,9 @@ struct site_conf {
 	unsigned                mtu;              /* tun MTU; 0 = derive */
 	char                    up[PATH_MAX];     /* hook scripts, "" = none */
 	char                    down[PATH_MAX];
+	char                    peer_up[PATH_MAX];   /* a peer becomes up */
+	char                    peer_down[PATH_MAX]; /* ... or down */
+	unsigned                hook_timeout;     /* seconds, then killed */
 	char                    state_file[PATH_MAX];
 	char                    control[PATH_MAX];
 	bool                    log_syslog;
@@ -181,6 +195,10 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+/* Logs (log_warnx) what a loaded config allows but should not be
+ * mistaken for safe: a CBC peer without integrity (auth none), a 64-bit
+ * block cipher past the SWEET32 bound. For vpntund and vpntund -n. */
+void config_warn(const struct config *cf);
 /* Whether a running daemon configured by old can take new by reloading
  * (conf/reload.c): 0 if new differs only in its rules, meters, the qos
  * block's bandwidth, classes and mss-clamp, and log-level; else -1 with
@@ -210,5 +228,10 @@ uint32_t spi_derive_ctl(const struct prefix *from, enum site_role from_role,
 #define CONF_BRIDGE_TABLE_MAX      262144
 #define CONF_BRIDGE_RATE_DEFAULT   100
 #define CONF_BRIDGE_BURST_DEFAULT  200
+
+/* Default of hook-timeout, seconds. */
+#define CONF_HOOK_TIMEOUT_DEFAULT  10
+/* Default of keepalive, seconds; dead defaults to 4 x keepalive. */
+#define CONF_KEEPALIVE_DEFAULT     10
 
 #endif

@@ -28,6 +28,24 @@ key_block_len(const struct peer_conf *pc)
 	    (pc->auth ? pc->auth->key_len : 0));
 }
 
+int
+check_owner(struct lexer *lx, const char *cfile, int line, const char *what,
+    const char *path, uid_t uid)
+{
+	uid_t us = geteuid();
+
+	if (uid == 0 || uid == us)
+		return 0;
+	if (us == 0)
+		conf_err(lx, cfile, line, "%s %s is owned by uid %u, expected "
+		    "root; run chown root %s", what, path, (unsigned)uid, path);
+	else
+		conf_err(lx, cfile, line, "%s %s is owned by uid %u, expected "
+		    "root or uid %u, which vpntund runs as; run chown root %s",
+		    what, path, (unsigned)uid, (unsigned)us, path);
+	return -1;
+}
+
 static int
 read_secret(struct lexer *lx, const char *path, const char *cfile,
     int line, char **bufp, size_t *lenp)
@@ -36,9 +54,11 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	char *buf;
 	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, fl;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* Not blocking: a FIFO in its place is refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
 		conf_err(lx, cfile, line, "cannot open key file %s: %s",
 		    path, strerror(errno));
 		return -1;
@@ -46,6 +66,10 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		conf_err(lx, cfile, line, "key file %s is not a regular file",
 		    path);
+		close(fd);
+		return -1;
+	}
+	if (check_owner(lx, cfile, line, "key file", path, st.st_uid) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -60,6 +84,13 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	if (st.st_size > KEYFILE_MAX) {
 		conf_err(lx, cfile, line, "key file %s is larger than %d bytes",
 		    path, KEYFILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		conf_err(lx, cfile, line, "cannot read key file %s: %s", path,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -207,6 +238,20 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 			    pc->auth->key_len);
 		conf_err(lx, cfile, line, "key file %s holds %ld bytes, "
 		    "expected %zu (2 x (%s))", path, n, 2 * blk, parts);
+		goto out;
+	}
+	/* One key for both directions would be two SAs on one key (and
+	 * reflected packets would pass); keysep.c checks across files. */
+	if (CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ||
+	    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ||
+	    (pc->auth != NULL && pc->auth->key_len != 0 &&
+	    CRYPTO_memcmp(bytes + blk - pc->auth->key_len,
+	    bytes + 2 * blk - pc->auth->key_len, pc->auth->key_len) == 0)) {
+		conf_err(lx, cfile, line, "key file %s: both blocks hold the "
+		    "same %s; each direction needs its own", path,
+		    CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ? "key" :
+		    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ?
+		    "cipher key" : "auth key");
 		goto out;
 	}
 	if (site_counts_as_central(pc, s)) {

@@ -164,24 +164,44 @@ lex_init_string(struct lexer *lx, const char *name, const char *text,
 	return 0;
 }
 
-/* Reads a whole file; a config is small, and a NUL in it is an error. */
+/* Reads a whole file; a config is small, and a NUL in it is an error.
+ * Opened without blocking: a FIFO or a device in its place must be an
+ * error at once, not a daemon that waits for a writer. *notreg says the
+ * file was there but not a regular file. */
 static int
-read_file(const char *path, char **bufp, size_t *lenp, char *why, size_t whylen)
+read_file(const char *path, char **bufp, size_t *lenp, bool *notreg,
+    char *why, size_t whylen)
 {
 	struct stat st;
 	char *buf;
 	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, fl;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	*notreg = false;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONF_FILE_MAX) {
-		snprintf(why, whylen, "not a regular file of at most %d bytes",
-		    CONF_FILE_MAX);
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*notreg = true;
+		snprintf(why, whylen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		snprintf(why, whylen, "larger than %d bytes", CONF_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -220,9 +240,12 @@ open_file(struct lexer *lx, const char *path, const struct token *at)
 	char why[128], dir[PATH_MAX], *buf, *real;
 	size_t len;
 	struct source *s;
+	bool notreg;
 
-	if (read_file(path, &buf, &len, why, sizeof(why)) == -1) {
-		if (at != NULL)
+	if (read_file(path, &buf, &len, &notreg, why, sizeof(why)) == -1) {
+		if (at != NULL && notreg)
+			conf_errt(lx, at, "%s is not a regular file", path);
+		else if (at != NULL)
 			conf_errt(lx, at, "cannot read include file %s: %s",
 			    path, why);
 		else

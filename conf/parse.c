@@ -321,18 +321,56 @@ site_control(struct parser *p, const struct token *kw)
 	    sizeof(p->cf->site.control));
 }
 
+/* A hook script's path, kept as written (vpntund makes it absolute
+ * against the directory it started in) and checked at the end. */
+static int
+site_hook(struct parser *p, const struct token *kw, enum hook h, char *out,
+    size_t outlen)
+{
+	if (get_string(p, kw, "a path", out, outlen) == -1)
+		return -1;
+	p->sx.hook_file[h] = kw->file;
+	p->sx.hook_line[h] = kw->line;
+	return 0;
+}
+
 static int
 site_up(struct parser *p, const struct token *kw)
 {
-	return get_string(p, kw, "a path", p->cf->site.up,
+	return site_hook(p, kw, HOOK_UP, p->cf->site.up,
 	    sizeof(p->cf->site.up));
 }
 
 static int
 site_down(struct parser *p, const struct token *kw)
 {
-	return get_string(p, kw, "a path", p->cf->site.down,
+	return site_hook(p, kw, HOOK_DOWN, p->cf->site.down,
 	    sizeof(p->cf->site.down));
+}
+
+static int
+site_peer_up(struct parser *p, const struct token *kw)
+{
+	return site_hook(p, kw, HOOK_PEER_UP, p->cf->site.peer_up,
+	    sizeof(p->cf->site.peer_up));
+}
+
+static int
+site_peer_down(struct parser *p, const struct token *kw)
+{
+	return site_hook(p, kw, HOOK_PEER_DOWN, p->cf->site.peer_down,
+	    sizeof(p->cf->site.peer_down));
+}
+
+static int
+site_hook_timeout(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 1, 3600, &v) == -1)
+		return -1;
+	p->cf->site.hook_timeout = (unsigned)v;
+	return 0;
 }
 
 static int
@@ -371,12 +409,15 @@ static const struct keyword site_keywords[] = {
 	{ "control",    site_control },
 	{ "down",       site_down },
 	{ "exclude",    site_exclude },
+	{ "hook-timeout", site_hook_timeout },
 	{ "log",        site_log },
 	{ "log-level",  site_log_level },
 	{ "mtu",        site_mtu },
 	{ "network",    site_network },
 	{ "outer",      site_outer },
 	{ "outer-mtu",  site_outer_mtu },
+	{ "peer-down",  site_peer_down },
+	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
 	{ "role",       site_role },
 	{ "state-file", site_state_file },
@@ -412,6 +453,8 @@ peer_network(struct parser *p, const struct token *kw)
 	if (expr_prefix(&p->lx, kw->text, &p->peer->network) == -1)
 		return -1;
 	p->extra->have_network = true;
+	p->extra->network_file = kw->file;
+	p->extra->network_line = kw->line;
 	return 0;
 }
 
@@ -631,6 +674,110 @@ peer_esn(struct parser *p, const struct token *kw)
 }
 
 static int
+peer_keying(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "derived", "manual", NULL };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	p->peer->keying = i == 0 ? KEYING_DERIVED : KEYING_MANUAL;
+	return 0;
+}
+
+/* lifetime bytes: decimal (kB = 1000 bytes) or binary (KiB = 1024)
+ * multiples, as disks and ip-xfrm(8) write them. */
+static const struct unit size_units[] = {
+	{ "bytes", 1 }, { "byte", 1 },
+	{ "kb", 1000ULL }, { "mb", 1000000ULL }, { "gb", 1000000000ULL },
+	{ "tb", 1000000000000ULL },
+	{ "kib", 1ULL << 10 }, { "mib", 1ULL << 20 }, { "gib", 1ULL << 30 },
+	{ "tib", 1ULL << 40 }, { NULL, 0 }
+};
+
+/* A byte count min..max: "65536", "64MiB", "64 MiB", "1 gb". */
+static int
+get_byte_count(struct parser *p, const struct token *kw, uint64_t min,
+    uint64_t max, const char *note, uint64_t *bytes)
+{
+	char shown[CONF_TOKEN_MAX + 16];
+	const struct unit *u;
+	struct token t;
+	uint64_t v, mult;
+
+	if (get_quantity(p, kw, "a size such as 64MiB", size_units,
+	    "bytes, kB, MB, GB, TB, KiB, MiB, GiB or TiB", &v, &u, &t, shown,
+	    sizeof(shown)) == -1)
+		return -1;
+	mult = u != NULL ? u->mult : 1;
+	if (v > max / mult || v * mult < min) {
+		conf_errt(&p->lx, &t, "%s %s is out of range, expected "
+		    "%llu..%llu bytes%s", kw->text, shown,
+		    (unsigned long long)min, (unsigned long long)max, note);
+		return -1;
+	}
+	*bytes = v * mult;
+	return 0;
+}
+
+/* lifetime bytes SIZE [soft SIZE] | lifetime packets N [soft N]: the
+ * hard limit, and a soft one at or below it; once per kind. */
+static int
+peer_lifetime(struct parser *p, const struct token *kw)
+{
+	static const char *const set[] = { "bytes", "packets", NULL };
+	struct peer_extra *x = p->extra;
+	const struct token *pk;
+	struct token name, st;
+	uint64_t hard, soft;
+	int k, rv;
+
+	if (get_choice(p, kw, set, &k) == -1)
+		return -1;
+	if (x->life_line[k] != 0) {
+		conf_errt(&p->lx, kw, "peer \"%s\": lifetime %s is given "
+		    "twice, first at line %d", p->peer->name, set[k], x->life_line[k]);
+		return -1;
+	}
+	/* Messages name the statement: "lifetime bytes 100 is ..." */
+	name = *kw;
+	snprintf(name.text, sizeof(name.text), "lifetime %s", set[k]);
+	if (k == LIFE_BYTES)
+		rv = get_byte_count(p, &name, CONF_LIFE_BYTES_MIN,
+		    CONF_LIFE_BYTES_MAX, "", &hard);
+	else
+		rv = get_number(p, &name, CONF_LIFE_PACKETS_MIN, UINT64_MAX,
+		    &hard);
+	if (rv == -1)
+		return -1;
+	x->life_file[k] = kw->file;
+	x->life_line[k] = kw->line;
+	soft = hard;
+	pk = lex_peek(&p->lx);
+	if (pk->type == T_WORD && strcmp(pk->text, "soft") == 0) {
+		lex_next(&p->lx, &st);
+		snprintf(name.text, sizeof(name.text), "lifetime %s soft",
+		    set[k]);
+		if (k == LIFE_BYTES)
+			rv = get_byte_count(p, &name, 1, hard,
+			    " (at most the hard limit)", &soft);
+		else
+			rv = get_number(p, &name, 1, hard, &soft);
+		if (rv == -1)
+			return -1;
+		x->life_soft[k] = true;
+	}
+	if (k == LIFE_BYTES) {
+		p->peer->life_bytes = hard;
+		p->peer->life_bytes_soft = soft;
+	} else {
+		p->peer->life_packets = hard;
+		p->peer->life_packets_soft = soft;
+	}
+	return 0;
+}
+
+static int
 peer_keepalive(struct parser *p, const struct token *kw)
 {
 	uint64_t v;
@@ -640,6 +787,20 @@ peer_keepalive(struct parser *p, const struct token *kw)
 	p->peer->keepalive = (unsigned)v;
 	p->extra->have_keepalive = true;
 	p->extra->keepalive_line = kw->line;
+	return 0;
+}
+
+static int
+peer_dead(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, 0, 86400, &v) == -1)
+		return -1;
+	p->peer->dead = (unsigned)v;
+	p->extra->have_dead = true;
+	p->extra->dead_file = kw->file;
+	p->extra->dead_line = kw->line;
 	return 0;
 }
 
@@ -685,11 +846,14 @@ static const struct keyword peer_keywords[] = {
 	{ "auth",          peer_auth },
 	{ "bridge",        peer_bridge },
 	{ "cipher",        peer_cipher },
+	{ "dead",          peer_dead },
 	{ "endpoint",      peer_endpoint },
 	{ "esn",           peer_esn },
 	{ "funnel",        peer_policy },
 	{ "keepalive",     peer_keepalive },
 	{ "key",           peer_key },
+	{ "keying",        peer_keying },
+	{ "lifetime",      peer_lifetime },
 	{ "network",       peer_network },
 	{ "replay-window", peer_replay_window },
 	{ "role",          peer_role },
@@ -821,12 +985,12 @@ do_site(struct parser *p, const struct token *kw)
 		return -1;
 	if (p->have_site) {
 		conf_errt(&p->lx, kw, "a second site block; the site is "
-		    "already defined at %s:%d", p->site_file, p->site_line);
+		    "already defined at %s:%d", p->sx.file, p->sx.line);
 		return -1;
 	}
 	p->have_site = true;
-	p->site_file = kw->file;
-	p->site_line = kw->line;
+	p->sx.file = kw->file;
+	p->sx.line = kw->line;
 	copy_str(p->cf->site.name, sizeof(p->cf->site.name), name.text);
 	return parse_block(p, &name, "site", site_keywords);
 }
@@ -868,6 +1032,7 @@ do_peer(struct parser *p, const struct token *kw)
 	p->peer->key_bits = p->peer->cipher ? p->peer->cipher->key_default * 8 :
 	    0;
 	p->peer->replay_window = 1024;
+	p->peer->keying = KEYING_DERIVED;
 	p->extra->file = kw->file;
 	return parse_block(p, &name, "peer", peer_keywords);
 }
@@ -1030,6 +1195,7 @@ site_defaults(struct site_conf *s)
 	s->port = CONF_PORT_DEFAULT;
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
+	s->hook_timeout = CONF_HOOK_TIMEOUT_DEFAULT;
 	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;
 	s->bridge_table = CONF_BRIDGE_TABLE_DEFAULT;
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;
@@ -1048,8 +1214,7 @@ load(struct parser *p, struct config *cf, const char *file)
 	p->cf = cf;
 	rv = parse_top(p);
 	if (rv == 0)
-		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx,
-		    p->site_file, p->site_line);
+		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx);
 	free(p->px);
 	free(p->qx.rules);
 	free(p->qx.meter_files);

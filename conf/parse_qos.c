@@ -12,11 +12,6 @@
 
 #define DESC(t, d) tok_describe((t), (d), sizeof(d))
 
-struct unit {
-	const char *name;
-	uint64_t    mult;
-};
-
 /* k = 1000 as in pf.conf and tc; "b" is bits, as pf.conf's "Kb". */
 static const struct unit rate_units[] = {
 	{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 },
@@ -50,10 +45,7 @@ find_unit(const struct unit *units, const char *s)
 	return NULL;
 }
 
-/* A whole number and its unit, if any: "128kbit", "0x10", or "20" then
- * "packets". A number too large for 64 bits comes back as UINT64_MAX,
- * which every caller's range refuses. shown gets the text as written. */
-static int
+int
 get_quantity(struct parser *p, const struct token *kw, const char *what,
     const struct unit *units, const char *unit_list, uint64_t *num,
     const struct unit **unit, struct token *t, char *shown, size_t shownlen)

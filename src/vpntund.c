@@ -77,7 +77,11 @@ load(struct config *cf, struct conf_error *err, void *arg)
 	    absolute(cf->site.control, sizeof(cf->site.control), l->cwd,
 	    err) == -1 ||
 	    absolute(cf->site.up, sizeof(cf->site.up), l->cwd, err) == -1 ||
-	    absolute(cf->site.down, sizeof(cf->site.down), l->cwd, err) == -1) {
+	    absolute(cf->site.down, sizeof(cf->site.down), l->cwd, err) == -1 ||
+	    absolute(cf->site.peer_up, sizeof(cf->site.peer_up), l->cwd,
+	    err) == -1 ||
+	    absolute(cf->site.peer_down, sizeof(cf->site.peer_down), l->cwd,
+	    err) == -1) {
 		config_free(cf);
 		return -1;
 	}
@@ -147,7 +151,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_set_level(cf.site.log_level);
-	engine_warn_config(&cf);
+	config_warn(&cf);
 	if (check && engine_check_config(&cf) == -1) {
 		fprintf(stderr, "configuration check failed\n");
 		config_free(&cf);

@@ -1,10 +1,14 @@
 /* Fuzzes the site.conf parser (config_load_string): the input is the text
  * of a config. Key files and includes resolve in a private temp dir made
  * once, holding key files of every length a suite can ask for
- * ("k<bytes>.key", e.g. k128.key for blowfish-256 + hmac-sha256-128; and
- * keys/physician1.key as in conf/examples), a few bad ones, and files to
- * include. A loaded config is checked against site.conf(5) "CHECKS" and
- * freed; ASan's leak check catches anything left allocated. */
+ * ("k<bytes>.key", e.g. k128.key for blowfish-256 + hmac-sha256-128, and
+ * a second set "k<bytes>-2.key" of other bytes, since every SA needs its
+ * own key; keys/physician1.key as in conf/examples and keys/tap.key), a
+ * few bad ones (same.key's two blocks are equal; fifo.key and fifo.conf
+ * are FIFOs, which must be refused, not waited on), and files to
+ * include. Hook scripts are system files (/bin/true, /etc/passwd). A
+ * loaded config is checked against site.conf(5) "CHECKS" and freed;
+ * ASan's leak check catches anything left allocated. */
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -62,9 +66,10 @@ put_str(const char *name, const char *text, mode_t mode)
 	put(name, text, strlen(text), mode);
 }
 
-/* A key file of n bytes: hex, two lines, a comment, as people write it. */
+/* A key file of n bytes: hex, two lines, a comment, as people write it.
+ * Files of one length and another seed share no key. */
 static void
-put_key(const char *name, size_t n)
+put_key_seeded(const char *name, size_t n, unsigned seed)
 {
 	char text[2 * 2 * 200 + 64];
 	size_t i, o;
@@ -72,12 +77,18 @@ put_key(const char *name, size_t n)
 	o = (size_t)snprintf(text, sizeof(text), "# %zu bytes\n", n);
 	for (i = 0; i < n && o + 4 < sizeof(text); i++) {
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "%02x",
-		    (unsigned)(i * 37 + n) & 0xff);
+		    (unsigned)(i * 37 + n + seed) & 0xff);
 		if (i + 1 == n / 2)
 			text[o++] = '\n';
 	}
 	text[o++] = '\n';
 	put(name, text, o, 0600);
+}
+
+static void
+put_key(const char *name, size_t n)
+{
+	put_key_seeded(name, n, 0);
 }
 
 static void
@@ -118,6 +129,9 @@ init_once(void)
 					have[n] = true;
 					snprintf(name, sizeof(name), "k%zu.key", n);
 					put_key(name, n);
+					snprintf(name, sizeof(name),
+					    "k%zu-2.key", n);
+					put_key_seeded(name, n, 101);
 				}
 				if (ci->key_step == 0)
 					break;
@@ -127,6 +141,7 @@ init_once(void)
 	snprintf(path, sizeof(path), "%s/keys", tdir);
 	FUZZ_CHECK(mkdir(path, 0700) == 0);
 	put_key("keys/physician1.key", 128);
+	put_key_seeded("keys/tap.key", 128, 202);
 	/* Refused ones: readable by others, odd, not hex, empty, too big,
 	 * a directory, a symlink (O_NOFOLLOW). */
 	put_key("open.key", 128);
@@ -145,6 +160,18 @@ init_once(void)
 	FUZZ_CHECK(mkdir(path, 0700) == 0);
 	snprintf(path, sizeof(path), "%s/link.key", tdir);
 	FUZZ_CHECK(symlink("k128.key", path) == 0);
+	{
+		char same[2 * 2 * 64 + 2];
+
+		for (n = 0; n < 2 * 64; n++)
+			same[n] = "0123456789abcdef"[(n / 2 * 7 + n % 2) % 16];
+		memcpy(same + 2 * 64, same, 2 * 64);
+		put("same.key", same, sizeof(same) - 2, 0600);
+	}
+	snprintf(path, sizeof(path), "%s/fifo.key", tdir);
+	FUZZ_CHECK(mkfifo(path, 0600) == 0);
+	snprintf(path, sizeof(path), "%s/fifo.conf", tdir);
+	FUZZ_CHECK(mkfifo(path, 0600) == 0);
 
 	/* Includes: macros, a self-include, a nested pair, a NUL byte. */
 	put_str("inc.conf", "inc_net = 10.9.0.0/24\ninc_key = \"k128.key\"\n",
@@ -154,7 +181,7 @@ init_once(void)
 	put_str("b.conf", "include \"a.conf\"\n", 0644);
 	put("nul.conf", nul, sizeof(nul) - 1, 0644);
 	put_str("peer.conf", "peer \"inc\" {\n\tnetwork 10.7.0.0/24\n"
-	    "\tendpoint 192.0.2.7\n\tkey \"k128.key\"\n}\n", 0644);
+	    "\tendpoint 192.0.2.7\n\tkey \"k128-2.key\"\n}\n", 0644);
 }
 
 static bool
@@ -214,6 +241,60 @@ check_qos(const struct config *cf)
 	}
 }
 
+static bool
+overlap(const struct prefix *a, const struct prefix *b)
+{
+	const struct prefix *wide = a->len <= b->len ? a : b;
+	const struct prefix *narrow = wide == a ? b : a;
+
+	return a->af == b->af &&
+	    prefix_contains(wide, narrow->af, narrow->addr.b);
+}
+
+/* The SA keys of peer p: in, out, and the tap SA's when it has one. */
+static size_t
+sa_keys_of(const struct peer_conf *p, const struct sa_keys *k[4])
+{
+	size_t n = 0;
+
+	k[n++] = &p->key_in;
+	k[n++] = &p->key_out;
+	if (p->tap_sa) {
+		k[n++] = &p->tap_key_in;
+		k[n++] = &p->tap_key_out;
+	}
+	return n;
+}
+
+/* Every SA its own cipher key and auth key; pairs, since fuzz inputs
+ * have few peers. */
+static void
+check_keys(const struct config *cf)
+{
+	const struct sa_keys *a[4], *b[4];
+	size_t i, j, x, y, na, nb, ka, kb;
+
+	for (i = 0; i < cf->npeers; i++) {
+		na = sa_keys_of(&cf->peers[i], a);
+		ka = cf->peers[i].key_bits / 8;
+		for (j = i; j < cf->npeers; j++) {
+			nb = sa_keys_of(&cf->peers[j], b);
+			kb = cf->peers[j].key_bits / 8;
+			for (x = 0; x < na; x++) {
+				for (y = i == j ? x + 1 : 0; y < nb; y++) {
+					FUZZ_CHECK(ka != kb ||
+					    memcmp(a[x]->enc, b[y]->enc,
+					    ka) != 0);
+					FUZZ_CHECK(a[x]->auth_len == 0 ||
+					    a[x]->auth_len != b[y]->auth_len ||
+					    memcmp(a[x]->auth, b[y]->auth,
+					    a[x]->auth_len) != 0);
+				}
+			}
+		}
+	}
+}
+
 /* site.conf(5) CHECKS, on a config that loaded. */
 static void
 check_config(const struct config *cf)
@@ -226,6 +307,9 @@ check_config(const struct config *cf)
 	FUZZ_CHECK(s->nnetworks >= 1 && s->nnetworks <= 8);
 	FUZZ_CHECK(s->naddresses <= 8 && s->nexcludes <= 16);
 	FUZZ_CHECK(cf->npeers >= 1 && cf->peers != NULL);
+	FUZZ_CHECK(s->hook_timeout >= 1 && s->hook_timeout <= 3600);
+	FUZZ_CHECK(terminated(s->peer_up, sizeof(s->peer_up)) &&
+	    terminated(s->peer_down, sizeof(s->peer_down)));
 	for (i = 0; i < cf->npeers; i++) {
 		const struct peer_conf *p = &cf->peers[i];
 		size_t enc;
@@ -242,6 +326,19 @@ check_config(const struct config *cf)
 		FUZZ_CHECK(p->spi_in >= 256 && p->spi_out >= 256);
 		FUZZ_CHECK(p->replay_window >= 64 &&
 		    p->replay_window <= 65536 && p->replay_window % 64 == 0);
+		FUZZ_CHECK(p->keying == KEYING_DERIVED ||
+		    p->keying == KEYING_MANUAL);
+		FUZZ_CHECK(p->life_bytes >= 4096 && p->life_bytes_soft >= 1 &&
+		    p->life_bytes_soft <= p->life_bytes);
+		FUZZ_CHECK(p->life_packets >= 16 &&
+		    p->life_packets_soft >= 1 &&
+		    p->life_packets_soft <= p->life_packets);
+		FUZZ_CHECK(p->esn || p->life_packets <= 4294967295ULL);
+		FUZZ_CHECK(p->keepalive <= 3600 && p->dead <= 86400);
+		FUZZ_CHECK(p->dead == 0 || p->keepalive == 0 ||
+		    p->dead > 2 * p->keepalive);
+		for (j = 0; j < s->nnetworks; j++)
+			FUZZ_CHECK(!overlap(&p->network, &s->networks[j]));
 		FUZZ_CHECK(p->npolicies == 0 || p->policies != NULL);
 		for (j = 0; j < p->npolicies; j++)
 			FUZZ_CHECK(p->policies[j].local.af ==
@@ -251,6 +348,7 @@ check_config(const struct config *cf)
 			FUZZ_CHECK(cf->peers[j].spi_in != p->spi_in);
 		}
 	}
+	check_keys(cf);
 	check_qos(cf);
 }
 

@@ -99,15 +99,23 @@ key_hex(size_t nbytes, unsigned seed)
 }
 
 /* A key file that fits the defaults: blowfish-cbc at its default size
- * and hmac-sha256-128. */
+ * and hmac-sha256-128, its bytes counting up from seed (mod 256). Every
+ * SA needs its own key: files whose seeds differ by anything but 0 or
+ * +-64 (mod 256, one block) share none. */
 static __attribute__((unused)) void
-put_default_key(const char *name)
+put_default_key_seeded(const char *name, unsigned seed)
 {
 	const struct cipher_info *c = cipher_by_name("blowfish-cbc");
-	char *k = key_hex(2 * (c->key_default + 32), 1);
+	char *k = key_hex(2 * (c->key_default + 32), seed);
 
 	put_file(name, k, 0600);
 	free(k);
+}
+
+static __attribute__((unused)) void
+put_default_key(const char *name)
+{
+	put_default_key_seeded(name, 1);
 }
 
 #endif

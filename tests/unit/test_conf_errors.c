@@ -48,6 +48,10 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n cipher aes-gcm\n auth hmac-sha1-96\n}\n",
 	  "site.conf:9: auth hmac-sha1-96 cannot be used with the AEAD cipher "
 	  "aes-gcm" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n keying auto\n}\n",
+	  "site.conf:8: expected derived or manual after \"keying\", got "
+	  "\"auto\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n outer-mtu 100\n}\n" PEER,
 	  "site.conf:3: outer-mtu 100 is out of range, expected 576..9000" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n port 70000\n}\n" PEER,
@@ -59,6 +63,14 @@ static const struct bad bad[] = {
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n replay-window 32\n}\n",
 	  "site.conf:8: replay-window 32 is out of range, expected 64..65536" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n hook-timeout 0\n}\n" PEER,
+	  "site.conf:3: hook-timeout 0 is out of range, expected 1..3600" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n hook-timeout 3601\n}\n" PEER,
+	  "site.conf:3: hook-timeout 3601 is out of range, expected 1..3600" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n peer-up\n}\n" PEER,
+	  "site.conf:3: expected a path after \"peer-up\", got end of line" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n peer-down \"\"\n}\n" PEER,
+	  "site.conf:3: expected a path after \"peer-down\", got \"\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n role hub\n}\n" PEER,
 	  "site.conf:3: expected central or remote after \"role\", got \"hub\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n log-level loud\n}\n" PEER,
@@ -118,8 +130,9 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n spi in 0x1001\n}\n",
 	  "site.conf:8: expected \"out\" after \"spi\", got end of line" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
-	  " key \"k.key\"\n transport esp\n keepalive 20\n}\n",
-	  "site.conf:9: peer \"p\": keepalive needs transport udp" },
+	  " key \"k.key\"\n transport esp\n keepalive 20\n dead 30\n}\n",
+	  "site.conf:10: peer \"p\": dead 30 must exceed 2 x keepalive 20, "
+	  "when the peer becomes stale" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n"
 	  " endpoint 198.18.2.2 port 4501\n transport udp port 4502\n"
 	  " key \"k.key\"\n}\n",
@@ -133,6 +146,28 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n}\n",
 	  "site.conf:5: peer \"p\": endpoint and the site's outer address are "
 	  "of different address families" },
+	/* A peer's network apart from every network of the site. */
+	{ SITE "peer \"p\" {\n endpoint dynamic\n network 10.1.0.0/24\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:6: peer \"p\": network 10.1.0.0/24 overlaps this site's "
+	  "network 10.1.0.0/24" },
+	{ SITE "peer \"p\" {\n network 10.1.0.128/25\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.1.0.128/25 overlaps this "
+	  "site's network 10.1.0.0/24" },
+	{ SITE "peer \"p\" {\n network 10.0.0.0/8\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.0.0.0/8 overlaps this site's "
+	  "network 10.1.0.0/24" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n network fd00:1::/48\n}\n"
+	  "peer \"p\" {\n network fd00:1:0:5::/64\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel fd00:1::/48 <-> fd00:1:0:5::/64\n}\n",
+	  "site.conf:6: peer \"p\": network fd00:1:0:5::/64 overlaps this "
+	  "site's network fd00:1::/48" },
+	{ SITE "peer \"p\" {\n network 10.1.0.77/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": network 10.1.0.77/24 overlaps this site's "
+	  "network 10.1.0.0/24" },
 	/* address arithmetic */
 	{ "site \"s\" {\n network host(10.1.0.0/24, 256)\n}\n" PEER,
 	  "site.conf:2: host(10.1.0.0/24, 256): 256 does not fit in a /24" },

@@ -63,7 +63,11 @@ test_examples(void **state)
 	assert_int_equal(c.site.role, ROLE_CENTRAL);
 	assert_string_equal(prefix_ntop(&c.site.networks[0], b, sizeof(b)),
 	    "10.1.0.0/24");
+	assert_string_equal(c.site.state_file,
+	    "/var/lib/vpntund/nursing-home.state");
 	assert_string_equal(r.site.name, "physician1");
+	assert_string_equal(r.site.state_file,
+	    "/var/lib/vpntund/physician1.state");
 	assert_int_equal(r.site.role, ROLE_REMOTE);
 	assert_string_equal(prefix_ntop(&r.site.networks[0], b, sizeof(b)),
 	    "10.1.1.0/24");
@@ -77,6 +81,10 @@ test_examples(void **state)
 	assert_string_equal(rp->name, "nursing-home");
 	assert_true(cp->dynamic);
 	assert_false(rp->dynamic);
+	assert_int_equal(cp->keepalive, 10);
+	assert_int_equal(rp->keepalive, 10);
+	assert_int_equal(rp->dead, 40);
+	assert_int_equal(cp->keying, KEYING_DERIVED);
 	assert_int_equal(cp->spi_out, rp->spi_in);
 	assert_int_equal(cp->spi_in, rp->spi_out);
 	assert_int_equal(cp->key_out.enc_len, 32);
@@ -123,6 +131,10 @@ test_defaults(void **state)
 	assert_string_equal(cf.site.state_file, "/var/lib/vpntund/home.state");
 	assert_string_equal(cf.site.control, "/run/vpntund.sock");
 	assert_string_equal(cf.site.up, "");
+	assert_string_equal(cf.site.down, "");
+	assert_string_equal(cf.site.peer_up, "");
+	assert_string_equal(cf.site.peer_down, "");
+	assert_int_equal(cf.site.hook_timeout, 10);
 	assert_false(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_INFO);
 	assert_int_equal(cf.site.naddresses, 2);
@@ -142,7 +154,9 @@ test_defaults(void **state)
 	assert_string_equal(pc->auth->name, "hmac-sha256-128");
 	assert_int_equal(pc->replay_window, 1024);
 	assert_false(pc->esn);
-	assert_int_equal(pc->keepalive, 0);         /* we are central */
+	assert_int_equal(pc->keying, KEYING_DERIVED);
+	assert_int_equal(pc->keepalive, 10);
+	assert_int_equal(pc->dead, 40);
 	assert_false(pc->spi_explicit);
 	assert_int_equal(pc->npolicies, 1);
 	assert_false(pc->policies[0].funnel);
@@ -152,19 +166,94 @@ test_defaults(void **state)
 	    "10.1.1.0/24");
 	config_free(&cf);
 
-	/* A remote site keeps NAT open toward a UDP peer, not an ESP one. */
+	/* Keepalives are ESP dummy packets: on for either role and either
+	 * transport, with dead at 4 x keepalive. */
+	put_default_key_seeded("k2.key", 2);
 	if (config_load_string("d.conf", "site \"r\" { role remote\n"
 	    " network 10.1.1.0/24 }\n"
 	    "peer \"a\" { network 10.1.0.0/24; endpoint 198.18.0.1; "
 	    "key \"k.key\" }\n"
 	    "peer \"b\" { network 10.1.2.0/24; endpoint 198.18.0.2; "
-	    "key \"k.key\"; transport esp }\n", tdir, &cf, &err) == -1)
+	    "key \"k2.key\"; transport esp }\n", tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cf.peers[0].role, ROLE_CENTRAL);
-	assert_int_equal(cf.peers[0].keepalive, 20);
-	assert_int_equal(cf.peers[1].keepalive, 0);
+	assert_int_equal(cf.peers[0].keepalive, 10);
+	assert_int_equal(cf.peers[0].dead, 40);
+	assert_int_equal(cf.peers[1].keepalive, 10);
+	assert_int_equal(cf.peers[1].dead, 40);
 	assert_int_equal(cf.peers[1].transport, TRANSPORT_ESP);
 	config_free(&cf);
+}
+
+/* keepalive and dead: any transport; dead defaults to 4 x keepalive
+ * and must exceed 2 x keepalive, when a peer is stale. */
+static void
+test_keepalive_dead(void **state)
+{
+	static const struct {
+		const char *lines;
+		unsigned    keepalive, dead;
+	} good[] = {
+		{ " keepalive 0\n", 0, 0 },
+		{ " keepalive 1\n", 1, 4 },
+		{ " keepalive 3600\n", 3600, 14400 },
+		{ " keepalive 25\n transport esp\n", 25, 100 },
+		{ " dead 21\n", 10, 21 },
+		{ " dead 0\n", 10, 0 },
+		{ " dead 86400\n keepalive 3600\n", 3600, 86400 },
+		{ " keepalive 0\n dead 5\n", 0, 5 },
+		{ " dead 7\n keepalive 3\n", 3, 7 },
+	};
+	static const struct {
+		const char *lines;
+		const char *msg;
+	} bad[] = {
+		{ " dead 20\n", "d.conf:4: peer \"p\": dead 20 must exceed 2 x "
+		  "keepalive 10, when the peer becomes stale" },
+		{ " keepalive 30\n dead 60\n", "d.conf:5: peer \"p\": dead 60 "
+		  "must exceed 2 x keepalive 30, when the peer becomes stale" },
+		{ " dead 1\n transport esp\n keepalive 1\n", "d.conf:4: peer "
+		  "\"p\": dead 1 must exceed 2 x keepalive 1, when the peer "
+		  "becomes stale" },
+		{ " dead 86401\n", "d.conf:4: dead 86401 is out of range, "
+		  "expected 0..86400" },
+		{ " dead -1\n", "d.conf:4: expected a number 0..86400 after "
+		  "\"dead\", got \"-\"" },
+		{ " keepalive 3601\n", "d.conf:4: keepalive 3601 is out of "
+		  "range, expected 0..3600" },
+	};
+	struct config cf;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24 }"
+		    "\npeer \"p\" { network 10.1.1.0/24; endpoint 198.18.0.1\n"
+		    " key \"k.key\"\n%s}\n", good[i].lines);
+		if (config_load_string("d.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("case %zu: %s", i, err.msg);
+		if (cf.peers[0].keepalive != good[i].keepalive ||
+		    cf.peers[0].dead != good[i].dead)
+			fail_msg("case %zu: keepalive %u dead %u, expected %u "
+			    "%u", i, cf.peers[0].keepalive, cf.peers[0].dead,
+			    good[i].keepalive, good[i].dead);
+		config_free(&cf);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24 }"
+		    "\npeer \"p\" { network 10.1.1.0/24; endpoint 198.18.0.1\n"
+		    " key \"k.key\"\n%s}\n", bad[i].lines);
+		memset(&err, 0, sizeof(err));
+		if (config_load_string("d.conf", text, tdir, &cf, &err) == 0) {
+			config_free(&cf);
+			fail_msg("case %zu loaded", i);
+		}
+		if (strcmp(err.msg, bad[i].msg) != 0)
+			fail_msg("case %zu: got \"%s\", expected \"%s\"", i,
+			    err.msg, bad[i].msg);
+	}
 }
 
 static void
@@ -173,7 +262,7 @@ test_everything(void **state)
 	struct config cf;
 	struct peer_conf *pc;
 	struct sockaddr_in6 *sin6;
-	char b[64], *k;
+	char b[64], *k, up[300], down[300], text[4096];
 
 	(void)state;
 	k = key_hex(2 * (56 + 20), 3);
@@ -182,7 +271,11 @@ test_everything(void **state)
 	k = key_hex(2 * (32 + 4), 4);
 	put_file("gcm.key", k, 0600);
 	free(k);
-	if (config_load_string("e.conf",
+	put_file("up.sh", "#!/bin/sh\n", 0755);
+	put_file("down.sh", "#!/bin/sh\n", 0700);
+	snprintf(up, sizeof(up), "%s/up.sh", tdir);
+	snprintf(down, sizeof(down), "%s/down.sh", tdir);
+	snprintf(text, sizeof(text),
 	    "# every keyword once\n"
 	    "net = 10.1.0.0/24\n"
 	    "site \"central\" {\n"
@@ -199,8 +292,11 @@ test_everything(void **state)
 	    "\tmtu 1400\n"
 	    "\tstate-file \"/run/vpntund/c.state\"\n"
 	    "\tcontrol \"/run/vpntund/c.sock\"\n"
-	    "\tup \"/etc/vpntund/up.sh\"\n"
-	    "\tdown \"/etc/vpntund/down.sh\"\n"
+	    "\tup \"%s\"\n"
+	    "\tdown \"%s\"\n"
+	    "\tpeer-up \"%s\"\n"
+	    "\tpeer-down \"%s\"\n"
+	    "\thook-timeout 3600\n"
 	    "\tlog syslog\n"
 	    "\tlog-level debug\n"
 	    "}\n"
@@ -220,9 +316,10 @@ test_everything(void **state)
 	    "\tfunnel 172.16.0.0/16 <-> 10.2.0.0/24\n"
 	    "}\n"
 	    "peer \"p2\" { network fd00:2::/64; endpoint dynamic; "
-	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"\n"
-	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n",
-	    tdir, &cf, &err) == -1)
+	    "transport esp; cipher aes-gcm; auth none; key \"gcm.key\"; "
+	    "keying manual\n"
+	    "\ttunnel fd00:1::/64 <-> fd00:2::/64 }\n", up, down, down, up);
+	if (config_load_string("e.conf", text, tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cf.site.nnetworks, 2);
 	assert_string_equal(prefix_ntop(&cf.site.networks[1], b, sizeof(b)),
@@ -240,13 +337,16 @@ test_everything(void **state)
 	assert_int_equal(cf.site.mtu, 1400);
 	assert_string_equal(cf.site.state_file, "/run/vpntund/c.state");
 	assert_string_equal(cf.site.control, "/run/vpntund/c.sock");
-	assert_string_equal(cf.site.up, "/etc/vpntund/up.sh");
-	assert_string_equal(cf.site.down, "/etc/vpntund/down.sh");
+	assert_string_equal(cf.site.up, up);
+	assert_string_equal(cf.site.down, down);
+	assert_string_equal(cf.site.peer_up, down);
+	assert_string_equal(cf.site.peer_down, up);
+	assert_int_equal(cf.site.hook_timeout, 3600);
 	assert_true(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
 
 	pc = &cf.peers[0];
-	assert_int_equal(pc->line, 22);
+	assert_int_equal(pc->line, 25);
 	sin6 = (struct sockaddr_in6 *)&pc->endpoint;
 	assert_int_equal(sin6->sin6_family, AF_INET6);
 	assert_int_equal(ntohs(sin6->sin6_port), 4502);
@@ -260,11 +360,12 @@ test_everything(void **state)
 	assert_true(pc->spi_explicit);
 	assert_int_equal(pc->replay_window, 128);
 	assert_true(pc->esn);
+	assert_int_equal(pc->keying, KEYING_DERIVED);
 	assert_int_equal(pc->keepalive, 0);
 	assert_int_equal(pc->npolicies, 2);
 	assert_false(pc->policies[0].funnel);
 	assert_true(pc->policies[1].funnel);
-	assert_int_equal(pc->policies[1].line, 35);
+	assert_int_equal(pc->policies[1].line, 38);
 	assert_string_equal(prefix_ntop(&pc->policies[1].local, b, sizeof(b)),
 	    "172.16.0.0/16");
 
@@ -272,9 +373,10 @@ test_everything(void **state)
 	assert_true(pc->dynamic);
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
 	assert_true(pc->cipher->aead);
+	assert_int_equal(pc->keying, KEYING_MANUAL);
 	assert_int_equal(pc->key_out.enc_len, 36);
 	assert_int_equal(pc->key_out.auth_len, 0);
-	assert_int_equal(pc->line, 37);
+	assert_int_equal(pc->line, 40);
 	config_free(&cf);
 }
 
@@ -290,8 +392,9 @@ test_syntax(void **state)
 	 * comments go anywhere, '\' continues a line, macros come from an
 	 * include and are seen after it. */
 	mkdir(strcat(strcpy(b, tdir), "/inc"), 0700);
+	put_default_key_seeded("q.key", 2);
 	put_file("inc/macros.conf", "# shared\nlan = 10.1.0.0/24 ; "
-	    "keyfile = \"../k.key\"\n", 0644);
+	    "keyfile = \"../q.key\"\n", 0644);
 	put_file("inc/peers.conf", "peer \"q\" { network $lan + 512; "
 	    "endpoint dynamic; key $keyfile }\n", 0644);
 	if (config_load_string("s.conf",
@@ -314,6 +417,32 @@ test_syntax(void **state)
 	config_free(&cf);
 }
 
+/* Networks next to the site's, above and below it, and of the other
+ * family, are apart from it. */
+static void
+test_networks_apart(void **state)
+{
+	static const char *const peer_net[] = {
+		"10.1.1.0/24", "10.0.255.0/24", "10.1.0.0/32 + 256",
+		"10.2.0.0/16", "fd00:2::/64",
+	};
+	struct config cf;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < sizeof(peer_net) / sizeof(peer_net[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network 10.1.0.0/24; "
+		    "network fd00:1::/64 }\npeer \"p\" { network %s; endpoint "
+		    "dynamic; key \"k.key\"\n tunnel 10.1.0.0/24 <-> "
+		    "10.9.0.0/16 }\n", peer_net[i]);
+		if (config_load_string("n.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("%s: %s", peer_net[i], err.msg);
+		config_free(&cf);
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -330,8 +459,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_keepalive_dead),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_networks_apart),
 		cmocka_unit_test(test_names),
 	};
 

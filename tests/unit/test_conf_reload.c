@@ -101,6 +101,27 @@ test_peer_changes(void **state)
 	refused(SITE "\n" PEER(" replay-window 128\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": replay-window changed; restart vpntund "
 	    "to apply it");
+	refused(SITE "\n" PEER(" keying manual\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": keying changed; restart vpntund to "
+	    "apply it");
+	refused(SITE "\n" PEER(" lifetime bytes 32MiB\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": lifetime bytes changed; restart vpntund "
+	    "to apply it");
+	refused(SITE "\n" PEER(" lifetime bytes 64MiB soft 40MiB\n") QOS("")
+	    RULES, "site.conf:5: peer \"p\": lifetime bytes soft changed; "
+	    "restart vpntund to apply it");
+	refused(SITE "\n" PEER(" lifetime packets 1000\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": lifetime packets changed; restart "
+	    "vpntund to apply it");
+	refused(SITE "\n" PEER(" lifetime packets 4000000000 soft 10\n")
+	    QOS("") RULES, "site.conf:5: peer \"p\": lifetime packets soft "
+	    "changed; restart vpntund to apply it");
+	/* The defaults written out are no change. */
+	assert_int_equal(check(SITE "\n" PEER(" lifetime bytes 64MiB soft "
+	    "48MiB\n lifetime packets 4000000000\n") QOS("") RULES), 0);
+	refused(SITE "\n" PEER(" dead 41\n") QOS("") RULES,
+	    "site.conf:5: peer \"p\": dead changed; restart vpntund to "
+	    "apply it");
 	refused(SITE "\n" PEER(" keepalive 20\n") QOS("") RULES,
 	    "site.conf:5: peer \"p\": keepalive changed; restart vpntund to "
 	    "apply it");
@@ -115,8 +136,9 @@ test_peer_changes(void **state)
 	    " tunnel 10.1.0.0/24 <-> 10.1.1.0/24\n}\n" QOS("") RULES,
 	    "site.conf:5: peer \"p\": endpoint changed; restart vpntund to "
 	    "apply it");
+	put_default_key_seeded("q.key", 2);
 	refused(SITE "\n" PEER("") "peer \"q\" {\n network 10.1.2.0/24\n"
-	    " endpoint 198.18.2.4\n key \"k.key\"\n}\n" QOS("") RULES,
+	    " endpoint 198.18.2.4\n key \"q.key\"\n}\n" QOS("") RULES,
 	    "site.conf:11: peer \"q\" is new; restart vpntund to apply it");
 	refused(SITE "\n" "peer \"r\" {\n network 10.1.1.0/24\n"
 	    " endpoint 198.18.2.2\n key \"k.key\"\n"
@@ -179,6 +201,8 @@ test_wiped_keys(void **state)
 static void
 test_site_and_mtu(void **state)
 {
+	char cwd[PATH_MAX];
+
 	(void)state;
 	refused("site \"s\" {\n network 10.1.0.0/24\n tun vpn7\n}\n\n"
 	    PEER("") QOS("") RULES, "site.conf: site \"s\": tun changed; "
@@ -186,6 +210,20 @@ test_site_and_mtu(void **state)
 	refused("site \"s\" {\n network 10.1.0.0/24\n exclude 10.9.0.0/16\n}\n"
 	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": exclude "
 	    "changed; restart vpntund to apply it");
+	refused("site \"s\" {\n network 10.1.0.0/24\n hook-timeout 11\n}\n"
+	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": hook-timeout "
+	    "changed; restart vpntund to apply it");
+	/* Hook paths are kept as written, relative to where vpntund runs. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tdir), 0);
+	put_file("hook.sh", "#!/bin/sh\n", 0700);
+	refused("site \"s\" {\n network 10.1.0.0/24\n peer-up \"hook.sh\"\n"
+	    "}\n\n" PEER("") QOS("") RULES, "site.conf: site \"s\": peer-up "
+	    "changed; restart vpntund to apply it");
+	refused("site \"s\" {\n network 10.1.0.0/24\n peer-down \"hook.sh\"\n"
+	    "}\n\n" PEER("") QOS("") RULES, "site.conf: site \"s\": peer-down "
+	    "changed; restart vpntund to apply it");
+	assert_int_equal(chdir(cwd), 0);
 	refused("site \"t\" {\n network 10.1.0.0/24\n}\n\n" PEER("") QOS("")
 	    RULES, "site.conf: the site's name changed; restart vpntund to "
 	    "apply it");

@@ -133,16 +133,17 @@ test_formula(void **state)
 	}
 }
 
+/* Each remote site shares its own key file with the hub. */
 #define CENTRAL \
 	"site \"hub\" {\n role central\n network 10.1.0.0/24\n}\n" \
 	"peer \"r1\" {\n network 10.1.1.0/24\n endpoint dynamic\n" \
-	" key \"k.key\"\n}\n" \
+	" key \"r1.key\"\n}\n" \
 	"peer \"r2\" {\n network 10.1.2.0/24\n endpoint dynamic\n" \
-	" key \"k.key\"\n}\n"
+	" key \"r2.key\"\n}\n"
 #define REMOTE(n) \
 	"site \"r" #n "\" {\n role remote\n network 10.1." #n ".0/24\n}\n" \
 	"peer \"hub\" {\n network 10.1.0.0/24\n endpoint 198.18.0.1\n" \
-	" key \"k.key\"\n}\n"
+	" key \"r" #n ".key\"\n}\n"
 
 static void
 test_pairs(void **state)
@@ -150,7 +151,8 @@ test_pairs(void **state)
 	struct config hub, r1, r2;
 
 	(void)state;
-	put_default_key("k.key");
+	put_default_key_seeded("r1.key", 1);
+	put_default_key_seeded("r2.key", 2);
 	if (config_load_string("hub.conf", CENTRAL, tdir, &hub, &err) == -1 ||
 	    config_load_string("r1.conf", REMOTE(1), tdir, &r1, &err) == -1 ||
 	    config_load_string("r2.conf", REMOTE(2), tdir, &r2, &err) == -1)

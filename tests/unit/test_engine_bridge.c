@@ -20,7 +20,8 @@
 #include "src/engine/qos.h"
 #include "tests/unit/conf_testutil.h"
 
-/* One key file for every peer: aes-gcm-256, 2 x (32 key + 4 salt). */
+/* A key file for each peer (every SA needs its own key): aes-gcm-256,
+ * 2 x (32 key + 4 salt). */
 static int
 setup(void **state)
 {
@@ -29,6 +30,10 @@ setup(void **state)
 	if (tdir_setup(state) == -1 || (k = key_hex(72, 1)) == NULL)
 		return -1;
 	put_file("k.key", k, 0600);
+	free(k);
+	if ((k = key_hex(72, 100)) == NULL)
+		return -1;
+	put_file("q.key", k, 0600);
 	free(k);
 	return 0;
 }
@@ -48,7 +53,7 @@ engine_with(struct config *cf, const char *site_extra, const char *q_extra,
 	    "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.1.2\n"
 	    " cipher aes-gcm\n key \"k.key\"\n}\n"
 	    "peer \"q\" {\n network 10.1.2.0/24\n endpoint 198.18.2.2\n"
-	    " cipher aes-gcm\n key \"k.key\"\n%s}\n%s", tdir, tdir, site_extra,
+	    " cipher aes-gcm\n key \"q.key\"\n%s}\n%s", tdir, tdir, site_extra,
 	    q_extra, top_extra);
 	if (config_load_string("site.conf", text, tdir, cf, &err) == -1)
 		fail_msg("config: %s", err.msg);

@@ -1,0 +1,173 @@
+/* config_warn: what loads but is said at start. Each warning is read
+ * back from stderr, where log_warnx writes without syslog, and compared
+ * whole. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "conf_testutil.h"
+#include "src/util/log.h"
+
+static struct conf_error err;
+
+#define SITE "site \"s\" {\n network 10.1.0.0/24\n}\n"
+
+/* Loads SITE and one peer "x" with the given lines and a key file that
+ * fits them; the suite's key is cipher_bytes + salt + auth_bytes. */
+static void
+load(const char *lines, size_t block, struct config *cf)
+{
+	char text[1024], *k;
+
+	k = key_hex(2 * block, 1);
+	put_file("x.key", k, 0600);
+	free(k);
+	snprintf(text, sizeof(text), SITE "peer \"x\" {\n network 10.1.1.0/24\n"
+	    " endpoint 198.18.2.2\n key \"x.key\"\n%s}\n", lines);
+	memset(&err, 0, sizeof(err));
+	if (config_load_string("site.conf", text, tdir, cf, &err) == -1)
+		fail_msg("%s", err.msg);
+}
+
+/* What config_warn writes to stderr; the caller frees it. */
+static char *
+warnings(const struct config *cf)
+{
+	char path[PATH_MAX], *text;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/stderr", tdir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved != -1);
+	assert_int_equal(dup2(fd, 2), 2);
+	config_warn(cf);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(fd);
+	text = slurp(path);
+	return text;
+}
+
+static void
+test_auth_none(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	/* blowfish-cbc at its default 256 bits, no auth key */
+	load(" auth none\n", 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": auth none: packets "
+	    "are not authenticated: anyone on the path can inject packets or "
+	    "flip bits of captured ones (CBC), and only the inner packet "
+	    "checks stand between them and the tunnel; they cannot read "
+	    "traffic or learn keys; use hmac-sha256-128 or an AEAD cipher\n");
+	free(w);
+	config_free(&cf);
+
+	/* 3des-cbc and aes-cbc too: every CBC suite */
+	load(" cipher aes-cbc\n auth none\n", 16, &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "peer \"x\": auth none: packets are not "
+	    "authenticated"));
+	free(w);
+	config_free(&cf);
+}
+
+/* An AEAD cipher's "none" is its own tag; a CBC cipher with an HMAC is
+ * authenticated: nothing to say. */
+static void
+test_quiet(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	load(" cipher aes-gcm\n", 36, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher chacha20-poly1305\n auth none\n", 36, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher aes-cbc\n auth hmac-sha1-96\n", 16 + 20, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+}
+
+/* Above 64 MiB a 64-bit block cipher loads, with a word about SWEET32;
+ * at the bound or with 128-bit blocks, nothing. */
+static void
+test_sweet32(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	load(" lifetime bytes 65 MiB\n", 64, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": lifetime bytes "
+	    "68157440 exceeds 64 MiB, the SWEET32 bound for blowfish-cbc, a "
+	    "cipher of 64-bit blocks: under one key, colliding ciphertext "
+	    "blocks begin to leak plaintext; keep lifetime bytes at 64 MiB or "
+	    "below, or use aes-cbc, aes-gcm or chacha20-poly1305\n");
+	free(w);
+	config_free(&cf);
+	load(" cipher 3des-cbc\n lifetime bytes 1GiB soft 1MiB\n", 24 + 32,
+	    &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "peer \"x\": lifetime bytes 1073741824 "
+	    "exceeds 64 MiB, the SWEET32 bound for 3des-cbc, a cipher of "
+	    "64-bit blocks"));
+	free(w);
+	config_free(&cf);
+
+	/* The default, and exactly the bound: quiet. */
+	load("", 64, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher 3des-cbc\n lifetime bytes 64MiB\n", 24 + 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+	load(" cipher aes-cbc\n lifetime bytes 1 TiB\n", 16 + 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+}
+
+static int
+setup(void **state)
+{
+	log_init("test", LOG_LVL_INFO, false);
+	return tdir_setup(state);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auth_none),
+		cmocka_unit_test(test_quiet),
+		cmocka_unit_test(test_sweet32),
+	};
+
+	return cmocka_run_group_tests(tests, setup, tdir_teardown);
+}
