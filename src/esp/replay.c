@@ -7,6 +7,7 @@
 #include "src/esp/replay.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "src/util/log.h"
 
@@ -154,4 +155,13 @@ replay_update(struct replay *r, uint64_t seq)
 	idx = (uint32_t)(seq % r->size);
 	r->bits[idx / 64] |= (uint64_t)1 << (idx % 64);
 	return moved;
+}
+
+void
+replay_set_floor(struct replay *r, uint64_t top)
+{
+	if (r->bits == NULL)
+		return;
+	r->top = top;
+	memset(r->bits, 0xff, r->size / 8);
 }

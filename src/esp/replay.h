@@ -41,5 +41,9 @@ bool replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq);
 /* Marks seq as seen. True if it moved the window forward (seq is the new
  * top); false for a number inside the window or left of it. */
 bool replay_update(struct replay *r, uint64_t seq);
+/* Starts the window at top with every number up to it taken as seen:
+ * only numbers above top are accepted (a window resumed after a restart,
+ * or one that must refuse what a peer sent before it answered us). */
+void replay_set_floor(struct replay *r, uint64_t top);
 
 #endif
