@@ -1,10 +1,11 @@
 /* vpntund: the IPsec (ESP) tunnel daemon.
  *
- *   vpntund -c site.conf [-f] [-n] [-v]...
+ *   vpntund -c site.conf [-f] [-n] [-R] [-v]...
  *
  * -n checks the configuration (keys included) and exits like `nginx -t`;
  * -f stays in the foreground and logs to stderr; otherwise the daemon
- * detaches once everything is up and logs to syslog. Everything that can
+ * detaches once everything is up and logs to syslog; -R lets manual SAs
+ * without marks in the state file start afresh. Everything that can
  * be checked without a device is checked before the first device exists. */
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +23,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: vpntund -c site.conf [-f] [-n] [-v]...\n");
+	fprintf(stderr, "usage: vpntund -c site.conf [-f] [-n] [-R] [-v]...\n");
 	exit(2);
 }
 
@@ -100,7 +101,7 @@ main(int argc, char *argv[])
 	const char *path = NULL;
 	int ch, foreground = 0, check = 0, verbose = 0, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnRv")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -110,6 +111,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'R':
+			engine_set_fresh_state(true);
 			break;
 		case 'v':
 			verbose++;

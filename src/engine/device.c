@@ -156,8 +156,7 @@ collect_routes(struct engine *e)
 	return 0;
 }
 
-/* A space-separated list of prefixes into a fresh string. */
-static char *
+char *
 prefix_list(const struct prefix *p, size_t n)
 {
 	char one[INET6_ADDRSTRLEN + 8], *s;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "src/engine/ctl.h"
 #include "src/engine/qos.h"
 
@@ -21,25 +22,79 @@ pkt_alloc(void)
 	return p;
 }
 
-void
-engine_warn_config(const struct config *cf)
-{
-	const struct peer_conf *pc;
-	size_t i;
-
-	for (i = 0; i < cf->npeers; i++) {
-		pc = &cf->peers[i];
-		if (!pc->cipher->aead && (pc->auth == NULL ||
-		    pc->auth->id == AUTH_NONE))
-			log_warnx("peer %s: encryption without integrity (auth "
-			    "none): packets are not authenticated", pc->name);
-	}
-}
-
 int
 engine_check_config(const struct config *cf)
 {
 	return ebridge_check_config(cf);
+}
+
+static bool fresh_state;
+
+void
+engine_set_fresh_state(bool fresh)
+{
+	fresh_state = fresh;
+}
+
+static int
+random_start_id(uint64_t *id)
+{
+	uint8_t b[8];
+	int i;
+
+	if (crypto_random(b, sizeof(b)) == -1)
+		return -1;
+	for (*id = 0, i = 0; i < 8; i++)
+		*id = *id << 8 | b[i];
+	return 0;
+}
+
+/* Only manual keying keeps sequence numbers in the state file: derived
+ * keying begins new epochs at every start. */
+static int
+state_init(struct engine *e)
+{
+	const struct config *cf = e->cf;
+	size_t i;
+
+	for (i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].keying == KEYING_MANUAL)
+			break;
+	if (i == cf->npeers)
+		return 0;
+	if (state_open(&e->state, cf->site.state_file) == -1)
+		return -1;
+	e->state_missing = state_missing(e->state);
+	if (e->state_missing)
+		log_warnx("state file %s is missing%s", cf->site.state_file,
+		    e->fresh_state ? ": manual SAs start afresh (-R)" : "");
+	return 0;
+}
+
+/* A clean stop writes the exact marks: a restart then loses no number
+ * and refuses exactly what was received. */
+static void
+state_stop(struct engine *e)
+{
+	struct peer *p;
+	size_t i;
+	int k;
+
+	if (e->state == NULL)
+		return;
+	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
+		p = &e->peers[i];
+		for (k = 0; k < SA_KINDS; k++) {
+			if (p->out[k].mark != NULL)
+				state_sa_final(p->out[k].mark,
+				    p->out[k].esp.seq);
+			if (p->in[k].mark != NULL)
+				state_sa_final(p->in[k].mark,
+				    p->in[k].cur.esp.replay.top);
+		}
+	}
+	(void)state_close(e->state, true);
+	e->state = NULL;
 }
 
 struct engine *
@@ -60,19 +115,19 @@ engine_new(struct config *cf)
 		e->socks[k].af = (k & 1) ? AF_INET6 : AF_INET;
 	}
 	e->cf = cf;
+	e->fresh_state = fresh_state;
 	clock_gettime(CLOCK_MONOTONIC, &e->started);
 
 	if ((e->pkt_out = pkt_alloc()) == NULL ||
 	    (e->pkt_in = pkt_alloc()) == NULL ||
-	    (e->pkt_icmp = pkt_alloc()) == NULL) {
+	    (e->pkt_icmp = pkt_alloc()) == NULL ||
+	    (e->pkt_scratch = pkt_alloc()) == NULL ||
+	    (e->pkt_ctl = pkt_alloc()) == NULL) {
 		log_warn("engine buffers");
 		goto fail;
 	}
-	if (state_open(&e->state, cf->site.state_file) == -1)
+	if (random_start_id(&e->start_id) == -1 || state_init(e) == -1)
 		goto fail;
-	if (state_missing(e->state))
-		log_warnx("state file %s not found: sequence numbers start "
-		    "at 1 (a first start)", cf->site.state_file);
 	if ((e->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
 		goto fail;
@@ -85,6 +140,11 @@ engine_new(struct config *cf)
 		goto fail;
 	if (peers_init(e) == -1)
 		goto fail;
+	/* One write for every SA's marks, before any device exists. */
+	if (e->state != NULL && state_write_now(e->state) == -1) {
+		log_warnx("state file %s: cannot write it", cf->site.state_file);
+		goto fail;
+	}
 	if (policy_table_init(&e->pol, cf->peers, cf->npeers) == -1)
 		goto fail;
 	if (qos_init(e) == -1)
@@ -142,10 +202,12 @@ engine_start(struct engine *e)
 		log_warnx("event for %s", e->tun_name);
 		return -1;
 	}
-	if (peers_start_keepalives(e) == -1) {
-		log_warnx("keepalive timers");
+	if (liveness_start(e) == -1) {
+		log_warnx("liveness timer");
 		return -1;
 	}
+	hints_read(e);
+	sync_start(e);
 	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
 	    e->npeers, e->npeers == 1 ? "" : "s", e->tun_name,
 	    e->br != NULL ? ", tap " : "", e->br != NULL ? e->br->name : "");
@@ -165,9 +227,12 @@ engine_after_fork(struct engine *e)
 int
 engine_run(struct engine *e)
 {
-	/* Here, after daemon(3): a thread would not survive the fork. */
-	if (state_writer_start(e->state, PEER_SEQ_AHEAD) == -1)
+	/* After daemon(3): threads do not survive a fork. */
+	if (e->state != NULL && state_writer_start(e->state,
+	    SA_STATE_AHEAD) == -1) {
+		log_warnx("state file writer");
 		return -1;
+	}
 	if (event_base_dispatch(e->base) == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -187,6 +252,7 @@ engine_free(struct engine *e)
 			event_free(e->sig_ev[i - 1]);
 	if (e->tun_ev != NULL)
 		event_free(e->tun_ev);
+	liveness_stop(e);
 	ebridge_free(e);
 	device_close(e);
 	outer_close(e);
@@ -195,13 +261,15 @@ engine_free(struct engine *e)
 	/* Before the base (its timer) and pkt_out (which it may own). */
 	qos_free(e);
 	policy_table_free(&e->pol);
+	state_stop(e);
 	peers_free(e);
 	if (e->base != NULL)
 		event_base_free(e->base);
+	free(e->pkt_ctl);
+	free(e->pkt_scratch);
 	free(e->pkt_icmp);
 	free(e->pkt_in);
 	free(e->pkt_out);
-	(void)state_close(e->state, false);
 	if (e->cf != NULL)
 		config_free(e->cf);
 	free(e);

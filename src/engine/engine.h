@@ -13,10 +13,17 @@
 #ifndef VPNTUND_ENGINE_H
 #define VPNTUND_ENGINE_H
 
+#include <stdbool.h>
+
 #include "conf/config.h"
 
 struct engine;
 
+/* `vpntund -R`: manual SAs without marks in the state file may start
+ * (their first start, or new keys on both ends). Without it such an SA
+ * stops the start: it cannot tell what it sent and received before.
+ * Call before engine_new. */
+void engine_set_fresh_state(bool fresh);
 /* Takes ownership of cf (freed, keys wiped, by engine_free). NULL on error
  * (logged); cf is then still the caller's. */
 struct engine *engine_new(struct config *cf);
@@ -38,9 +45,6 @@ void engine_set_loader(struct engine *e, engine_loader load, void *arg);
  * the answer, "reloaded: ..." or the reason. 0 or -1. */
 int  engine_reload(struct engine *e, char *msg, size_t len);
 
-/* Logs a warning for each peer whose suite has no integrity protection
- * (CBC with auth none). Used by the daemon and by `vpntund -n`. */
-void engine_warn_config(const struct config *cf);
 /* The checks of engine_new that need no device, file or key: sizes
  * derived from the peers' suites (the tap's MTU). -1 if one fails
  * (logged as file:line: ...). For `vpntund -n`; engine_new makes them

@@ -9,9 +9,12 @@
 #include "conf/config.h"
 #include "ipx/bridge.h"
 #include "src/engine/engine.h"
+#include "src/engine/liveness.h"
 #include "src/engine/policy.h"
+#include "src/engine/sa.h"
 #include "src/engine/sa_table.h"
 #include "src/engine/state.h"
+#include "src/engine/sync.h"
 #include "src/esp/esp.h"
 #include "src/net/netlink.h"
 #include "src/net/sock.h"
@@ -24,6 +27,7 @@ struct ctl;
 struct evbuffer;
 struct eqos;
 struct json;
+struct hook_runner;
 
 /* Packets handled per event callback before yielding to the loop, so one
  * busy direction cannot starve the other (and room for recvmmsg later). */
@@ -75,30 +79,39 @@ struct peer_stats {
 	uint64_t packets_out, bytes_out;
 	uint64_t drops[ESP_DROP_MAX];
 	uint64_t drop_filter;                   /* blocked by an `in` rule */
+	uint64_t drop_unsynced;                 /* no epoch of ours reads it yet */
+	uint64_t drop_state;                    /* inbound number not yet durable */
 	time_t   last_in;                       /* CLOCK_REALTIME; 0 = never */
+};
+
+/* What the SA table maps an inbound SPI to. */
+struct spi_ref {
+	struct peer  *peer;
+	enum sa_kind  kind;
+	bool          ctl;                      /* the control channel */
 };
 
 struct peer {
 	struct engine           *eng;
 	const struct peer_conf  *conf;
-	struct esp_sa            out;
-	struct esp_sa            in;
-	struct state_sa         *mark;          /* state file entry of out */
-	size_t                   esp_overhead;  /* esp_overhead(&out) */
-	bool                     integrity;     /* inbound SA has an ICV */
+	bool                     derived;       /* keying derived */
+	/* [SA_MAIN], and [SA_TAP] with `tap-sa dedicated`: frames have
+	 * their own SA pair, keyed like the peer's (same cipher, so the
+	 * same overhead). */
+	struct sa_out            out[SA_KINDS];
+	struct sa_in             in[SA_KINDS];
+	struct spi_ref           refs[SA_KINDS + 1];
+	struct peer_sync         sync;
+	struct peer_live         live;
+	size_t                   esp_overhead;  /* esp_overhead(&out[SA_MAIN].esp) */
+	bool                     integrity;     /* inbound SAs have an ICV */
 	struct sockaddr_storage  endpoint;
 	bool                     have_endpoint;
-	struct event            *keepalive;
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;
 	char                     suite[64];     /* "aes-cbc-128/hmac-sha1-96" */
-	/* Issue 4: frames. With `tap-sa dedicated` they have their own SA
-	 * pair, keyed like the peer's (same cipher, so the same overhead). */
 	bool                     bridge_port;
 	bool                     tap_sa;
-	struct esp_sa            tap_out;
-	struct esp_sa            tap_in;
-	struct state_sa         *tap_mark;
 	struct peer_bridge_stats br;
 };
 
@@ -136,7 +149,14 @@ struct outer_sock {
 struct engine {
 	struct config       *cf;
 	struct event_base   *base;
-	struct state        *state;
+	struct state        *state;         /* NULL: no manual peers */
+	bool                 state_missing; /* it was not there at start */
+	bool                 fresh_state;   /* -R: marks may be missing */
+	bool                 hints_dirty;   /* a dynamic peer moved (hints.c) */
+	struct log_limit     lim_hints;
+	uint64_t             start_id;      /* random, per start (sync.h) */
+	struct event        *tick;          /* liveness.c, once a second */
+	struct hook_runner  *hooks;         /* peer-up, peer-down */
 	struct peer         *peers;
 	size_t               npeers;
 	struct sa_table      spis;          /* inbound SPI -> struct peer */
@@ -165,6 +185,9 @@ struct engine {
 	struct pkt          *pkt_out;       /* tun -> ESP */
 	struct pkt          *pkt_in;        /* ESP -> tun */
 	struct pkt          *pkt_icmp;      /* ICMP errors back into tun */
+	struct pkt          *pkt_scratch;   /* an AEAD packet's bytes while
+	                                       two epochs are tried */
+	struct pkt          *pkt_ctl;       /* keepalives */
 
 	uint64_t             drops[SITE_DROP_MAX];
 	struct timespec      started;       /* CLOCK_MONOTONIC */
@@ -180,17 +203,15 @@ struct engine {
 };
 
 /* peer.c */
-/* Outbound sequence numbers the state file reserves ahead of need. */
-#define PEER_SEQ_AHEAD (1ULL << 20)
 int  peers_init(struct engine *e);
 void peers_free(struct engine *e);
-/* Takes the next outbound sequence number's reservation into account:
- * 0 if esp_encap may use sa->seq + 1, -1 if the state file failed. */
-int  peer_reserve_seq(struct peer *p);
-/* The same for the frames' SA (the tap SA when dedicated). */
-int  peer_reserve_seq_tap(struct peer *p);
+/* The kind of SA frames travel on: the tap SA when dedicated. */
+enum sa_kind peer_frame_kind(const struct peer *p);
 /* The socket to reach p's current endpoint, or NULL. */
 struct outer_sock *peer_sock(struct peer *p);
+/* The socket of p's transport for the family of dst, or NULL. */
+struct outer_sock *peer_sock_to(struct peer *p,
+    const struct sockaddr_storage *dst);
 /* Called after an ESP packet from src authenticated on p's SA. */
 void peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src);
 /* Whether src may send on p's SA before authentication (static peers:
@@ -207,11 +228,16 @@ size_t peer_worst_overhead(const struct peer *p);
 /* The same from the configuration alone, before any SA exists. */
 size_t peer_conf_worst_overhead(const struct config *cf,
     const struct peer_conf *pc);
-int  peers_start_keepalives(struct engine *e);
+
+/* hints.c: where dynamic peers were last heard, <state-file>.peers. */
+void hints_read(struct engine *e);
+void hints_write(struct engine *e);
 
 /* device.c */
 int  device_open(struct engine *e);
 void device_close(struct engine *e);
+/* A space-separated list of prefixes in a fresh string (hooks). */
+char *prefix_list(const struct prefix *p, size_t n);
 
 /* outer.c */
 int  outer_open(struct engine *e);
@@ -224,6 +250,9 @@ void outbound_packet(struct engine *e, struct pkt *p);
 void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
 /* The same for an EtherIP frame (next header 97, the frames' SA). */
 void outbound_send_frame(struct engine *e, struct peer *peer, struct pkt *p);
+/* An ESP dummy packet (RFC 4303 2.6, next header 59) on p's main SA: the
+ * authenticated keepalive. */
+void outbound_send_dummy(struct engine *e, struct peer *peer);
 void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
     const struct sockaddr_storage *src, uint8_t outer_tos);
 void tun_read_cb(int fd, short what, void *arg);

@@ -90,41 +90,46 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	return 0;
 }
 
-/* The packet came from whoever holds the key: its address (NAT
- * traversal, RFC 3948) can be trusted as the way back. */
+/* The packet came from whoever holds the key and moved the window
+ * forward: its address (NAT traversal, RFC 3948) can be trusted as the
+ * way back. A replayed or reordered packet cannot move the endpoint. */
 static void
-authentic(struct peer *p, const struct sockaddr_storage *src)
+authentic(struct engine *e, struct peer *p,
+    const struct sockaddr_storage *src, bool moved)
 {
 	struct timespec now;
 
-	peer_learn_endpoint(p, src);
+	if (moved)
+		peer_learn_endpoint(p, src);
 	clock_gettime(CLOCK_REALTIME, &now);
 	p->st.last_in = now.tv_sec;
+	liveness_heard(e, p);
 }
 
 void
 inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
     const struct sockaddr_storage *src, uint8_t outer_tos)
 {
-	struct esp_sa *sa;
+	struct spi_ref *ref;
+	struct sa_in_hit hit;
 	struct peer *p;
-	enum esp_drop r;
-	uint64_t seq;
 	uint32_t spi;
 	uint8_t nh;
 	char a[128];
+	int r;
 
 	if (!esp_peek_spi(pkt_data(pk), pk->len, &spi)) {
 		e->drops[SITE_DROP_MALFORMED]++;
 		return;
 	}
-	p = sa_table_lookup(&e->spis, spi);
-	if (p == NULL) {
+	ref = sa_table_lookup(&e->spis, spi);
+	if (ref == NULL) {
 		e->drops[SITE_DROP_NO_SA]++;
 		log_ratelimited(&e->lim_spi, LOG_LVL_INFO, "ESP from %s with "
 		    "unknown SPI 0x%08x", sockaddr_ntop(src, a, sizeof(a)), spi);
 		return;
 	}
+	p = ref->peer;
 	if (!peer_source_ok(p, src, s->kind)) {
 		p->st.drops[ESP_DROP_POLICY]++;
 		log_ratelimited(&p->lim_in, LOG_LVL_INFO, "peer %s: ESP on "
@@ -133,23 +138,45 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 		    s->kind == OUTER_UDP ? "udp" : "esp");
 		return;
 	}
-	/* A peer with a dedicated tap SA has two inbound SPIs. */
-	sa = p->tap_sa && spi == p->tap_in.spi ? &p->tap_in : &p->in;
-	r = esp_decap(sa, pk, &nh, &seq, false);
-	if (r != ESP_OK) {
-		peer_drop(p, r, NULL);
+	if (ref->ctl) {
+		sync_input(e, p, pk, src);
 		return;
 	}
-	/* Without an ICV (auth none) anyone can make a packet decrypt to
-	 * something; only a sane inner packet that passes policy then
-	 * counts as coming from the peer and may move the window. Only
-	 * the newest packet moves the endpoint: a delayed one may come
-	 * from an address the peer has left. */
-	if (p->integrity && esp_accept(sa, seq))
-		authentic(p, src);
-	if (deliver(e, p, pk, nh, outer_tos, sa == &p->tap_in) == 0 &&
-	    !p->integrity && esp_accept(sa, seq))
-		authentic(p, src);
+	r = sa_in_decap(e, p, ref->kind, spi, pk, &nh, &hit);
+	if (r == SA_IN_UNSYNCED) {
+		/* Derived keying before the peer answered us: nothing it
+		 * sent can be told from a replay yet. */
+		p->st.drop_unsynced++;
+		sync_poke(e, p, src);
+		return;
+	}
+	if (r != ESP_OK) {
+		peer_drop(p, (enum esp_drop)r, NULL);
+		/* Perhaps the peer started anew with epochs we do not
+		 * know: ask it (at most once a second). */
+		if (r == ESP_DROP_AUTH)
+			sync_poke(e, p, src);
+		return;
+	}
+	/* With an ICV the packet is authentic: it counts as received even
+	 * if the inner checks drop it. Without one (auth none) anyone can
+	 * make a packet decrypt to something, so only a sane inner packet
+	 * that passes policy may change any state (the window included). */
+	if (!sa_in_durable(p, &hit))
+		return;
+	if (p->integrity) {
+		authentic(e, p, src, sa_in_accept(p, &hit));
+		if (nh == 59) {
+			p->live.keepalives_in++;
+			return;
+		}
+		(void)deliver(e, p, pk, nh, outer_tos, ref->kind == SA_TAP);
+		return;
+	}
+	if (nh == 59 || deliver(e, p, pk, nh, outer_tos,
+	    ref->kind == SA_TAP) == -1)
+		return;
+	authentic(e, p, src, sa_in_accept(p, &hit));
 }
 
 void

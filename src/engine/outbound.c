@@ -127,11 +127,9 @@ outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	if (peer_reserve_seq(p) == -1)
-		return;
 	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
 	 * copies DSCP and ECN of the inner one. */
-	if (esp_encap(&p->out, pk, v4 ? 4 : 41) == -1)
+	if (sa_out_encap(e, p, SA_MAIN, pk, v4 ? 4 : 41) == -1)
 		return;
 	if (send_esp(e, p, s, pk, tos)) {
 		p->st.packets_out++;
@@ -144,7 +142,6 @@ outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
 void
 outbound_send_frame(struct engine *e, struct peer *p, struct pkt *pk)
 {
-	struct esp_sa *sa = p->tap_sa ? &p->tap_out : &p->out;
 	size_t frame_len = pk->len - ETHERIP_HDRLEN;
 	struct outer_sock *s;
 
@@ -152,14 +149,26 @@ outbound_send_frame(struct engine *e, struct peer *p, struct pkt *pk)
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	if (peer_reserve_seq_tap(p) == -1)
-		return;
-	if (esp_encap(sa, pk, ETHERIP_PROTO) == -1)
+	if (sa_out_encap(e, p, peer_frame_kind(p), pk, ETHERIP_PROTO) == -1)
 		return;
 	if (send_esp(e, p, s, pk, 0)) {
 		p->br.frames_out++;
 		p->br.bytes_out += frame_len;
 	}
+}
+
+void
+outbound_send_dummy(struct engine *e, struct peer *p)
+{
+	struct pkt *pk = e->pkt_ctl;
+	struct outer_sock *s;
+
+	if ((s = peer_sock(p)) == NULL)
+		return;
+	pkt_reset(pk);
+	/* RFC 4303 2.6: next header 59, no payload. */
+	if (sa_out_encap(e, p, SA_MAIN, pk, 59) == 0)
+		(void)send_esp(e, p, s, pk, 0);
 }
 
 void

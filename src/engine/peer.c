@@ -1,5 +1,5 @@
-/* Peers: their two SAs, sequence-number reservations, endpoints (static,
- * or learned as in RFC 3948 NAT traversal) and NAT keepalives. */
+/* Peers: their SAs and SPIs, endpoints (static, or learned as in RFC 3948
+ * NAT traversal) and overheads. */
 #include "src/engine/engine_internal.h"
 
 #include <event2/event.h>
@@ -8,23 +8,6 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-
-static int
-sa_new(struct esp_sa *sa, const struct peer_conf *pc, uint32_t spi,
-    const struct sa_keys *k, bool encrypt)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->spi = spi;
-	sa->esn = pc->esn;
-	sa->crypto = sa_crypto_new(pc->cipher, k->enc, k->enc_len, pc->auth,
-	    k->auth_len > 0 ? k->auth : NULL, k->auth_len, encrypt);
-	if (sa->crypto == NULL) {
-		log_warnx("peer %s: cannot key the %s SA 0x%08x", pc->name,
-		    encrypt ? "outbound" : "inbound", spi);
-		return -1;
-	}
-	return 0;
-}
 
 static void
 suite_name(const struct peer_conf *pc, char *buf, size_t len)
@@ -67,71 +50,37 @@ ss_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b
 }
 
 static int
-sa_insert(struct engine *e, struct peer *p, uint32_t spi, const char *what)
+sa_insert(struct engine *e, struct peer *p, uint32_t spi, struct spi_ref *ref,
+    const char *what)
 {
-	struct peer *other;
+	struct spi_ref *other;
 
-	if (sa_table_insert(&e->spis, spi, p) == 0)
+	if (sa_table_insert(&e->spis, spi, ref) == 0)
 		return 0;
 	other = sa_table_lookup(&e->spis, spi);
 	log_warnx("peers %s and %s: same inbound SPI 0x%08x%s",
-	    other != NULL ? other->conf->name : "?", p->conf->name, spi, what);
+	    other != NULL ? other->peer->conf->name : "?", p->conf->name, spi,
+	    what);
 	return -1;
 }
 
-/* An SA pair of pc: the outbound and inbound cipher contexts, keyed once,
- * and the inbound replay window. The keys live on only inside the cipher
- * contexts: the config's copies are wiped. what names the pair in errors
- * ("" or "tap SA "). */
+/* The SPIs an SA pair of p receives on: its base SPI, and with derived
+ * keying the base with the low bit flipped (odd epochs). */
 static int
-sa_pair_init(struct esp_sa *out, struct esp_sa *in, struct peer_conf *pc,
-    uint32_t spi_out, uint32_t spi_in, struct sa_keys *key_out,
-    struct sa_keys *key_in, const char *what)
+sa_kind_insert(struct engine *e, struct peer *p, enum sa_kind kind)
 {
-	int rc = 0;
+	static const char *const what[SA_KINDS] = { "", " (tap SA)" };
+	struct spi_ref *ref = &p->refs[kind];
+	uint32_t spi = p->in[kind].root.spi;
 
-	if (sa_new(out, pc, spi_out, key_out, true) == -1 ||
-	    sa_new(in, pc, spi_in, key_in, false) == -1)
-		rc = -1;
-	crypto_wipe(key_out, sizeof(*key_out));
-	crypto_wipe(key_in, sizeof(*key_in));
-	if (rc == 0 && replay_init(&in->replay, pc->replay_window,
-	    pc->esn) == -1) {
-		log_warnx("peer %s: %sreplay window of %u", pc->name, what,
-		    pc->replay_window);
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Never reuse a sequence number across restarts (state.h): start above
- * the saved mark, and reserve the next block in peers_init's write. */
-static int
-seq_init(struct engine *e, struct esp_sa *sa, struct state_sa **mark)
-{
-	uint64_t m;
-
-	if ((*mark = state_sa_get(e->state, STATE_OUT, sa->spi)) == NULL)
+	ref->peer = p;
+	ref->kind = kind;
+	if (sa_insert(e, p, spi, ref, what[kind]) == -1)
 		return -1;
-	(void)state_sa_loaded(*mark, &m);
-	sa->seq = m;
-	state_sa_set(*mark, m > UINT64_MAX - PEER_SEQ_AHEAD ? UINT64_MAX :
-	    m + PEER_SEQ_AHEAD);
+	if (p->derived && sa_insert(e, p, spi ^ 1, ref, kind == SA_TAP ?
+	    " (tap SA, odd epochs)" : " (odd epochs)") == -1)
+		return -1;
 	return 0;
-}
-
-/* `tap-sa dedicated`: the frames' own SA pair, with its own replay
- * window and sequence numbers kept in the state file like any SA. */
-static int
-tap_sa_init(struct engine *e, struct peer *p, struct peer_conf *pc)
-{
-	p->tap_sa = true;
-	if (sa_pair_init(&p->tap_out, &p->tap_in, pc, pc->tap_spi_out,
-	    pc->tap_spi_in, &pc->tap_key_out, &pc->tap_key_in, "tap SA ") == -1)
-		return -1;
-	if (sa_insert(e, p, pc->tap_spi_in, " (tap SA)") == -1)
-		return -1;
-	return seq_init(e, &p->tap_out, &p->tap_mark);
 }
 
 static int
@@ -139,22 +88,28 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 {
 	p->eng = e;
 	p->conf = pc;
+	p->derived = pc->keying == KEYING_DERIVED;
 	suite_name(pc, p->suite, sizeof(p->suite));
-	if (sa_pair_init(&p->out, &p->in, pc, pc->spi_out, pc->spi_in,
-	    &pc->key_out, &pc->key_in, "") == -1)
+	if (sa_init(e, p, SA_MAIN) == -1)
 		return -1;
-	p->esp_overhead = esp_overhead(&p->out);
-	p->integrity = sa_crypto_icv_len(p->in.crypto) > 0;
+	p->esp_overhead = esp_overhead(&p->out[SA_MAIN].esp);
+	p->integrity = sa_crypto_icv_len(p->out[SA_MAIN].esp.crypto) > 0;
 	p->bridge_port = pc->bridge;
-	if (pc->tap_sa && tap_sa_init(e, p, pc) == -1)
+	p->tap_sa = pc->tap_sa;
+	if (p->tap_sa && (sa_init(e, p, SA_TAP) == -1 ||
+	    sa_kind_insert(e, p, SA_TAP) == -1))
 		return -1;
-
-	if (sa_insert(e, p, pc->spi_in, "") == -1)
+	if (sa_kind_insert(e, p, SA_MAIN) == -1)
 		return -1;
-
-	if (seq_init(e, &p->out, &p->mark) == -1)
-		return -1;
-
+	if (p->derived) {
+		if (sync_peer_init(e, p) == -1)
+			return -1;
+		p->refs[SA_KINDS].peer = p;
+		p->refs[SA_KINDS].ctl = true;
+		if (sa_insert(e, p, p->sync.spi_in, &p->refs[SA_KINDS],
+		    " (control channel)") == -1)
+			return -1;
+	}
 	if (!pc->dynamic) {
 		p->endpoint = pc->endpoint;
 		if (pc->transport == TRANSPORT_UDP && ss_port(&p->endpoint) == 0)
@@ -171,8 +126,10 @@ peers_init(struct engine *e)
 	size_t i, nsa;
 
 	e->npeers = e->cf->npeers;
-	for (nsa = e->npeers, i = 0; i < e->npeers; i++)
-		nsa += e->cf->peers[i].tap_sa;
+	/* Derived peers receive on two SPIs per SA and a control SPI. */
+	for (nsa = 0, i = 0; i < e->npeers; i++)
+		nsa += (size_t)(1 + e->cf->peers[i].tap_sa) *
+		    (e->cf->peers[i].keying == KEYING_DERIVED ? 2 : 1) + 1;
 	e->peers = calloc(e->npeers > 0 ? e->npeers : 1, sizeof(*e->peers));
 	if (e->peers == NULL || sa_table_init(&e->spis, nsa) == -1) {
 		log_warn("peers");
@@ -181,9 +138,7 @@ peers_init(struct engine *e)
 	for (i = 0; i < e->npeers; i++)
 		if (peer_init(e, &e->peers[i], &e->cf->peers[i]) == -1)
 			return -1;
-	/* One write for all SAs, so that an unwritable state file stops us
-	 * before any device exists. */
-	return state_write_now(e->state);
+	return 0;
 }
 
 void
@@ -194,60 +149,42 @@ peers_free(struct engine *e)
 
 	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
 		p = &e->peers[i];
-		if (p->keepalive != NULL)
-			event_free(p->keepalive);
-		replay_free(&p->in.replay);
-		sa_crypto_free(p->in.crypto);
-		sa_crypto_free(p->out.crypto);
-		replay_free(&p->tap_in.replay);
-		sa_crypto_free(p->tap_in.crypto);
-		sa_crypto_free(p->tap_out.crypto);
+		sync_peer_free(p);
+		sa_free(p, SA_MAIN);
+		sa_free(p, SA_TAP);
 	}
 	free(e->peers);
 	e->peers = NULL;
 	sa_table_free(&e->spis);
 }
 
-/* Whether the state file's durable mark covers sa's next number (the
- * state writer raises it ahead of need). */
-static int
-reserve(struct peer *p, struct esp_sa *sa, struct state_sa *mark)
+enum sa_kind
+peer_frame_kind(const struct peer *p)
 {
-	if (state_sa_allow(mark, sa->seq + 1))
-		return 0;
-	log_ratelimited(&p->lim_out, LOG_LVL_ERR,
-	    "peer %s: cannot reserve sequence numbers in the state "
-	    "file: not sending", p->conf->name);
-	return -1;
+	return p->tap_sa ? SA_TAP : SA_MAIN;
 }
 
-int
-peer_reserve_seq(struct peer *p)
+struct outer_sock *
+peer_sock_to(struct peer *p, const struct sockaddr_storage *dst)
 {
-	return reserve(p, &p->out, p->mark);
-}
+	struct outer_sock *s;
+	int i;
 
-int
-peer_reserve_seq_tap(struct peer *p)
-{
-	if (!p->tap_sa)
-		return peer_reserve_seq(p);
-	return reserve(p, &p->tap_out, p->tap_mark);
+	i = p->conf->transport == TRANSPORT_UDP ? OSOCK_UDP4 : OSOCK_ESP4;
+	if (dst->ss_family == AF_INET6)
+		i++;
+	else if (dst->ss_family != AF_INET)
+		return NULL;
+	s = &p->eng->socks[i];
+	return s->fd >= 0 ? s : NULL;
 }
 
 struct outer_sock *
 peer_sock(struct peer *p)
 {
-	struct outer_sock *s;
-	int i;
-
 	if (!p->have_endpoint)
 		return NULL;
-	i = p->conf->transport == TRANSPORT_UDP ? OSOCK_UDP4 : OSOCK_ESP4;
-	if (p->endpoint.ss_family == AF_INET6)
-		i++;
-	s = &p->eng->socks[i];
-	return s->fd >= 0 ? s : NULL;
+	return peer_sock_to(p, &p->endpoint);
 }
 
 bool
@@ -283,6 +220,7 @@ peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
 	if (!udp)
 		ss_set_port(&p->endpoint, 0);
 	p->have_endpoint = true;
+	p->eng->hints_dirty = true;
 	log_info("peer %s: endpoint %s (was %s)", p->conf->name,
 	    sockaddr_ntop(&p->endpoint, now, sizeof(now)), was);
 }
@@ -316,43 +254,4 @@ size_t
 peer_worst_overhead(const struct peer *p)
 {
 	return peer_conf_worst_overhead(p->eng->cf, p->conf);
-}
-
-/* RFC 3948 4: keep the NAT mapping open while the tunnel is idle. */
-static void
-keepalive_cb(int fd, short what, void *arg)
-{
-	struct peer *p = arg;
-	struct outer_sock *s = peer_sock(p);
-
-	(void)fd;
-	(void)what;
-	if (s == NULL)
-		return;
-	if (sock_send_keepalive(s->fd, &p->endpoint) == -1)
-		log_ratelimited(&p->lim_out, LOG_LVL_WARN,
-		    "peer %s: NAT keepalive", p->conf->name);
-}
-
-int
-peers_start_keepalives(struct engine *e)
-{
-	struct timeval tv;
-	struct peer *p;
-	size_t i;
-
-	for (i = 0; i < e->npeers; i++) {
-		p = &e->peers[i];
-		if (p->conf->keepalive == 0 ||
-		    p->conf->transport != TRANSPORT_UDP)
-			continue;
-		p->keepalive = event_new(e->base, -1, EV_PERSIST, keepalive_cb, p);
-		if (p->keepalive == NULL)
-			return -1;
-		tv.tv_sec = p->conf->keepalive;
-		tv.tv_usec = 0;
-		if (event_add(p->keepalive, &tv) == -1)
-			return -1;
-	}
-	return 0;
 }

@@ -13,9 +13,9 @@
 #include "src/engine/qos.h"
 #include "src/util/json.h"
 
-/* Per peer, the JSON needs some 600 bytes; keep a margin. */
-#define STATUS_JSON_BASE   1024
-#define STATUS_JSON_PEER   1536
+/* Per peer, the JSON needs some 2000 bytes; keep a margin. */
+#define STATUS_JSON_BASE   2048
+#define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
 #define STATUS_JSON_RELOAD (6 * CONF_ERR_MAX)  /* a message, escaped */
 
@@ -55,6 +55,122 @@ endpoint_ntop(const struct peer *p, char *buf, size_t len)
 }
 
 static void
+json_hex64(struct json *j, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)v);
+	json_string(j, key, buf);
+}
+
+static void
+json_spi(struct json *j, const char *key, uint32_t spi)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "0x%08x", spi);
+	json_string(j, key, buf);
+}
+
+static void
+json_time(struct json *j, const char *key, time_t t)
+{
+	if (t != 0)
+		json_int(j, key, (int64_t)t);
+	else
+		json_null(j, key);
+}
+
+/* Each SA in use, both directions: where its epoch and numbers stand. */
+static void
+json_sas(struct json *j, const struct peer *p)
+{
+	static const char *const kinds[SA_KINDS] = { "main", "tap" };
+	const struct sa_out *o;
+	const struct sa_in *in;
+	int k, d;
+
+	json_array_begin(j, "sas");
+	for (k = 0; k < SA_KINDS; k++) {
+		if (k == SA_TAP && !p->tap_sa)
+			continue;
+		o = &p->out[k];
+		in = &p->in[k];
+		json_object_begin(j, NULL);
+		json_string(j, "kind", kinds[k]);
+		json_string(j, "dir", "out");
+		json_spi(j, "spi", o->esp.spi);
+		json_hex64(j, "epoch", o->epoch);
+		json_uint(j, "seq", o->esp.seq);
+		json_uint(j, "packets", o->packets);
+		json_uint(j, "bytes", o->bytes);
+		json_uint(j, "epochs_begun", o->switches);
+		json_bool(j, "soft_passed", o->soft_logged);
+		json_bool(j, "spent", o->spent);
+		json_object_begin(j, "drops");
+		for (d = 0; d < SA_OUT_DROP_MAX; d++)
+			json_uint(j, sa_out_drop_name(d), o->drops[d]);
+		json_object_end(j);
+		json_object_end(j);
+		json_object_begin(j, NULL);
+		json_string(j, "kind", kinds[k]);
+		json_string(j, "dir", "in");
+		json_spi(j, "spi", in->cur.esp.spi != 0 ? in->cur.esp.spi :
+		    in->root.spi);
+		json_bool(j, "ready", in->ready);
+		if (in->ready) {
+			json_hex64(j, "epoch", in->cur.epoch);
+			json_uint(j, "top", in->cur.esp.replay.top);
+		} else {
+			json_null(j, "epoch");
+			json_null(j, "top");
+		}
+		json_bool(j, "previous_kept", in->prev.live);
+		json_uint(j, "epochs_taken", in->switches);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void
+json_sync(struct json *j, const struct peer *p)
+{
+	const struct peer_sync *y = &p->sync;
+
+	json_object_begin(j, "sync");
+	if (p->derived) {
+		json_spi(j, "spi_out", y->spi_out);
+		json_spi(j, "spi_in", y->spi_in);
+	}
+	json_bool(j, "inbound", p->in[SA_MAIN].ready);
+	json_bool(j, "outbound", sa_out_ready(p));
+	json_bool(j, "asking", y->asking);
+	json_uint(j, "requests_out", y->requests_out);
+	json_uint(j, "answers_out", y->answers_out);
+	json_uint(j, "requests_in", y->requests_in);
+	json_uint(j, "answers_in", y->answers_in);
+	json_uint(j, "stale", y->stale);
+	json_uint(j, "rejected", y->rejected);
+	json_uint(j, "limited", y->limited);
+	json_time(j, "last", y->last_sync);
+	json_object_end(j);
+}
+
+static void
+json_liveness(struct json *j, const struct peer *p)
+{
+	const struct peer_live *l = &p->live;
+
+	json_object_begin(j, "liveness");
+	json_string(j, "state", live_state_name(l->state));
+	json_time(j, "since", l->since);
+	json_uint(j, "changes", l->changes);
+	json_uint(j, "keepalives_out", l->keepalives_out);
+	json_uint(j, "keepalives_in", l->keepalives_in);
+	json_object_end(j);
+}
+
+static void
 json_peer(struct json *j, const struct peer *p)
 {
 	char buf[128];
@@ -70,10 +186,9 @@ json_peer(struct json *j, const struct peer *p)
 	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
 	    "udp" : "esp");
 	json_string(j, "suite", p->suite);
-	snprintf(buf, sizeof(buf), "0x%08x", p->in.spi);
-	json_string(j, "spi_in", buf);
-	snprintf(buf, sizeof(buf), "0x%08x", p->out.spi);
-	json_string(j, "spi_out", buf);
+	json_string(j, "keying", p->derived ? "derived" : "manual");
+	json_spi(j, "spi_in", p->in[SA_MAIN].root.spi);
+	json_spi(j, "spi_out", p->out[SA_MAIN].esp.spi);
 	json_uint(j, "packets_in", p->st.packets_in);
 	json_uint(j, "bytes_in", p->st.bytes_in);
 	json_uint(j, "packets_out", p->st.packets_out);
@@ -82,13 +197,37 @@ json_peer(struct json *j, const struct peer *p)
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		json_uint(j, esp_drop_name(d), p->st.drops[d]);
 	json_uint(j, "filter", p->st.drop_filter);
+	json_uint(j, "unsynced", p->st.drop_unsynced);
+	json_uint(j, "state", p->st.drop_state);
 	json_object_end(j);
-	if (p->st.last_in != 0)
-		json_int(j, "last_packet", (int64_t)p->st.last_in);
-	else
-		json_null(j, "last_packet");
-	json_uint(j, "seq_out", p->out.seq);
+	json_time(j, "last_packet", p->st.last_in);
+	json_uint(j, "seq_out", p->out[SA_MAIN].esp.seq);
+	json_liveness(j, p);
+	json_sync(j, p);
+	json_sas(j, p);
 	bridge_json_peer(j, p);
+	json_object_end(j);
+}
+
+/* The state file of manual keying. */
+static void
+json_state_file(struct json *j, const struct engine *e)
+{
+	struct state_health h;
+
+	json_object_begin(j, "state_file");
+	json_string(j, "path", e->cf->site.state_file);
+	json_bool(j, "in_use", e->state != NULL);
+	json_bool(j, "missing_at_start", e->state_missing);
+	if (e->state != NULL) {
+		state_health(e->state, &h);
+		json_uint(j, "entries", h.entries);
+		json_uint(j, "writes", h.writes);
+		json_uint(j, "errors", h.errors);
+		json_time(j, "last_ok", h.last_ok);
+		json_time(j, "last_error", h.last_error);
+		json_string(j, "error", h.error);
+	}
 	json_object_end(j);
 }
 
@@ -182,6 +321,7 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_uint(&j, "failed", e->reloads_failed);
 	json_string(&j, "last", e->reload_last);
 	json_object_end(&j);
+	json_state_file(&j, e);
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
 	json_array_begin(&j, "peers");
@@ -201,7 +341,9 @@ peer_drops(const struct peer *p)
 
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		n += p->st.drops[d];
-	return n + p->st.drop_filter;
+	for (d = 0; d < SA_OUT_DROP_MAX; d++)
+		n += p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d];
+	return n + p->st.drop_filter + p->st.drop_unsynced + p->st.drop_state;
 }
 
 static void
@@ -238,6 +380,40 @@ text_qos(const struct engine *e, struct evbuffer *out)
 	}
 }
 
+static void
+text_state_file(const struct engine *e, struct evbuffer *out)
+{
+	struct state_health h;
+
+	if (e->state == NULL)
+		return;
+	state_health(e->state, &h);
+	evbuffer_add_printf(out, "state file %s: %zu entries, %llu writes, "
+	    "%llu errors%s%s%s\n", e->cf->site.state_file, h.entries,
+	    (unsigned long long)h.writes, (unsigned long long)h.errors,
+	    e->state_missing ? "; MISSING at start" : "",
+	    h.error[0] != '\0' ? "; last error: " : "", h.error);
+}
+
+/* The line under a peer: how it is keyed and since when it is in its
+ * state. */
+static void
+text_peer_keys(const struct peer *p, const struct timespec *now,
+    struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "%16s %s keying, %s for %llds", "",
+	    p->derived ? "derived" : "manual", live_state_name(p->live.state),
+	    (long long)(now->tv_sec - p->live.since));
+	if (p->derived)
+		evbuffer_add_printf(out, "; sync: in %s, out %s%s",
+		    p->in[SA_MAIN].ready ? "yes" : "no",
+		    sa_out_ready(p) ? "yes" : "no",
+		    p->sync.asking ? ", asking" : "");
+	evbuffer_add_printf(out, "; out epoch %016llx seq %llu\n",
+	    (unsigned long long)p->out[SA_MAIN].epoch,
+	    (unsigned long long)p->out[SA_MAIN].esp.seq);
+}
+
 static int
 status_text(struct engine *e, struct evbuffer *out)
 {
@@ -263,11 +439,12 @@ status_text(struct engine *e, struct evbuffer *out)
 	if (e->reload_last[0] != '\0')
 		evbuffer_add_printf(out, "; last: %s", e->reload_last);
 	evbuffer_add_printf(out, "\n");
+	text_state_file(e, out);
 	text_qos(e, out);
 	bridge_text_site(e, out);
-	evbuffer_add_printf(out, "\n%-16s %-28s %-4s %-32s %10s %12s %10s "
-	    "%12s %8s %s\n", "PEER", "ENDPOINT", "VIA", "SUITE", "PKTS-IN",
-	    "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "DROPS", "LAST-IN");
+	evbuffer_add_printf(out, "\n%-16s %-6s %-28s %-4s %-32s %10s %12s "
+	    "%10s %12s %8s %s\n", "PEER", "STATE", "ENDPOINT", "VIA", "SUITE",
+	    "PKTS-IN", "BYTES-IN", "PKTS-OUT", "BYTES-OUT", "DROPS", "LAST-IN");
 	for (i = 0; i < e->npeers; i++) {
 		p = &e->peers[i];
 		if (p->have_endpoint)
@@ -280,14 +457,16 @@ status_text(struct engine *e, struct evbuffer *out)
 			    (long long)(now.tv_sec - p->st.last_in));
 		else
 			snprintf(last, sizeof(last), "never");
-		evbuffer_add_printf(out, "%-16s %-28s %-4s %-32s %10llu %12llu "
-		    "%10llu %12llu %8llu %s\n", p->conf->name, ep,
+		evbuffer_add_printf(out, "%-16s %-6s %-28s %-4s %-32s %10llu "
+		    "%12llu %10llu %12llu %8llu %s\n", p->conf->name,
+		    live_state_name(p->live.state), ep,
 		    p->conf->transport == TRANSPORT_UDP ? "udp" : "esp",
 		    p->suite, (unsigned long long)p->st.packets_in,
 		    (unsigned long long)p->st.bytes_in,
 		    (unsigned long long)p->st.packets_out,
 		    (unsigned long long)p->st.bytes_out,
 		    (unsigned long long)peer_drops(p), last);
+		text_peer_keys(p, &now, out);
 		bridge_text_peer(p, out);
 		if (peer_drops(p) == 0)
 			continue;
@@ -295,8 +474,15 @@ status_text(struct engine *e, struct evbuffer *out)
 		for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 			evbuffer_add_printf(out, " %s %llu", esp_drop_name(d),
 			    (unsigned long long)p->st.drops[d]);
-		evbuffer_add_printf(out, " filter %llu\n",
-		    (unsigned long long)p->st.drop_filter);
+		evbuffer_add_printf(out, " filter %llu unsynced %llu state "
+		    "%llu", (unsigned long long)p->st.drop_filter,
+		    (unsigned long long)p->st.drop_unsynced,
+		    (unsigned long long)p->st.drop_state);
+		for (d = 0; d < SA_OUT_DROP_MAX; d++)
+			evbuffer_add_printf(out, " out-%s %llu",
+			    sa_out_drop_name(d), (unsigned long long)
+			    (p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d]));
+		evbuffer_add_printf(out, "\n");
 	}
 	return 0;
 }

@@ -1,0 +1,169 @@
+/* Inbound SAs: which epoch a packet belongs to, its decapsulation, and
+ * what accepting it changes (see sa.h). */
+#include "src/engine/engine_internal.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* How long the previous epoch stays after a switch, for packets that
+ * were under way. Its window still refuses replays. */
+#define SA_PREV_GRACE_NS (10ULL * 1000000000ULL)
+
+static void
+slot_clear(struct sa_in_slot *s)
+{
+	esp_sa_clear(&s->esp);
+	s->live = false;
+	s->epoch = 0;
+}
+
+/* Keys the next epoch when a packet first needs it: most SAs never
+ * switch, and an idle peer should cost no second cipher context. */
+static int
+next_slot(struct sa_in *in)
+{
+	uint64_t e = in->cur.epoch + 1;
+
+	if (in->next.live && in->next.epoch == e)
+		return 0;
+	if (sa_root_key(&in->root, e, false, &in->next.esp) == -1)
+		return -1;
+	in->next.epoch = e;
+	in->next.live = true;
+	return 0;
+}
+
+static int
+try_slot(struct sa_in_slot *s, struct pkt *pk, uint8_t *nh, uint64_t *seq)
+{
+	return esp_decap(&s->esp, pk, nh, seq, false);
+}
+
+int
+sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
+    struct pkt *pk, uint8_t *nh, struct sa_in_hit *hit)
+{
+	struct sa_in *in = &p->in[kind];
+	struct sa_in_slot *first, *second = NULL;
+	size_t off = pk->off, len = pk->len;
+	int r;
+
+	hit->in = in;
+	hit->slot = NULL;
+	if (!in->ready)
+		return SA_IN_UNSYNCED;
+	first = &in->cur;
+	if (p->derived && (spi ^ in->root.spi) != (in->cur.epoch & 1)) {
+		/* The other parity: the next epoch, or packets of the
+		 * previous one still under way. */
+		if (next_slot(in) == -1)
+			return ESP_DROP_DECRYPT;
+		first = &in->next;
+		if (in->prev.live) {
+			first = &in->prev;
+			second = &in->next;
+		}
+	}
+	if (second != NULL && sa_crypto_cipher(first->esp.crypto)->aead) {
+		/* AEAD decrypts in place and wipes what fails: keep the
+		 * bytes for the second try. */
+		if (len > PKT_BUFSZ)
+			return ESP_DROP_MALFORMED;
+		memcpy(pkt_data(e->pkt_scratch), pkt_data(pk), len);
+	}
+	r = try_slot(first, pk, nh, &hit->seq);
+	if (r != ESP_OK && second != NULL) {
+		pk->off = off;
+		pk->len = len;
+		if (sa_crypto_cipher(first->esp.crypto)->aead)
+			memcpy(pkt_data(pk), pkt_data(e->pkt_scratch), len);
+		first = second;
+		r = try_slot(first, pk, nh, &hit->seq);
+	}
+	if (r == ESP_OK)
+		hit->slot = first;
+	return r;
+}
+
+/* The peer's first packet of its next epoch: that epoch is now the
+ * current one; the old one stays a while for stragglers. */
+static void
+promote(struct peer *p, struct sa_in *in)
+{
+	struct sa_in_slot old = in->prev;
+
+	in->prev = in->cur;
+	in->cur = in->next;
+	in->next = old;
+	slot_clear(&in->next);
+	in->prev_ns = engine_now_ns();
+	in->switches++;
+	log_info("peer %s: its SA 0x%08x moved to epoch %016" PRIx64,
+	    p->conf->name, in->root.spi, in->cur.epoch);
+}
+
+bool
+sa_in_durable(struct peer *p, const struct sa_in_hit *hit)
+{
+	struct sa_in *in = hit->in;
+
+	if (in->mark == NULL || state_sa_allow(in->mark, hit->seq))
+		return true;
+	p->st.drop_state++;
+	log_ratelimited(&p->lim_in, LOG_LVL_WARN, "peer %s: sequence number %"
+	    PRIu64 " is not yet durable in the state file: dropped",
+	    p->conf->name, hit->seq);
+	return false;
+}
+
+bool
+sa_in_accept(struct peer *p, struct sa_in_hit *hit)
+{
+	struct sa_in *in = hit->in;
+	bool moved;
+
+	moved = esp_accept(&hit->slot->esp, hit->seq);
+	if (hit->slot == &in->next)
+		promote(p, in);
+	return moved;
+}
+
+int
+sa_in_install(struct peer *p, enum sa_kind kind, uint64_t epoch,
+    uint64_t next_seq)
+{
+	struct sa_in *in = &p->in[kind];
+
+	/* The same epoch as ours: the peer did not restart; our window is
+	 * at least as good as the one the answer would give. */
+	if (in->ready && in->cur.live && in->cur.epoch == epoch)
+		return 0;
+	slot_clear(&in->next);
+	slot_clear(&in->prev);
+	if (sa_root_key(&in->root, epoch, false, &in->cur.esp) == -1) {
+		in->cur.live = false;
+		in->ready = false;
+		return -1;
+	}
+	in->cur.epoch = epoch;
+	in->cur.live = true;
+	/* Only what the peer sends from now on: anything sent before it
+	 * answered, a capture included, stays out. */
+	replay_set_floor(&in->cur.esp.replay, next_seq > 0 ? next_seq - 1 : 0);
+	in->ready = true;
+	in->switches++;
+	return 0;
+}
+
+void
+sa_in_tick(struct peer *p, uint64_t now_ns)
+{
+	int k;
+
+	for (k = 0; k < SA_KINDS; k++) {
+		struct sa_in *in = &p->in[k];
+
+		if (in->prev.live && now_ns - in->prev_ns >= SA_PREV_GRACE_NS)
+			slot_clear(&in->prev);
+	}
+}
