@@ -49,7 +49,10 @@
 #                           SUITE; "keep": leave an existing one of SUITE
 #   vt_conf SITE / vt_sock SITE / vt_log SITE   paths
 #   vt_start SITE [CONF]    starts vpntund -f in the site's namespace, waits
-#                           until its control socket answers
+#                           until its control socket answers and (derived
+#                           keying) it has synchronised with its running
+#                           peers (VT_NO_SYNC_WAIT=1: not that)
+#   vt_synced SITE          that condition
 #   vt_stop SITE            SIGTERM, waits, asserts exit 0, tun gone and no
 #                           sanitizer report in its log
 #   vt_restart SITE
@@ -581,6 +584,43 @@ vt_start() {
 		fail "vpntund for $s exited with status $rc during start-up"
 	fi
 	vt_log_msg "started $s (pid $pid)"
+	# Derived keying: nothing crosses until the two ends have told each
+	# other their epochs (site.conf(5) KEYING AND RESTARTS).
+	[ "${VT_NO_SYNC_WAIT:-0}" = 1 ] || wait_until 10 vt_synced "$s" ||
+		fail "vpntund for $s: not synchronised with its running peers after 10 s"
+}
+
+# The peer name a site has in the other sites' configs (vt_write_configs).
+vt_peer_name() { if [ "$1" = c ]; then echo central; else echo "$1"; fi; }
+vt_peer_site() { if [ "$1" = central ]; then echo c; else echo "$1"; fi; }
+
+# True when SITE and every running site it has a derived peer for have
+# synchronised both ways.
+vt_synced() {
+	local s=$1 t json names
+	json=$(vt_status "$s" 2>/dev/null) || return 1
+	names=$($VT_PY -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+print(" ".join(p["name"] for p in d["peers"] if p.get("keying") == "derived"))
+' <<<"$json") || return 1
+	for t in $names; do
+		t=$(vt_peer_site "$t")
+		[ -n "${VT_PID[$t]:-}" ] || continue
+		vt_sync_one "$s" "$(vt_peer_name "$t")" || return 1
+		vt_sync_one "$t" "$(vt_peer_name "$s")" || return 1
+	done
+}
+
+vt_sync_one() { # SITE PEER: both directions of SITE's SAs with PEER ready
+	local json
+	json=$(vt_status "$1" 2>/dev/null) || return 1
+	$VT_PY -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+p = [x for x in d["peers"] if x["name"] == sys.argv[1]]
+sys.exit(0 if not p or (p[0]["sync"]["inbound"] and p[0]["sync"]["outbound"]) else 1)
+' "$2" <<<"$json"
 }
 
 vt_stop() {
