@@ -104,6 +104,10 @@ resync(struct esp_sa *sa, const struct esp_view *v, uint64_t *seq,
 			memcpy(v->ct, r->resync_buf, v->ctlen);
 		cand = h << 32 | seq_lo;
 		if (authentic(sa, v, cand, false)) {
+			/* It is no failure: should the caller not accept it
+			 * (its own reasons), the next packet tries this
+			 * block again at once. */
+			r->auth_fails--;
 			log_ratelimited(&lim_resync, LOG_LVL_INFO, "ESP spi "
 			    "0x%08x: ESN resynchronised at seq %" PRIu64
 			    " (window top %" PRIu64 ") after %" PRIu64
