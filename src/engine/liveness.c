@@ -122,7 +122,9 @@ peer_tick(struct engine *e, struct peer *p, uint64_t now)
 
 	sync_tick(e, p, now);
 	sa_in_tick(p, now);
-	if (ka > 0 && now - l->tx_ns >= ka && sa_out_ready(p) &&
+	/* Half a tick early rather than a whole tick late: the last send
+	 * happened a moment after the tick that is now a second old. */
+	if (ka > 0 && now - l->tx_ns + NS / 2 >= ka && sa_out_ready(p) &&
 	    peer_sock(p) != NULL) {
 		l->keepalives_out++;
 		outbound_send_dummy(e, p);
