@@ -242,6 +242,16 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	}
 	if (peer_lifetimes(lx, pc, x) == -1)
 		return -1;
+	/* Without an ICV no data packet proves who sent it; derived keying
+	 * confirms a new address over its authenticated control channel,
+	 * manual keying has nothing to confirm it with. */
+	if (pc->dynamic && pc->keying == KEYING_MANUAL && !pc->cipher->aead &&
+	    pc->auth->id == AUTH_NONE) {
+		conf_err(lx, x->file, pc->line, "peer \"%s\": endpoint dynamic "
+		    "with auth none needs keying derived: nothing else could "
+		    "tell the peer's address from a forger's", pc->name);
+		return -1;
+	}
 	if (pc->transport == TRANSPORT_ESP && x->have_port) {
 		conf_err(lx, x->file, x->port_line, "peer \"%s\": a port is "
 		    "only meaningful with transport udp", pc->name);

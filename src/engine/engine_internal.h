@@ -215,6 +215,8 @@ struct outer_sock *peer_sock_to(struct peer *p,
     const struct sockaddr_storage *dst);
 /* Called after an ESP packet from src authenticated on p's SA. */
 void peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src);
+/* Whether src is p's endpoint (address, and port for udp). */
+bool peer_at(const struct peer *p, const struct sockaddr_storage *src);
 /* Whether src may send on p's SA before authentication (static peers:
  * their configured address; dynamic: anyone). */
 bool peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,

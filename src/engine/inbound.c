@@ -92,15 +92,20 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 
 /* The packet came from whoever holds the key and moved the window
  * forward: its address (NAT traversal, RFC 3948) can be trusted as the
- * way back. A replayed or reordered packet cannot move the endpoint. */
+ * way back. A replayed or reordered packet cannot move the endpoint.
+ * Without an ICV nothing in a data packet proves its sender: derived
+ * keying asks from where it came, and the answer, which is
+ * authenticated, moves the endpoint; manual keying never follows. */
 static void
 authentic(struct engine *e, struct peer *p,
     const struct sockaddr_storage *src, bool moved)
 {
 	struct timespec now;
 
-	if (moved)
+	if (moved && p->integrity)
 		peer_learn_endpoint(p, src);
+	else if (moved && !peer_at(p, src))
+		sync_poke(e, p, src);
 	clock_gettime(CLOCK_REALTIME, &now);
 	p->st.last_in = now.tv_sec;
 	liveness_heard(e, p);

@@ -199,14 +199,21 @@ peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,
 	return ss_addr_equal(&p->endpoint, src);
 }
 
+bool
+peer_at(const struct peer *p, const struct sockaddr_storage *src)
+{
+	return p->have_endpoint && ss_addr_equal(&p->endpoint, src) &&
+	    (p->conf->transport != TRANSPORT_UDP ||
+	    ss_port(&p->endpoint) == ss_port(src));
+}
+
 void
 peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
 {
 	char was[128], now[128];
 	bool udp = p->conf->transport == TRANSPORT_UDP;
 
-	if (p->have_endpoint && ss_addr_equal(&p->endpoint, src) &&
-	    (!udp || ss_port(&p->endpoint) == ss_port(src)))
+	if (peer_at(p, src))
 		return;
 	if (!p->conf->dynamic && !ss_addr_equal(&p->endpoint, src))
 		return;         /* peer_source_ok() has already refused it */
