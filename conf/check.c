@@ -400,7 +400,8 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 	}
 	free(twin);
 	if (qos_finish(lx, cf, qx) == -1 ||
-	    bridge_finish(lx, cf, px, qx, bx) == -1)
+	    bridge_finish(lx, cf, px, qx, bx) == -1 ||
+	    spis_distinct(lx, cf, px) == -1)
 		return -1;
 	for (i = 0; i < cf->npeers; i++)
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,

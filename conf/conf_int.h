@@ -181,6 +181,9 @@ struct peer_extra {
 
 /* keysep.c: no cipher key and no auth key on two SAs of the config;
  * -1 with an error naming both peers and key files, never the bytes. */
+/* Every inbound SPI of the site, derived keying's included, distinct. */
+int   spis_distinct(struct lexer *, const struct config *,
+    const struct peer_extra *);
 int   keys_distinct(struct lexer *, const struct config *,
 	    const struct peer_extra *);
 

@@ -13,6 +13,8 @@
 EVP_CIPHER *crypto_fetched_cipher(enum cipher_id id, size_t keylen);
 /* The HMAC implementation and digest name for an auth suite. */
 EVP_MAC *crypto_fetched_hmac(void);
+/* HKDF (crypto/kdf.c). */
+EVP_KDF *crypto_fetched_hkdf(void);
 const char *crypto_auth_digest(enum auth_id id);
 
 /* Logs and empties the OpenSSL error queue. With lim (per-packet paths)

@@ -21,16 +21,11 @@ hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key,
 {
 	OSSL_PARAM params[6], *pp = params;
 	EVP_KDF_CTX *ctx = NULL;
-	EVP_KDF *kdf;
 	int rc = -1;
 
 	if (crypto_global_init() == -1)
 		return -1;
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
-		goto done;
-	ctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (ctx == NULL)
+	if ((ctx = EVP_KDF_CTX_new(crypto_fetched_hkdf())) == NULL)
 		goto done;
 	*pp++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
 	    (char *)(uintptr_t)"SHA256", 0);

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
@@ -36,6 +37,7 @@ static struct {
 	OSSL_PROVIDER	*prov_legacy;
 	EVP_CIPHER	*cipher[F_MAX];
 	EVP_MAC		*hmac;
+	EVP_KDF		*hkdf;
 } g;
 
 void
@@ -77,6 +79,8 @@ crypto_global_cleanup(void)
 	}
 	EVP_MAC_free(g.hmac);
 	g.hmac = NULL;
+	EVP_KDF_free(g.hkdf);
+	g.hkdf = NULL;
 	if (g.prov_legacy != NULL)
 		OSSL_PROVIDER_unload(g.prov_legacy);
 	g.prov_legacy = NULL;
@@ -125,6 +129,10 @@ crypto_global_init(void)
 		crypto_log_errors(NULL, "fetching HMAC");
 		goto fail;
 	}
+	if ((g.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL) {
+		crypto_log_errors(NULL, "fetching HKDF");
+		goto fail;
+	}
 	g.ready = true;
 	return 0;
 fail:
@@ -164,6 +172,12 @@ EVP_MAC *
 crypto_fetched_hmac(void)
 {
 	return g.hmac;
+}
+
+EVP_KDF *
+crypto_fetched_hkdf(void)
+{
+	return g.hkdf;
 }
 
 const char *

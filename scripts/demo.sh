@@ -64,6 +64,8 @@ done
 # key files that others can read, and git does not keep file modes.
 cp -r "$src/conf/examples" "$tmp/conf"
 chmod 600 "$tmp/conf/keys/"*.key
+# The demo leaves nothing behind: its state files go to $tmp.
+sed -i "s#\"/var/lib/vpntund/#\"$tmp/state/#" "$tmp/conf/"*.conf
 
 say "checking both configs (vpntund -n)"
 "$build/vpntund" -n -c "$tmp/conf/central.conf"
@@ -150,6 +152,21 @@ say "vpntunctl rules on the remote router: what each of its rules decided"
 nsx phys "$build/vpntunctl" -s /run/vpntund/remote.sock rules
 say "vpntunctl reload on the remote router (its file unchanged): the tunnel goes on"
 nsx phys "$build/vpntunctl" -s /run/vpntund/remote.sock reload
+
+say "the central router crashes (SIGKILL) and starts again"
+kill -KILL "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null || true
+t0=$(date +%s%N)
+ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" 2>>"$tmp/central.log" &
+pids[0]=$!
+up=0
+for _ in $(seq 100); do
+	if nsx office ping -c1 -W 0.1 172.16.0.10 >/dev/null 2>&1; then up=1; break; fi
+done
+[ "$up" = 1 ] || { echo "demo: the tunnel did not come back" >&2; cat "$tmp"/*.log >&2; exit 1; }
+echo "back after $((($(date +%s%N) - t0) / 1000000)) ms: new keys (a new epoch), and"
+echo "the two routers told each other where their SAs stand (central.log):"
+grep -E "synchronised|told our epochs|up \(was" "$tmp/central.log" | tail -n 3
 
 say "vpntunctl status on the central router"
 nsx central "$build/vpntunctl" -s /run/vpntund/central.sock status

@@ -82,6 +82,13 @@ state_stop(struct engine *e)
 
 	if (e->state == NULL)
 		return;
+	/* A start that failed before its first write leaves the file as
+	 * it found it: it may even be another daemon's. */
+	if (!e->state_written) {
+		(void)state_close(e->state, false);
+		e->state = NULL;
+		return;
+	}
 	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
 		p = &e->peers[i];
 		for (k = 0; k < SA_KINDS; k++) {
@@ -126,7 +133,7 @@ engine_new(struct config *cf)
 		log_warn("engine buffers");
 		goto fail;
 	}
-	if (random_start_id(&e->start_id) == -1 || state_init(e) == -1)
+	if (random_start_id(&e->start_id) == -1)
 		goto fail;
 	if ((e->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
@@ -136,14 +143,18 @@ engine_new(struct config *cf)
 	 * another daemon answers on it, before we reserve sequence numbers
 	 * in a state file that daemon is using. Answers wait for the loop. */
 	e->ctl = ctl_open(e->base, cf->site.control, status_handler, e);
-	if (e->ctl == NULL)
+	if (e->ctl == NULL || state_init(e) == -1)
 		goto fail;
 	if (peers_init(e) == -1)
 		goto fail;
 	/* One write for every SA's marks, before any device exists. */
-	if (e->state != NULL && state_write_now(e->state) == -1) {
-		log_warnx("state file %s: cannot write it", cf->site.state_file);
-		goto fail;
+	if (e->state != NULL) {
+		if (state_write_now(e->state) == -1) {
+			log_warnx("state file %s: cannot write it",
+			    cf->site.state_file);
+			goto fail;
+		}
+		e->state_written = true;
 	}
 	if (policy_table_init(&e->pol, cf->peers, cf->npeers) == -1)
 		goto fail;

@@ -152,6 +152,7 @@ struct engine {
 	struct state        *state;         /* NULL: no manual peers */
 	bool                 state_missing; /* it was not there at start */
 	bool                 fresh_state;   /* -R: marks may be missing */
+	bool                 state_written; /* the start's write is done */
 	bool                 hints_dirty;   /* a dynamic peer moved (hints.c) */
 	struct log_limit     lim_hints;
 	uint64_t             start_id;      /* random, per start (sync.h) */

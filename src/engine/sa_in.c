@@ -64,10 +64,11 @@ sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
 			second = &in->next;
 		}
 	}
-	if (second != NULL && sa_crypto_cipher(first->esp.crypto)->aead) {
-		/* AEAD decrypts in place and wipes what fails: keep the
-		 * bytes for the second try. */
-		if (len > PKT_BUFSZ)
+	if (second != NULL) {
+		/* AEAD decrypts in place and wipes what fails, and without an
+		 * ICV CBC decrypts before anything can fail: keep the bytes
+		 * for the second try. Only while a previous epoch is kept. */
+		if (off > PKT_BUFSZ || len > PKT_BUFSZ - off)
 			return ESP_DROP_MALFORMED;
 		memcpy(pkt_data(e->pkt_scratch), pkt_data(pk), len);
 	}
@@ -75,8 +76,7 @@ sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
 	if (r != ESP_OK && second != NULL) {
 		pk->off = off;
 		pk->len = len;
-		if (sa_crypto_cipher(first->esp.crypto)->aead)
-			memcpy(pkt_data(pk), pkt_data(e->pkt_scratch), len);
+		memcpy(pkt_data(pk), pkt_data(e->pkt_scratch), len);
 		first = second;
 		r = try_slot(first, pk, nh, &hit->seq);
 	}

@@ -193,10 +193,11 @@ on_request(struct engine *e, struct peer *p, const struct sync_msg *m,
 		return;
 	}
 	answer(e, p, m, src);
-	/* A peer that started anew has new epochs: learn them. The start
-	 * id is only a hint here (requests may be replays); the answer we
-	 * get is what counts. */
-	if ((!y->know_peer || m->start_id != y->peer_start) && !y->asking)
+	/* A peer that started anew has new epochs: learn them, now, even if
+	 * a request of ours is still out (it may have gone to where the
+	 * peer was, or before it was up). The start id is only a hint here
+	 * (requests may be replays); the answer we get is what counts. */
+	if (!y->know_peer || m->start_id != y->peer_start)
 		ask(e, p, src);
 }
 

@@ -237,6 +237,41 @@ test_collision(void **state)
 	}
 }
 
+/* Derived keying receives on each SPI with its low bit flipped (odd
+ * epochs) and on a control SPI: a peer whose SPI is another's flipped
+ * one is refused, naming both; with manual keying the two are apart. */
+static void
+test_derived_spis(void **state)
+{
+	static const char *const fmt = "site \"s\" {\n network 10.1.0.0/24\n}\n"
+	    "peer \"alpha\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	    " key \"a.key\"\n spi in 0x1000 out 0x2000\n keying %s\n}\n"
+	    "peer \"beta\" {\n network 10.1.2.0/24\n endpoint dynamic\n"
+	    " key \"b.key\"\n spi in 0x1001 out 0x2002\n keying %s\n}\n";
+	struct config cf;
+	char text[1024];
+
+	(void)state;
+	put_default_key_seeded("a.key", 1);
+	put_default_key_seeded("b.key", 2);
+	snprintf(text, sizeof(text), fmt, "derived", "derived");
+	assert_int_equal(config_load_string("x.conf", text, tdir, &cf, &err),
+	    -1);
+	assert_string_equal(err.msg, "x.conf:11: peer \"beta\": its odd-epoch "
+	    "SPI 0x00001000 is also the inbound SPI of peer \"alpha\" "
+	    "(x.conf:4); set other SPIs with \"spi in N out N\"");
+	snprintf(text, sizeof(text), fmt, "manual", "manual");
+	assert_int_equal(config_load_string("x.conf", text, tdir, &cf, &err),
+	    0);
+	config_free(&cf);
+	/* One derived peer is enough for its flipped SPI to count. */
+	snprintf(text, sizeof(text), fmt, "derived", "manual");
+	assert_int_equal(config_load_string("x.conf", text, tdir, &cf, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "SPI 0x00001001 is also the odd-epoch "
+	    "SPI of peer \"alpha\""));
+}
+
 int
 main(void)
 {
@@ -247,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_explicit),
 		cmocka_unit_test(test_collision),
+		cmocka_unit_test(test_derived_spis),
 	};
 
 	return cmocka_run_group_tests(tests, tdir_setup, tdir_teardown);
