@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# Helpers for the tests that watch a running daemon over time: liveness and
+# hooks, the state file under pressure, ESN resynchronisation, scale.
+# Sourced after lib.sh (and after vt_init), which it only uses: lib.sh is
+# shared by every suite and changes under other hands.
+#
+#   vtl_at_exit CMD         CMD (a string, eval'd) runs at exit, last
+#                           registered first, before vt_cleanup stops the
+#                           daemons: undo what would outlive the test or
+#                           stall the cleanup (a SIGSTOPped daemon, a
+#                           mount); failures there are ignored
+#   vtl_start SITE [ARG...] vt_start with more daemon arguments (-R); it
+#                           waits for the control socket (VTL_START_SECS,
+#                           default 15), not for the peers' sync
+#   vtl_run_fails SITE SECS [ARG...]  runs vpntund -f -c CONF ARG... in the
+#                           site's namespace; fails the test unless it exits
+#                           non-zero within SECS. Sets VTL_RC, VTL_OUT, VTL_MS
+#   vtl_text_clean WHAT TEXT  fails if TEXT holds a sanitizer report
+#   vtl_peer_q SITE PEER EXPR  vt_peer that returns 1 instead of failing
+#                           (for polling)
+#   vtl_live_is SITE PEER STATE  the peer's liveness.state is STATE
+#   vtl_sa SITE PEER DIR FIELD   FIELD of the peer's main SA in DIR (in|out)
+#   vtl_hook_script FILE RECORD [HANG]  a hook that appends its exact
+#                           environment (from /proc, untouched by any shell)
+#                           and a timestamp to RECORD; while the file HANG
+#                           exists it then ignores SIGTERM and sleeps 100 s
+#   vtl_hook_count RECORD EVENT   records whose VPNTUND_EVENT is EVENT
+#   vtl_hook_env RECORD N   the environment of record N (1 = first), sorted
+#   vtl_state_mark FILE DIR SPI   the mark of the state file's entry
+#   vtl_log_count SITE REGEX      lines of the site's log matching REGEX
+#   vtl_ms_since T0         milliseconds since T0 (vt_now_ms)
+#   vtl_bug MSG             a daemon bug the test shows: reported at once,
+#                           and the test goes on (one bug must not hide what
+#                           the rest would show); vtl_done fails the test if
+#                           any was reported
+
+VTL_AT_EXIT=()
+
+vtl_cleanup() {
+	local rc=$? i
+	trap - ERR
+	for ((i = ${#VTL_AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${VTL_AT_EXIT[$i]}" >/dev/null 2>&1 || true
+	done
+	# vt_cleanup takes the status from $?.
+	(exit "$rc")
+	vt_cleanup
+}
+
+vtl_at_exit() {
+	[ -n "$VT_TMP" ] || fail "vtl_at_exit before vt_init"
+	VTL_AT_EXIT+=("$1")
+	trap vtl_cleanup EXIT
+}
+
+vtl_start() {
+	local s=$1 conf ns pid
+	shift
+	conf=$(vt_conf "$s")
+	ns=$(vt_ns "$s")
+	[ -z "${VT_PID[$s]:-}" ] || fail "vtl_start $s: already running"
+	echo "=== start $(date -u +%T.%N) $* ===" >>"$(vt_log "$s")"
+	ip netns exec "$ns" "$VPNTUND_BUILD/vpntund" -f -c "$conf" "$@" \
+	    >>"$(vt_log "$s")" 2>&1 </dev/null &
+	pid=$!
+	VT_PID[$s]=$pid
+	wait_until "${VTL_START_SECS:-15}" vt_answers_or_died "$s" ||
+		fail "vpntund for $s: control socket $(vt_sock "$s") does not answer after ${VTL_START_SECS:-15} s"
+	if ! vt_alive "$s"; then
+		local rc=0
+		wait "$pid" || rc=$?
+		unset "VT_PID[$s]"
+		fail "vpntund for $s exited with status $rc during start-up: $(tail -n 3 "$(vt_log "$s")")"
+	fi
+	vt_log_msg "started $s (pid $pid) $*"
+}
+
+vtl_run_fails() {
+	local s=$1 secs=$2 t0
+	shift 2
+	VTL_RC=0
+	t0=$(vt_now_ms)
+	VTL_OUT=$(ip netns exec "$(vt_ns "$s")" timeout "$secs" \
+	    "$VPNTUND_BUILD/vpntund" -f -c "$(vt_conf "$s")" "$@" 2>&1 </dev/null) ||
+		VTL_RC=$?
+	# shellcheck disable=SC2034 # read by the tests
+	VTL_MS=$(vtl_ms_since "$t0")
+	[ "$VTL_RC" -ne 124 ] || fail "vpntund for $s $*: still running after $secs s"
+	[ "$VTL_RC" -ne 0 ] || fail "vpntund for $s $*: exited 0, expected a refusal: $VTL_OUT"
+	vtl_text_clean "$s" "$VTL_OUT"
+}
+
+# The sanitizers report on stderr: a refusal must not hide one.
+vtl_text_clean() {
+	local bad
+	bad=$(grep -E "AddressSanitizer|LeakSanitizer|runtime error:" <<<"$2" | head -n 5) || true
+	[ -z "$bad" ] || fail "vpntund for $1 reported: $bad"
+}
+
+vtl_peer_q() {
+	local json
+	json=$(vt_ctl "$1" status --json 2>/dev/null) || return 1
+	"$VT_PY" -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+p = [x for x in d["peers"] if x.get("name") == sys.argv[1]][0]
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$2" "$3" <<<"$json"
+}
+
+vtl_live_is() {
+	local got
+	got=$(vtl_peer_q "$1" "$2" 'p["liveness"]["state"]') || return 1
+	[ "$got" = "$3" ]
+}
+
+vtl_sa() { # SITE PEER DIR FIELD
+	vt_peer "$1" "$2" "[s for s in p['sas'] if s['kind'] == 'main' and s['dir'] == '$3'][0]['$4']"
+}
+
+vtl_hook_script() { # FILE RECORD [HANG]
+	local hang=${3:-/nonexistent}
+	(
+		umask 077
+		cat >"$1" <<EOF
+#!/bin/sh
+# generated by tests/integration/lib_live.sh ($VT_NAME)
+# The environment as execve(2) gave it: a shell adds variables of its own.
+{
+	echo "=== \$(date +%s.%N)"
+	tr '\\0' '\\n' </proc/\$\$/environ | LC_ALL=C sort
+} >>"$2"
+if [ -e "$hang" ]; then
+	trap '' TERM
+	sleep 100
+fi
+exit 0
+EOF
+	)
+	chmod 700 "$1"
+}
+
+vtl_hook_count() { # RECORD EVENT
+	[ -e "$1" ] || { echo 0; return 0; }
+	grep -cx "VPNTUND_EVENT=$2" "$1" || true
+}
+
+vtl_hook_env() { # RECORD N
+	awk -v n="$2" '/^=== /{k++; next} k == n' "$1"
+}
+
+vtl_state_mark() { # FILE DIR SPI
+	awk -v d="$2" -v s="$3" '$1 == d && $2 == s {print $3; f = 1} END {exit !f}' "$1"
+}
+
+vtl_log_count() { # SITE REGEX
+	grep -cE -- "$2" "$(vt_log "$1")" || true
+}
+
+vtl_ms_since() {
+	echo $(($(vt_now_ms) - $1))
+}
+
+VTL_BUGS=()
+
+vtl_bug() {
+	echo "FAIL (daemon bug; the test goes on): $*" >&2
+	VTL_BUGS+=("$*")
+}
+
+vtl_done() {
+	local b msg="${#VTL_BUGS[@]} daemon bug(s) shown:"
+	((${#VTL_BUGS[@]} == 0)) && return 0
+	for b in "${VTL_BUGS[@]}"; do
+		msg+=$'\n  - '"$b"
+	done
+	fail "$msg"
+}
