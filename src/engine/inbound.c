@@ -158,9 +158,14 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 	if (r != ESP_OK) {
 		peer_drop(p, (enum esp_drop)r, NULL);
 		/* Perhaps the peer started anew with epochs we do not
-		 * know: ask it (at most once a second). */
+		 * know: ask it (at most once a second). Without an ICV a
+		 * replay may also mean a window pushed by a forged number:
+		 * the answer sets it back (sa_in_install); ask the peer
+		 * where we know it to be, not the packet's sender. */
 		if (r == ESP_DROP_AUTH)
 			sync_poke(e, p, src);
+		else if (r == ESP_DROP_REPLAY && !p->integrity)
+			sync_poke(e, p, p->have_endpoint ? &p->endpoint : src);
 		return;
 	}
 	/* With an ICV the packet is authentic: it counts as received even

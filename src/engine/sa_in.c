@@ -143,9 +143,25 @@ sa_in_install(struct peer *p, enum sa_kind kind, uint64_t epoch,
 	struct sa_in *in = &p->in[kind];
 
 	/* The same epoch as ours: the peer did not restart; our window is
-	 * at least as good as the one the answer would give. */
-	if (in->ready && in->cur.live && in->cur.epoch == epoch)
+	 * at least as good as the one the answer would give. Except without
+	 * an ICV: a captured packet given a number far ahead may have
+	 * pushed the window beyond anything the peer sent, and the peer's
+	 * word, under the control channel's HMAC, brings it back. (With an
+	 * ICV the top is never beyond what the peer sent, and lowering it
+	 * would let what it delivered in again.) */
+	if (in->ready && in->cur.live && in->cur.epoch == epoch) {
+		struct replay *w = &in->cur.esp.replay;
+
+		if (!p->integrity && next_seq > 0 && w->top > next_seq - 1) {
+			log_warnx("peer %s: its SA 0x%08x had been pushed to %"
+			    PRIu64 ", beyond what it sent (%" PRIu64 "): "
+			    "a forged number (auth none); window set back",
+			    p->conf->name, in->root.spi, w->top,
+			    next_seq - 1);
+			replay_set_floor(w, next_seq - 1);
+		}
 		return 0;
+	}
 	slot_clear(&in->next);
 	slot_clear(&in->prev);
 	if (sa_root_key(&in->root, epoch, false, &in->cur.esp) == -1) {

@@ -105,16 +105,27 @@ wait_until 5 vt_cmp 'echo $(($(drops r1) + $(vt_peer_counter c r1 packets_in)))'
 top2=$(in_sa r1 top) ep2=$(vt_peer c r1 'p["endpoint"]')
 n=$(vt_lines "$VT_TMP/udp.log" once-only)
 vt_log_msg "resequenced capture (seq $seq -> 4294967295): delivered $n times in all, window top $top -> $top2, endpoint $ep -> $ep2, drops $(vt_peer c r1 'p["drops"]')"
-# Delivering the inner packet again cannot be helped without an ICV (the
-# manual page says as much); losing the SA and the endpoint can.
+# Delivering the inner packet again cannot be helped without an ICV, nor
+# can the window's move (site.conf(5) auth); the endpoint must not follow
+# a packet nothing authenticates, and the window must come back: the
+# replays that follow make the central ask r1 over the control channel,
+# whose HMAC'd answer sets it back.
 [ "$n" -eq 1 ] || vt_log_msg "the resequenced capture was delivered again, as auth none allows"
-[ "$top2" = "$top" ] || vtl_bug "auth none: r1's packet of seq $seq, resent by 198.18.0.254 with seq 0xffffffff, moved r1's window top from $top to $top2"
-[ "$ep2" = "$ep" ] || vtl_bug "auth none: that packet moved r1's endpoint from $ep to $ep2: the central now sends r1's traffic to the forger"
-r0=$(vt_peer_counter c r1 drops.replay)
-vt_udp_send l1 172.16.0.10 7000 "later" 5 100
-wait_until 5 vt_cmp 'echo $(($(vt_lines "$VT_TMP/udp.log" later) + $(vt_peer_counter c r1 drops.replay)))' -ge $((r0 + 5)) || true
-n=$(vt_lines "$VT_TMP/udp.log" later)
-[ "$n" -eq 5 ] || vtl_bug "auth none: after it, $n of 5 genuine datagrams from r1 crossed ($(($(vt_peer_counter c r1 drops.replay) - r0)) dropped as replays): one forged packet closed the SA"
+[ "$ep2" = "$ep" ] || fail "auth none: that packet moved r1's endpoint from $ep to $ep2: the central now sends r1's traffic to the forger"
+i=0
+while [ "$(vt_lines "$VT_TMP/udp.log" " later ")" -eq 0 ] && [ "$i" -lt 30 ]; do
+	vt_udp_send l1 172.16.0.10 7000 "later" 1 100
+	i=$((i + 1))
+	wait_until 0.3 vt_cmp 'vt_lines "$VT_TMP/udp.log" " later "' -ge 1 || true
+done
+[ "$(vt_lines "$VT_TMP/udp.log" " later ")" -ge 1 ] ||
+	fail "auth none: after the forged number, no genuine datagram from r1 crossed in $i tries: the SA stayed closed"
+if [ "$top2" != "$top" ]; then
+	grep -q "had been pushed to 4294967295, beyond what it sent" "$(vt_log c)" ||
+		fail "auth none: the window went back without the warning"
+	assert_eq "$(vt_peer c r1 'p["endpoint"]')" "$ep" "r1's endpoint after the window went back"
+fi
+vt_log_msg "auth none: genuine traffic back after $i tries"
 vt_stop r2
 vt_stop r1
 vt_stop c
