@@ -3,22 +3,10 @@
 
 #include <string.h>
 
+#include "src/util/be.h"
+
 #define ICMP_HDR_LEN 8
 #define ICMP_TTL     64
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* ICMP types that are errors (RFC 792, RFC 1122 3.2.2). */
 static int
@@ -52,19 +40,19 @@ icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
 	memset(out, 0, IPV4_HDR_MIN + ICMP_HDR_LEN);
 	out[0] = 0x45;
 	out[1] = 0xc0;                  /* internetwork control (RFC 1812 4.3.2.5) */
-	put16(out + 2, (uint16_t)total);
+	be_put16(out + 2, (uint16_t)total);
 	out[8] = ICMP_TTL;
 	out[9] = 1;                     /* ICMP */
 	memcpy(out + 12, src, 4);
 	memcpy(out + 16, h->src, 4);
-	put16(out + 10, cksum_fold(cksum_add(0, out, IPV4_HDR_MIN)));
+	be_put16(out + 10, cksum_fold(cksum_add(0, out, IPV4_HDR_MIN)));
 
 	icmp = out + IPV4_HDR_MIN;
 	icmp[0] = 3;                    /* destination unreachable */
 	icmp[1] = 4;                    /* fragmentation needed and DF set */
-	put16(icmp + 6, (uint16_t)mtu); /* next-hop MTU, RFC 1191 4 */
+	be_put16(icmp + 6, (uint16_t)mtu); /* next-hop MTU, RFC 1191 4 */
 	memcpy(icmp + ICMP_HDR_LEN, orig, quote);
-	put16(icmp + 2, cksum_fold(cksum_add(0, icmp, ICMP_HDR_LEN + quote)));
+	be_put16(icmp + 2, cksum_fold(cksum_add(0, icmp, ICMP_HDR_LEN + quote)));
 	return total;
 }
 
@@ -94,7 +82,7 @@ icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	memset(out, 0, IPV6_HDR_LEN + ICMP_HDR_LEN);
 	out[0] = 0x60;
-	put16(out + 4, (uint16_t)plen);
+	be_put16(out + 4, (uint16_t)plen);
 	out[6] = 58;                    /* ICMPv6 */
 	out[7] = ICMP_TTL;
 	memcpy(out + 8, src, 16);
@@ -102,17 +90,17 @@ icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	icmp = out + IPV6_HDR_LEN;
 	icmp[0] = 2;                    /* packet too big */
-	put32(icmp + 4, mtu);
+	be_put32(icmp + 4, mtu);
 	memcpy(icmp + ICMP_HDR_LEN, orig, quote);
 
 	/* Pseudo-header (RFC 8200 8.1): source, destination, upper-layer
 	 * length (32 bits), three zero bytes, next header. */
 	sum = cksum_add(0, out + 8, 32);
-	put32(pseudo, (uint32_t)plen);
+	be_put32(pseudo, (uint32_t)plen);
 	pseudo[4] = pseudo[5] = pseudo[6] = 0;
 	pseudo[7] = 58;
 	sum = cksum_add(sum, pseudo, sizeof(pseudo));
 	sum = cksum_add(sum, icmp, plen);
-	put16(icmp + 2, cksum_fold(sum));
+	be_put16(icmp + 2, cksum_fold(sum));
 	return IPV6_HDR_LEN + plen;
 }

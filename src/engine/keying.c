@@ -4,29 +4,10 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "src/util/be.h"
 #include "src/util/log.h"
 
 #define KEYING_SALT "vpntund keying v1"
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* The key file's block: cipher key || salt || auth key. */
 static size_t
@@ -97,8 +78,8 @@ derive_epoch(const struct sa_root *r, uint64_t e, struct sa_keys *k)
 	int rc;
 
 	memcpy(info, "epoch", 5);
-	put32(info + 5, r->spi);
-	put64(info + 9, e);
+	be_put32(info + 5, r->spi);
+	be_put64(info + 9, e);
 	rc = crypto_hkdf_expand(r->k.prk, info, sizeof(info), block,
 	    enc + auth);
 	if (rc == 0) {
@@ -157,7 +138,7 @@ sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi)
 	if (!r->derived)
 		return NULL;
 	memcpy(info, "control", 7);
-	put32(info + 7, ctl_spi);
+	be_put32(info + 7, ctl_spi);
 	if (crypto_hkdf_expand(r->k.prk, info, sizeof(info), key,
 	    sizeof(key)) == 0)
 		h = crypto_hmac_new(key, sizeof(key));

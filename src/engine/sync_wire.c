@@ -4,38 +4,12 @@
 #include <string.h>
 
 #include "crypto/kdf.h"
+#include "src/util/be.h"
 
 #define SYNC_HDR   8            /* ESP: SPI, sequence number */
 #define SYNC_FIXED 32           /* magic .. start id */
 #define SYNC_REC   20
 #define SYNC_NH    59           /* RFC 4303 2.6: no next header */
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* Payload plus trailer, padded so that it ends on 4 bytes (RFC 4303 2.4). */
 static size_t
@@ -62,18 +36,18 @@ sync_encode(const struct sync_msg *m, uint32_t spi, uint32_t seq,
 	if (len > cap)
 		return 0;
 	memset(buf, 0, len);
-	put32(buf, spi);
-	put32(buf + 4, seq);
+	be_put32(buf, spi);
+	be_put32(buf + 4, seq);
 	memcpy(b, "vts\1", 4);
 	b[4] = m->type;
 	b[5] = (uint8_t)m->nsa;
 	memcpy(b + 8, m->nonce, SYNC_NONCE_LEN);
-	put64(b + 24, m->start_id);
+	be_put64(b + 24, m->start_id);
 	for (i = 0; i < m->nsa; i++) {
 		r = b + SYNC_FIXED + i * SYNC_REC;
 		r[0] = m->sa[i].kind;
-		put64(r + 4, m->sa[i].epoch);
-		put64(r + 12, m->sa[i].next_seq);
+		be_put64(r + 4, m->sa[i].epoch);
+		be_put64(r + 12, m->sa[i].next_seq);
 	}
 	r = b + SYNC_FIXED + m->nsa * SYNC_REC;
 	for (i = 0; i < padlen; i++)
@@ -131,7 +105,7 @@ sync_decode(const uint8_t *buf, size_t len, struct crypto_hmac *mac,
 	memset(m, 0, sizeof(*m));
 	m->type = b[4];
 	memcpy(m->nonce, b + 8, SYNC_NONCE_LEN);
-	m->start_id = get64(b + 24);
+	m->start_id = be_get64(b + 24);
 	m->nsa = nsa;
 	for (i = 0; i < nsa; i++) {
 		r = b + SYNC_FIXED + i * SYNC_REC;
@@ -142,8 +116,8 @@ sync_decode(const uint8_t *buf, size_t len, struct crypto_hmac *mac,
 			return -1;
 		}
 		m->sa[i].kind = r[0];
-		m->sa[i].epoch = get64(r + 4);
-		m->sa[i].next_seq = get64(r + 12);
+		m->sa[i].epoch = be_get64(r + 4);
+		m->sa[i].next_seq = be_get64(r + 12);
 	}
 	return 0;
 }
