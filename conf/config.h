@@ -116,6 +116,7 @@ struct site_conf {
 	char                    peer_down[PATH_MAX]; /* ... or down */
 	unsigned                hook_timeout;     /* seconds, then killed */
 	char                    state_file[PATH_MAX];
+	uint64_t                state_ahead;      /* numbers reserved ahead */
 	char                    control[PATH_MAX];
 	bool                    log_syslog;
 	int                     log_level;        /* enum log_level */
@@ -228,6 +229,12 @@ uint32_t spi_derive_ctl(const struct prefix *from, enum site_role from_role,
 #define CONF_BRIDGE_TABLE_MAX      262144
 #define CONF_BRIDGE_RATE_DEFAULT   100
 #define CONF_BRIDGE_BURST_DEFAULT  200
+
+/* state-ahead: how far ahead of need the state file reserves sequence
+ * numbers (a crash skips at most this many). */
+#define CONF_STATE_AHEAD_DEFAULT   (1ULL << 20)
+#define CONF_STATE_AHEAD_MIN       1024
+#define CONF_STATE_AHEAD_MAX       (1ULL << 32)
 
 /* Default of hook-timeout, seconds. */
 #define CONF_HOOK_TIMEOUT_DEFAULT  10

@@ -374,6 +374,18 @@ site_hook_timeout(struct parser *p, const struct token *kw)
 }
 
 static int
+site_state_ahead(struct parser *p, const struct token *kw)
+{
+	uint64_t v;
+
+	if (get_number(p, kw, CONF_STATE_AHEAD_MIN, CONF_STATE_AHEAD_MAX,
+	    &v) == -1)
+		return -1;
+	p->cf->site.state_ahead = v;
+	return 0;
+}
+
+static int
 site_log(struct parser *p, const struct token *kw)
 {
 	static const char *const set[] = { "stderr", "syslog", NULL };
@@ -420,6 +432,7 @@ static const struct keyword site_keywords[] = {
 	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
 	{ "role",       site_role },
+	{ "state-ahead", site_state_ahead },
 	{ "state-file", site_state_file },
 	{ "tap",        site_tap },
 	{ "tun",        site_tun },
@@ -1196,6 +1209,7 @@ site_defaults(struct site_conf *s)
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
 	s->hook_timeout = CONF_HOOK_TIMEOUT_DEFAULT;
+	s->state_ahead = CONF_STATE_AHEAD_DEFAULT;
 	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;
 	s->bridge_table = CONF_BRIDGE_TABLE_DEFAULT;
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;

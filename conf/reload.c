@@ -50,6 +50,7 @@ static const struct field site_fields[] = {
 	F(site_conf, peer_down, "peer-down", K_STR),
 	F(site_conf, hook_timeout, "hook-timeout", K_MEM),
 	F(site_conf, state_file, "state-file", K_STR),
+	F(site_conf, state_ahead, "state-ahead", K_MEM),
 	F(site_conf, control, "control", K_STR),
 	F(site_conf, log_syslog, "log", K_MEM),
 	/* (log-level is reloadable: the engine sets it.) */

@@ -229,7 +229,7 @@ engine_run(struct engine *e)
 {
 	/* After daemon(3): threads do not survive a fork. */
 	if (e->state != NULL && state_writer_start(e->state,
-	    SA_STATE_AHEAD) == -1) {
+	    e->cf->site.state_ahead) == -1) {
 		log_warnx("state file writer");
 		return -1;
 	}

@@ -17,10 +17,6 @@ struct engine;
 struct peer;
 struct state_sa;
 
-/* How far ahead of need the state file reserves numbers (manual keying):
- * a crash skips at most this many. */
-#define SA_STATE_AHEAD (1ULL << 20)
-
 /* The peer's own SA pair, and the pair of `tap-sa dedicated`. */
 enum sa_kind { SA_MAIN, SA_TAP, SA_KINDS };
 
@@ -43,6 +39,7 @@ struct sa_out {
 	bool             soft_logged;
 	bool             spent;         /* manual: hard lifetime reached */
 	struct state_sa *mark;          /* manual keying */
+	uint64_t         blocked;       /* drops since the state file blocked */
 	uint64_t         drops[SA_OUT_DROP_MAX];
 };
 
@@ -60,6 +57,7 @@ struct sa_in {
 	uint64_t          prev_ns;      /* when prev was retired */
 	uint64_t          switches;
 	struct state_sa  *mark;         /* manual keying */
+	uint64_t          blocked;      /* drops since the state file blocked */
 };
 
 /* Where a decapsulated packet came from, for sa_in_accept. */

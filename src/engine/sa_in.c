@@ -107,12 +107,20 @@ sa_in_durable(struct peer *p, const struct sa_in_hit *hit)
 {
 	struct sa_in *in = hit->in;
 
-	if (in->mark == NULL || state_sa_allow(in->mark, hit->seq))
+	if (in->mark == NULL || state_sa_allow(in->mark, hit->seq)) {
+		if (in->blocked > 0) {
+			log_info("peer %s: SA 0x%08x: accepting again after %"
+			    PRIu64 " packets dropped for the state file",
+			    p->conf->name, in->root.spi, in->blocked);
+			in->blocked = 0;
+		}
 		return true;
+	}
 	p->st.drop_state++;
-	log_ratelimited(&p->lim_in, LOG_LVL_WARN, "peer %s: sequence number %"
-	    PRIu64 " is not yet durable in the state file: dropped",
-	    p->conf->name, hit->seq);
+	if (in->blocked++ == 0)
+		log_warnx("peer %s: SA 0x%08x: sequence number %" PRIu64 " is "
+		    "not yet durable in the state file: dropping until it is",
+		    p->conf->name, in->root.spi, hit->seq);
 	return false;
 }
 

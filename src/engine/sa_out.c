@@ -59,7 +59,7 @@ static int
 manual_state(struct engine *e, struct peer *p, struct sa_out *o,
     struct sa_in *in)
 {
-	uint64_t out_mark, in_mark;
+	uint64_t out_mark, in_mark, ahead = e->cf->site.state_ahead;
 	bool have_out, have_in;
 
 	o->mark = state_sa_get(e->state, STATE_OUT, o->esp.spi);
@@ -83,13 +83,13 @@ manual_state(struct engine *e, struct peer *p, struct sa_out *o,
 		    p->conf->name, o->esp.spi, in->cur.esp.spi);
 	o->esp.seq = out_mark;
 	o->packets = out_mark;
-	state_sa_set(o->mark, out_mark > UINT64_MAX - SA_STATE_AHEAD ?
-	    UINT64_MAX : out_mark + SA_STATE_AHEAD);
+	state_sa_set(o->mark, out_mark > UINT64_MAX - ahead ?
+	    UINT64_MAX : out_mark + ahead);
 	/* Whatever arrived before the restart stays refused. */
 	if (have_in)
 		replay_set_floor(&in->cur.esp.replay, in_mark);
-	state_sa_set(in->mark, in_mark > UINT64_MAX - SA_STATE_AHEAD ?
-	    UINT64_MAX : in_mark + SA_STATE_AHEAD);
+	state_sa_set(in->mark, in_mark > UINT64_MAX - ahead ?
+	    UINT64_MAX : in_mark + ahead);
 	return 0;
 }
 
@@ -233,13 +233,22 @@ sa_out_encap(struct engine *e, struct peer *p, enum sa_kind kind,
 	ct = cipher_bytes(&o->esp, pk->len);
 	if (lifetime(p, o, ct) == -1)
 		return -1;
-	/* Manual keying: only numbers the state file holds reserved. */
+	/* Manual keying: only numbers the state file holds reserved. One
+	 * line when that starts and one when it ends, whatever the rate:
+	 * the writer logs the reason. */
 	if (o->mark != NULL && !state_sa_allow(o->mark, o->esp.seq + 1)) {
-		log_ratelimited(&p->lim_out, LOG_LVL_WARN, "peer %s: SA 0x%08x:"
-		    " the state file has not reserved sequence number %" PRIu64
-		    " yet: not sending", p->conf->name, o->esp.spi,
-		    o->esp.seq + 1);
+		if (o->blocked++ == 0)
+			log_warnx("peer %s: SA 0x%08x: the state file has not "
+			    "reserved sequence number %" PRIu64 ": not sending "
+			    "until it has", p->conf->name, o->esp.spi,
+			    o->esp.seq + 1);
 		return drop(p, o, SA_OUT_STATE);
+	}
+	if (o->blocked > 0) {
+		log_info("peer %s: SA 0x%08x: sending again after %" PRIu64
+		    " packets dropped for the state file", p->conf->name,
+		    o->esp.spi, o->blocked);
+		o->blocked = 0;
 	}
 	if (esp_encap(&o->esp, pk, next_header) == -1)
 		return -1;
