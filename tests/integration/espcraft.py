@@ -18,8 +18,9 @@ sender and receiver that can also build what a correct one never would.
     espcraft.py echo KEYFILE SPI_OUT SPI_IN SEQ v4|v6
         send a valid echo request and wait for the central's ESP answer on
         port 4500: check its SPI, ICV (block 1 keys), padding and that it is
-        the echo reply to our request; prints "ok SEQ" with its sequence
-        number
+        the echo reply to our request (dummy packets, the central's
+        keepalives, are checked and skipped); prints "ok SEQ" with its
+        sequence number
 Runs inside the remote's namespace (no daemon there): its outer address is
 the one the central expects.
 """
@@ -185,8 +186,9 @@ def cmd_echo(keyfile, spi_out, spi_in, seq, fam):
         pkt, peer = s.recvfrom(65535)
         if len(pkt) == 1 and pkt == b"\xff":
             continue        # NAT keepalive
-        break
-    rseq, rnh, rin = esp_open(blocks[0], spi_in, pkt)
+        rseq, rnh, rin = esp_open(blocks[0], spi_in, pkt)
+        if rnh != 59:
+            break           # else the central's keepalive, a dummy packet
     if fam == "v4":
         if rnh != 4 or rin[0] >> 4 != 4:
             sys.exit("answer is not IPv4 (next header %d)" % rnh)

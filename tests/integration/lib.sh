@@ -51,7 +51,11 @@
 #   vt_start SITE [CONF]    starts vpntund -f in the site's namespace, waits
 #                           until its control socket answers and (derived
 #                           keying) it has synchronised with its running
-#                           peers (VT_NO_SYNC_WAIT=1: not that)
+#                           peers (VT_NO_SYNC_WAIT=1: not that). Manual
+#                           keying's first start: -R is passed when
+#                           VT_FRESH=1, or when CONF has a `keying manual`
+#                           peer and its state-file does not exist yet,
+#                           unless VT_NO_FRESH=1 (to see the refusal)
 #   vt_synced SITE          that condition
 #   vt_stop SITE            SIGTERM, waits, asserts exit 0, tun gone and no
 #                           sanitizer report in its log
@@ -86,6 +90,12 @@
 #   vt_settos IN OUT TOS    a copy with another outer TOS / traffic class
 #   vt_tamper IN OUT SEQ [SRC]  a copy with ESP sequence number SEQ (and
 #                           IPv4 source SRC): a forgery or a spoofed replay
+#   vt_cut ADDR / vt_uncut ADDR  the "internet" drops (blackhole) what it
+#                           would forward to ADDR, so that packets can be
+#                           captured on their way without reaching it
+#   vt_sa SITE PEER DIR FIELD  a field of the peer's main SA in direction
+#                           in|out (sas[] of the status: spi, epoch,
+#                           drops.unsynced, ...)
 #
 # Tap devices and bridged frames (issue 4; frames built by ipxframes.py):
 #
@@ -570,8 +580,10 @@ vt_start() {
 	local s=$1 conf=${2:-$(vt_conf "$1")} ns pid
 	ns=$(vt_ns "$s")
 	[ -z "${VT_PID[$s]:-}" ] || fail "vt_start $s: already running"
-	echo "=== start $(date -u +%T.%N) ===" >>"$(vt_log "$s")"
-	ip netns exec "$ns" "$VPNTUND_BUILD/vpntund" -f -c "$conf" \
+	local fresh=()
+	vt_wants_fresh "$conf" && fresh=(-R)
+	echo "=== start $(date -u +%T.%N) ${fresh[*]} ===" >>"$(vt_log "$s")"
+	ip netns exec "$ns" "$VPNTUND_BUILD/vpntund" -f "${fresh[@]}" -c "$conf" \
 	    >>"$(vt_log "$s")" 2>&1 </dev/null &
 	pid=$!
 	VT_PID[$s]=$pid
@@ -588,6 +600,19 @@ vt_start() {
 	# other their epochs (site.conf(5) KEYING AND RESTARTS).
 	[ "${VT_NO_SYNC_WAIT:-0}" = 1 ] || wait_until 10 vt_synced "$s" ||
 		fail "vpntund for $s: not synchronised with its running peers after 10 s"
+}
+
+# vt_wants_fresh CONF: whether vt_start passes -R. A manual SA without
+# marks in the state file stops the start unless -R (site.conf(5) KEYING
+# AND RESTARTS); a test's first start of such a site has none to give.
+vt_wants_fresh() {
+	local sf
+	[ "${VT_FRESH:-0}" = 1 ] && return 0
+	[ "${VT_NO_FRESH:-0}" = 1 ] && return 1
+	grep -Eq '^[[:space:]]*keying[[:space:]]+manual' "$1" || return 1
+	sf=$(sed -n 's/^[[:space:]]*state-file[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' "$1" | tail -n 1)
+	[ -n "$sf" ] || return 1
+	[ ! -e "$sf" ]
 }
 
 # The peer name a site has in the other sites' configs (vt_write_configs).
@@ -818,6 +843,24 @@ EOF
 
 vt_espinfo() {
 	"$VT_PY" "$VT_DIR/pkt.py" espinfo "$1"
+}
+
+vt_cut() { # ADDR: forwarded packets to ADDR are dropped by the "internet"
+	ip -n "$(vt_ns inet)" route add blackhole "$1" || fail "vt_cut $1"
+}
+vt_uncut() {
+	ip -n "$(vt_ns inet)" route del blackhole "$1" || fail "vt_uncut $1"
+}
+
+# vt_sa SITE PEER in|out FIELD: the main SA's FIELD (dotted, e.g.
+# drops.lifetime) in that direction.
+vt_sa() {
+	local expr="[s for s in p['sas'] if s['kind'] == 'main' and s['dir'] == '$3'][0]" f
+	local IFS=.
+	for f in $4; do
+		expr+="['$f']"
+	done
+	vt_peer "$1" "$2" "$expr"
 }
 
 vt_tamper() { # IN OUT SEQ [SRC]

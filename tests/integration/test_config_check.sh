@@ -48,12 +48,17 @@ vt_check_fails() {
 	done
 }
 
+# vt_check_ok WHAT CONF: vpntund -n accepts it and says so
+vt_check_ok() {
+	local rc=0 out
+	out=$("$VTD" -n -c "$2" 2>&1) || rc=$?
+	assert_eq "$rc" 0 "$1: vpntund -n $(basename "$2") exit status ($out)"
+	grep -q "OK" <<<"$out" || fail "$1: vpntund -n $(basename "$2") does not say OK: $out"
+}
+
 # 1. good configs
 for s in c r1 r2; do
-	rc=0
-	out=$("$VTD" -n -c "$(vt_conf "$s")" 2>&1) || rc=$?
-	assert_eq "$rc" 0 "vpntund -n $s.conf exit status ($out)"
-	grep -q "OK" <<<"$out" || fail "vpntund -n $s.conf does not say OK: $out"
+	vt_check_ok "good config" "$(vt_conf "$s")"
 done
 [ ! -e "$(vt_sock c)" ] || fail "vpntund -n created a control socket"
 
@@ -103,10 +108,14 @@ vt_check_fails "missing config" "$VT_TMP/nonexistent.conf" "nonexistent\.conf"
 #    exist here): refused after the control socket was opened, and undone
 vt_refused "outer address missing" "$(vt_conf r1)" "198\.18\.1\.2"
 
-# 10. a corrupt state file: starting at 1 could reuse sequence numbers
+# 10. a corrupt state file: a manual SA starting at 1 could reuse sequence
+#     numbers, so the start stops at the bad line. Derived keying does not
+#     use the file at all (checked at the end).
+sed '0,/^[[:space:]]*replay-window /s//\tkeying manual\n&/' "$(vt_conf c)" >"$VT_TMP/manual.conf"
+assert_eq "$(grep -c '^[[:space:]]*keying manual$' "$VT_TMP/manual.conf")" 1 "manual.conf: keying manual lines"
 printf '# vpntund sequence state v1\nspi 0x1234 reserved banana\n' >"$VT_TMP/c.state"
-vt_refused "corrupt state file" "$(vt_conf c)" "c\.state"
-rm -f "$VT_TMP/c.state"
+vt_check_ok "manual peer" "$VT_TMP/manual.conf"
+vt_refused "corrupt state file" "$VT_TMP/manual.conf" "c\.state:2:"
 
 # 11. a tap whose explicit MTU does not fit in the tunnel: derived from the
 #     peers' suites without an SA, so -n refuses it as a start would, at
@@ -126,6 +135,11 @@ out=$("$VTD" -n -c "$VT_TMP/tapok.conf" 2>&1) || rc=$?
 assert_eq "$rc" 0 "vpntund -n with a derived tap MTU: exit status ($out)"
 grep -q "configuration OK" <<<"$out" || fail "vpntund -n with a derived tap MTU: $out"
 
-# the good config still starts and stops cleanly in that namespace
+# the good config still starts and stops cleanly in that namespace; its
+# peers are keyed derived, so the corrupt state file of step 10 is neither
+# read nor written
+sum0=$(sha256sum <"$VT_TMP/c.state")
 vt_start c
+assert_eq "$(vt_counter c 'd["state_file"]["in_use"]')" false "state file in use with derived keying only"
 vt_stop c
+assert_eq "$(sha256sum <"$VT_TMP/c.state")" "$sum0" "state file after a derived-only start and stop"

@@ -3,11 +3,13 @@
 # still reach the exit status), keeps working in the background with paths
 # that were relative to where it was started (a reload too), and cleans up
 # on SIGTERM.
-# The control socket is for root only (mode 0600).
+# The control socket is for root only (mode 0600). r1 and the central key
+# their SA manual, so that r1 has a state file whose relative path counts.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init daemonize
 vt_topology v4
+VT_EXTRA_PEER_c_r1=$'\tkeying manual' VT_EXTRA_PEER_r1=$'\tkeying manual'
 vt_write_configs udp v4 aes-gcm
 vt_start c
 r1=$(vt_ns r1)
@@ -16,10 +18,11 @@ r1=$(vt_ns r1)
 sed -e "s|\"$VT_TMP/|\"|g" "$(vt_conf r1)" >"$VT_TMP/rel.conf"
 grep -q '^	control "r1.sock"' "$VT_TMP/rel.conf" || fail "could not make the paths relative"
 
-# a start-up error is reported by the exit status, before detaching
+# a start-up error is reported by the exit status, before detaching (-R:
+# the first start of a manual SA, so that the outer address is what fails)
 sed 's/^\touter .*/\touter 198.18.1.99/' "$VT_TMP/rel.conf" >"$VT_TMP/bad.conf"
 rc=0
-(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -c bad.conf) \
+(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -R -c bad.conf) \
 	>"$VT_TMP/bad.out" 2>&1 || rc=$?
 if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
 	fail "detaching start with a bad outer address: exit $rc"
@@ -29,7 +32,7 @@ grep -q "198.18.1.99" "$VT_TMP/bad.out" || fail "start-up error not on stderr: $
 [ ! -e "$VT_TMP/r1.sock" ] || fail "control socket left after a failed start"
 
 rc=0
-(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -c rel.conf) \
+(cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -R -c rel.conf) \
 	>"$VT_TMP/start.out" 2>&1 || rc=$?
 assert_eq "$rc" 0 "exit status of the detaching start ($(cat "$VT_TMP/start.out"))"
 # Every process in our namespace r1 is the daemon we just started.
@@ -52,6 +55,14 @@ pout=$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
 	"$VT_PY" -c 'import json,sys; print(json.load(sys.stdin)["peers"][0]["packets_out"])')
 assert_ge "$pout" 100 "detached r1: packets_out"
 [ -s "$VT_TMP/r1.state" ] || fail "relative state file r1.state not written in $VT_TMP"
+# it holds the marks of r1's SA, both directions
+spis=$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
+	"$VT_PY" -c 'import json,sys; p=json.load(sys.stdin)["peers"][0]; print(p["spi_out"], p["spi_in"])')
+read -r spi_out spi_in <<<"$spis"
+grep -qx "out $spi_out [0-9]*" "$VT_TMP/r1.state" ||
+	fail "r1.state has no mark for the outbound SA $spi_out: $(cat "$VT_TMP/r1.state")"
+grep -qx "in $spi_in [0-9]*" "$VT_TMP/r1.state" ||
+	fail "r1.state has no mark for the inbound SA $spi_in: $(cat "$VT_TMP/r1.state")"
 
 # A reload reads rel.conf from where the daemon was started, not from "/",
 # and resolves its relative paths (state file, socket, key) as at start:

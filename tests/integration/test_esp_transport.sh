@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Raw ESP (IP protocol 50) instead of UDP: the same traffic as the UDP test,
 # and what crosses the "internet" really is protocol 50 with the SPI both
-# ends derived from the config.
+# ends derived from the config (the base SPI, or it with the low bit flipped
+# in an odd epoch of derived keying).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init esp_transport
@@ -23,10 +24,12 @@ read -r spi seq proto _ < <(vt_espinfo "$VT_TMP/esp.pkt")
 assert_eq "$proto" 50 "outer protocol of r1 -> central"
 assert_ge "$spi" 256 "SPI is never 0-255"
 assert_ge "$seq" 1 "sequence number"
-spi_in=$(vt_peer c r1 'p.get("spi_in", "")')
-if [ -n "$spi_in" ]; then
-	assert_eq "$((spi_in))" "$spi" "SPI on the wire is the central's inbound SPI for r1"
-fi
+# derived keying: the SPI of the current epoch, the central's base SPI for
+# r1 with the low bit flipped in odd epochs
+cur=$(vt_sa c r1 in spi) epoch=$(vt_sa c r1 in epoch) base=$(vt_peer c r1 'p["spi_in"]')
+assert_eq "$spi" "$((cur))" "SPI on the wire is the central's inbound SPI for r1's epoch $epoch"
+assert_eq "$((cur ^ base))" "$((0x$epoch & 1))" "epoch parity in the SPI (base $base, epoch $epoch)"
+assert_eq "$(vt_sa r1 central out spi)" "$cur" "r1's outbound SPI"
 wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log"' -ge 5 ||
 	fail "UDP over raw ESP: $(vt_lines "$VT_TMP/udp.log") of 5 datagrams arrived"
 grep -qx "10.2.1.10 raw-esp 4" "$VT_TMP/udp.log" || fail "datagram 4 missing or altered"
@@ -54,8 +57,24 @@ open(path, "w").write(head + 'peer "r2" {' + r2.replace("transport udp", "transp
 PY
 grep -q "transport esp" "$(vt_conf c)" || fail "could not put the central's r2 on raw ESP"
 grep -q "transport esp" "$(vt_conf r2)" || fail "could not put r2 on raw ESP"
+# The first run left r1's raw ESP endpoint (port 0) in the central's
+# <state-file>.peers, and r1 is now on UDP: that hint is stale, but the
+# central must still synchronise with r1 as soon as r1 asks it. Checked at
+# the end, so that the rest still runs.
+later=""
 vt_start c
-vt_start r1
+VT_NO_SYNC_WAIT=1 vt_start r1
+if ! wait_until 8 vt_synced r1; then
+	later="the central did not synchronise with r1 within 8 s of r1's start: it kept asking at the hint the raw ESP run left ($(tail -n +2 "$VT_TMP/c.state.peers" | tr '\n' ' ')) over UDP ($(grep -c 'send to 198.18.1.2:0' "$(vt_log c)") sends failed: $(grep -m 1 'send to 198.18.1.2:0' "$(vt_log c)")), and r1's request did not make it ask r1 in turn (sync $(vt_peer c r1 'p["sync"]'); r1 sync $(vt_peer r1 central 'p["sync"]'))"
+	vt_log_msg "deferred failure: $later"
+	# r1 sends nothing until asked, so nothing corrects the central: start
+	# both again without the stale hint for the rest of the test
+	vt_stop r1
+	vt_stop c
+	rm -f "$VT_TMP/c.state.peers"
+	vt_start c
+	vt_start r1
+fi
 vt_start r2
 vt_ping l1 172.16.0.10 3
 vt_ping l2 172.16.0.10 3
@@ -68,3 +87,4 @@ assert_eq "$(vt_peer c r2 'sum(p["drops"].values())')" 0 "central: drops of r2 o
 vt_stop r2
 vt_stop r1
 vt_stop c
+[ -z "$later" ] || fail "$later"

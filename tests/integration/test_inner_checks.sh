@@ -10,8 +10,12 @@
 set -u
 vt_init inner_checks
 vt_topology v4
+# espcraft.py keys its ESP with the key file as it is: keying manual, and
+# the central's first start is a fresh one (-R, by vt_start)
+VT_EXTRA_PEER_c_r1=$'\tkeying manual'
 vt_write_configs udp v4 aes-cbc/hmac-sha256-128
 vt_start c
+assert_eq "$(vt_peer c r1 'p["keying"]')" manual "central: keying of r1"
 key=$VT_TMP/r1.key
 spi_out=$(vt_peer c r1 'p["spi_in"]')       # what "r1" sends with
 spi_in=$(vt_peer c r1 'p["spi_out"]')       # what the central answers with

@@ -3,7 +3,8 @@
 # packet sent again is dropped as a replay and its inner packet is not
 # delivered twice; a forged packet (fresh sequence number, stale ICV) is
 # dropped as auth and does not move the window; a remote with the wrong key
-# gets nothing through.
+# gets nothing through: with derived keying it cannot even synchronise, so
+# it sends no data at all, and its requests are refused by the central.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init replay
@@ -49,12 +50,21 @@ assert_eq "$(vt_lines "$VT_TMP/udp.log" once-only)" 1 "datagram delivered once o
 vt_write_key "$VT_TMP/r2-wrong.key" aes-gcm
 sed -i "s|\"$VT_TMP/r2.key\"|\"$VT_TMP/r2-wrong.key\"|" "$(vt_conf r2)"
 grep -q r2-wrong.key "$(vt_conf r2)" || fail "could not point r2 at the wrong key"
-vt_start r2
-auth0=$(vt_peer_counter c r2 drops.auth)
+VT_NO_SYNC_WAIT=1 vt_start r2
+# r2 asks at start and again after 1 s: the central cannot verify either
+wait_until 10 vt_cmp 'vt_peer_counter c r2 sync.rejected' -ge 2 ||
+	fail "wrong key: central peer r2 sync.rejected $(vt_peer_counter c r2 sync.rejected), expected >= 2"
 vt_udp_send l2 172.16.0.10 7000 "wrong-key" 3 200
 vt_ping_fails l2 172.16.0.10
-wait_until 10 vt_cmp 'vt_peer_counter c r2 drops.auth' -ge $((auth0 + 5)) ||
-	fail "wrong key: central peer r2 drops.auth $(vt_peer_counter c r2 drops.auth), expected >= $((auth0 + 5))"
+# r2 never synchronised, so it sent nothing: all 5 held back as unsynced
+assert_ge "$(vt_sa r2 central out drops.unsynced)" 5 "r2: packets held back unsynchronised"
+assert_eq "$(vt_sa r2 central out seq)" 0 "r2: ESP packets sent"
+assert_eq "$(vt_peer r2 central 'p["sync"]["inbound"] or p["sync"]["outbound"] or p["sync"]["answers_in"] > 0')" false \
+	"r2: synchronised with the wrong key ($(vt_peer r2 central 'p["sync"]'))"
+assert_ge "$(vt_peer_counter r2 central sync.requests_out)" 2 "r2: requests sent"
+assert_eq "$(vt_peer c r2 'p["sync"]["requests_in"] + p["sync"]["answers_out"]')" 0 "central: requests from r2 taken or answered"
+assert_eq "$(vt_peer c r2 'p["endpoint"]')" null "central: endpoint learnt from r2's requests"
+assert_eq "$(vt_peer c r2 'sum(p["drops"].values())')" 0 "central: ESP drops of r2 (none was sent)"
 assert_eq "$(vt_peer_counter c r2 packets_in)" 0 "central: packets_in from r2 with the wrong key"
 assert_eq "$(vt_lines "$VT_TMP/udp.log" wrong-key)" 0 "datagrams from r2 with the wrong key delivered"
 # r1 is not affected

@@ -3,7 +3,9 @@
 # and routes exist, with the documented environment; after SIGTERM (and
 # SIGINT) the down hook runs, the routes, the tun device and the control
 # socket are gone and the exit status is 0; a route the daemon did not add
-# is left alone.
+# is left alone. What a stop leaves on disk: nothing for derived keying
+# (r1), the exact marks in the state file for manual keying (r2), and the
+# dynamic peers' last endpoints in the central's <state-file>.peers.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init teardown
@@ -23,6 +25,7 @@ echo ran >>"$VT_TMP/hook-\$VPNTUND_SITE-\$VPNTUND_EVENT.count"
 HOOK
 chmod 755 "$VT_TMP/hook.sh"
 VT_EXTRA_SITE_r1=$(printf '\tup "%s"\n\tdown "%s"' "$VT_TMP/hook.sh" "$VT_TMP/hook.sh")
+VT_EXTRA_PEER_c_r2=$'\tkeying manual' VT_EXTRA_PEER_r2=$'\tkeying manual'
 vt_write_configs udp v4 aes-gcm
 vt_start c
 vt_start r1
@@ -83,7 +86,8 @@ rc=0
 out=$("$VPNTUND_BUILD/vpntunctl" -s "$(vt_sock r1)" status 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "vpntunctl status succeeded with no daemon: $out"
 grep -q "$(vt_sock r1)" <<<"$out" || fail "vpntunctl does not name the socket it could not reach: $out"
-[ -s "$VT_TMP/r1.state" ] || fail "state file $VT_TMP/r1.state missing after a clean stop"
+# derived keying keeps nothing across restarts
+[ ! -e "$VT_TMP/r1.state" ] || fail "r1 (derived keying only) wrote a state file: $(cat "$VT_TMP/r1.state")"
 # the LAN is no longer routed anywhere near the tunnel
 vt_ping_fails l1 172.16.0.10
 
@@ -96,10 +100,20 @@ printf '#!/bin/sh\nexit 3\n' >"$VT_TMP/fail.sh"
 chmod 755 "$VT_TMP/fail.sh"
 sed -i "s|^\ttun $VT_TUN\$|&\n\tup \"$VT_TMP/fail.sh\"|" "$(vt_conf r2)"
 grep -q "fail.sh" "$(vt_conf r2)" || fail "could not add the failing hook to r2"
-vt_start r2
+vt_start r2     # keying manual, first start: -R (lib.sh)
 grep -q "exited with 3" "$(vt_log r2)" || fail "r2 did not report its failing up hook"
 vt_ping r2 10.1.0.1 2
+r2_out=$(vt_peer r2 central 'p["spi_out"]') r2_in=$(vt_peer r2 central 'p["spi_in"]')
 vt_stop r2
+# a clean stop writes the exact marks: the last number r2 sent (the last
+# the central got) and the last it received
+mark=$(sed -n "s/^out $r2_out //p" "$VT_TMP/r2.state")
+assert_ge "$mark" 2 "r2's outbound mark after a clean stop ($(tr '\n' '|' <"$VT_TMP/r2.state"))"
+wait_until 5 vt_cmp 'vt_sa c r2 in top' = "$mark" ||
+	fail "r2's outbound mark $mark is not the last number the central got, $(vt_sa c r2 in top)"
+mark=$(sed -n "s/^in $r2_in //p" "$VT_TMP/r2.state")
+assert_ge "$mark" 2 "r2's inbound mark after a clean stop ($(tr '\n' '|' <"$VT_TMP/r2.state"))"
+assert_ge "$(vt_sa c r2 out seq)" "$mark" "central's seq_out to r2 vs r2's inbound mark"
 # (checked at the end, so that the SIGINT checks below still run)
 later=""
 ip -n "$r2" route show 172.16.0.0/24 | grep -q "via 10.2.2.10" ||
@@ -107,6 +121,7 @@ ip -n "$r2" route show 172.16.0.0/24 | grep -q "via 10.2.2.10" ||
 
 # --- SIGINT stops the central as cleanly
 c=$(vt_ns c)
+c_r1=$(vt_peer c r1 'p["spi_in"]') c_r2=$(vt_peer c r2 'p["spi_in"]')
 pid=${VT_PID[c]}
 kill -INT "$pid"
 wait_until 10 vt_dead "$pid" || fail "central did not exit within 10 s of SIGINT"
@@ -122,4 +137,9 @@ fi
 if grep -qi "error\|sanitizer" "$(vt_log c)"; then
 	fail "central logged an error: $(grep -i "error\|sanitizer" "$(vt_log c)" | head -3)"
 fi
+# where the dynamic peers were last heard, for the next start to ask
+for l in "$c_r1 198.18.1.2 4500" "$c_r2 198.18.2.2 4500"; do
+	grep -qx "$l" "$VT_TMP/c.state.peers" ||
+		fail "c.state.peers lacks '$l': $(tr '\n' '|' <"$VT_TMP/c.state.peers" 2>&1)"
+done
 [ -z "$later" ] || fail "$later"

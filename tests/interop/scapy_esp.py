@@ -25,8 +25,10 @@ scapy quirks handled here: with nat_t_header it leaves the UDP length at 8
 (rebuilt with `del p[UDP].len`), and SecurityAssociation.decrypt() mutates
 its argument (it gets a copy). scapy 2.5 signs ESP with HMAC without the
 ESN high bits, so ESN is only offered for AEAD suites. CBC IVs and AEAD
-IVs are random here; vpntund uses the sequence number as the AEAD IV:
-both are valid for a receiver (RFC 4106 3.1 asks only for uniqueness).
+IVs are random here; vpntund's AEAD IV is the sequence number plus a
+base (0 for derived keying, random per start for manual keying, whose
+keys every start reuses): both are valid for a receiver (RFC 4106 3.1
+asks only for uniqueness). exchange reports IV - seq mod 2^64 per reply.
 """
 
 import argparse
@@ -250,7 +252,7 @@ def exchange_main(a):
     res = {"cipher": a.cipher, "auth": a.auth, "keybits": a.keybits,
            "esn": a.esn,
            "transport": a.transport, "sent": 0, "replies": 0,
-           "reply_seqs": [], "aead_iv_is_seq": None, "errors": []}
+           "reply_seqs": [], "aead_iv_bases": [], "errors": []}
     ident = 0x5ca9
     v6 = ":" in a.inner_src
     seq = a.first_seq
@@ -311,8 +313,8 @@ def exchange_main(a):
                 res["errors"].append("echo reply %d payload differs: %s"
                                      % (i + 1, data.hex()))
             if iv is not None:
-                ok = iv == struct.pack("!Q", rseq)
-                res["aead_iv_is_seq"] = ok if res["aead_iv_is_seq"] in (None, True) else False
+                base = (struct.unpack("!Q", iv)[0] - rseq) % (1 << 64)
+                res["aead_iv_bases"].append("%016x" % base)
             res["reply_seqs"].append(rseq)
             res["replies"] += 1
             break

@@ -8,7 +8,10 @@
 #   namespace s: etherip_esp.py as the remote peer "scapy" 10.1.1.0/24,
 #                wan0 198.18.0.2, UDP 4500
 #
-# Suite aes-cbc:128/hmac-sha1-96 (scapy and tshark 4.0 both have it).
+# Suite aes-cbc:128/hmac-sha1-96 (scapy and tshark 4.0 both have it). The
+# peer is keyed `manual`: scapy and tshark use the key file's keys as they
+# are. Every configuration has a state file of its own, so each first
+# start is a fresh one (-R, by vt_start) and scapy's numbers begin at 1.
 #   1. scapy builds ESP(EtherIP(Ethernet/IPX)) -- next header 97, scapy's
 #      EtherIP layer -- for IPX in its four framings and one at the largest
 #      frame that fits; each comes out of vpntund's tap once, byte for byte;
@@ -86,6 +89,7 @@ peer "scapy" {
 	keepalive 0
 $(vt_suite_conf "$SUITE")
 	key "$VT_TMP/scapy.key"
+	keying manual
 	tunnel $C_NET <-> $S_NET
 $3
 }

@@ -16,9 +16,12 @@
 # once per suite and read by both (docs/DESIGN.md "Keys": block 1 central ->
 # remote, block 2 remote -> central); the SPIs scapy uses come from the
 # formula in docs/DESIGN.md, re-implemented in python, and must match the
-# ones the daemon reports. Then the daemon's counters must agree: packets in
-# and out as sent, no drops; a request with an altered ICV/tag is dropped
-# and counted as auth, not answered.
+# ones the daemon reports. The peer is keyed `manual` (scapy is a third
+# party with the configured keys): an AEAD suite's IV is then the sequence
+# number plus a base that is the same for all packets of one start and
+# differs between starts (the keys do not). Then the daemon's counters
+# must agree: packets in and out as sent, no drops; a request with an
+# altered ICV/tag is dropped and counted as auth, not answered.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 vt_init scapy_esp
@@ -79,6 +82,8 @@ peer "scapy" {
 	transport $tr
 $(vt_suite_conf "$suite")
 	key "$VT_TMP/$tag.key"
+	keying manual
+	keepalive 0
 	replay-window 64
 	esn $([ -n "$esn" ] && echo yes || echo no)
 	tunnel $C_NET <-> $S_NET
@@ -151,14 +156,22 @@ run_case() {
 	    >"$out" 2>"$out.err" || true
 	res=$(tail -n 1 "$out")
 	[ -n "$res" ] || fail "$tag: scapy exchange printed nothing: $(tail -n 5 "$out.err")"
-	"$VT_PY" - "$res" "$COUNT" "$cipher" <<'PYEOF' || fail "$tag: scapy: $res"
+	"$VT_PY" - "$res" "$COUNT" "$cipher" "${AEAD_BASES[@]}" <<'PYEOF' || fail "$tag: scapy: $res"
 import json, sys
 d, count, cipher = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+earlier = sys.argv[4:]
 bad = list(d["errors"])
 if d["replies"] != count:
     bad.append("%d echo replies decrypted, expected %d" % (d["replies"], count))
-if cipher in ("aes-gcm", "chacha20-poly1305") and d["aead_iv_is_seq"] is not True:
-    bad.append("AEAD IV on the wire is not the 64-bit sequence number")
+bases = set(d["aead_iv_bases"])
+if cipher in ("aes-gcm", "chacha20-poly1305"):
+    # Manual keying reuses the key at every start: IV = seq + a random
+    # base of this start, so IVs never repeat across starts.
+    if len(bases) != 1:
+        bad.append("AEAD IV - seq differs between packets of one start: %s" % sorted(bases))
+    elif bases & {"0" * 16} or bases & set(earlier):
+        bad.append("AEAD IV base %s is zero or that of an earlier start (%s)"
+                   % (bases.pop(), " ".join(earlier)))
 if d.get("tampered_answered") is not False:
     bad.append("the request with an altered ICV was answered")
 if bad:
@@ -176,11 +189,14 @@ PYEOF
 	    "p['drops'] == dict(p['drops'], auth=1) and sum(p['drops'].values()) == 1|peer drops other than one auth" \
 	    "sum(d['drops'].values()) == 0|site drops"
 	vt_stop c
-	echo "ok $tr $suite IPv$fam${esn:+ ESN}: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT out >= $COUNT, no drop but the altered ICV (auth)" >&2
+	local base
+	base=$("$VT_PY" -c 'import json, sys; print(" ".join(json.loads(sys.argv[1])["aead_iv_bases"][:1]))' "$res")
+	[ -z "$base" ] || AEAD_BASES+=("$base")
+	echo "ok $tr $suite IPv$fam${esn:+ ESN}: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT out >= $COUNT, no drop but the altered ICV (auth)${base:+; AEAD IV = seq + $base}" >&2
 	PASSED+=("$tr/$suite/v$fam${esn:+/esn}")
 }
 
-PASSED=() SKIPPED=()
+PASSED=() SKIPPED=() AEAD_BASES=()
 # Key sizes explicit where the suite has a choice: the defaults are the
 # daemon's business, here
 # both sides must agree on what is written (3DES and ChaCha20 are fixed).

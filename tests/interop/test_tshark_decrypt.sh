@@ -14,6 +14,13 @@
 # AEAD tag checks. Our own decryption of the same capture must give the same
 # inner packets byte for byte.
 #
+# Keying (site.conf(5) KEYING AND RESTARTS): with `keying manual` tshark is
+# given the key file's blocks as they are. With `keying derived` the test
+# derives the epoch's keys itself (HKDF-SHA256 written out with Python's
+# hmac and hashlib, not our code) from the key file, the base SPIs and the
+# epochs `vpntunctl status --json` reports, and tshark must decrypt with
+# those: the derivation is the documented one.
+#
 # Suites: those tshark 4.0 can decrypt -- Blowfish only with 128-bit keys,
 # no ChaCha20-Poly1305.
 set -u
@@ -65,12 +72,36 @@ peer "$1" {
 	network $3
 	endpoint $4$([ "$5" = udp ] && echo " port 4500")
 	transport $5
-$([ "$5" = udp ] && printf '\tkeepalive 0')
+	keepalive 0
+	keying $9
 $(vt_suite_conf "$6")
 	key "$7"
 	tunnel $8
 }
 EOF
+}
+
+# epoch_block KEYFILE N BASE_SPI EPOCH: hex of the keys of epoch EPOCH
+# derived from block N of KEYFILE, for the SA whose base SPI is BASE_SPI
+# (site.conf(5) KEYING AND RESTARTS; RFC 5869 with SHA-256, written out):
+#   prk  = HMAC-SHA256(key "vpntund keying v1", block)
+#   T(i) = HMAC-SHA256(prk, T(i-1) || "epoch" || spi (4 bytes BE) ||
+#          epoch (8 bytes BE) || i), the keys the first len(block) bytes
+#          of T(1) || T(2) ..., split as the block is
+epoch_block() {
+	"$VT_PY" - "$(vt_key_block "$1" "$2")" "$3" "$4" <<'PYEOF'
+import hashlib, hmac, struct, sys
+block = bytes.fromhex(sys.argv[1])
+spi, epoch = int(sys.argv[2], 16), int(sys.argv[3], 16)
+prk = hmac.new(b"vpntund keying v1", block, hashlib.sha256).digest()
+info = b"epoch" + struct.pack("!IQ", spi, epoch)
+okm, t, i = b"", b"", 1
+while len(okm) < len(block):
+    t = hmac.new(prk, t + info + bytes([i]), hashlib.sha256).digest()
+    okm += t
+    i += 1
+print(okm[:len(block)].hex())
+PYEOF
 }
 
 # tshark's names for our suites (esp_sa UAT, Wireshark 4.0).
@@ -93,10 +124,10 @@ ws_auth() {
 }
 
 
-# run_case TRANSPORT SUITE
+# run_case TRANSPORT SUITE manual|derived
 run_case() {
-	local tr=$1 suite=$2 tag d key b1 b2 klen cipher auth spi_c2r spi_r2c
-	tag=$(echo "$tr-$suite" | tr ':/' '__')
+	local tr=$1 suite=$2 keying=$3 tag d key b1 b2 klen cipher auth spi_c2r spi_r2c
+	tag=$(echo "$tr-$suite-$keying" | tr ':/' '__')
 	# INTEROP_ONLY=REGEX runs the matching cases only (when debugging).
 	[ -z "${INTEROP_ONLY:-}" ] || [[ $tag =~ $INTEROP_ONLY ]] || return 0
 	d=$VT_TMP/$tag
@@ -108,16 +139,36 @@ run_case() {
 	klen=$((VT_KEYLEN + VT_SALTLEN))
 	{
 		site_conf central central "$C_NET" "$C_TUN" "$C_OUT" "$tag-c" c
-		peer_conf r remote "$R_NET" "$R_OUT" "$tr" "$suite" "$key" "$C_NET <-> $R_NET"
+		peer_conf r remote "$R_NET" "$R_OUT" "$tr" "$suite" "$key" "$C_NET <-> $R_NET" "$keying"
 	} >"$d/c.conf"
 	{
 		site_conf r remote "$R_NET" "$R_TUN" "$R_OUT" "$tag-r" r
-		peer_conf central central "$C_NET" "$C_OUT" "$tr" "$suite" "$key" "$R_NET <-> $C_NET"
+		peer_conf central central "$C_NET" "$C_OUT" "$tr" "$suite" "$key" "$R_NET <-> $C_NET" "$keying"
 	} >"$d/r.conf"
-	vt_start c "$d/c.conf"
+	vt_start c "$d/c.conf"     # manual: first starts, -R (lib.sh)
 	vt_start r "$d/r.conf"
-	spi_c2r=$(vt_peer c r 'p["spi_out"]')
-	spi_r2c=$(vt_peer c r 'p["spi_in"]')
+	# The SPIs on the wire (derived: the current epoch's) as both ends
+	# report them, and the keys tshark gets: the blocks, or the epochs'.
+	local c_out c_in r_out r_in
+	c_out="$(vt_sa c r out spi) $(vt_sa c r out epoch)" c_in="$(vt_sa c r in spi) $(vt_sa c r in epoch)"
+	r_out="$(vt_sa r central out spi) $(vt_sa r central out epoch)"
+	r_in="$(vt_sa r central in spi) $(vt_sa r central in epoch)"
+	assert_eq "$r_in" "$c_out" "$tag: SA c -> r (SPI, epoch) on both ends"
+	assert_eq "$c_in" "$r_out" "$tag: SA r -> c (SPI, epoch) on both ends"
+	spi_c2r=${c_out% *} spi_r2c=${r_out% *}
+	b1=$(vt_key_block "$key" 1) b2=$(vt_key_block "$key" 2)
+	if [ "$keying" = derived ]; then
+		local base_c2r base_r2c e_c2r=${c_out#* } e_r2c=${r_out#* }
+		base_c2r=$(vt_peer r central 'p["spi_in"]') base_r2c=$(vt_peer c r 'p["spi_in"]')
+		assert_eq "$((spi_c2r ^ base_c2r)) $((spi_r2c ^ base_r2c))" \
+		    "$((0x$e_c2r & 1)) $((0x$e_r2c & 1))" "$tag: SPIs vs base SPIs and the epochs' parity"
+		b1=$(epoch_block "$key" 1 "$base_c2r" "$e_c2r")
+		b2=$(epoch_block "$key" 2 "$base_r2c" "$e_r2c")
+	else
+		assert_eq "$c_out $r_out" \
+		    "$(vt_peer c r 'p["spi_out"]') 0000000000000000 $(vt_peer c r 'p["spi_in"]') 0000000000000000" \
+		    "$tag: manual SAs use the base SPIs, epoch 0"
+	fi
 
 	# Capture c's outer interface; dumpcap says "Capturing on" once the
 	# capture is open.
@@ -130,16 +181,17 @@ run_case() {
 	    -p "$PATTERN" -I "$R_TUN" "$C_TUN" >"$d/ping" 2>&1 || true
 	grep -q " $COUNT received" "$d/ping" ||
 		fail "$tag: ping through the tunnel: $(tail -n 2 "$d/ping")"
-	# NAT keepalives (one byte) are off and filtered out, so the only
-	# packets are the pings'. dumpcap stops after 2 x COUNT (-c): a SIGINT
-	# could lose what the kernel still holds in a TPACKET_V3 block.
+	# Keepalives are off (one-byte NAT keepalives are filtered out too),
+	# and derived keying's synchronisation was over before the capture
+	# began, so the only packets are the pings'. dumpcap stops after
+	# 2 x COUNT (-c): a SIGINT could lose what the kernel still holds in a
+	# TPACKET_V3 block.
 	wait_until 10 vt_dead "$dpid" ||
 		fail "$tag: dumpcap did not see $((2 * COUNT)) ESP packets: $(cat "$VT_TMP/dumpcap-$tag.out")"
 	vt_stop r
 	vt_stop c
 
-	# tshark's profile: esp_sa UAT from the key file.
-	b1=$(vt_key_block "$key" 1) b2=$(vt_key_block "$key" 2)
+	# tshark's profile: esp_sa UAT from the keys above.
 	{
 		printf '"IPv4","%s","%s","%s","%s","0x%s","%s","%s"\n' \
 		    "$C_OUT" "$R_OUT" "$spi_c2r" "$(ws_cipher "$cipher")" \
@@ -208,15 +260,18 @@ EOF
 	awk -F'|' '{ print $1, $9 }' "$d/tshark" | sort -n >"$d/theirs"
 	cmp -s "$d/ours" "$d/theirs" ||
 		fail "$tag: esp_decap and tshark disagree: $(diff "$d/ours" "$d/theirs" | head -4)"
-	echo "ok $tr $suite: tshark decrypts all $((2 * COUNT)) ESP frames, ICV/tag good, checksums good, ping pattern present; esp_decap agrees byte for byte" >&2
-	PASSED+=("$tr/$suite")
+	echo "ok $tr $suite $keying: tshark decrypts all $((2 * COUNT)) ESP frames, ICV/tag good, checksums good, ping pattern present; esp_decap agrees byte for byte" >&2
+	PASSED+=("$tr/$suite/$keying")
 }
 
 PASSED=()
+# Every suite with the configured keys; an AEAD suite (key and salt
+# derived) and an HMAC one (cipher and auth key derived) with epoch keys.
 for s in blowfish-cbc:128/hmac-sha1-96 aes-cbc:128/hmac-sha1-96 \
-    aes-cbc:256/hmac-sha256-128 aes-gcm:256 aes-gcm:128 3des-cbc/hmac-sha1-96; do
-	run_case udp "$s"
+    aes-cbc:256/hmac-sha256-128 aes-gcm:128 3des-cbc/hmac-sha1-96; do
+	run_case udp "$s" manual
 done
-run_case esp aes-cbc:128/hmac-sha1-96
-run_case esp aes-gcm:256
+run_case udp aes-gcm:256 derived
+run_case esp aes-cbc:128/hmac-sha1-96 derived
+run_case esp aes-gcm:256 manual
 echo "passed: ${PASSED[*]}" >&2
