@@ -59,6 +59,23 @@ parse_line(const char *line, uint32_t *spi, struct sockaddr_storage *ss)
 	return 0;
 }
 
+static bool
+hint_fits(struct engine *e, struct peer *p, struct sockaddr_storage *ss)
+{
+	sa_family_t outer = e->cf->site.outer.ss_family;
+	uint16_t port = ss->ss_family == AF_INET ?
+	    ((struct sockaddr_in *)ss)->sin_port :
+	    ((struct sockaddr_in6 *)ss)->sin6_port;
+
+	if (outer != AF_UNSPEC && outer != ss->ss_family)
+		return false;
+	if (p->conf->transport == TRANSPORT_UDP && port == 0)
+		return false;
+	if (p->conf->transport == TRANSPORT_ESP && port != 0)
+		return false;
+	return peer_sock_to(p, ss) != NULL;
+}
+
 void
 hints_read(struct engine *e)
 {
@@ -85,7 +102,10 @@ hints_read(struct engine *e)
 		}
 		if (parse_line(line, &spi, &ss) == -1)
 			break;
-		if ((p = peer_by_spi(e, spi)) != NULL && !p->have_endpoint) {
+		/* A hint the peer could not be at now (another transport's
+		 * port, a family the site does not speak) is skipped. */
+		if ((p = peer_by_spi(e, spi)) != NULL && !p->have_endpoint &&
+		    hint_fits(e, p, &ss)) {
 			p->sync.ask_to = ss;
 			p->sync.hint = true;
 			n++;
