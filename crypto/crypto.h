@@ -69,6 +69,8 @@ void crypto_global_cleanup(void);
 
 /* Fills buf with cryptographically random bytes; -1 on failure. */
 int crypto_random(uint8_t *buf, size_t len) __attribute__((warn_unused_result));
+/* A random 64-bit number (epochs, start ids, IV bases); -1 on failure. */
+int crypto_random_u64(uint64_t *v) __attribute__((warn_unused_result));
 
 /* Keyed state for one SA in one direction. Opaque to callers. */
 struct sa_crypto;

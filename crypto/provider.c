@@ -13,6 +13,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
+#include "src/util/be.h"
 #include "src/util/log.h"
 
 /* Indexes of fetched ciphers: AES comes in one EVP_CIPHER per key size. */
@@ -206,6 +207,17 @@ crypto_random(uint8_t *buf, size_t len)
 		crypto_log_errors(&lim, "RAND_bytes");
 		return -1;
 	}
+	return 0;
+}
+
+int
+crypto_random_u64(uint64_t *v)
+{
+	uint8_t b[8];
+
+	if (crypto_random(b, sizeof(b)) == -1)
+		return -1;
+	*v = be_get64(b);
 	return 0;
 }
 

@@ -36,19 +36,6 @@ engine_set_fresh_state(bool fresh)
 	fresh_state = fresh;
 }
 
-static int
-random_start_id(uint64_t *id)
-{
-	uint8_t b[8];
-	int i;
-
-	if (crypto_random(b, sizeof(b)) == -1)
-		return -1;
-	for (*id = 0, i = 0; i < 8; i++)
-		*id = *id << 8 | b[i];
-	return 0;
-}
-
 /* Only manual keying keeps sequence numbers in the state file: derived
  * keying begins new epochs at every start. */
 static int
@@ -133,7 +120,7 @@ engine_new(struct config *cf)
 		log_warn("engine buffers");
 		goto fail;
 	}
-	if (random_start_id(&e->start_id) == -1)
+	if (crypto_random_u64(&e->start_id) == -1)
 		goto fail;
 	if ((e->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");

@@ -129,7 +129,7 @@ outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
 	}
 	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
 	 * copies DSCP and ECN of the inner one. */
-	if (sa_out_encap(e, p, SA_MAIN, pk, v4 ? 4 : 41) == -1)
+	if (sa_out_encap(p, SA_MAIN, pk, v4 ? 4 : 41) == -1)
 		return;
 	if (send_esp(e, p, s, pk, tos)) {
 		p->st.packets_out++;
@@ -149,7 +149,7 @@ outbound_send_frame(struct engine *e, struct peer *p, struct pkt *pk)
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	if (sa_out_encap(e, p, peer_frame_kind(p), pk, ETHERIP_PROTO) == -1)
+	if (sa_out_encap(p, peer_frame_kind(p), pk, ETHERIP_PROTO) == -1)
 		return;
 	if (send_esp(e, p, s, pk, 0)) {
 		p->br.frames_out++;
@@ -167,7 +167,7 @@ outbound_send_dummy(struct engine *e, struct peer *p)
 		return;
 	pkt_reset(pk);
 	/* RFC 4303 2.6: next header 59, no payload. */
-	if (sa_out_encap(e, p, SA_MAIN, pk, 59) == 0)
+	if (sa_out_encap(p, SA_MAIN, pk, 59) == 0)
 		(void)send_esp(e, p, s, pk, 0);
 }
 

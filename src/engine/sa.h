@@ -76,8 +76,8 @@ void sa_free(struct peer *p, enum sa_kind kind);
 /* Encapsulates pk on p's SA of kind, in place, after the lifetime and
  * state checks (an epoch switch happens here). 0, or -1 if the packet
  * must be dropped (counted on the SA, logged rate-limited). */
-int  sa_out_encap(struct engine *e, struct peer *p, enum sa_kind kind,
-    struct pkt *pk, uint8_t next_header);
+int  sa_out_encap(struct peer *p, enum sa_kind kind, struct pkt *pk,
+    uint8_t next_header);
 /* Whether p's outbound SAs may send at all (derived keying: the peer
  * has asked for, and been told, our epochs). */
 bool sa_out_ready(const struct peer *p);

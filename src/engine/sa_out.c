@@ -21,20 +21,6 @@ sa_out_drop_name(enum sa_out_drop d)
 	return out_drop_names[d];
 }
 
-static int
-random_u64(uint64_t *v)
-{
-	uint8_t b[8];
-	int i;
-
-	if (crypto_random(b, sizeof(b)) == -1)
-		return -1;
-	*v = 0;
-	for (i = 0; i < 8; i++)
-		*v = *v << 8 | b[i];
-	return 0;
-}
-
 static void
 kind_keys(struct peer_conf *pc, enum sa_kind kind, struct sa_keys **out,
     struct sa_keys **in, uint32_t *spi_out, uint32_t *spi_in)
@@ -112,7 +98,7 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 		/* A fresh epoch at every start: keys no earlier start used,
 		 * whatever became of files and clocks. The peer learns it
 		 * by asking (sync.h). */
-		if (random_u64(&o->epoch) == -1 ||
+		if (crypto_random_u64(&o->epoch) == -1 ||
 		    sa_root_key(&o->root, o->epoch, true, &o->esp) == -1)
 			return -1;
 		return 0;
@@ -124,7 +110,7 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	in->ready = true;
 	/* The same key at every start: AEAD IVs get a random base, so
 	 * they do not repeat even when sequence numbers do. */
-	if (pc->cipher->aead && random_u64(&o->esp.iv_base) == -1)
+	if (pc->cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);
 }
@@ -178,10 +164,9 @@ next_epoch(struct peer *p, struct sa_out *o)
 }
 
 static int
-drop(struct peer *p, struct sa_out *o, enum sa_out_drop why)
+drop(struct sa_out *o, enum sa_out_drop why)
 {
 	o->drops[why]++;
-	(void)p;
 	return -1;
 }
 
@@ -205,7 +190,7 @@ lifetime(struct peer *p, struct sa_out *o, uint64_t ct)
 				    "new key on both ends", pc->name,
 				    o->esp.spi, o->packets, o->bytes);
 			o->spent = true;
-			return drop(p, o, SA_OUT_LIFETIME);
+			return drop(o, SA_OUT_LIFETIME);
 		}
 	}
 	if (!o->soft_logged && (o->packets + 1 >= pc->life_packets_soft ||
@@ -221,15 +206,14 @@ lifetime(struct peer *p, struct sa_out *o, uint64_t ct)
 }
 
 int
-sa_out_encap(struct engine *e, struct peer *p, enum sa_kind kind,
-    struct pkt *pk, uint8_t next_header)
+sa_out_encap(struct peer *p, enum sa_kind kind, struct pkt *pk,
+    uint8_t next_header)
 {
 	struct sa_out *o = &p->out[kind];
 	uint64_t ct;
 
-	(void)e;
 	if (!sa_out_ready(p))
-		return drop(p, o, SA_OUT_UNSYNCED);
+		return drop(o, SA_OUT_UNSYNCED);
 	ct = cipher_bytes(&o->esp, pk->len);
 	if (lifetime(p, o, ct) == -1)
 		return -1;
@@ -242,7 +226,7 @@ sa_out_encap(struct engine *e, struct peer *p, enum sa_kind kind,
 			    "reserved sequence number %" PRIu64 ": not sending "
 			    "until it has", p->conf->name, o->esp.spi,
 			    o->esp.seq + 1);
-		return drop(p, o, SA_OUT_STATE);
+		return drop(o, SA_OUT_STATE);
 	}
 	if (o->blocked > 0) {
 		log_info("peer %s: SA 0x%08x: sending again after %" PRIu64
