@@ -55,6 +55,9 @@ vt_udp_listen l1 7000 "$VT_TMP/at_l1"
 UP_DST=172.16.0.10
 DOWN_DST=10.2.1.10
 
+# The control channel's SPIs (from the config: they never change).
+ctl="$(vt_peer c r1 'p["sync"]["spi_in"]'),$(vt_peer c r1 'p["sync"]["spi_out"]')"
+
 # The copy "older" cases put back: taken now, before any restart.
 cp -a "$VT_TMP/c.state.peers" "$VT_TMP/c.state.peers.orig" 2>/dev/null ||
 	fail "the central keeps no hint file for its dynamic peer"
@@ -140,7 +143,6 @@ for side in c r1 both; do
 			# Everything captured before the restart, this case's and
 			# the earlier ones', sent again from the router between.
 			d0=$(drops)
-			ctl="$(vt_peer c r1 'p["sync"]["spi_in"]'),$(vt_peer c r1 'p["sync"]["spi_out"]')"
 			read -r n nctl < <(ip netns exec "$(vt_ns inet)" "$VT_PY" \
 			    "$VT_DIR/matrix.py" replay "$t0" "$ctl" "$VT_TMP/c.pcap" \
 			    "$VT_TMP/r1.pcap") || fail "$name: replay"
