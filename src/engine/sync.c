@@ -1,6 +1,7 @@
 /* Restart synchronisation of derived keying (see sync.h). */
 #include "src/engine/engine_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -57,9 +58,13 @@ send_msg(struct engine *e, struct peer *p, const struct sync_msg *m,
 		    m->type == SYNC_REQUEST ? "request" : "answer");
 		return;
 	}
-	if (sock_send(s->fd, s->kind, to, 0, buf, n) == -1)
+	if (sock_send(s->fd, s->kind, to, 0, buf, n) == -1) {
+		int err = errno;
+
 		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: send to %s: "
-		    "%m", p->conf->name, sockaddr_ntop(to, a, sizeof(a)));
+		    "%s", p->conf->name, sockaddr_ntop(to, a, sizeof(a)),
+		    strerror(err));
+	}
 }
 
 static void
