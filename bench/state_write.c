@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "src/engine/state.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define REPEAT 7
 

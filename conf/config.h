@@ -15,7 +15,7 @@
 #include "qos/cbq.h"
 #include "qos/match.h"
 #include "qos/meter.h"
-#include "src/util/prefix.h"
+#include "util/prefix.h"
 
 #define CONF_NAME_MAX   32
 #define CONF_PORT_DEFAULT 4500

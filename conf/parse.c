@@ -13,7 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "conf/conf_int.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define DESC(t, d) tok_describe((t), (d), sizeof(d))
 

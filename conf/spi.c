@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 
 #include "conf/conf_int.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define SPI_LABEL     "vpntund-spi-v1"
 #define SPI_LABEL_TAP "vpntund-spi-tap-v1"

@@ -3,7 +3,7 @@
  * without integrity, said plainly so that nobody mistakes them for safe
  * ones. */
 #include "conf/conf_int.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 void
 config_warn(const struct config *cf)

@@ -6,7 +6,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 /* The EVP_CIPHER for a suite and key length (AES and GCM differ per key
  * size); NULL if the providers are not loaded or the size is unknown. */

@@ -13,8 +13,8 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
-#include "src/util/be.h"
-#include "src/util/log.h"
+#include "util/be.h"
+#include "util/log.h"
 
 /* Indexes of fetched ciphers: AES comes in one EVP_CIPHER per key size. */
 enum {

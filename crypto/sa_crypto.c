@@ -13,7 +13,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
 #define AEAD_IV_LEN	8

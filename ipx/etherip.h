@@ -3,7 +3,7 @@
 #ifndef VPNTUND_ETHERIP_H
 #define VPNTUND_ETHERIP_H
 
-#include "src/util/pkt.h"
+#include "util/pkt.h"
 
 #define ETHERIP_PROTO		97
 #define ETHERIP_HDRLEN		2

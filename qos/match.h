@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "src/util/prefix.h"
+#include "util/prefix.h"
 
 enum match_iface { MATCH_IF_ANY = 0, MATCH_IF_TUN, MATCH_IF_TAP };
 

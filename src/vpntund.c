@@ -18,7 +18,7 @@
 #include "conf/config.h"
 #include "crypto/crypto.h"
 #include "src/engine/engine.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 static void
 usage(void)

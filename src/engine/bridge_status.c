@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "src/util/json.h"
+#include "util/json.h"
 
 #define MAC_STR_LEN     18      /* "02:00:00:00:00:01" */
 #define TABLE_JSON_BASE 64

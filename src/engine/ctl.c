@@ -21,7 +21,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define CTL_LINE_MAX    256	/* bytes of a command line, newline excluded */
 #define CTL_CLIENTS_MAX 16

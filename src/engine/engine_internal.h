@@ -18,8 +18,8 @@
 #include "src/esp/esp.h"
 #include "src/net/netlink.h"
 #include "src/net/sock.h"
-#include "src/util/log.h"
-#include "src/util/pkt.h"
+#include "util/log.h"
+#include "util/pkt.h"
 
 struct event;
 struct event_base;

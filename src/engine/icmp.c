@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "src/util/be.h"
+#include "util/be.h"
 
 #define ICMP_HDR_LEN 8
 #define ICMP_TTL     64

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "src/util/be.h"
-#include "src/util/log.h"
+#include "util/be.h"
+#include "util/log.h"
 
 #define KEYING_SALT "vpntund keying v1"
 

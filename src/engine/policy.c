@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 static bool
 in_prefix(const struct prefix *p, sa_family_t af, const void *addr)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "src/engine/qos.h"
-#include "src/util/json.h"
+#include "util/json.h"
 
 #define RULES_JSON_BASE 64
 #define RULES_JSON_RULE (160 + 2 * 6 * CONF_NAME_MAX)  /* names escaped */

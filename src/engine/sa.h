@@ -11,7 +11,7 @@
 
 #include "src/engine/keying.h"
 #include "src/esp/esp.h"
-#include "src/util/pkt.h"
+#include "util/pkt.h"
 
 struct engine;
 struct peer;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 static uint64_t
 sat_add(uint64_t a, uint64_t b)

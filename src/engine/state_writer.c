@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS   30000

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "src/engine/qos.h"
-#include "src/util/json.h"
+#include "util/json.h"
 
 /* Per peer, the JSON needs some 2000 bytes; keep a margin. */
 #define STATUS_JSON_BASE   2048

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "src/engine/sync_wire.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 struct engine;
 struct peer;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto/kdf.h"
-#include "src/util/be.h"
+#include "util/be.h"
 
 #define SYNC_HDR   8            /* ESP: SPI, sequence number */
 #define SYNC_FIXED 32           /* magic .. start id */

@@ -10,7 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "src/esp/replay.h"
-#include "src/util/pkt.h"
+#include "util/pkt.h"
 
 #define ESP_HDR_LEN 8
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "src/esp/esp_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 /* RFC 4303 2.6: a dummy packet, to be discarded silently. */
 #define ESP_NH_NONE 59

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "src/esp/esp_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 int
 esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 int
 replay_init(struct replay *r, uint32_t size, bool esn)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/util/pkt.h"
+#include "util/pkt.h"
 
 #define REPLAY_WINDOW_MAX     65536
 #define REPLAY_WINDOW_DEFAULT 1024

@@ -2,7 +2,7 @@
  * close-on-exec pipe tells the parent whether execve itself failed, so
  * "could not run" (-1) is not confused with a script exiting 127. */
 #include "src/net/hook.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

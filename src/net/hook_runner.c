@@ -7,7 +7,7 @@
  * been reused. */
 #include "src/net/hook_runner.h"
 #include "src/net/hook.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <event2/event.h>

@@ -3,7 +3,7 @@
  * NLMSG_ERROR with that sequence number arrives, and its error code becomes
  * errno. Every nlmsghdr is length-checked before its payload is read. */
 #include "src/net/netlink.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <linux/if_addr.h>

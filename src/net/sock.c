@@ -7,7 +7,7 @@
  * can fill an array of struct mmsghdr with the same helpers and call
  * sendmmsg(2) / recvmmsg(2) instead. */
 #include "src/net/sock.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

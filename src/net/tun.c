@@ -2,7 +2,7 @@
  * packets. The device is not made persistent: it disappears with the fd,
  * so a crashed daemon leaves nothing behind. */
 #include "src/net/tun.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,7 +24,7 @@
 
 #include "conf/config.h"
 #include "crypto/crypto.h"
-#include "src/util/log.h"
+#include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 
 static char tdir[64];

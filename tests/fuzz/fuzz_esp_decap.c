@@ -28,8 +28,8 @@
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
 #include "src/esp/replay.h"
-#include "src/util/log.h"
-#include "src/util/pkt.h"
+#include "util/log.h"
+#include "util/pkt.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fuzz_esp_sas.h"
 

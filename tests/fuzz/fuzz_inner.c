@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "src/engine/inner.h"
-#include "src/util/pkt.h"
+#include "util/pkt.h"
 #include "tests/fuzz/fuzz.h"
 
 static uint8_t copy[PKT_MTU_MAX];

@@ -19,7 +19,7 @@
 
 #include "src/engine/state.h"
 #include "src/engine/state_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 
 /* The shortest entry: "in 0x00000000 0\n". */

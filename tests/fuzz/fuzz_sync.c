@@ -9,7 +9,7 @@
 
 #include "crypto/kdf.h"
 #include "src/engine/sync_wire.h"
-#include "src/util/log.h"
+#include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 
 int

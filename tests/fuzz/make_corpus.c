@@ -24,8 +24,8 @@
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
 #include "src/esp/esp_internal.h"
-#include "src/util/log.h"
-#include "src/util/pkt.h"
+#include "util/log.h"
+#include "util/pkt.h"
 #include "tests/fuzz/fuzz_esp_sas.h"
 
 static const char *outdir;

@@ -27,8 +27,8 @@
 
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
-#include "src/util/log.h"
-#include "src/util/pkt.h"
+#include "util/log.h"
+#include "util/pkt.h"
 
 #define IPPROTO_ESP_NUM 50
 #define IPPROTO_UDP_NUM 17

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/util/prefix.h"
+#include "util/prefix.h"
 
 static inline struct prefix
 pfx(const char *s)

@@ -11,7 +11,7 @@
 
 #include "conf_testutil.h"
 #include "conf/conf_int.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 static struct conf_error err;
 

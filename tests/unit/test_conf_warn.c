@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "conf_testutil.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 static struct conf_error err;
 

@@ -25,7 +25,7 @@
 #include <event2/event.h>
 
 #include "src/engine/ctl.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 struct fixture {
 	char               dir[64];

@@ -11,7 +11,7 @@
 
 #include "src/engine/state.h"
 #include "src/engine/state_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 #include "tests/unit/state_testutil.h"
 
 static struct state *

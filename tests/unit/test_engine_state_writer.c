@@ -13,7 +13,7 @@
 
 #include "src/engine/state.h"
 #include "src/engine/state_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 #include "tests/unit/state_testutil.h"
 
 #define BOUND_MS 10000          /* for a write that should just happen */

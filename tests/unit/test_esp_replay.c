@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "src/esp/replay.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 /* Copies the whole state so a test can prove check() left it alone. */
 struct snap {

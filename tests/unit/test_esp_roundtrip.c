@@ -14,7 +14,7 @@
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
 #include "src/esp/esp_internal.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include "esp_kat.h"
 

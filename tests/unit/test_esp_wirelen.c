@@ -12,7 +12,7 @@
 
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 static const struct {
 	const char *cipher;

@@ -31,7 +31,7 @@
 
 #include "src/net/hook_runner.h"
 #include "src/net/netlink.h"
-#include "src/util/log.h"
+#include "util/log.h"
 
 static bool force_enosys;
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "src/util/json.h"
+#include "util/json.h"
 
 static void
 test_empty_object(void **state)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "src/util/log.h"
+#include "util/log.h"
 
 static char cap_path[] = "/tmp/vpntund-logtest.XXXXXX";
 static int saved_stderr = -1;

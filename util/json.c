@@ -2,7 +2,7 @@
  * tests and scripts can compare it byte for byte. The first piece that does
  * not fit sets the overflow flag and nothing is appended after it, so a
  * truncated result is a NUL-terminated prefix of the full one. */
-#include "src/util/json.h"
+#include "util/json.h"
 
 #include <inttypes.h>
 #include <stdio.h>

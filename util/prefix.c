@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "src/util/prefix.h"
+#include "util/prefix.h"
 
 bool
 prefix_contains(const struct prefix *p, sa_family_t af, const void *addr)

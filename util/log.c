@@ -1,4 +1,4 @@
-#include "src/util/log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdio.h>
