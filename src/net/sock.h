@@ -1,6 +1,5 @@
-/* Outer sockets: ESP in UDP (RFC 3948) or raw IP protocol 50.
- * Written so that a batch version (recvmmsg/sendmmsg) can replace the
- * single-packet calls without changing callers' buffers. */
+/* Outer sockets: ESP in UDP (RFC 3948) or raw IP protocol 50, read and
+ * written in batches (recvmmsg/sendmmsg) into the callers' buffers. */
 #ifndef VPNTUND_SOCK_H
 #define VPNTUND_SOCK_H
 
@@ -18,6 +17,27 @@ int sock_udp_open(sa_family_t af, const struct sockaddr_storage *local, uint16_t
 /* Non-blocking raw socket for IPPROTO_ESP of family af. */
 int sock_esp_open(sa_family_t af, const struct sockaddr_storage *local);
 
+/* Datagrams per sendmmsg / recvmmsg. */
+#define SOCK_BATCH_MAX 64
+
+/* Bytes of a struct sockaddr of family af; 0 if neither IPv4 nor IPv6. */
+socklen_t sockaddr_len(sa_family_t af);
+
+/* One datagram of a batch to send. */
+struct sock_tx_slot {
+	const uint8_t                 *data;    /* ESP, SPI first */
+	size_t                         len;
+	const struct sockaddr_storage *dst;
+	uint8_t                        tos;     /* outer DSCP and ECN */
+	enum outer_kind                kind;
+	int                            err;     /* out: 0 or the errno */
+};
+/* Sends n datagrams on fd with as few sendmmsg calls as the kernel
+ * allows; a datagram it refuses does not stop the rest. Returns how many
+ * left; each slot's err says why one did not (EMSGSIZE: over the path
+ * MTU). */
+size_t sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n);
+
 /* Sends len bytes of ESP (SPI first) to dst with outer TOS / traffic class
  * tos (DSCP and ECN bits) and the DF bit set for IPv4. Returns 0, or -1 with
  * errno (EMSGSIZE when the path MTU is exceeded). */
@@ -33,6 +53,22 @@ enum sock_rx {
 	SOCK_RX_AGAIN,          /* nothing to read (EAGAIN) */
 	SOCK_RX_ERROR,
 };
+
+/* One datagram of a received batch. */
+struct sock_rx_slot {
+	uint8_t                 *buf;           /* in: where it goes */
+	size_t                   cap;
+	enum sock_rx             what;          /* out: as sock_recv's */
+	size_t                   esp_off, esp_len;
+	struct sockaddr_storage  src;
+	uint8_t                  tos;
+};
+/* Receives up to n (at most SOCK_BATCH_MAX) datagrams with one recvmmsg
+ * call, without blocking. Returns how many slots were filled (0: nothing
+ * to read), or -1 with errno. */
+int sock_recv_batch(int fd, enum outer_kind kind, sa_family_t af,
+    struct sock_rx_slot *slots, size_t n);
+
 /* Receives one datagram into buf (cap bytes). For raw IPv4 the kernel hands
  * us the IP header: it is validated and skipped via *esp_off. Reports the
  * outer source and the outer TOS / traffic class. */

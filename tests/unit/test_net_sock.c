@@ -1,6 +1,6 @@
 /* Outer sockets on loopback in a private network namespace: per-packet
  * TOS / traffic class both ways, RFC 3948 demultiplexing, raw ESP v4/v6,
- * DF and EMSGSIZE. */
+ * DF and EMSGSIZE, and batches (sendmmsg / recvmmsg). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -286,6 +286,94 @@ test_emsgsize(void **state)
 	nl_close(&nl);
 }
 
+/* A batch of 40 datagrams, two of which the kernel or the family refuse:
+ * those two get their errno, the other 38 leave in order with their own
+ * TOS, and one recvmmsg batch takes them in. Then the ESP batch on a raw
+ * socket (IPv4: the header is skipped per datagram). */
+static void
+batch_roundtrip(enum outer_kind kind, sa_family_t af)
+{
+	enum { N = 40, BAD_FAMILY = 7, TOO_BIG = 23 };
+	struct sockaddr_storage local, dst, unix_dst;
+	struct sock_tx_slot tx[N];
+	struct sock_rx_slot rx[SOCK_BATCH_MAX];
+	static uint8_t pkt[N][1600], buf[SOCK_BATCH_MAX][2048];
+	size_t i, j, len;
+	int rfd, tfd, got, total = 0;
+
+	addr(&local, af, 0);
+	if (kind == OUTER_UDP) {
+		rfd = sock_udp_open(af, &local, PORT_RX);
+		tfd = sock_udp_open(af, NULL, PORT_TX);
+	} else {
+		rfd = sock_esp_open(af, &local);
+		tfd = sock_esp_open(af, NULL);
+	}
+	assert_true(rfd >= 0 && tfd >= 0);
+	addr(&dst, af, PORT_RX);
+	memset(&unix_dst, 0, sizeof(unix_dst));
+	unix_dst.ss_family = AF_UNIX;
+	for (i = 0; i < N; i++) {
+		len = i == TOO_BIG ? sizeof(pkt[i]) : 60 + i * 13;
+		tx[i] = (struct sock_tx_slot){
+			.data = pkt[i], .len = esp_payload(pkt[i],
+			    (uint32_t)i + 1, len),
+			.dst = i == BAD_FAMILY ? &unix_dst : &dst,
+			.tos = tos_values[i % sizeof(tos_values)],
+			.kind = kind, .err = -1,
+		};
+	}
+	/* Over the loopback MTU set below, with DF: refused. */
+	assert_int_equal(sock_send_batch(tfd, tx, N), N - 2);
+	assert_int_equal(tx[BAD_FAMILY].err, EAFNOSUPPORT);
+	assert_int_equal(tx[TOO_BIG].err, EMSGSIZE);
+
+	j = 0;
+	while (total < N - 2) {
+		for (i = 0; i < SOCK_BATCH_MAX; i++) {
+			rx[i].buf = buf[i];
+			rx[i].cap = sizeof(buf[i]);
+		}
+		wait_readable(rfd);
+		got = sock_recv_batch(rfd, kind, af, rx, SOCK_BATCH_MAX);
+		assert_true(got > 0);
+		for (i = 0; i < (size_t)got; i++, j++) {
+			if (j == BAD_FAMILY || j == TOO_BIG)
+				j++;
+			if (j == BAD_FAMILY || j == TOO_BIG)
+				j++;
+			assert_int_equal(rx[i].what, SOCK_RX_ESP);
+			assert_int_equal(rx[i].esp_len, tx[j].len);
+			assert_memory_equal(rx[i].buf + rx[i].esp_off, pkt[j],
+			    tx[j].len);
+			assert_int_equal(rx[i].tos, tx[j].tos);
+			assert_int_equal(rx[i].src.ss_family, af);
+		}
+		total += got;
+	}
+	assert_int_equal(total, N - 2);
+	/* Nothing more to read: 0, not an error. */
+	assert_int_equal(sock_recv_batch(rfd, kind, af, rx, 4), 0);
+	close(rfd);
+	close(tfd);
+}
+
+static void
+test_batch(void **state)
+{
+	struct nl nl;
+
+	(void)state;
+	assert_int_equal(nl_open(&nl), 0);
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 1500), 0);
+	batch_roundtrip(OUTER_UDP, AF_INET);
+	batch_roundtrip(OUTER_UDP, AF_INET6);
+	batch_roundtrip(OUTER_ESP, AF_INET);
+	batch_roundtrip(OUTER_ESP, AF_INET6);
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 65536), 0);
+	nl_close(&nl);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -314,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_raw_esp_v6),
 		cmocka_unit_test(test_udp_v4_header),
 		cmocka_unit_test(test_emsgsize),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_open_errors),
 	};
 

@@ -1,0 +1,315 @@
+/* Sending and receiving ESP on the outer sockets, in batches: one
+ * sendmmsg(2) or recvmmsg(2) moves up to SOCK_BATCH_MAX datagrams.
+ *
+ * Each packet carries its own outer TOS / traffic class in a control
+ * message, so DSCP and ECN can differ per packet in one batch without a
+ * setsockopt per send. */
+#include "src/net/sock.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+/* Enough for IP_TOS or IPV6_TCLASS, with room for one unexpected message. */
+#define SOCK_CMSG_SPACE  (2 * CMSG_SPACE(sizeof(int)))
+#define IPV4_HDR_MIN     20
+#define ESP_HDR_MIN      8      /* SPI + sequence number */
+
+union sock_cmsgbuf {
+	struct cmsghdr hdr;
+	uint8_t        buf[SOCK_CMSG_SPACE];
+};
+
+/* Fills msg for one datagram to dst with outer TOS tos. to, iov and cbuf
+ * belong to the caller so that arrays of them can feed sendmmsg(2). */
+static int
+msg_prepare(struct msghdr *msg, struct iovec *iov, union sock_cmsgbuf *cbuf,
+    struct sockaddr_storage *to, enum outer_kind kind,
+    const struct sockaddr_storage *dst, uint8_t tos, const uint8_t *data,
+    size_t len)
+{
+	struct cmsghdr *c;
+	socklen_t tolen;
+	int val = tos;
+
+	if (dst == NULL || (tolen = sockaddr_len(dst->ss_family)) == 0) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	memcpy(to, dst, tolen);
+	/* A raw IPv6 socket takes sin6_port as the protocol number and
+	 * refuses any other value (EINVAL); 0 means "this socket's". */
+	if (kind == OUTER_ESP && to->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)to)->sin6_port = 0;
+	memset(msg, 0, sizeof(*msg));
+	memset(cbuf, 0, sizeof(*cbuf));
+	iov->iov_base = (void *)(uintptr_t)data;
+	iov->iov_len = len;
+	msg->msg_name = to;
+	msg->msg_namelen = tolen;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	/* Linux honours IP_TOS / IPV6_TCLASS as a control message on raw
+	 * sockets as on UDP, ECN bits included (checked by test_net_sock),
+	 * so no setsockopt(IP_TOS) per change is needed. */
+	msg->msg_control = cbuf->buf;
+	msg->msg_controllen = CMSG_SPACE(sizeof(int));
+	c = CMSG_FIRSTHDR(msg);
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	if (dst->ss_family == AF_INET) {
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_TOS;
+	} else {
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_TCLASS;
+	}
+	memcpy(CMSG_DATA(c), &val, sizeof(val));
+	return 0;
+}
+
+/* Sends slots[from..to) with sendmmsg; returns the index of the first
+ * slot not yet tried. A slot the kernel refused gets its errno. */
+static size_t
+send_run(int fd, struct sock_tx_slot *slots, size_t from, size_t to,
+    struct mmsghdr *msgs, struct iovec *iov, union sock_cmsgbuf *cbuf,
+    struct sockaddr_storage *addr)
+{
+	size_t i, n = 0;
+	int sent;
+
+	for (i = from; i < to; i++) {
+		if (n > 0 && slots[i].kind != slots[from].kind)
+			break;
+		slots[i].err = 0;
+		if (msg_prepare(&msgs[n].msg_hdr, &iov[n], &cbuf[n], &addr[n],
+		    slots[i].kind, slots[i].dst, slots[i].tos, slots[i].data,
+		    slots[i].len) == -1) {
+			slots[i].err = errno;
+			if (n == 0) {
+				from++;
+				continue;
+			}
+			break;
+		}
+		n++;
+	}
+	if (n == 0)
+		return from;
+	do
+		sent = sendmmsg(fd, msgs, (unsigned)n, 0);
+	while (sent == -1 && errno == EINTR);
+	if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == ENOBUFS)) {
+		/* The send buffer is full: so it is for the rest of the run. */
+		for (i = 0; i < n; i++)
+			slots[from + i].err = errno;
+		return from + n;
+	}
+	if (sent == -1) {
+		/* The first message failed; the rest are tried again. */
+		slots[from].err = errno;
+		return from + 1;
+	}
+	for (i = 0; i < (size_t)sent; i++) {
+		if (msgs[i].msg_len != slots[from + i].len)
+			slots[from + i].err = EMSGSIZE;
+	}
+	return from + (size_t)sent;
+}
+
+size_t
+sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n)
+{
+	struct mmsghdr msgs[SOCK_BATCH_MAX];
+	struct iovec iov[SOCK_BATCH_MAX];
+	union sock_cmsgbuf cbuf[SOCK_BATCH_MAX];
+	struct sockaddr_storage addr[SOCK_BATCH_MAX];
+	size_t i = 0, end, failed = 0;
+
+	while (i < n) {
+		end = n - i > SOCK_BATCH_MAX ? i + SOCK_BATCH_MAX : n;
+		i = send_run(fd, slots, i, end, msgs, iov, cbuf, addr);
+	}
+	for (i = 0; i < n; i++)
+		failed += slots[i].err != 0;
+	return n - failed;
+}
+
+int
+sock_send(int fd, enum outer_kind kind, const struct sockaddr_storage *dst,
+    uint8_t tos, const uint8_t *esp, size_t len)
+{
+	struct sock_tx_slot s = {
+		.data = esp, .len = len, .dst = dst, .tos = tos, .kind = kind,
+	};
+
+	if (sock_send_batch(fd, &s, 1) == 1)
+		return 0;
+	errno = s.err;
+	return -1;
+}
+
+int
+sock_send_keepalive(int fd, const struct sockaddr_storage *dst)
+{
+	static const uint8_t ka = 0xff;
+
+	return sock_send(fd, OUTER_UDP, dst, 0, &ka, sizeof(ka));
+}
+
+/* Outer TOS / traffic class from the control messages (0 if absent). */
+static uint8_t
+cmsg_tos(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+	int val;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_TCLASS)))
+			continue;
+		/* IPv4 reports one byte, IPv6 an int. */
+		if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&val, CMSG_DATA(c), sizeof(val));
+			return (uint8_t)val;
+		}
+		if (c->cmsg_len >= CMSG_LEN(1))
+			return *(const uint8_t *)CMSG_DATA(c);
+	}
+	return 0;
+}
+
+/* Raw IPv4 sockets deliver the IP header; validate it and find the ESP
+ * payload behind it. */
+static int
+skip_ipv4(const uint8_t *buf, size_t n, size_t *off, size_t *len,
+    uint8_t *tos)
+{
+	static struct log_limit lim;
+	size_t ihl, tot;
+
+	if (n < IPV4_HDR_MIN) {
+		log_ratelimited(&lim, LOG_LVL_DEBUG,
+		    "raw ESP: short IPv4 header: %zu < %d", n, IPV4_HDR_MIN);
+		return -1;
+	}
+	ihl = (size_t)(buf[0] & 0x0f) * 4;
+	tot = (size_t)buf[2] << 8 | buf[3];
+	if ((buf[0] >> 4) != 4 || ihl < IPV4_HDR_MIN || ihl > n ||
+	    tot < ihl || tot > n) {
+		log_ratelimited(&lim, LOG_LVL_DEBUG,
+		    "raw ESP: bad IPv4 header: version %u ihl %zu total %zu, "
+		    "%zu received", buf[0] >> 4, ihl, tot, n);
+		return -1;
+	}
+	*tos = buf[1];
+	*off = ihl;
+	*len = tot - ihl;
+	return 0;
+}
+
+/* RFC 3948 2.2/2.3 demultiplexing of what follows the UDP header; on raw
+ * sockets only the length and SPI checks apply. SPI 0 is reserved
+ * (RFC 4303 2.1), so four zero bytes are never ESP. */
+static enum sock_rx
+rx_classify(enum outer_kind kind, const uint8_t *p, size_t len)
+{
+	static const uint8_t zero[4];
+
+	if (kind == OUTER_UDP && len == 1 && p[0] == 0xff)
+		return SOCK_RX_KEEPALIVE;
+	if (len >= sizeof(zero) && memcmp(p, zero, sizeof(zero)) == 0)
+		return SOCK_RX_NON_ESP;
+	if (len < ESP_HDR_MIN)
+		return SOCK_RX_NON_ESP;
+	return SOCK_RX_ESP;
+}
+
+/* What one received datagram is, with its ESP bytes found. */
+static void
+rx_finish(enum outer_kind kind, sa_family_t af, struct sock_rx_slot *s,
+    struct msghdr *msg, size_t n)
+{
+	static struct log_limit lim;
+	size_t off = 0, len = n;
+	uint8_t t;
+
+	s->esp_off = 0;
+	s->esp_len = 0;
+	/* Larger than any packet we can decrypt in place: drop it whole. */
+	if (msg->msg_flags & MSG_TRUNC) {
+		log_ratelimited(&lim, LOG_LVL_DEBUG,
+		    "outer datagram larger than %zu bytes", s->cap);
+		s->what = SOCK_RX_NON_ESP;
+		return;
+	}
+	t = cmsg_tos(msg);
+	if (kind == OUTER_ESP && af == AF_INET &&
+	    skip_ipv4(s->buf, len, &off, &len, &t) == -1) {
+		s->what = SOCK_RX_NON_ESP;
+		return;
+	}
+	s->esp_off = off;
+	s->esp_len = len;
+	s->tos = t;
+	s->what = rx_classify(kind, s->buf + off, len);
+}
+
+int
+sock_recv_batch(int fd, enum outer_kind kind, sa_family_t af,
+    struct sock_rx_slot *slots, size_t n)
+{
+	struct mmsghdr msgs[SOCK_BATCH_MAX];
+	struct iovec iov[SOCK_BATCH_MAX];
+	union sock_cmsgbuf cbuf[SOCK_BATCH_MAX];
+	size_t i;
+	int got;
+
+	if (n > SOCK_BATCH_MAX)
+		n = SOCK_BATCH_MAX;
+	memset(msgs, 0, n * sizeof(msgs[0]));
+	for (i = 0; i < n; i++) {
+		memset(&slots[i].src, 0, sizeof(slots[i].src));
+		iov[i].iov_base = slots[i].buf;
+		iov[i].iov_len = slots[i].cap;
+		msgs[i].msg_hdr.msg_name = &slots[i].src;
+		msgs[i].msg_hdr.msg_namelen = sizeof(slots[i].src);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_control = cbuf[i].buf;
+		msgs[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+	}
+	do
+		got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+	while (got == -1 && errno == EINTR);
+	if (got == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	for (i = 0; i < (size_t)got; i++)
+		rx_finish(kind, af, &slots[i], &msgs[i].msg_hdr,
+		    msgs[i].msg_len);
+	return got;
+}
+
+enum sock_rx
+sock_recv(int fd, enum outer_kind kind, sa_family_t af, uint8_t *buf,
+    size_t cap, size_t *esp_off, size_t *esp_len,
+    struct sockaddr_storage *src, uint8_t *tos)
+{
+	struct sock_rx_slot s = { .buf = buf, .cap = cap };
+	int got;
+
+	got = sock_recv_batch(fd, kind, af, &s, 1);
+	if (got == -1)
+		return SOCK_RX_ERROR;
+	if (got == 0)
+		return SOCK_RX_AGAIN;
+	*esp_off = s.esp_off;
+	*esp_len = s.esp_len;
+	if (src != NULL)
+		*src = s.src;
+	if (tos != NULL)
+		*tos = s.tos;
+	return s.what;
+}
