@@ -207,7 +207,7 @@ emit(struct engine *e, struct peer *p, const uint8_t *d, size_t len,
 	/* A dynamic peer not heard from yet: nowhere to send a copy. */
 	if (peer_sock(p) == NULL)
 		return;
-	pk = e->pkt_out;
+	pk = outbound_buf(e);
 	pkt_reset(pk);
 	memcpy(pkt_data(pk), d, len);
 	pk->len = len;
@@ -215,7 +215,7 @@ emit(struct engine *e, struct peer *p, const uint8_t *d, size_t len,
 		return;
 	if (e->qos != NULL && qos_enqueue_frame(e, p, pk, rule))
 		return;
-	outbound_send_frame(e, p, pk);
+	outbound_send(e, p, pk, TX_FRAME);
 }
 
 static void

@@ -12,13 +12,13 @@
 #include "src/engine/qos.h"
 
 static struct pkt *
-pkt_alloc(void)
+pkt_alloc(size_t n)
 {
 	void *p;
 
-	if (posix_memalign(&p, 64, sizeof(struct pkt)) != 0)
+	if (posix_memalign(&p, 64, n * sizeof(struct pkt)) != 0)
 		return NULL;
-	memset(p, 0, sizeof(struct pkt));
+	memset(p, 0, n * sizeof(struct pkt));
 	return p;
 }
 
@@ -112,11 +112,11 @@ engine_new(struct config *cf)
 	e->fresh_state = fresh_state;
 	clock_gettime(CLOCK_MONOTONIC, &e->started);
 
-	if ((e->pkt_out = pkt_alloc()) == NULL ||
-	    (e->pkt_in = pkt_alloc()) == NULL ||
-	    (e->pkt_icmp = pkt_alloc()) == NULL ||
-	    (e->pkt_scratch = pkt_alloc()) == NULL ||
-	    (e->pkt_ctl = pkt_alloc()) == NULL) {
+	if ((e->pkt_out = pkt_alloc(1)) == NULL ||
+	    (e->pkt_in = pkt_alloc(ENGINE_BUDGET)) == NULL ||
+	    (e->pkt_icmp = pkt_alloc(1)) == NULL ||
+	    (e->pkt_scratch = pkt_alloc(1)) == NULL ||
+	    (e->pkt_ctl = pkt_alloc(1)) == NULL) {
 		log_warn("engine buffers");
 		goto fail;
 	}
@@ -124,6 +124,10 @@ engine_new(struct config *cf)
 		goto fail;
 	if ((e->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
+		goto fail;
+	}
+	if (txq_init(e) == -1) {
+		log_warn("send batch");
 		goto fail;
 	}
 	/* The control socket before the SAs: it refuses to start when
@@ -261,6 +265,7 @@ engine_free(struct engine *e)
 	policy_table_free(&e->pol);
 	state_stop(e);
 	peers_free(e);
+	txq_free(e);
 	if (e->base != NULL)
 		event_base_free(e->base);
 	free(e->pkt_ctl);

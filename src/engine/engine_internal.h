@@ -24,14 +24,16 @@
 struct event;
 struct event_base;
 struct ctl;
+struct txq;
 struct evbuffer;
 struct eqos;
 struct json;
 struct hook_runner;
 
 /* Packets handled per event callback before yielding to the loop, so one
- * busy direction cannot starve the other (and room for recvmmsg later). */
-#define ENGINE_BUDGET 64
+ * busy direction cannot starve the other: one recvmmsg from an outer
+ * socket, or as many reads from tun. */
+#define ENGINE_BUDGET SOCK_BATCH_MAX
 
 /* Site-level drops: packets that never reached a peer's SA. */
 enum site_drop {
@@ -181,10 +183,12 @@ struct engine {
 	struct event        *tun_ev;
 	struct event        *sig_ev[3];
 	struct ctl          *ctl;
+	struct txq          *txq;           /* the send batch (txq.c) */
 
 	/* Preallocated: no allocation per packet. */
 	struct pkt          *pkt_out;       /* tun -> ESP */
-	struct pkt          *pkt_in;        /* ESP -> tun */
+	struct pkt          *pkt_in;        /* ESP -> tun: ENGINE_BUDGET
+	                                       buffers, one recvmmsg */
 	struct pkt          *pkt_icmp;      /* ICMP errors back into tun */
 	struct pkt          *pkt_scratch;   /* an AEAD packet's bytes while
 	                                       two epochs are tried */
@@ -246,13 +250,33 @@ char *prefix_list(const struct prefix *p, size_t n);
 int  outer_open(struct engine *e);
 void outer_close(struct engine *e);
 
-/* outbound.c / inbound.c: one packet each, buffers given, so that a
- * batched read (recvmmsg) can feed them unchanged. */
+/* What a packet handed to the send path holds. */
+enum tx_what {
+	TX_INNER,       /* an inner IP packet */
+	TX_FRAME,       /* EtherIP and a frame, on the frames' SA */
+	TX_DUMMY,       /* nothing: an ESP dummy (next header 59) */
+};
+
+/* txq.c: the send batch (one sendmmsg per socket and batch). */
+int  txq_init(struct engine *e);
+void txq_free(struct engine *e);
+/* The buffer the next txq_push takes without a copy (reset). */
+struct pkt *txq_buf(struct engine *e);
+/* Queues ESP in pk (copied unless pk is txq_buf's) for p's endpoint on
+ * socket s; inner_len is counted once it left. */
+void txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
+    struct pkt *pk, uint8_t tos, enum tx_what what, size_t inner_len);
+/* Sends what is queued now. */
+void txq_flush(struct engine *e);
+
+/* outbound.c / inbound.c */
 void outbound_packet(struct engine *e, struct pkt *p);
-/* Sequence number, ESP and the send for an inner packet of p, now. */
-void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
-/* The same for an EtherIP frame (next header 97, the frames' SA). */
-void outbound_send_frame(struct engine *e, struct peer *peer, struct pkt *p);
+/* Where a packet for outbound_packet or outbound_send is best built: the
+ * QoS read buffer, or the send batch's. */
+struct pkt *outbound_buf(struct engine *e);
+/* Sequence number, ESP and the send batch for what p holds, now. */
+void outbound_send(struct engine *e, struct peer *peer, struct pkt *p,
+    enum tx_what what);
 /* An ESP dummy packet (RFC 4303 2.6, next header 59) on p's main SA: the
  * authenticated keepalive. */
 void outbound_send_dummy(struct engine *e, struct peer *peer);

@@ -194,38 +194,38 @@ outer_read_cb(int fd, short what, void *arg)
 {
 	struct outer_sock *s = arg;
 	struct engine *e = s->eng;
-	struct pkt *pk = e->pkt_in;
-	struct sockaddr_storage src;
-	size_t off, len;
-	uint8_t tos;
-	int i;
+	struct sock_rx_slot rx[ENGINE_BUDGET];
+	struct pkt *pk;
+	int i, n;
 
 	(void)what;
 	for (i = 0; i < ENGINE_BUDGET; i++) {
+		pk = &e->pkt_in[i];
 		pkt_reset(pk);
+		rx[i].buf = pkt_data(pk);
 		/* Leave the tailroom free: ESN decap appends 4 bytes. */
-		switch (sock_recv(fd, s->kind, s->af, pkt_data(pk),
-		    PKT_MTU_MAX, &off, &len, &src, &tos)) {
+		rx[i].cap = PKT_MTU_MAX;
+	}
+	n = sock_recv_batch(fd, s->kind, s->af, rx, ENGINE_BUDGET);
+	if (n == -1)
+		log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
+		    "outer socket: receive: %s", strerror(errno));
+	for (i = 0; i < n; i++) {
+		pk = &e->pkt_in[i];
+		switch (rx[i].what) {
 		case SOCK_RX_ESP:
-			pk->off += off;
-			pk->len = len;
-			inbound_packet(e, s, pk, &src, tos);
+			pk->off += rx[i].esp_off;
+			pk->len = rx[i].esp_len;
+			inbound_packet(e, s, pk, &rx[i].src, rx[i].tos);
 			break;
 		case SOCK_RX_KEEPALIVE:
 			break;
 		case SOCK_RX_NON_ESP:
+		default:
 			e->drops[SITE_DROP_MALFORMED]++;
 			break;
-		case SOCK_RX_AGAIN:
-			goto out;
-		case SOCK_RX_ERROR:
-		default:
-			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
-			    "outer socket: receive: %s", strerror(errno));
-			goto out;
 		}
 	}
-out:
 	/* Frames the central router relays to other peers were queued. */
 	if (e->br != NULL && e->qos != NULL)
 		qos_run(e);

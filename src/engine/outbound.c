@@ -1,6 +1,6 @@
 /* tun -> ESP: filter rules, policy lookup, MTU checks (answering with
  * ICMP too-big), meters and the QoS queue (src/engine/qos.h), then
- * encapsulation in place and the send (RFC 4301 5.1 in spirit). */
+ * encapsulation in place and the send batch (RFC 4301 5.1 in spirit). */
 #include "src/engine/engine_internal.h"
 
 #include <errno.h>
@@ -87,88 +87,72 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 	return false;
 }
 
-/* True if it left; the caller counts what it sent. */
-static bool
-send_esp(struct engine *e, struct peer *p, struct outer_sock *s,
-    struct pkt *pk, uint8_t tos)
+struct pkt *
+outbound_buf(struct engine *e)
 {
-	char ep[128];
+	/* QoS queues packets in its own buffers; without it they go to the
+	 * send batch, which takes its own buffer without a copy. */
+	return e->qos != NULL ? e->pkt_out : txq_buf(e);
+}
 
-	if (sock_send(s->fd, s->kind, &p->endpoint, tos, pkt_data(pk),
-	    pk->len) == -1) {
-		if (errno == EMSGSIZE) {
-			e->drops[SITE_DROP_TOO_BIG]++;
-			log_ratelimited(&p->lim_out, LOG_LVL_INFO, "peer %s: "
-			    "%zu bytes of ESP exceed the path MTU to %s",
-			    p->conf->name, pk->len,
-			    sockaddr_ntop(&p->endpoint, ep, sizeof(ep)));
-		} else {
-			log_ratelimited(&p->lim_out, LOG_LVL_WARN,
-			    "peer %s: send to %s: %s", p->conf->name,
-			    sockaddr_ntop(&p->endpoint, ep, sizeof(ep)),
-			    strerror(errno));
-		}
-		return false;
-	}
-	return true;
+/* The outer DSCP and ECN for what pk holds: RFC 4301 5.1.2.1 and RFC 6040
+ * 4.1 normal mode copy those of an inner IP packet. Frames have no TOS
+ * to copy: 0, Not-ECT. */
+static uint8_t
+outer_tos(const struct pkt *pk, enum tx_what what)
+{
+	const uint8_t *d = pkt_data((struct pkt *)(uintptr_t)pk);
+
+	if (what != TX_INNER)
+		return 0;
+	if (d[0] >> 4 == 4)
+		return d[1];
+	return (uint8_t)((d[0] & 0x0f) << 4 | d[1] >> 4);
 }
 
 void
-outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
+outbound_send(struct engine *e, struct peer *p, struct pkt *pk,
+    enum tx_what what)
 {
 	struct outer_sock *s;
-	const uint8_t *d = pkt_data(pk);
-	bool v4 = d[0] >> 4 == 4;
-	uint8_t tos = v4 ? d[1] : (uint8_t)((d[0] & 0x0f) << 4 | d[1] >> 4);
+	enum sa_kind kind = SA_MAIN;
 	size_t inner_len = pk->len;
+	uint8_t tos = outer_tos(pk, what), nh;
 
 	/* Looked up again: a queued packet's peer may have moved. */
 	if ((s = peer_sock(p)) == NULL) {
-		e->drops[SITE_DROP_NO_ENDPOINT]++;
+		if (what != TX_DUMMY)
+			e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer header
-	 * copies DSCP and ECN of the inner one. */
-	if (sa_out_encap(p, SA_MAIN, pk, v4 ? 4 : 41) == -1)
-		return;
-	if (send_esp(e, p, s, pk, tos)) {
-		p->st.packets_out++;
-		p->st.bytes_out += inner_len;
+	switch (what) {
+	case TX_INNER:
+		nh = pkt_data(pk)[0] >> 4 == 4 ? 4 : 41;
+		break;
+	case TX_FRAME:
+		nh = ETHERIP_PROTO;
+		kind = peer_frame_kind(p);
+		inner_len -= ETHERIP_HDRLEN;
+		break;
+	case TX_DUMMY:
+	default:
+		/* RFC 4303 2.6: next header 59, no payload. */
+		nh = 59;
+		inner_len = 0;
+		break;
 	}
-}
-
-/* pk holds EtherIP and the frame (ebridge.c). Frames have no TOS to
- * copy: the outer DSCP is 0, and so is ECN (Not-ECT, RFC 6040 4.1). */
-void
-outbound_send_frame(struct engine *e, struct peer *p, struct pkt *pk)
-{
-	size_t frame_len = pk->len - ETHERIP_HDRLEN;
-	struct outer_sock *s;
-
-	if ((s = peer_sock(p)) == NULL) {
-		e->drops[SITE_DROP_NO_ENDPOINT]++;
+	if (sa_out_encap(p, kind, pk, nh) == -1)
 		return;
-	}
-	if (sa_out_encap(p, peer_frame_kind(p), pk, ETHERIP_PROTO) == -1)
-		return;
-	if (send_esp(e, p, s, pk, 0)) {
-		p->br.frames_out++;
-		p->br.bytes_out += frame_len;
-	}
+	txq_push(e, p, s, pk, tos, what, inner_len);
 }
 
 void
 outbound_send_dummy(struct engine *e, struct peer *p)
 {
 	struct pkt *pk = e->pkt_ctl;
-	struct outer_sock *s;
 
-	if ((s = peer_sock(p)) == NULL)
-		return;
 	pkt_reset(pk);
-	/* RFC 4303 2.6: next header 59, no payload. */
-	if (sa_out_encap(p, SA_MAIN, pk, 59) == 0)
-		(void)send_esp(e, p, s, pk, 0);
+	outbound_send(e, p, pk, TX_DUMMY);
 }
 
 void
@@ -218,7 +202,7 @@ outbound_packet(struct engine *e, struct pkt *pk)
 		if (qos_enqueue(e, p, pk, &h, rule))
 			return;
 	}
-	outbound_send(e, p, pk);
+	outbound_send(e, p, pk, TX_INNER);
 }
 
 void
@@ -231,8 +215,9 @@ tun_read_cb(int fd, short what, void *arg)
 
 	(void)what;
 	for (i = 0; i < ENGINE_BUDGET; i++) {
-		/* Reloaded each time: queueing a packet swaps the buffer. */
-		pk = e->pkt_out;
+		/* Taken each time: a queued or sent packet keeps its
+		 * buffer. */
+		pk = outbound_buf(e);
 		pkt_reset(pk);
 		n = read(fd, pkt_data(pk), PKT_MTU_MAX);
 		if (n == -1) {

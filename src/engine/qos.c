@@ -355,10 +355,7 @@ send_pooled(struct engine *e, const struct eqos *q, struct pkt *pk)
 	size_t i = (size_t)(pk - q->pool);
 	struct peer *p = &e->peers[q->peer_of[i]];
 
-	if (q->frame_of[i])
-		outbound_send_frame(e, p, pk);
-	else
-		outbound_send(e, p, pk);
+	outbound_send(e, p, pk, q->frame_of[i] ? TX_FRAME : TX_INNER);
 }
 
 /* Without a scheduler packets go out at once: so do the queued ones. */
