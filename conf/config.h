@@ -130,6 +130,8 @@ struct site_conf {
 	uint32_t                bridge_table;     /* entries */
 	uint32_t                bridge_flood_rate;  /* frames/s per port, 0 = off */
 	uint32_t                bridge_flood_burst;
+	/* The fast path's kernel offloads, each on unless turned off. */
+	bool                    udp_gso;          /* `udp-gso` */
 };
 
 /* Filter and classification rules (issue 3): one rule language, compiled

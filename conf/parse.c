@@ -412,6 +412,25 @@ site_log_level(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+/* `on` or `off` into *v. */
+static int
+get_on_off(struct parser *p, const struct token *kw, bool *v)
+{
+	static const char *const set[] = { "on", "off", NULL };
+	int i;
+
+	if (get_choice(p, kw, set, &i) == -1)
+		return -1;
+	*v = i == 0;
+	return 0;
+}
+
+static int
+site_udp_gso(struct parser *p, const struct token *kw)
+{
+	return get_on_off(p, kw, &p->cf->site.udp_gso);
+}
+
 static const struct keyword site_keywords[] = {
 	{ "address",    site_address },
 	{ "bridge",     site_bridge },
@@ -436,6 +455,7 @@ static const struct keyword site_keywords[] = {
 	{ "state-file", site_state_file },
 	{ "tap",        site_tap },
 	{ "tun",        site_tun },
+	{ "udp-gso",    site_udp_gso },
 	{ "up",         site_up },
 	{ NULL,         NULL }
 };
@@ -1214,6 +1234,7 @@ site_defaults(struct site_conf *s)
 	s->bridge_table = CONF_BRIDGE_TABLE_DEFAULT;
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;
 	s->bridge_flood_burst = CONF_BRIDGE_BURST_DEFAULT;
+	s->udp_gso = true;
 }
 
 static int

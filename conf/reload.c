@@ -61,6 +61,7 @@ static const struct field site_fields[] = {
 	F(site_conf, bridge_table, "bridge-table", K_MEM),
 	F(site_conf, bridge_flood_rate, "bridge-flood", K_MEM),
 	F(site_conf, bridge_flood_burst, "bridge-flood burst", K_MEM),
+	F(site_conf, udp_gso, "udp-gso", K_MEM),
 };
 
 static const struct field peer_fields[] = {

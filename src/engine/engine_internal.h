@@ -146,6 +146,10 @@ struct outer_sock {
 	enum outer_kind  kind;
 	sa_family_t      af;
 	struct event    *ev;
+	bool             gso;           /* UDP GSO: on, and the kernel takes it */
+	struct sock_tx_stats tx;        /* what sending cost (status) */
+	uint64_t         rx_calls;      /* recvmmsg calls that returned some */
+	uint64_t         rx_datagrams;
 };
 
 struct engine {
@@ -310,6 +314,9 @@ void status_json_send(const struct json *j, char *buf, struct evbuffer *out,
 /* rules_status.c: "rules" and "rules json". */
 int  rules_text(struct engine *e, struct evbuffer *out);
 int  rules_json(struct engine *e, struct evbuffer *out);
+/* outer_status.c: the outer sockets' costs and offloads. */
+void outer_json(struct json *j, const struct engine *e);
+void outer_text(const struct engine *e, struct evbuffer *out);
 /* bridge_status.c */
 void bridge_json_site(struct json *j, const struct engine *e);
 void bridge_json_peer(struct json *j, const struct peer *p);

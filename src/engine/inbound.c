@@ -210,6 +210,10 @@ outer_read_cb(int fd, short what, void *arg)
 	if (n == -1)
 		log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
 		    "outer socket: receive: %s", strerror(errno));
+	if (n > 0) {
+		s->rx_calls++;
+		s->rx_datagrams += (uint64_t)n;
+	}
 	for (i = 0; i < n; i++) {
 		pk = &e->pkt_in[i];
 		switch (rx[i].what) {

@@ -64,6 +64,7 @@ open_one(struct engine *e, int idx, bool required)
 		return 0;
 	}
 	grow_buffers(s->fd);
+	s->gso = s->kind == OUTER_UDP && site->udp_gso;
 	s->ev = event_new(e->base, s->fd, EV_READ | EV_PERSIST, outer_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		log_warnx("event for an outer socket");

@@ -14,7 +14,7 @@
 #include "util/json.h"
 
 /* Per peer, the JSON needs some 2000 bytes; keep a margin. */
-#define STATUS_JSON_BASE   2048
+#define STATUS_JSON_BASE   4096
 #define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
 #define STATUS_JSON_RELOAD (6 * CONF_ERR_MAX)  /* a message, escaped */
@@ -322,6 +322,7 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_string(&j, "last", e->reload_last);
 	json_object_end(&j);
 	json_state_file(&j, e);
+	outer_json(&j, e);
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
 	json_array_begin(&j, "peers");
@@ -440,6 +441,7 @@ status_text(struct engine *e, struct evbuffer *out)
 		evbuffer_add_printf(out, "; last: %s", e->reload_last);
 	evbuffer_add_printf(out, "\n");
 	text_state_file(e, out);
+	outer_text(e, out);
 	text_qos(e, out);
 	bridge_text_site(e, out);
 	evbuffer_add_printf(out, "\n%-16s %-6s %-28s %-4s %-32s %10s %12s "

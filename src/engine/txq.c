@@ -160,6 +160,7 @@ txq_flush(struct engine *e)
 	struct txq *q = e->txq;
 	struct sock_tx_slot tx[TXQ_MAX];
 	size_t i, j, k;
+	bool gso;
 
 	q->flush_due = false;
 	/* Runs of one socket keep the order of the batch on each socket. */
@@ -173,7 +174,13 @@ txq_flush(struct engine *e)
 				.kind = sl->sock->kind,
 			};
 		}
-		(void)sock_send_batch(q->slot[i].sock->fd, tx, j - i);
+		gso = q->slot[i].sock->gso;
+		(void)sock_send_batch(q->slot[i].sock->fd, tx, j - i,
+		    &q->slot[i].sock->gso, &q->slot[i].sock->tx);
+		if (gso && !q->slot[i].sock->gso)
+			log_info("UDP GSO refused by the kernel on the %s "
+			    "socket: sending datagram by datagram",
+			    q->slot[i].sock->af == AF_INET ? "IPv4" : "IPv6");
 		for (k = i; k < j; k++)
 			sent(e, &q->slot[k], tx[k - i].err);
 	}

@@ -3,6 +3,7 @@
 #ifndef VPNTUND_SOCK_H
 #define VPNTUND_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -35,8 +36,19 @@ struct sock_tx_slot {
 /* Sends n datagrams on fd with as few sendmmsg calls as the kernel
  * allows; a datagram it refuses does not stop the rest. Returns how many
  * left; each slot's err says why one did not (EMSGSIZE: over the path
- * MTU). */
-size_t sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n);
+ * MTU). With *gso (UDP only; gso may be NULL) runs of datagrams to one
+ * destination with one length and TOS go as one UDP GSO message
+ * (UDP_SEGMENT); one the kernel refuses whole is sent datagram by
+ * datagram, and *gso becomes false if the kernel cannot do GSO at all. */
+struct sock_tx_stats {
+	uint64_t calls;         /* sendmmsg system calls */
+	uint64_t messages;      /* messages they took */
+	uint64_t gso_messages;  /* of which carried several datagrams */
+	uint64_t datagrams;     /* datagrams that left */
+};
+/* st (may be NULL) adds what this batch cost. */
+size_t sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n,
+    bool *gso, struct sock_tx_stats *st);
 
 /* Sends len bytes of ESP (SPI first) to dst with outer TOS / traffic class
  * tos (DSCP and ECN bits) and the DF bit set for IPv4. Returns 0, or -1 with

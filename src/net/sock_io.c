@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Enough for IP_TOS or IPV6_TCLASS, with room for one unexpected message. */
@@ -68,71 +70,186 @@ msg_prepare(struct msghdr *msg, struct iovec *iov, union sock_cmsgbuf *cbuf,
 	return 0;
 }
 
-/* Sends slots[from..to) with sendmmsg; returns the index of the first
- * slot not yet tried. A slot the kernel refused gets its errno. */
+/* Bytes and datagrams one UDP GSO message may carry: the kernel's limits
+ * (UDP_MAX_SEGMENTS is 64 on older kernels; a datagram of 64 KiB less the
+ * headers) with margin. */
+#define GSO_SEGS_MAX    64
+#define GSO_BYTES_MAX   (65535 - 40 - 8 - 64)
+
+static bool
+same_dst(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	socklen_t n = sockaddr_len(a->ss_family);
+
+	return a->ss_family == b->ss_family && n > 0 && memcmp(a, b, n) == 0;
+}
+
+/* How many slots from i on one message carries: with GSO a run to one
+ * destination with one TOS whose datagrams all have the first one's
+ * length, save a shorter last one (the kernel cuts the message into
+ * datagrams of the first one's length, UDP_SEGMENT). */
+static size_t
+gso_run(const struct sock_tx_slot *s, size_t i, size_t end)
+{
+	size_t k, total = s[i].len;
+
+	if (s[i].kind != OUTER_UDP || s[i].dst == NULL || s[i].len == 0)
+		return 1;
+	for (k = i + 1; k < end && k - i < GSO_SEGS_MAX; k++) {
+		if (s[k].kind != OUTER_UDP || s[k].dst == NULL ||
+		    s[k].tos != s[i].tos || !same_dst(s[k].dst, s[i].dst) ||
+		    s[k].len == 0 || s[k].len > s[i].len ||
+		    total + s[k].len > GSO_BYTES_MAX)
+			break;
+		total += s[k].len;
+		if (s[k].len < s[i].len)
+			return k - i + 1;
+	}
+	return k - i;
+}
+
+/* Adds the UDP_SEGMENT control message behind the TOS one. */
+static void
+msg_add_segment(struct msghdr *msg, uint16_t size)
+{
+	struct cmsghdr *c = (struct cmsghdr *)((uint8_t *)msg->msg_control +
+	    CMSG_SPACE(sizeof(int)));
+
+	msg->msg_controllen = CMSG_SPACE(sizeof(int)) +
+	    CMSG_SPACE(sizeof(uint16_t));
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(c), &size, sizeof(size));
+}
+
+struct tx_batch {
+	struct mmsghdr          msgs[SOCK_BATCH_MAX];
+	struct iovec            iov[SOCK_BATCH_MAX];
+	union sock_cmsgbuf      cbuf[SOCK_BATCH_MAX];
+	struct sockaddr_storage addr[SOCK_BATCH_MAX];
+	size_t                  first[SOCK_BATCH_MAX];  /* slot of each msg */
+	size_t                  count[SOCK_BATCH_MAX];  /* slots in each */
+};
+
+/* Sends slots[from..to) with one sendmmsg, several slots per message
+ * with GSO. Returns the index of the first slot not yet tried. A slot
+ * the kernel refused gets its errno. When the first message was a GSO
+ * one and the kernel refused it whole, nothing is consumed: *gso_refused
+ * says how many slots it held and the caller sends them one by one. */
 static size_t
 send_run(int fd, struct sock_tx_slot *slots, size_t from, size_t to,
-    struct mmsghdr *msgs, struct iovec *iov, union sock_cmsgbuf *cbuf,
-    struct sockaddr_storage *addr)
+    bool gso, struct tx_batch *b, size_t *gso_refused,
+    struct sock_tx_stats *st)
 {
-	size_t i, n = 0;
+	size_t i, k, m, niov = 0, nmsg = 0, cnt;
 	int sent;
 
-	for (i = from; i < to; i++) {
-		if (n > 0 && slots[i].kind != slots[from].kind)
-			break;
-		slots[i].err = 0;
-		if (msg_prepare(&msgs[n].msg_hdr, &iov[n], &cbuf[n], &addr[n],
-		    slots[i].kind, slots[i].dst, slots[i].tos, slots[i].data,
+	*gso_refused = 0;
+	for (i = from; i < to && niov < SOCK_BATCH_MAX; i += cnt) {
+		cnt = gso ? gso_run(slots, i, to) : 1;
+		if (cnt > SOCK_BATCH_MAX - niov)
+			cnt = SOCK_BATCH_MAX - niov;
+		for (k = i; k < i + cnt; k++)
+			slots[k].err = 0;
+		if (msg_prepare(&b->msgs[nmsg].msg_hdr, &b->iov[niov],
+		    &b->cbuf[nmsg], &b->addr[nmsg], slots[i].kind,
+		    slots[i].dst, slots[i].tos, slots[i].data,
 		    slots[i].len) == -1) {
 			slots[i].err = errno;
-			if (n == 0) {
-				from++;
+			if (nmsg == 0) {
+				cnt = 1;
 				continue;
 			}
 			break;
 		}
-		n++;
+		if (cnt > 1) {
+			for (k = 1; k < cnt; k++) {
+				b->iov[niov + k].iov_base =
+				    (void *)(uintptr_t)slots[i + k].data;
+				b->iov[niov + k].iov_len = slots[i + k].len;
+			}
+			b->msgs[nmsg].msg_hdr.msg_iovlen = cnt;
+			msg_add_segment(&b->msgs[nmsg].msg_hdr,
+			    (uint16_t)slots[i].len);
+		}
+		b->first[nmsg] = i;
+		b->count[nmsg] = cnt;
+		niov += cnt;
+		nmsg++;
 	}
-	if (n == 0)
-		return from;
+	if (nmsg == 0)
+		return i;
 	do
-		sent = sendmmsg(fd, msgs, (unsigned)n, 0);
+		sent = sendmmsg(fd, b->msgs, (unsigned)nmsg, 0);
 	while (sent == -1 && errno == EINTR);
+	st->calls++;
 	if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == ENOBUFS)) {
 		/* The send buffer is full: so it is for the rest of the run. */
-		for (i = 0; i < n; i++)
-			slots[from + i].err = errno;
-		return from + n;
+		for (m = 0; m < nmsg; m++)
+			for (k = 0; k < b->count[m]; k++)
+				slots[b->first[m] + k].err = errno;
+		return b->first[nmsg - 1] + b->count[nmsg - 1];
 	}
 	if (sent == -1) {
+		if (b->count[0] > 1) {
+			*gso_refused = b->count[0];
+			return b->first[0];
+		}
 		/* The first message failed; the rest are tried again. */
-		slots[from].err = errno;
-		return from + 1;
+		slots[b->first[0]].err = errno;
+		return b->first[0] + 1;
 	}
-	for (i = 0; i < (size_t)sent; i++) {
-		if (msgs[i].msg_len != slots[from + i].len)
-			slots[from + i].err = EMSGSIZE;
+	for (m = 0; m < (size_t)sent; m++) {
+		size_t want = 0;
+
+		st->messages++;
+		if (b->count[m] > 1)
+			st->gso_messages++;
+		for (k = 0; k < b->count[m]; k++)
+			want += slots[b->first[m] + k].len;
+		if (b->msgs[m].msg_len != want)
+			for (k = 0; k < b->count[m]; k++)
+				slots[b->first[m] + k].err = EMSGSIZE;
 	}
-	return from + (size_t)sent;
+	return b->first[sent - 1] + b->count[sent - 1];
+}
+
+/* Errors that say the kernel or the route cannot do UDP GSO at all (no
+ * checksum offload on the way out, an old kernel), as opposed to this
+ * message being too large for the path. */
+static bool
+gso_unsupported(int err)
+{
+	return err == EIO || err == EOPNOTSUPP || err == ENOPROTOOPT;
 }
 
 size_t
-sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n)
+sock_send_batch(int fd, struct sock_tx_slot *slots, size_t n, bool *gso,
+    struct sock_tx_stats *st)
 {
-	struct mmsghdr msgs[SOCK_BATCH_MAX];
-	struct iovec iov[SOCK_BATCH_MAX];
-	union sock_cmsgbuf cbuf[SOCK_BATCH_MAX];
-	struct sockaddr_storage addr[SOCK_BATCH_MAX];
-	size_t i = 0, end, failed = 0;
+	struct sock_tx_stats ignored;
+	struct tx_batch b;
+	size_t i = 0, j, end, refused, failed = 0;
 
+	if (st == NULL)
+		st = &ignored;
 	while (i < n) {
-		end = n - i > SOCK_BATCH_MAX ? i + SOCK_BATCH_MAX : n;
-		i = send_run(fd, slots, i, end, msgs, iov, cbuf, addr);
+		i = send_run(fd, slots, i, n, gso != NULL && *gso, &b,
+		    &refused, st);
+		if (refused == 0)
+			continue;
+		if (gso_unsupported(errno))
+			*gso = false;
+		/* The same datagrams one by one: each gets its own answer. */
+		end = i + refused;
+		while (i < end)
+			i = send_run(fd, slots, i, end, false, &b, &j, st);
 	}
 	for (i = 0; i < n; i++)
 		failed += slots[i].err != 0;
+	st->datagrams += n - failed;
 	return n - failed;
 }
 
@@ -144,7 +261,7 @@ sock_send(int fd, enum outer_kind kind, const struct sockaddr_storage *dst,
 		.data = esp, .len = len, .dst = dst, .tos = tos, .kind = kind,
 	};
 
-	if (sock_send_batch(fd, &s, 1) == 1)
+	if (sock_send_batch(fd, &s, 1, NULL, NULL) == 1)
 		return 0;
 	errno = s.err;
 	return -1;

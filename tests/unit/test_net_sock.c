@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -324,7 +325,7 @@ batch_roundtrip(enum outer_kind kind, sa_family_t af)
 		};
 	}
 	/* Over the loopback MTU set below, with DF: refused. */
-	assert_int_equal(sock_send_batch(tfd, tx, N), N - 2);
+	assert_int_equal(sock_send_batch(tfd, tx, N, NULL, NULL), N - 2);
 	assert_int_equal(tx[BAD_FAMILY].err, EAFNOSUPPORT);
 	assert_int_equal(tx[TOO_BIG].err, EMSGSIZE);
 
@@ -374,6 +375,113 @@ test_batch(void **state)
 	nl_close(&nl);
 }
 
+/* UDP GSO: runs of equal datagrams leave as one message each and arrive
+ * as the datagrams they were, in order, each with its TOS, whether GSO
+ * is on or off; a run the kernel refuses whole (segments over the MTU) is
+ * sent datagram by datagram and each gets its own EMSGSIZE. */
+static void
+gso_roundtrip(sa_family_t af, bool on)
+{
+	enum { N = 50 };
+	struct sockaddr_storage local, dst, dst2;
+	struct sock_tx_slot tx[N];
+	struct sock_rx_slot rx[SOCK_BATCH_MAX];
+	struct sock_tx_stats st = { 0 };
+	static uint8_t pkt[N][1600], buf[SOCK_BATCH_MAX][2048];
+	size_t i, j = 0, len;
+	bool gso = on;
+	int rfd, rfd2, tfd, got, fd;
+	int total = 0, total2 = 0;
+
+	addr(&local, af, 0);
+	rfd = sock_udp_open(af, &local, PORT_RX);
+	rfd2 = sock_udp_open(af, &local, PORT_RX + 2);
+	tfd = sock_udp_open(af, NULL, PORT_TX);
+	assert_true(rfd >= 0 && rfd2 >= 0 && tfd >= 0);
+	addr(&dst, af, PORT_RX);
+	addr(&dst2, af, PORT_RX + 2);
+	for (i = 0; i < N; i++) {
+		/* 0..19 one run, 20 shorter ends it, 21..29 another TOS,
+		 * 30 to another port, 31..49 a run again. */
+		len = i == 20 ? 333 : 1000;
+		tx[i] = (struct sock_tx_slot){
+			.data = pkt[i], .len = esp_payload(pkt[i],
+			    (uint32_t)i + 1, len),
+			.dst = i == 30 ? &dst2 : &dst,
+			.tos = i >= 21 && i <= 29 ? 0xb8 : 0x02,
+			.kind = OUTER_UDP, .err = -1,
+		};
+	}
+	assert_int_equal(sock_send_batch(tfd, tx, N, &gso, &st), N);
+	assert_true(gso == on);
+	/* Runs 0..20, 21..29, 30 and 31..49; one call. */
+	assert_int_equal(st.calls, 1);
+	assert_int_equal(st.messages, on ? 4 : N);
+	assert_int_equal(st.gso_messages, on ? 3 : 0);
+	assert_int_equal(st.datagrams, N);
+	for (i = 0; i < N; i++)
+		assert_int_equal(tx[i].err, 0);
+	while (total < N - 1) {
+		for (i = 0; i < SOCK_BATCH_MAX; i++) {
+			rx[i].buf = buf[i];
+			rx[i].cap = sizeof(buf[i]);
+		}
+		wait_readable(rfd);
+		got = sock_recv_batch(rfd, OUTER_UDP, af, rx, SOCK_BATCH_MAX);
+		assert_true(got > 0);
+		for (i = 0; i < (size_t)got; i++, j++) {
+			if (j == 30)
+				j++;
+			assert_int_equal(rx[i].what, SOCK_RX_ESP);
+			assert_int_equal(rx[i].esp_len, tx[j].len);
+			assert_memory_equal(rx[i].buf, pkt[j], tx[j].len);
+			assert_int_equal(rx[i].tos, tx[j].tos);
+		}
+		total += got;
+	}
+	for (i = 0; i < SOCK_BATCH_MAX; i++) {
+		rx[i].buf = buf[i];
+		rx[i].cap = sizeof(buf[i]);
+	}
+	wait_readable(rfd2);
+	total2 = sock_recv_batch(rfd2, OUTER_UDP, af, rx, SOCK_BATCH_MAX);
+	assert_int_equal(total2, 1);
+	assert_memory_equal(rx[0].buf, pkt[30], tx[30].len);
+
+	/* Over the MTU: the kernel refuses the run whole, and each
+	 * datagram then gets its own answer. */
+	for (i = 0; i < 5; i++) {
+		tx[i].len = esp_payload(pkt[i], (uint32_t)i + 100, 1600);
+		tx[i].dst = &dst;
+	}
+	fd = tfd;
+	assert_int_equal(sock_send_batch(fd, tx, 5, &gso, NULL), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(tx[i].err, EMSGSIZE);
+	/* Too large for this path is not "no GSO at all". */
+	assert_true(gso == on);
+	assert_int_equal(sock_recv_batch(rfd, OUTER_UDP, af, rx, 4), 0);
+	close(rfd);
+	close(rfd2);
+	close(tfd);
+}
+
+static void
+test_gso(void **state)
+{
+	struct nl nl;
+
+	(void)state;
+	assert_int_equal(nl_open(&nl), 0);
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 1500), 0);
+	gso_roundtrip(AF_INET, true);
+	gso_roundtrip(AF_INET, false);
+	gso_roundtrip(AF_INET6, true);
+	gso_roundtrip(AF_INET6, false);
+	assert_int_equal(nl_link_set_mtu(&nl, lo_index, 65536), 0);
+	nl_close(&nl);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -403,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_udp_v4_header),
 		cmocka_unit_test(test_emsgsize),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_gso),
 		cmocka_unit_test(test_open_errors),
 	};
 
