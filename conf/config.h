@@ -132,6 +132,7 @@ struct site_conf {
 	uint32_t                bridge_flood_burst;
 	/* The fast path's kernel offloads, each on unless turned off. */
 	bool                    udp_gso;          /* `udp-gso` */
+	bool                    tun_offload;      /* `tun-offload` */
 };
 
 /* Filter and classification rules (issue 3): one rule language, compiled

@@ -431,6 +431,12 @@ site_udp_gso(struct parser *p, const struct token *kw)
 	return get_on_off(p, kw, &p->cf->site.udp_gso);
 }
 
+static int
+site_tun_offload(struct parser *p, const struct token *kw)
+{
+	return get_on_off(p, kw, &p->cf->site.tun_offload);
+}
+
 static const struct keyword site_keywords[] = {
 	{ "address",    site_address },
 	{ "bridge",     site_bridge },
@@ -455,6 +461,7 @@ static const struct keyword site_keywords[] = {
 	{ "state-file", site_state_file },
 	{ "tap",        site_tap },
 	{ "tun",        site_tun },
+	{ "tun-offload", site_tun_offload },
 	{ "udp-gso",    site_udp_gso },
 	{ "up",         site_up },
 	{ NULL,         NULL }
@@ -1235,6 +1242,7 @@ site_defaults(struct site_conf *s)
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;
 	s->bridge_flood_burst = CONF_BRIDGE_BURST_DEFAULT;
 	s->udp_gso = true;
+	s->tun_offload = true;
 }
 
 static int

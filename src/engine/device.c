@@ -217,6 +217,7 @@ device_open(struct engine *e)
 {
 	const struct site_conf *site = &e->cf->site;
 	char buf[INET6_ADDRSTRLEN + 8];
+	struct tun_offload offl;
 	size_t i;
 
 	e->mtu = choose_mtu(e);
@@ -225,9 +226,15 @@ device_open(struct engine *e)
 		log_warn("routes");
 		return -1;
 	}
-	e->tun_fd = tun_open(site->tun, e->tun_name);
+	e->tun_fd = tun_open_offload(site->tun, site->tun_offload, e->tun_name,
+	    &offl);
 	if (e->tun_fd == -1) {
 		log_warnx("cannot create tun device %s", site->tun);
+		return -1;
+	}
+	e->tun_features = offl.features;
+	if (tun_io_init(e, offl.vnet_hdr) == -1) {
+		log_warn("%s: buffers", e->tun_name);
 		return -1;
 	}
 	if (nl_open(&e->nl) == -1) {
@@ -309,5 +316,6 @@ device_close(struct engine *e)
 	e->nl_open = false;
 	if (e->tun_fd >= 0)
 		close(e->tun_fd);
+	tun_io_free(e);
 	e->tun_fd = -1;
 }

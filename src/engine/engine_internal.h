@@ -25,6 +25,7 @@ struct event;
 struct event_base;
 struct ctl;
 struct txq;
+struct tun_io;
 struct evbuffer;
 struct eqos;
 struct json;
@@ -188,6 +189,14 @@ struct engine {
 	struct event        *sig_ev[3];
 	struct ctl          *ctl;
 	struct txq          *txq;           /* the send batch (txq.c) */
+	struct tun_io       *tunio;         /* tun_io.c */
+	unsigned             tun_features;  /* TUN_F_* offloads in use */
+	struct {
+		uint64_t     super_in;      /* super-packets read from tun */
+		uint64_t     segments_out;  /* the packets cut from them */
+		uint64_t     super_out;     /* coalesced writes to tun */
+		uint64_t     segments_in;   /* the packets merged into them */
+	}                    offl;
 
 	/* Preallocated: no allocation per packet. */
 	struct pkt          *pkt_out;       /* tun -> ESP */
@@ -286,10 +295,18 @@ void outbound_send(struct engine *e, struct peer *peer, struct pkt *p,
 void outbound_send_dummy(struct engine *e, struct peer *peer);
 void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
     const struct sockaddr_storage *src, uint8_t outer_tos);
-void tun_read_cb(int fd, short what, void *arg);
 void outer_read_cb(int fd, short what, void *arg);
-/* Writes an inner packet to tun; logs (rate-limited) on failure. */
+
+/* tun_io.c: reading and writing the tun, with or without offloads. */
+int  tun_io_init(struct engine *e, bool vnet);
+void tun_io_free(struct engine *e);
+void tun_read_cb(int fd, short what, void *arg);
+/* Writes an inner packet to tun; logs (rate-limited) on failure. Between
+ * tun_collect and tun_flush (a received batch) the packet is only queued
+ * for coalescing, and d must stay valid until tun_flush. */
 int  tun_write(struct engine *e, const uint8_t *d, size_t len);
+void tun_collect(struct engine *e);
+void tun_flush(struct engine *e);
 
 /* ebridge.c: the tap and the bridge path of frames. */
 int  ebridge_init(struct engine *e);    /* engine_new, after the peers */

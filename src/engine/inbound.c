@@ -214,6 +214,9 @@ outer_read_cb(int fd, short what, void *arg)
 		s->rx_calls++;
 		s->rx_datagrams += (uint64_t)n;
 	}
+	/* The batch's buffers live until the end of this callback: what
+	 * goes to tun is coalesced and written then. */
+	tun_collect(e);
 	for (i = 0; i < n; i++) {
 		pk = &e->pkt_in[i];
 		switch (rx[i].what) {
@@ -230,6 +233,7 @@ outer_read_cb(int fd, short what, void *arg)
 			break;
 		}
 	}
+	tun_flush(e);
 	/* Frames the central router relays to other peers were queued. */
 	if (e->br != NULL && e->qos != NULL)
 		qos_run(e);

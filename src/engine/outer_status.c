@@ -1,8 +1,9 @@
-/* The outer sockets in `vpntunctl status`: what sending and receiving
- * cost in system calls, and whether UDP GSO is in use. */
+/* The fast path in `vpntunctl status`: the tun's offloads, and what
+ * sending and receiving on the outer sockets cost in system calls. */
 #include "src/engine/engine_internal.h"
 
 #include <event2/buffer.h>
+#include <stdio.h>
 
 #include "util/json.h"
 
@@ -11,12 +12,38 @@ static const char *const sock_names[OSOCK_MAX] = {
 	[OSOCK_ESP4] = "esp4", [OSOCK_ESP6] = "esp6",
 };
 
+/* The offloads the tun took, as site.conf(5) names them. */
+static void
+tun_features(const struct engine *e, char *buf, size_t len)
+{
+	static const struct { unsigned bit; const char *name; } f[] = {
+		{ 0x01, "csum" }, { 0x02, "tso4" }, { 0x04, "tso6" },
+		{ 0x20, "uso4" }, { 0x40, "uso6" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(f) / sizeof(f[0]) && n < len; i++)
+		if (e->tun_features & f[i].bit)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n > 0 ? " " : "", f[i].name);
+}
+
 void
 outer_json(struct json *j, const struct engine *e)
 {
 	const struct outer_sock *s;
+	char feat[64];
 	int k;
 
+	tun_features(e, feat, sizeof(feat));
+	json_object_begin(j, "tun_offload");
+	json_string(j, "features", feat);
+	json_uint(j, "super_packets_read", e->offl.super_in);
+	json_uint(j, "segments_made", e->offl.segments_out);
+	json_uint(j, "super_packets_written", e->offl.super_out);
+	json_uint(j, "segments_merged", e->offl.segments_in);
+	json_object_end(j);
 	json_array_begin(j, "outer_sockets");
 	for (k = 0; k < OSOCK_MAX; k++) {
 		s = &e->socks[k];
@@ -40,8 +67,17 @@ void
 outer_text(const struct engine *e, struct evbuffer *out)
 {
 	const struct outer_sock *s;
+	char feat[64];
 	int k;
 
+	tun_features(e, feat, sizeof(feat));
+	evbuffer_add_printf(out, "tun offloads: %s; read %llu super-packets "
+	    "into %llu packets, wrote %llu made of %llu\n",
+	    feat[0] != '\0' ? feat : "none",
+	    (unsigned long long)e->offl.super_in,
+	    (unsigned long long)e->offl.segments_out,
+	    (unsigned long long)e->offl.super_out,
+	    (unsigned long long)e->offl.segments_in);
 	for (k = 0; k < OSOCK_MAX; k++) {
 		s = &e->socks[k];
 		if (s->fd < 0)

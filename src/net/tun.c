@@ -1,12 +1,14 @@
 /* tun(4) device: IFF_TUN | IFF_NO_PI, so reads and writes are bare IP
- * packets. The device is not made persistent: it disappears with the fd,
- * so a crashed daemon leaves nothing behind. */
+ * packets, each behind a struct virtio_net_hdr when offloads are on. The
+ * device is not made persistent: it disappears with the fd, so a crashed
+ * daemon leaves nothing behind. */
 #include "src/net/tun.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -55,4 +57,46 @@ int
 tun_open(const char *name, char actual[IFNAMSIZ])
 {
 	return tun_open_flags(name, IFF_TUN | IFF_NO_PI, actual);
+}
+
+/* Newer than Debian 12's headers (Linux 6.2). */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+int
+tun_open_offload(const char *name, bool want, char actual[IFNAMSIZ],
+    struct tun_offload *got)
+{
+	/* Most first: USO needs Linux 6.2; TSO alone is older than git. */
+	static const unsigned tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	};
+	size_t i;
+	int fd;
+
+	memset(got, 0, sizeof(*got));
+	if (!want)
+		return tun_open(name, actual);
+	fd = tun_open_flags(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, actual);
+	if (fd == -1) {
+		log_info("tun: no IFF_VNET_HDR; offloads off");
+		return tun_open(name, actual);
+	}
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) {
+			got->vnet_hdr = true;
+			got->features = tries[i];
+			return fd;
+		}
+	}
+	/* A header on every packet buys nothing without offloads. */
+	log_info("tun: TUNSETOFFLOAD refused (%s); offloads off",
+	    strerror(errno));
+	close(fd);
+	return tun_open(name, actual);
 }

@@ -3,6 +3,7 @@
 #define VPNTUND_TUN_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -11,4 +12,19 @@
 int tun_open(const char *name, char actual[IFNAMSIZ]);
 /* The same with the TUNSETIFF flags given (tap.c: IFF_TAP | IFF_NO_PI). */
 int tun_open_flags(const char *name, short flags, char actual[IFNAMSIZ]);
+
+/* What tun_open_offload obtained. */
+struct tun_offload {
+	bool     vnet_hdr;      /* every read and write begins with a struct
+	                           virtio_net_hdr (10 bytes) */
+	unsigned features;      /* the TUN_F_* bits the kernel took: with
+	                           TUN_F_TSO4/6 (and USO4/6) reads may return
+	                           TCP (UDP) super-packets of up to 64 KiB to
+	                           segment, and writes may hand it such */
+};
+/* tun_open, and with want the device asks the kernel for checksum, TCP
+ * and UDP segmentation offloads (IFF_VNET_HDR, TUNSETOFFLOAD), the most
+ * it takes; when it takes none, a plain device as tun_open's. */
+int tun_open_offload(const char *name, bool want, char actual[IFNAMSIZ],
+    struct tun_offload *got);
 #endif

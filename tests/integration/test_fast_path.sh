@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The batched send and receive path with each offload on and off: a bulk
-# TCP transfer arrives intact either way, and the socket counters show
-# what it cost: several datagrams per sendmmsg and recvmmsg call, runs
-# of equal datagrams sent as UDP GSO messages when `udp-gso` is on, none
-# when it is off, and none over raw ESP, which has no GSO.
+# TCP transfer arrives intact either way, and the counters show what it
+# cost: several datagrams per sendmmsg and recvmmsg call, runs of equal
+# datagrams sent as UDP GSO messages when `udp-gso` is on, none when it
+# is off, and none over raw ESP, which has no GSO; with `tun-offload` the
+# sender reads TCP super-packets from tun and cuts them, the receiver
+# writes coalesced ones, and without it neither happens.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init fast_path
@@ -13,11 +15,17 @@ sock() { # SITE SOCKET FIELD
 	vt_counter "$1" "[s for s in d['outer_sockets'] if s['socket'] == '$2'][0]['$3']"
 }
 
-# run TRANSPORT SUITE GSO(on|off)
+tun() { # SITE FIELD
+	vt_counter "$1" "d['tun_offload']['$2']"
+}
+
+# run TRANSPORT SUITE GSO(on|off) TUN-OFFLOAD(on|off)
 run() {
-	local tr=$1 suite=$2 gso=$3 sk=udp4 sent calls gsomsg rx rxcalls
+	local tr=$1 suite=$2 gso=$3 to=$4 sk=udp4 sent calls gsomsg rx rxcalls
+	local extra
 	[ "$tr" = esp ] && sk=esp4
-	VT_EXTRA_SITE_r1=$'\t'"udp-gso $gso" VT_EXTRA_SITE_c=$'\t'"udp-gso $gso" \
+	extra=$(printf '\tudp-gso %s\n\ttun-offload %s' "$gso" "$to")
+	VT_EXTRA_SITE_r1=$extra VT_EXTRA_SITE_c=$extra \
 	    vt_write_configs "$tr" v4 "$suite"
 	vt_start c
 	vt_start r1
@@ -27,7 +35,7 @@ run() {
 	gsomsg=$(sock r1 $sk send_gso_messages)
 	rx=$(sock c $sk received)
 	rxcalls=$(sock c $sk receive_calls)
-	vt_log_msg "$tr $suite gso $gso: sent $sent in $calls calls ($gsomsg GSO), received $rx in $rxcalls calls"
+	vt_log_msg "$tr $suite gso $gso tun-offload $to: sent $sent in $calls calls ($gsomsg GSO), received $rx in $rxcalls calls; r1 read $(tun r1 super_packets_read) super-packets into $(tun r1 segments_made), c wrote $(tun c super_packets_written) of $(tun c segments_merged)"
 	assert_ge "$sent" 2900 "$tr/$gso: datagrams r1 sent"
 	# A bulk transfer reaches tun in bursts: many per call, on average.
 	assert_gt "$((sent * 10 / calls))" 15 "$tr/$gso: r1's datagrams per sendmmsg (x10)"
@@ -41,12 +49,26 @@ run() {
 		assert_eq "$(sock r1 $sk gso)" false "$tr/$gso: GSO not in use"
 		assert_eq "$gsomsg" 0 "$tr/$gso: GSO messages"
 	fi
+	if [ "$to" = on ]; then
+		assert_eq "$(tun r1 features)" "csum tso4 tso6 uso4 uso6" "r1's tun offloads"
+		# Bulk TCP reaches a tun with TSO as super-packets.
+		assert_gt "$(tun r1 super_packets_read)" 0 "$tr: super-packets r1 read"
+		assert_gt "$(tun r1 segments_made)" "$(tun r1 super_packets_read)" "$tr: segments cut from them"
+		assert_gt "$(tun c super_packets_written)" 0 "$tr: coalesced writes at the central"
+		assert_gt "$(tun c segments_merged)" "$(tun c super_packets_written)" "$tr: segments merged into them"
+	else
+		assert_eq "$(tun r1 features)" "" "r1's tun offloads"
+		assert_eq "$(tun r1 super_packets_read)" 0 "$tr: super-packets r1 read"
+		assert_eq "$(tun c super_packets_written)" 0 "$tr: coalesced writes at the central"
+	fi
 	assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "$tr/$gso: central's drops of r1"
 	assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "$tr/$gso: r1's drops of the central"
 	vt_stop r1
 	vt_stop c
 }
 
-run udp aes-gcm on
-run udp blowfish-cbc/hmac-sha1-96 off
-run esp aes-gcm on
+run udp aes-gcm on on
+run udp blowfish-cbc/hmac-sha1-96 off off
+run esp aes-gcm on on
+run udp chacha20-poly1305 on off
+run udp blowfish-cbc/none off on
