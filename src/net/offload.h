@@ -20,7 +20,9 @@
  * smaller when the tunnel's MTU asks for it (TCP segment boundaries
  * carry no meaning). UDP datagrams keep gso_size: their boundaries
  * are the application's, so one too big for the tunnel is the
- * caller's to refuse as any other packet.
+ * caller's to refuse as any other packet. A super-packet behind an
+ * IPv6 routing header is refused: its pseudo-header would name the
+ * final destination, not the one in the fixed header.
  *
  * Inbound (ESP -> tun), a gro_batch coalesces in-order TCP segments of
  * one flow into one super-packet, with the kernel's GRO rules

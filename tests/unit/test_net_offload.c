@@ -667,6 +667,28 @@ test_hostile(void **state)
 	h.csum_offset = 6;
 	vnet_hdr_put(rd, &h);
 	expect_refused(rdlen, "csum_offset not TCP's");
+	/* Transport headers cut short, with lengths that agree. */
+	rdlen = fresh_tcp4(&h);
+	wr16(p + 2, 30);
+	p[10] = p[11] = 0;
+	wr16(p + 10, (uint16_t)~ref_fold(ref_sum(0, p, 20)));
+	h.hdr_len = 0;
+	vnet_hdr_put(rd, &h);
+	expect_refused(VNET_HDR_LEN + 30, "TCP header truncated");
+	h.gso_type = VNET_GSO_UDP_L4;
+	h.csum_offset = 6;
+	vnet_hdr_put(rd, &h);
+	p[9] = IPPROTO_UDP;
+	wr16(p + 2, 27);
+	p[10] = p[11] = 0;
+	wr16(p + 10, (uint16_t)~ref_fold(ref_sum(0, p, 20)));
+	expect_refused(VNET_HDR_LEN + 27, "UDP header truncated");
+	/* An IPv6 packet longer than 65535 (payload length 65535). */
+	spec_default(&s, AF_INET6, IPPROTO_TCP);
+	s.payload = 65535 - 32;
+	rdlen = build_super(rd, &s, 1448, VNET_GSO_TCPV6);
+	assert_int_equal(rdlen, VNET_HDR_LEN + 40 + 65535);
+	expect_refused(rdlen, "longer than 65535");
 	/* NEEDS_CSUM without GSO: the same bounds. */
 	rdlen = fresh_tcp4(&h);
 	h.gso_type = VNET_GSO_NONE;
