@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "util/pkt.h"
+
 #include "util/prefix.h"
 
 enum match_iface { MATCH_IF_ANY = 0, MATCH_IF_TUN, MATCH_IF_TAP };
@@ -84,8 +86,12 @@ long match_linear(const struct match_rule *rules, size_t n,
     const struct match_pkt *pkt);
 bool match_rule_matches(const struct match_rule *r, const struct match_pkt *pkt);
 
-/* Fills pkt from an IPv4/IPv6 packet (ports of TCP, UDP, SCTP, UDP-Lite;
- * ICMP type). -1 if the header is malformed. */
+/* Fills pkt from the parse m of the IP packet at d (ports of TCP, UDP,
+ * SCTP, UDP-Lite; ICMP type), without reading the headers again. -1 if
+ * m is no IP packet or its upper-layer header could not be read. */
+int match_pkt_from_meta(const uint8_t *d, const struct pkt_meta *m,
+    enum match_iface iface, struct match_pkt *pkt);
+/* The same from the bytes: parses them first (util/pkt_parse.h). */
 int match_pkt_parse(const uint8_t *d, size_t len, enum match_iface iface,
     struct match_pkt *pkt);
 

@@ -213,9 +213,14 @@ emit(struct engine *e, struct peer *p, const uint8_t *d, size_t len,
 	pk->len = len;
 	if (etherip_encap(pk) != ETHERIP_OK)
 		return;
-	if (e->qos != NULL && qos_enqueue_frame(e, p, pk, rule))
+	/* A frame has no IP parse of its own to carry (its rule was
+	 * decided on the frame): what ESP carries and that rule. */
+	memset(&pk->meta, 0, sizeof(pk->meta));
+	pk->meta.nh = ETHERIP_PROTO;
+	pk->meta.rule = rule;
+	if (e->qos != NULL && qos_enqueue(e, p, pk))
 		return;
-	outbound_send(e, p, pk, TX_FRAME);
+	outbound_send(e, p, pk);
 }
 
 static void

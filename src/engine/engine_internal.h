@@ -263,22 +263,16 @@ char *prefix_list(const struct prefix *p, size_t n);
 int  outer_open(struct engine *e);
 void outer_close(struct engine *e);
 
-/* What a packet handed to the send path holds. */
-enum tx_what {
-	TX_INNER,       /* an inner IP packet */
-	TX_FRAME,       /* EtherIP and a frame, on the frames' SA */
-	TX_DUMMY,       /* nothing: an ESP dummy (next header 59) */
-};
-
 /* txq.c: the send batch (one sendmmsg per socket and batch). */
 int  txq_init(struct engine *e);
 void txq_free(struct engine *e);
 /* The buffer the next txq_push takes without a copy (reset). */
 struct pkt *txq_buf(struct engine *e);
 /* Queues ESP in pk (copied unless pk is txq_buf's) for p's endpoint on
- * socket s; inner_len is counted once it left. */
+ * socket s; inner_len (an IP packet's or a frame's, by pk->meta.nh) is
+ * counted once it left. */
 void txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
-    struct pkt *pk, uint8_t tos, enum tx_what what, size_t inner_len);
+    struct pkt *pk, uint8_t tos, size_t inner_len);
 /* Sends what is queued now. */
 void txq_flush(struct engine *e);
 
@@ -287,9 +281,10 @@ void outbound_packet(struct engine *e, struct pkt *p);
 /* Where a packet for outbound_packet or outbound_send is best built: the
  * QoS read buffer, or the send batch's. */
 struct pkt *outbound_buf(struct engine *e);
-/* Sequence number, ESP and the send batch for what p holds, now. */
-void outbound_send(struct engine *e, struct peer *peer, struct pkt *p,
-    enum tx_what what);
+/* Sequence number, ESP and the send batch for what p holds, now: by
+ * p->meta.nh an IP packet (4, 41), EtherIP and a frame on the frames' SA
+ * (97), or nothing (59, a dummy). */
+void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
 /* An ESP dummy packet (RFC 4303 2.6, next header 59) on p's main SA: the
  * authenticated keepalive. */
 void outbound_send_dummy(struct engine *e, struct peer *peer);

@@ -18,19 +18,20 @@ icmp4_is_error(uint8_t type)
 
 size_t
 icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
-    const struct inner_hdr *h, const uint8_t src[4], unsigned mtu)
+    const struct pkt_meta *h, const uint8_t src[4], unsigned mtu)
 {
+	const uint8_t *osrc = pkt_ip_src(orig, h);
 	size_t quote, total;
 	uint8_t *icmp;
 
 	if (h->af != AF_INET || h->frag_off != 0)
 		return 0;
-	if (h->src[0] == 0 || h->src[0] >= 224 || h->dst[0] >= 224)
+	if (osrc[0] == 0 || osrc[0] >= 224 || pkt_ip_dst(orig, h)[0] >= 224)
 		return 0;
-	if (h->proto == 1 && (h->len <= h->hlen ||
+	if (h->hdr_proto == 1 && (h->len <= h->hlen ||
 	    icmp4_is_error(orig[h->hlen])))
 		return 0;
-	quote = h->len - h->hlen < 8 ? h->len : h->hlen + 8;
+	quote = h->len - h->hlen < 8 ? h->len : h->hlen + 8u;
 	total = IPV4_HDR_MIN + ICMP_HDR_LEN + quote;
 	if (cap < total)
 		return 0;
@@ -44,7 +45,7 @@ icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
 	out[8] = ICMP_TTL;
 	out[9] = 1;                     /* ICMP */
 	memcpy(out + 12, src, 4);
-	memcpy(out + 16, h->src, 4);
+	memcpy(out + 16, osrc, 4);
 	be_put16(out + 10, cksum_fold(cksum_add(0, out, IPV4_HDR_MIN)));
 
 	icmp = out + IPV4_HDR_MIN;
@@ -58,19 +59,20 @@ icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
 
 size_t
 icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
-    const struct inner_hdr *h, const uint8_t src[16], unsigned mtu)
+    const struct pkt_meta *h, const uint8_t src[16], unsigned mtu)
 {
 	static const uint8_t unspec[16];
+	const uint8_t *osrc = pkt_ip_src(orig, h);
 	size_t quote, plen;
 	uint8_t *icmp, pseudo[8];
 	uint32_t sum;
 
 	if (h->af != AF_INET6)
 		return 0;
-	if (memcmp(h->src, unspec, 16) == 0 || h->src[0] == 0xff)
+	if (memcmp(osrc, unspec, 16) == 0 || osrc[0] == 0xff)
 		return 0;
 	/* An ICMPv6 error (type < 128) directly after the header. */
-	if (h->proto == 58 && (h->len <= IPV6_HDR_LEN ||
+	if (h->hdr_proto == 58 && (h->len <= IPV6_HDR_LEN ||
 	    orig[IPV6_HDR_LEN] < 128))
 		return 0;
 	quote = h->len;
@@ -86,7 +88,7 @@ icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
 	out[6] = 58;                    /* ICMPv6 */
 	out[7] = ICMP_TTL;
 	memcpy(out + 8, src, 16);
-	memcpy(out + 24, h->src, 16);
+	memcpy(out + 24, osrc, 16);
 
 	icmp = out + IPV6_HDR_LEN;
 	icmp[0] = 2;                    /* packet too big */

@@ -20,13 +20,13 @@
  * 3.2.2: not about ICMP errors, non-first fragments, broadcast or
  * multicast, or a zero source) or cap is too small. */
 size_t icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
-    const struct inner_hdr *h, const uint8_t src[4], unsigned mtu);
+    const struct pkt_meta *h, const uint8_t src[4], unsigned mtu);
 
 /* ICMPv6 Packet Too Big (RFC 4443 3.2) about orig, quoting as much as fits
  * in IPV6_MIN_MTU, with the pseudo-header checksum (RFC 8200 8.1). Returns
  * the length, or 0 if none may be sent (RFC 4443 2.4 (e): not about ICMPv6
  * errors, not to an unspecified or multicast source). */
 size_t icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
-    const struct inner_hdr *h, const uint8_t src[16], unsigned mtu);
+    const struct pkt_meta *h, const uint8_t src[16], unsigned mtu);
 
 #endif

@@ -28,7 +28,7 @@ static int
 deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
     uint8_t outer_tos, bool tap_sa)
 {
-	struct inner_hdr h;
+	struct pkt_meta *h = &pk->meta;
 	const char *why;
 	uint8_t *d = pkt_data(pk);
 	int ecn;
@@ -47,24 +47,27 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 		peer_drop(p, ESP_DROP_MALFORMED, "next header not IP");
 		return -1;
 	}
-	if (inner_parse(d, pk->len, &h, &why) == -1) {
+	if (pkt_parse_ip(d, pk->len, h, &why) == -1) {
 		peer_drop(p, ESP_DROP_MALFORMED, why);
 		return -1;
 	}
-	if ((nh == 4) != (h.af == AF_INET)) {
+	if ((nh == 4) != (h->af == AF_INET)) {
 		peer_drop(p, ESP_DROP_MALFORMED, "next header and IP version "
 		    "disagree");
 		return -1;
 	}
+	h->nh = nh;
+	h->peer = (uint32_t)(p - e->peers);
 	/* Anything after the header's length is TFC padding (RFC 4303 2.7). */
-	pk->len = h.len;
-	if (!policy_allows_in(p->conf, h.af, h.src, h.dst) ||
-	    policy_excluded(&e->cf->site, h.af, h.src, h.dst)) {
+	pk->len = h->len;
+	if (!policy_allows_in(p->conf, h->af, pkt_ip_src(d, h),
+	    pkt_ip_dst(d, h)) || policy_excluded(&e->cf->site, h->af,
+	    pkt_ip_src(d, h), pkt_ip_dst(d, h))) {
 		peer_drop(p, ESP_DROP_POLICY, "inner addresses outside the "
 		    "peer's policies");
 		return -1;
 	}
-	if (e->qos != NULL && !qos_filter_in(e, d, &h)) {
+	if (e->qos != NULL && !qos_filter_in(e, pk)) {
 		p->st.drop_filter++;
 		log_ratelimited(&p->lim_in, LOG_LVL_DEBUG, "peer %s: dropped "
 		    "(filter)", p->conf->name);
@@ -73,16 +76,16 @@ deliver(struct engine *e, struct peer *p, struct pkt *pk, uint8_t nh,
 	/* RFC 6040 4.2: a CE mark on the outer header over a Not-ECT inner
 	 * packet cannot be passed on; the RFC says drop. We count it as
 	 * malformed: the packet as a whole is not one we can forward. */
-	ecn = ecn_decap(h.tos & ECN_MASK, outer_tos & ECN_MASK);
+	ecn = ecn_decap(h->tos & ECN_MASK, outer_tos & ECN_MASK);
 	if (ecn < 0) {
 		peer_drop(p, ESP_DROP_MALFORMED, "outer CE over inner Not-ECT");
 		return -1;
 	}
-	if ((uint8_t)ecn != (h.tos & ECN_MASK))
-		inner_set_ecn(d, &h, (uint8_t)ecn);
+	if ((uint8_t)ecn != (h->tos & ECN_MASK))
+		inner_set_ecn(d, h, (uint8_t)ecn);
 	/* The SYN-ACK from the far side: our hosts send small segments. */
 	if (e->qos != NULL)
-		qos_mss_clamp(e, d, &h);
+		qos_mss_clamp(e, pk);
 	if (tun_write(e, d, pk->len) == -1)
 		return -1;
 	p->st.packets_in++;

@@ -22,7 +22,7 @@
  * it as a martian (a local source arriving on a device), and the sender
  * could never learn the MTU. */
 static void
-send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
+send_too_big(struct engine *e, const uint8_t *d, const struct pkt_meta *h,
     unsigned mtu)
 {
 	struct pkt *ip = e->pkt_icmp;
@@ -40,7 +40,7 @@ send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
 	if (e->icmp_count >= ENGINE_ICMP_PER_SEC)
 		return;
 	e->icmp_count++;
-	memcpy(src, h->dst, h->af == AF_INET ? 4 : 16);
+	memcpy(src, pkt_ip_dst(d, h), h->af == AF_INET ? 4 : 16);
 	pkt_reset(ip);
 	if (h->af == AF_INET)
 		n = icmp4_frag_needed(pkt_data(ip), PKT_MTU_MAX, d, h, src, mtu);
@@ -54,7 +54,7 @@ send_too_big(struct engine *e, const uint8_t *d, const struct inner_hdr *h,
 /* Returns true if the packet may go on. Counts and answers otherwise. */
 static bool
 check_size(struct engine *e, struct peer *p, const uint8_t *d,
-    const struct inner_hdr *h)
+    const struct pkt_meta *h)
 {
 	static struct log_limit lim;
 	unsigned outer_mtu = e->cf->site.outer_mtu, fit;
@@ -82,7 +82,7 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 	}
 	e->drops[SITE_DROP_TOO_BIG]++;
 	log_ratelimited(&lim, LOG_LVL_INFO, "peer %s: packet of %zu bytes "
-	    "exceeds %u (tun MTU %u, outer MTU %u)", p->conf->name, h->len,
+	    "exceeds %u (tun MTU %u, outer MTU %u)", p->conf->name, (size_t)h->len,
 	    fit, mtu, outer_mtu);
 	return false;
 }
@@ -95,55 +95,35 @@ outbound_buf(struct engine *e)
 	return e->qos != NULL ? e->pkt_out : txq_buf(e);
 }
 
-/* The outer DSCP and ECN for what pk holds: RFC 4301 5.1.2.1 and RFC 6040
- * 4.1 normal mode copy those of an inner IP packet. Frames have no TOS
- * to copy: 0, Not-ECT. */
-static uint8_t
-outer_tos(const struct pkt *pk, enum tx_what what)
-{
-	const uint8_t *d = pkt_data((struct pkt *)(uintptr_t)pk);
-
-	if (what != TX_INNER)
-		return 0;
-	if (d[0] >> 4 == 4)
-		return d[1];
-	return (uint8_t)((d[0] & 0x0f) << 4 | d[1] >> 4);
-}
-
 void
-outbound_send(struct engine *e, struct peer *p, struct pkt *pk,
-    enum tx_what what)
+outbound_send(struct engine *e, struct peer *p, struct pkt *pk)
 {
 	struct outer_sock *s;
 	enum sa_kind kind = SA_MAIN;
 	size_t inner_len = pk->len;
-	uint8_t tos = outer_tos(pk, what), nh;
+	uint8_t tos = 0, nh = pk->meta.nh;
 
 	/* Looked up again: a queued packet's peer may have moved. */
 	if ((s = peer_sock(p)) == NULL) {
-		if (what != TX_DUMMY)
+		if (nh != 59)
 			e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	switch (what) {
-	case TX_INNER:
-		nh = pkt_data(pk)[0] >> 4 == 4 ? 4 : 41;
-		break;
-	case TX_FRAME:
-		nh = ETHERIP_PROTO;
+	if (nh == ETHERIP_PROTO) {
+		/* Frames have no TOS to copy: DSCP 0, Not-ECT. */
 		kind = peer_frame_kind(p);
 		inner_len -= ETHERIP_HDRLEN;
-		break;
-	case TX_DUMMY:
-	default:
-		/* RFC 4303 2.6: next header 59, no payload. */
-		nh = 59;
+	} else if (nh == 59) {
+		/* RFC 4303 2.6: a dummy, no payload. */
 		inner_len = 0;
-		break;
+	} else {
+		/* RFC 4301 5.1.2.1 / RFC 6040 4.1 normal mode: the outer
+		 * header copies DSCP and ECN of the inner one. */
+		tos = pk->meta.tos;
 	}
 	if (sa_out_encap(p, kind, pk, nh) == -1)
 		return;
-	txq_push(e, p, s, pk, tos, what, inner_len);
+	txq_push(e, p, s, pk, tos, inner_len);
 }
 
 void
@@ -152,37 +132,40 @@ outbound_send_dummy(struct engine *e, struct peer *p)
 	struct pkt *pk = e->pkt_ctl;
 
 	pkt_reset(pk);
-	outbound_send(e, p, pk, TX_DUMMY);
+	pk->meta.nh = 59;
+	outbound_send(e, p, pk);
 }
 
 void
 outbound_packet(struct engine *e, struct pkt *pk)
 {
-	struct inner_hdr h;
+	struct pkt_meta *h = &pk->meta;
 	struct peer *p;
 	const char *why;
 	uint8_t *d = pkt_data(pk);
 	long idx;
-	int rule = -1;
 
-	if (inner_parse(d, pk->len, &h, &why) == -1) {
+	if (pkt_parse_ip(d, pk->len, h, &why) == -1) {
 		e->drops[SITE_DROP_MALFORMED]++;
 		log_ratelimited(&e->lim_malformed, LOG_LVL_DEBUG,
 		    "%s: %zu bytes: %s", e->tun_name, pk->len, why);
 		return;
 	}
-	pk->len = h.len;
-	if (policy_excluded(&e->cf->site, h.af, h.src, h.dst)) {
+	pk->len = h->len;
+	h->nh = h->af == AF_INET ? 4 : 41;
+	if (policy_excluded(&e->cf->site, h->af, pkt_ip_src(d, h),
+	    pkt_ip_dst(d, h))) {
 		e->drops[SITE_DROP_NO_POLICY]++;
 		return;
 	}
-	if (e->qos != NULL && (rule = qos_filter_out(e, d, &h)) == -2)
+	if (e->qos != NULL && (h->rule = qos_filter_out(e, pk)) == -2)
 		return;
-	idx = policy_table_lookup(&e->pol, h.af, h.src, h.dst);
+	idx = policy_table_lookup(&e->pol, h->af, pkt_ip_src(d, h),
+	    pkt_ip_dst(d, h));
 	if (idx < 0) {
 		/* Link-scoped kernel chatter is expected and not a policy
 		 * failure worth counting. */
-		if (!inner_link_scoped(&h))
+		if (!inner_link_scoped(d, h))
 			e->drops[SITE_DROP_NO_POLICY]++;
 		return;
 	}
@@ -193,14 +176,14 @@ outbound_packet(struct engine *e, struct pkt *pk)
 		e->drops[SITE_DROP_NO_ENDPOINT]++;
 		return;
 	}
-	if (!check_size(e, p, d, &h))
+	if (!check_size(e, p, d, h))
 		return;
 	if (e->qos != NULL) {
-		if (!qos_condition(e, d, &h, rule))
+		if (!qos_condition(e, pk))
 			return;
-		qos_mss_clamp(e, d, &h);
-		if (qos_enqueue(e, p, pk, &h, rule))
+		qos_mss_clamp(e, pk);
+		if (qos_enqueue(e, p, pk))
 			return;
 	}
-	outbound_send(e, p, pk, TX_INNER);
+	outbound_send(e, p, pk);
 }

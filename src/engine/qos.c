@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "src/engine/qos.h"
+#include "ipx/etherip.h"
 #include "src/engine/qos_pkt.h"
 
 static uint64_t
@@ -133,10 +134,8 @@ sched_init(struct engine *e, const struct config *cf, struct eqos *q)
 	}
 	q->pool = mem;
 	q->free = calloc(q->npool, sizeof(*q->free));
-	q->peer_of = calloc(q->npool, sizeof(*q->peer_of));
-	q->frame_of = calloc(q->npool, sizeof(*q->frame_of));
 	q->timer = event_new(e->base, -1, 0, timer_cb, e);
-	if (q->free == NULL || q->peer_of == NULL || q->frame_of == NULL ||
+	if (q->free == NULL ||
 	    q->timer == NULL) {
 		log_warnx("qos: out of memory");
 		return -1;
@@ -174,8 +173,6 @@ eqos_free(struct eqos *q)
 	cbq_free(q->cbq);
 	free(q->pool);
 	free(q->free);
-	free(q->peer_of);
-	free(q->frame_of);
 	matcher_free(q->filt_out);
 	matcher_free(q->filt_in);
 	match_cache_free(q->cache_out);
@@ -317,13 +314,12 @@ move_queued(struct eqos *nq, struct eqos *old, struct qos_moved *mv)
 	struct pkt *from, *to;
 	uint64_t now = mono_ns();
 	unsigned c, nc;
-	size_t fi, ti;
+	size_t ti;
 
 	for (c = 0; c < cbq_nclasses(old->cbq); c++) {
 		nc = class_after(nq->cbq, old->cbq, c);
 		while (cbq_pop(old->cbq, c, &it)) {
 			from = it.pkt;
-			fi = (size_t)(from - old->pool);
 			if (nq->nfree == 0) {
 				nq->pool_drops[nc]++;
 				mv->dropped++;
@@ -333,6 +329,7 @@ move_queued(struct eqos *nq, struct eqos *old, struct qos_moved *mv)
 			to = &nq->pool[ti];
 			to->off = from->off;
 			to->len = from->len;
+			to->meta = from->meta;
 			memcpy(pkt_data(to), pkt_data(from), from->len);
 			it.pkt = to;
 			if (cbq_enqueue(nq->cbq, nc, &it, now) == -1) {
@@ -340,22 +337,17 @@ move_queued(struct eqos *nq, struct eqos *old, struct qos_moved *mv)
 				mv->dropped++;
 				continue;
 			}
-			nq->peer_of[ti] = old->peer_of[fi];
-			nq->frame_of[ti] = old->frame_of[fi];
 			mv->moved++;
 		}
 	}
 }
 
-/* ESP and the send for pk, a buffer of q's pool: on the frames' SA if it
- * holds EtherIP, else as an IP packet, to the peer it was queued for. */
+/* ESP and the send for pk, a buffer of the pool, to the peer it was
+ * queued for. */
 static void
-send_pooled(struct engine *e, const struct eqos *q, struct pkt *pk)
+send_pooled(struct engine *e, struct pkt *pk)
 {
-	size_t i = (size_t)(pk - q->pool);
-	struct peer *p = &e->peers[q->peer_of[i]];
-
-	outbound_send(e, p, pk, q->frame_of[i] ? TX_FRAME : TX_INNER);
+	outbound_send(e, &e->peers[pk->meta.peer], pk);
 }
 
 /* Without a scheduler packets go out at once: so do the queued ones. */
@@ -368,7 +360,7 @@ send_queued(struct engine *e, struct eqos *old, struct qos_moved *mv)
 	for (c = 0; c < cbq_nclasses(old->cbq); c++)
 		while (cbq_pop(old->cbq, c, &it)) {
 			mv->sent++;
-			send_pooled(e, old, it.pkt);
+			send_pooled(e, it.pkt);
 		}
 }
 
@@ -405,15 +397,11 @@ qos_reload(struct engine *e, const struct config *ncf, struct qos_moved *mv)
 		nq->npool = old->npool;
 		nq->free = old->free;
 		nq->nfree = old->nfree;
-		nq->peer_of = old->peer_of;
-		nq->frame_of = old->frame_of;
 		nq->timer = old->timer;
 		memcpy(nq->pool_drops, old->pool_drops, sizeof(nq->pool_drops));
 		old->cbq = NULL;
 		old->pool = NULL;
 		old->free = NULL;
-		old->peer_of = NULL;
-		old->frame_of = NULL;
 		old->timer = NULL;
 	} else if (old != NULL && old->cbq != NULL) {
 		if (nq != NULL && nq->cbq != NULL)
@@ -439,23 +427,23 @@ hit(struct eqos *q, long r, size_t len)
 
 static long
 filter(struct eqos *q, const struct matcher *m, struct match_cache *c,
-    const uint32_t *map, const uint8_t *d, const struct inner_hdr *h,
-    struct match_pkt *mp)
+    const uint32_t *map, const struct pkt *pk, struct match_pkt *mp)
 {
+	const uint8_t *d = pkt_data((struct pkt *)(uintptr_t)pk);
 	long r;
 
-	if (match_pkt_parse(d, h->len, MATCH_IF_TUN, mp) == -1)
+	if (match_pkt_from_meta(d, &pk->meta, MATCH_IF_TUN, mp) == -1)
 		return -2;
 	r = match_cache_lookup(c, m, mp);
 	if (r < 0)
 		return -1;
 	r = (long)map[r];
-	hit(q, r, h->len);
+	hit(q, r, pk->meta.len);
 	return r;
 }
 
 int
-qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
+qos_filter_out(struct engine *e, const struct pkt *pk)
 {
 	static struct log_limit lim;
 	struct eqos *q = e->qos;
@@ -464,7 +452,7 @@ qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_out == NULL)
 		return -1;
-	r = filter(q, q->filt_out, q->cache_out, q->rule_out, d, h, &mp);
+	r = filter(q, q->filt_out, q->cache_out, q->rule_out, pk, &mp);
 	if (r == -2) {
 		e->drops[SITE_DROP_MALFORMED]++;
 		return -2;
@@ -481,7 +469,7 @@ qos_filter_out(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 }
 
 bool
-qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
+qos_filter_in(struct engine *e, const struct pkt *pk)
 {
 	struct eqos *q = e->qos;
 	struct match_pkt mp;
@@ -489,7 +477,7 @@ qos_filter_in(struct engine *e, const uint8_t *d, const struct inner_hdr *h)
 
 	if (q->filt_in == NULL)
 		return true;
-	r = filter(q, q->filt_in, q->cache_in, q->rule_in, d, h, &mp);
+	r = filter(q, q->filt_in, q->cache_in, q->rule_in, pk, &mp);
 	/* Inbound packets that the matcher cannot read (a truncated
 	 * transport header) are blocked: rules must not be bypassed. */
 	if (r == -2)
@@ -552,12 +540,14 @@ qos_nonip_rule(const struct config *cf)
 }
 
 bool
-qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h, int rule)
+qos_condition(struct engine *e, struct pkt *pk)
 {
 	const struct rule_conf *rc;
+	struct pkt_meta *h = &pk->meta;
 	struct meter *m;
 	enum meter_color pre = METER_GREEN, c;
 	uint8_t tos = h->tos;
+	int rule = h->rule;
 
 	if (rule < 0)
 		return true;
@@ -574,18 +564,19 @@ qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h, int rule)
 		return false;
 	}
 	if (tos != h->tos)
-		inner_set_dscp(d, h, tos);
+		inner_set_dscp(pkt_data(pk), h, tos);
 	return true;
 }
 
 void
-qos_mss_clamp(struct engine *e, uint8_t *d, const struct inner_hdr *h)
+qos_mss_clamp(struct engine *e, struct pkt *pk)
 {
+	const struct pkt_meta *h = &pk->meta;
 	unsigned mtu = h->af == AF_INET ? e->mtu_v4 : e->mtu;
 
-	if (!e->cf->qos.mss_clamp || h->proto != IPPROTO_TCP)
+	if (!e->cf->qos.mss_clamp || h->hdr_proto != IPPROTO_TCP)
 		return;
-	(void)tcp_mss_clamp(d, h, tcp_mss_for_mtu(h->af, mtu));
+	(void)tcp_mss_clamp(pkt_data(pk), h, tcp_mss_for_mtu(h->af, mtu));
 }
 
 /* What the packet occupies on the bottleneck after ESP: outer IP, UDP
@@ -604,11 +595,10 @@ wire_len(const struct peer *p, size_t inner_len)
 /* Queues pk in class cls; true in every case but "no scheduler". */
 static bool
 enqueue(struct engine *e, struct peer *p, struct pkt *pk, unsigned cls,
-    size_t wire, bool ect, bool frame)
+    size_t wire, bool ect)
 {
 	struct eqos *q = e->qos;
 	struct cbq_item it;
-	size_t idx;
 
 	if (pk < q->pool || pk >= q->pool + q->npool)
 		fatalx("qos: packet %p outside the pool", (void *)pk);
@@ -623,43 +613,30 @@ enqueue(struct engine *e, struct peer *p, struct pkt *pk, unsigned cls,
 	it.enq_ns = 0;
 	if (cbq_enqueue(q->cbq, cls, &it, mono_ns()) == -1)
 		return true;            /* counted by the class; pk is reused */
-	idx = (size_t)(pk - q->pool);
-	q->peer_of[idx] = (uint32_t)(p - e->peers);
-	q->frame_of[idx] = frame;
+	pk->meta.peer = (uint32_t)(p - e->peers);
 	e->pkt_out = &q->pool[q->free[--q->nfree]];
 	return true;
 }
 
 bool
-qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
-    const struct inner_hdr *h, int rule)
+qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk)
 {
 	struct eqos *q = e->qos;
+	int rule = pk->meta.rule;
+	bool frame = pk->meta.nh == ETHERIP_PROTO;
 	unsigned cls;
 
 	if (q == NULL || q->cbq == NULL)
 		return false;
 	cls = cbq_default_class(q->cbq);
+	if (frame && e->cf->qos.bridge_class >= 0)
+		cls = (unsigned)e->cf->qos.bridge_class;
 	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
 		cls = (unsigned)e->cf->rules[rule].queue;
-	return enqueue(e, p, pk, cls, wire_len(p, h->len),
-	    (h->tos & ECN_MASK) != ECN_NOT_ECT, false);
-}
-
-bool
-qos_enqueue_frame(struct engine *e, struct peer *p, struct pkt *pk, int rule)
-{
-	struct eqos *q = e->qos;
-	unsigned cls;
-
-	if (q == NULL || q->cbq == NULL)
-		return false;
-	cls = e->cf->qos.bridge_class >= 0 ?
-	    (unsigned)e->cf->qos.bridge_class : cbq_default_class(q->cbq);
-	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
-		cls = (unsigned)e->cf->rules[rule].queue;
-	/* pk->len counts EtherIP's 2 bytes: they go on the wire too. */
-	return enqueue(e, p, pk, cls, wire_len(p, pk->len), false, true);
+	/* A frame's pk->len counts EtherIP's 2 bytes: they go on the wire
+	 * too. */
+	return enqueue(e, p, pk, cls, wire_len(p, frame ? pk->len :
+	    pk->meta.len), !frame && (pk->meta.tos & ECN_MASK) != ECN_NOT_ECT);
 }
 
 static void
@@ -679,11 +656,8 @@ drop_cb(void *pkt, void *arg)
 static void
 mark_ce(struct pkt *pk)
 {
-	struct inner_hdr h;
-	const char *why;
-
-	if (inner_parse(pkt_data(pk), pk->len, &h, &why) == 0)
-		inner_set_ecn(pkt_data(pk), &h, ECN_CE);
+	if (pk->meta.af == AF_INET || pk->meta.af == AF_INET6)
+		inner_set_ecn(pkt_data(pk), &pk->meta, ECN_CE);
 }
 
 void
@@ -706,9 +680,9 @@ qos_run(struct engine *e)
 		pk = it.pkt;
 		/* A frame is never ECN-capable: CoDel dropped it or let it
 		 * be. */
-		if (ce && !q->frame_of[pk - q->pool])
+		if (ce && pk->meta.nh != ETHERIP_PROTO)
 			mark_ce(pk);
-		send_pooled(e, q, pk);
+		send_pooled(e, pk);
 		recycle(q, pk);
 	}
 	next = n == QOS_RUN_BUDGET ? now : cbq_next_ns(q->cbq, now);

@@ -55,9 +55,6 @@ struct eqos {
 	size_t           npool;
 	uint32_t        *free;          /* stack of free pool indices */
 	size_t           nfree;
-	uint32_t        *peer_of;       /* pool index -> peer index */
-	bool            *frame_of;      /* pool index -> holds EtherIP (97),
-	                                   not IP: sent on the frames' SA */
 	uint64_t         pool_drops[CBQ_CLASSES_MAX];
 	struct event    *timer;
 };
@@ -81,26 +78,25 @@ struct qos_moved {
 int  qos_reload(struct engine *e, const struct config *ncf,
     struct qos_moved *mv);
 
-/* The `out` rules on a packet read from tun. Returns the matching config
- * rule's index or -1 (no rule: pass, default class); -2 if the packet is
- * blocked or malformed (counted). */
-int  qos_filter_out(struct engine *e, const uint8_t *d,
-    const struct inner_hdr *h);
+/* The `out` rules on a packet read from tun (pk->meta parsed). Returns
+ * the matching config rule's index or -1 (no rule: pass, default class);
+ * -2 if the packet is blocked or malformed (counted). */
+int  qos_filter_out(struct engine *e, const struct pkt *pk);
 /* The `in` rules after decryption and the peer's policy check: false if
  * a rule blocks the packet (the caller counts it on the peer). */
-bool qos_filter_in(struct engine *e, const uint8_t *d,
-    const struct inner_hdr *h);
-/* The matching rule's meter, if any: false to drop (counted "meter"),
- * or true with the DSCP possibly re-marked in d and h. */
-bool qos_condition(struct engine *e, uint8_t *d, struct inner_hdr *h,
-    int rule);
+bool qos_filter_in(struct engine *e, const struct pkt *pk);
+/* The meter of the rule pk->meta.rule, if any: false to drop (counted
+ * "meter"), or true with the DSCP possibly re-marked in pk. */
+bool qos_condition(struct engine *e, struct pkt *pk);
 /* MSS clamping for a packet of either direction, if configured. */
-void qos_mss_clamp(struct engine *e, uint8_t *d, const struct inner_hdr *h);
-/* With a scheduler: queues pk (then e->pkt_out is a fresh buffer) or drops
- * it (counted on its class), and returns true. Without: false, the caller
- * sends at once. */
-bool qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk,
-    const struct inner_hdr *h, int rule);
+void qos_mss_clamp(struct engine *e, struct pkt *pk);
+/* With a scheduler: queues pk for p (then e->pkt_out is a fresh buffer)
+ * or drops it (counted on its class), and returns true. Without: false,
+ * the caller sends at once. An IP packet goes to its rule's queue, else
+ * the default class; a frame (pk->meta.nh 97: EtherIP) to its rule's
+ * queue, else the class marked `bridge`, never ECN-capable. Either is
+ * charged its wire size. */
+bool qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk);
 /* A frame read from the tap (issue 4) through the `out` rules as device
  * tap: d is the Ethernet frame, fi its classification, ip_off where an IP
  * packet starts in it (0: not IP, only the device is matched, through the
@@ -111,10 +107,6 @@ int  qos_filter_frame(struct engine *e, const uint8_t *d, size_t len,
 /* The first `out` rule that a frame without IP matches: one without any
  * IP condition, on any device or on tap. -1 if none. */
 int  qos_nonip_rule(const struct config *cf);
-/* qos_enqueue for pk holding EtherIP and a frame: the rule's queue, else
- * the class marked `bridge`; charged its wire size, never ECN-capable. */
-bool qos_enqueue_frame(struct engine *e, struct peer *p, struct pkt *pk,
-    int rule);
 /* Sends what the scheduler allows now and arms the timer for the rest. */
 void qos_run(struct engine *e);
 

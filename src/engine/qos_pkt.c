@@ -37,7 +37,7 @@ cksum_update16(uint16_t ck, uint16_t old, uint16_t new_)
 }
 
 void
-inner_set_dscp(uint8_t *d, struct inner_hdr *h, uint8_t tos)
+inner_set_dscp(uint8_t *d, struct pkt_meta *h, uint8_t tos)
 {
 	uint8_t v = (uint8_t)((tos & ~ECN_MASK) | (h->tos & ECN_MASK));
 	uint16_t oldw;
@@ -84,16 +84,16 @@ tcp_put16(uint8_t *th, size_t off, size_t thlen, uint16_t v)
 }
 
 bool
-tcp_mss_clamp(uint8_t *d, const struct inner_hdr *h, uint16_t mss)
+tcp_mss_clamp(uint8_t *d, const struct pkt_meta *h, uint16_t mss)
 {
 	uint8_t *th;
 	size_t thlen, i, olen;
 
-	if (h->proto != IPPROTO_TCP || mss == 0)
+	if (h->hdr_proto != IPPROTO_TCP || mss == 0)
 		return false;
 	if (h->af == AF_INET && h->frag_off != 0)
 		return false;
-	if (h->len < h->hlen + TCP_HDR_MIN)
+	if (h->len < h->hlen + (uint32_t)TCP_HDR_MIN)
 		return false;
 	th = d + h->hlen;
 	if (!(th[13] & TCP_FLAG_SYN))

@@ -16,6 +16,8 @@
 
 #include <event2/event.h>
 
+#include "ipx/etherip.h"
+
 #define TXQ_MAX SOCK_BATCH_MAX
 
 struct txq_slot {
@@ -24,7 +26,7 @@ struct txq_slot {
 	struct outer_sock       *sock;
 	struct sockaddr_storage  dst;
 	uint8_t                  tos;
-	enum tx_what             what;
+	uint8_t                  nh;            /* what it carries */
 	size_t                   inner_len;     /* counted when it left */
 };
 
@@ -98,7 +100,7 @@ txq_buf(struct engine *e)
 
 void
 txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
-    struct pkt *pk, uint8_t tos, enum tx_what what, size_t inner_len)
+    struct pkt *pk, uint8_t tos, size_t inner_len)
 {
 	struct txq *q = e->txq;
 	struct txq_slot *sl = &q->slot[q->n];
@@ -114,7 +116,7 @@ txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
 	 * the peer was when its sequence number was taken. */
 	sl->dst = p->endpoint;
 	sl->tos = tos;
-	sl->what = what;
+	sl->nh = pk->meta.nh;
 	sl->inner_len = inner_len;
 	if (++q->n == TXQ_MAX) {
 		txq_flush(e);
@@ -133,10 +135,10 @@ sent(struct engine *e, struct txq_slot *sl, int err)
 	char ep[128];
 
 	if (err == 0) {
-		if (sl->what == TX_INNER) {
+		if (sl->nh == 4 || sl->nh == 41) {
 			p->st.packets_out++;
 			p->st.bytes_out += sl->inner_len;
-		} else if (sl->what == TX_FRAME) {
+		} else if (sl->nh == ETHERIP_PROTO) {
 			p->br.frames_out++;
 			p->br.bytes_out += sl->inner_len;
 		}

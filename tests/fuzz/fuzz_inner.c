@@ -1,5 +1,5 @@
 /* Fuzzes the inner (tunnelled) IP header code of the engine (inner.h):
- * inner_parse on the decrypted bytes, then what inbound.c does with a
+ * pkt_parse_ip on the decrypted bytes, then what inbound.c does with a
  * parsed header (link-scope test, RFC 6040 ECN decapsulation for each of
  * the four outer ECN fields, inner_set_ecn) and the checksum helpers,
  * against a plain reference. The input is the inner packet itself. */
@@ -52,11 +52,12 @@ check_checksums(const uint8_t *d, size_t len)
 }
 
 static void
-check_ecn(const uint8_t *d, const struct inner_hdr *h)
+check_ecn(const uint8_t *d, const struct pkt_meta *h)
 {
 	uint8_t outer, in = h->tos & ECN_MASK;
-	struct inner_hdr h2;
+	struct pkt_meta h2;
 	const char *why;
+	struct pkt_meta m;
 	bool valid4;
 	size_t i;
 	int ecn;
@@ -77,8 +78,10 @@ check_ecn(const uint8_t *d, const struct inner_hdr *h)
 		 * header checksum) change, and a valid checksum stays valid. */
 		memcpy(copy, d, h->len);
 		valid4 = h->af == AF_INET && ref_cksum(d, h->hlen) == 0;
-		inner_set_ecn(copy, h, (uint8_t)ecn);
-		FUZZ_CHECK(inner_parse(copy, h->len, &h2, &why) == 0);
+		m = *h;
+		inner_set_ecn(copy, &m, (uint8_t)ecn);
+		FUZZ_CHECK((m.tos & ECN_MASK) == ecn);
+		FUZZ_CHECK(pkt_parse_ip(copy, h->len, &h2, &why) == 0);
 		FUZZ_CHECK((h2.tos & ECN_MASK) == ecn);
 		FUZZ_CHECK((h2.tos & ~ECN_MASK) == (h->tos & ~ECN_MASK));
 		for (i = 0; i < h->len; i++) {
@@ -96,7 +99,7 @@ check_ecn(const uint8_t *d, const struct inner_hdr *h)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why = NULL;
 
 	/* Nothing longer reaches the engine from tun or from ESP. */
@@ -104,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = sizeof(copy);
 	check_checksums(data, size);
 
-	if (inner_parse(data, size, &h, &why) == -1) {
+	if (pkt_parse_ip(data, size, &h, &why) == -1) {
 		FUZZ_CHECK(why != NULL && why[0] != '\0');
 		return 0;
 	}
@@ -112,14 +115,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(h.hlen <= h.len && h.len <= size);
 	if (h.af == AF_INET) {
 		FUZZ_CHECK(h.hlen >= IPV4_HDR_MIN && h.hlen % 4 == 0);
-		FUZZ_CHECK(inside(h.src, 4, data, h.hlen));
-		FUZZ_CHECK(inside(h.dst, 4, data, h.hlen));
+		FUZZ_CHECK(inside(pkt_ip_src(data, &h), 4, data, h.hlen));
+		FUZZ_CHECK(inside(pkt_ip_dst(data, &h), 4, data, h.hlen));
 	} else {
 		FUZZ_CHECK(h.hlen == IPV6_HDR_LEN && h.df && h.frag_off == 0);
-		FUZZ_CHECK(inside(h.src, 16, data, h.hlen));
-		FUZZ_CHECK(inside(h.dst, 16, data, h.hlen));
+		FUZZ_CHECK(inside(pkt_ip_src(data, &h), 16, data, h.hlen));
+		FUZZ_CHECK(inside(pkt_ip_dst(data, &h), 16, data, h.hlen));
 	}
-	(void)inner_link_scoped(&h);
+	/* The upper layer lies inside the packet when it was found. */
+	FUZZ_CHECK(h.l4 == 0 || (h.l4 >= h.hlen && h.l4 <= h.len));
+	(void)inner_link_scoped(data, &h);
 	check_ecn(data, &h);
 	return 0;
 }

@@ -79,55 +79,55 @@ static void
 test_parse_v4(void **unused)
 {
 	uint8_t b[100];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 
 	(void)unused;
 	make_v4(b, 60, "10.1.1.1", "10.1.0.1", 1, true, 0xb8);
-	assert_int_equal(inner_parse(b, 60, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), 0);
 	assert_int_equal(h.af, AF_INET);
 	assert_int_equal(h.hlen, 20);
 	assert_int_equal(h.len, 60);
 	assert_int_equal(h.tos, 0xb8);
 	assert_true(h.df);
-	assert_ptr_equal(h.src, b + 12);
+	assert_ptr_equal(pkt_ip_src(b, &h), b + 12);
 	/* Trailing bytes (TFC padding) are allowed; len says where to cut. */
-	assert_int_equal(inner_parse(b, 80, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 80, &h, &why), 0);
 	assert_int_equal(h.len, 60);
 	/* Total length beyond the bytes we have. */
-	assert_int_equal(inner_parse(b, 59, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 59, &h, &why), -1);
 	assert_non_null(why);
 	/* Shorter than a header; header length below 20 or beyond. */
-	assert_int_equal(inner_parse(b, 19, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 19, &h, &why), -1);
 	b[0] = 0x44;
-	assert_int_equal(inner_parse(b, 60, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), -1);
 	b[0] = 0x4f;                    /* 60-byte header, 60 total: ok */
-	assert_int_equal(inner_parse(b, 60, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), 0);
 	b[3] = 50;                      /* total < header length */
-	assert_int_equal(inner_parse(b, 60, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), -1);
 	b[0] = 0x55;
-	assert_int_equal(inner_parse(b, 60, &h, &why), -1);
-	assert_int_equal(inner_parse(b, 0, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 0, &h, &why), -1);
 }
 
 static void
 test_parse_v6(void **unused)
 {
 	uint8_t b[200];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 
 	(void)unused;
 	make_v6(b, 100, "fd00:1::1", "fd00:2::1", 17, 0x2e);
-	assert_int_equal(inner_parse(b, 100, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 100, &h, &why), 0);
 	assert_int_equal(h.af, AF_INET6);
 	assert_int_equal(h.len, 100);
 	assert_int_equal(h.tos, 0x2e);
-	assert_int_equal(h.proto, 17);
-	assert_ptr_equal(h.dst, b + 24);
-	assert_int_equal(inner_parse(b, 99, &h, &why), -1);
-	assert_int_equal(inner_parse(b, 39, &h, &why), -1);
-	assert_int_equal(inner_parse(b, 150, &h, &why), 0);
+	assert_int_equal(h.hdr_proto, 17);
+	assert_ptr_equal(pkt_ip_dst(b, &h), b + 24);
+	assert_int_equal(pkt_parse_ip(b, 99, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 39, &h, &why), -1);
+	assert_int_equal(pkt_parse_ip(b, 150, &h, &why), 0);
 	assert_int_equal(h.len, 100);
 }
 
@@ -158,20 +158,20 @@ static void
 test_set_ecn(void **unused)
 {
 	uint8_t b[64];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 
 	(void)unused;
 	make_v4(b, 40, "10.1.1.1", "10.1.0.1", 6, true, 0xb8 | ECN_ECT0);
-	assert_int_equal(inner_parse(b, 40, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 40, &h, &why), 0);
 	inner_set_ecn(b, &h, ECN_CE);
 	assert_int_equal(b[1], 0xb8 | ECN_CE);
 	assert_int_equal(ref_sum(b, 20, 0), 0xffff);
 
 	make_v6(b, 60, "fd00::1", "fd00::2", 6, 0xb8 | ECN_ECT1);
-	assert_int_equal(inner_parse(b, 60, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), 0);
 	inner_set_ecn(b, &h, ECN_CE);
-	assert_int_equal(inner_parse(b, 60, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, 60, &h, &why), 0);
 	assert_int_equal(h.tos, 0xb8 | ECN_CE);
 	assert_int_equal(b[0], 0x6b);   /* version and DSCP untouched */
 }
@@ -190,21 +190,21 @@ static void
 test_icmp4(void **unused)
 {
 	uint8_t orig[1500], out[200], src[4];
-	struct inner_hdr h, r;
+	struct pkt_meta h, r;
 	const char *why;
 	size_t n;
 
 	(void)unused;
 	inet_pton(AF_INET, "10.1.1.1", src);
 	make_v4(orig, 1400, "10.2.1.2", "172.16.0.2", 17, true, 0);
-	assert_int_equal(inner_parse(orig, 1400, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 1400, &h, &why), 0);
 	n = icmp4_frag_needed(out, sizeof(out), orig, &h, src, 1380);
 	assert_int_equal(n, 20 + 8 + 20 + 8);
-	assert_int_equal(inner_parse(out, n, &r, &why), 0);
+	assert_int_equal(pkt_parse_ip(out, n, &r, &why), 0);
 	assert_int_equal(r.len, n);
 	assert_int_equal(r.proto, 1);
-	assert_memory_equal(r.src, src, 4);
-	assert_memory_equal(r.dst, orig + 12, 4);
+	assert_memory_equal(pkt_ip_src(out, &r), src, 4);
+	assert_memory_equal(pkt_ip_dst(out, &r), orig + 12, 4);
 	assert_int_equal(ref_sum(out, 20, 0), 0xffff);
 	assert_int_equal(ref_sum(out + 20, n - 20, 0), 0xffff);
 	assert_int_equal(out[20], 3);
@@ -217,7 +217,7 @@ test_icmp4(void **unused)
 	/* Never about an ICMP error ... */
 	make_v4(orig, 600, "10.2.1.2", "172.16.0.2", 1, true, 0);
 	orig[20] = 3;
-	assert_int_equal(inner_parse(orig, 600, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 600, &h, &why), 0);
 	assert_int_equal(icmp4_frag_needed(out, sizeof(out), orig, &h, src,
 	    576), 0);
 	/* ... but an echo request gets one. */
@@ -227,11 +227,11 @@ test_icmp4(void **unused)
 	/* Not about non-first fragments or to multicast. */
 	make_v4(orig, 600, "10.2.1.2", "172.16.0.2", 17, true, 0);
 	orig[7] = 1;
-	assert_int_equal(inner_parse(orig, 600, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 600, &h, &why), 0);
 	assert_int_equal(icmp4_frag_needed(out, sizeof(out), orig, &h, src,
 	    576), 0);
 	make_v4(orig, 600, "10.2.1.2", "239.1.1.1", 17, true, 0);
-	assert_int_equal(inner_parse(orig, 600, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 600, &h, &why), 0);
 	assert_int_equal(icmp4_frag_needed(out, sizeof(out), orig, &h, src,
 	    576), 0);
 }
@@ -259,21 +259,21 @@ test_icmp6(void **unused)
 {
 	static uint8_t orig[3000], out[2000];
 	uint8_t src[16];
-	struct inner_hdr h, r;
+	struct pkt_meta h, r;
 	const char *why;
 	size_t n;
 
 	(void)unused;
 	inet_pton(AF_INET6, "fd00:1::1", src);
 	make_v6(orig, 3000, "fd00:2::5", "fd00:3::7", 17, 0);
-	assert_int_equal(inner_parse(orig, 3000, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 3000, &h, &why), 0);
 	n = icmp6_packet_too_big(out, sizeof(out), orig, &h, src, 1400);
 	assert_int_equal(n, IPV6_MIN_MTU);
-	assert_int_equal(inner_parse(out, n, &r, &why), 0);
+	assert_int_equal(pkt_parse_ip(out, n, &r, &why), 0);
 	assert_int_equal(r.len, n);
 	assert_int_equal(r.proto, 58);
-	assert_memory_equal(r.src, src, 16);
-	assert_memory_equal(r.dst, orig + 8, 16);
+	assert_memory_equal(pkt_ip_src(out, &r), src, 16);
+	assert_memory_equal(pkt_ip_dst(out, &r), orig + 8, 16);
 	assert_int_equal(out[40], 2);
 	assert_int_equal(out[41], 0);
 	assert_int_equal((uint32_t)out[44] << 24 | out[45] << 16 |
@@ -283,7 +283,7 @@ test_icmp6(void **unused)
 
 	/* A small packet is quoted whole. */
 	make_v6(orig, 101, "fd00:2::5", "fd00:3::7", 17, 0);
-	assert_int_equal(inner_parse(orig, 101, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 101, &h, &why), 0);
 	n = icmp6_packet_too_big(out, sizeof(out), orig, &h, src, 1280);
 	assert_int_equal(n, 40 + 8 + 101);
 	assert_int_equal(ref_sum6(out, n - 40), 0xffff);
@@ -291,7 +291,7 @@ test_icmp6(void **unused)
 	/* Not about ICMPv6 errors; yes about echo requests. */
 	make_v6(orig, 200, "fd00:2::5", "fd00:3::7", 58, 0);
 	orig[40] = 1;
-	assert_int_equal(inner_parse(orig, 200, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 200, &h, &why), 0);
 	assert_int_equal(icmp6_packet_too_big(out, sizeof(out), orig, &h, src,
 	    1280), 0);
 	orig[40] = 128;
@@ -299,7 +299,7 @@ test_icmp6(void **unused)
 	    src, 1280), 0);
 	/* Not to an unspecified source. */
 	make_v6(orig, 200, "::", "fd00:3::7", 17, 0);
-	assert_int_equal(inner_parse(orig, 200, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(orig, 200, &h, &why), 0);
 	assert_int_equal(icmp6_packet_too_big(out, sizeof(out), orig, &h, src,
 	    1280), 0);
 }

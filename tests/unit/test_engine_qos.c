@@ -140,14 +140,14 @@ test_mss_clamp_v4(void **unused)
 	static const uint8_t opt[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10,
 	    1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 1, 3, 3, 7 };
 	uint8_t b[200];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 	size_t n;
 
 	(void)unused;
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
 	assert_int_equal(tcp_verify(b, n), 0xffff);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_int_equal(tcp_mss_for_mtu(AF_INET, 576), 536);
 	assert_true(tcp_mss_clamp(b, &h, 536));
 	assert_int_equal(mss_at(b, 20 + 22), 536);
@@ -159,12 +159,12 @@ test_mss_clamp_v4(void **unused)
 
 	/* SYN-ACK too; a plain ACK is never touched. */
 	n = make_tcp(b, false, 0x12, opt, sizeof(opt), 10);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_true(tcp_mss_clamp(b, &h, 1200));
 	assert_int_equal(mss_at(b, 42), 1200);
 	assert_int_equal(tcp_verify(b, n), 0xffff);
 	n = make_tcp(b, false, 0x10, opt, sizeof(opt), 10);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 	assert_int_equal(mss_at(b, 42), 1460);
 
@@ -172,7 +172,7 @@ test_mss_clamp_v4(void **unused)
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
 	b[7] = 1;
 	ip4_fill_cksum(b);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 }
 
@@ -183,7 +183,7 @@ test_mss_clamp_odd(void **unused)
 	 * 16-bit words the checksum sums. */
 	static const uint8_t opt[] = { 1, 2, 4, 0x23, 0x28, 1, 1, 0 };
 	uint8_t b[200];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 	size_t n;
 	uint16_t m;
@@ -191,7 +191,7 @@ test_mss_clamp_odd(void **unused)
 	(void)unused;
 	for (m = 100; m < 9000; m += 97) {
 		n = make_tcp(b, false, 0x02, opt, sizeof(opt), 3);
-		assert_int_equal(inner_parse(b, n, &h, &why), 0);
+		assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 		assert_int_equal(tcp_mss_clamp(b, &h, m), m < 9000);
 		assert_int_equal(mss_at(b, 20 + 23), m);
 		assert_int_equal(tcp_verify(b, n), 0xffff);
@@ -203,14 +203,14 @@ test_mss_clamp_v6(void **unused)
 {
 	static const uint8_t opt[] = { 2, 4, 0x05, 0xa0, 4, 2, 1, 0 };
 	uint8_t b[200];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 	size_t n;
 
 	(void)unused;
 	n = make_tcp(b, true, 0x02, opt, sizeof(opt), 5);
 	assert_int_equal(tcp_verify(b, n), 0xffff);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_int_equal(tcp_mss_for_mtu(AF_INET6, 1280), 1220);
 	assert_true(tcp_mss_clamp(b, &h, 1220));
 	assert_int_equal(mss_at(b, 40 + 22), 1220);
@@ -222,7 +222,7 @@ test_mss_clamp_malformed(void **unused)
 {
 	uint8_t opt[8] = { 2, 4, 0x05, 0xb4, 1, 1, 1, 1 };
 	uint8_t b[200], copy[200];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 	size_t n;
 
@@ -230,7 +230,7 @@ test_mss_clamp_malformed(void **unused)
 	/* Data offset beyond the packet. */
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
 	b[20 + 12] = 0xf0;
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	memcpy(copy, b, n);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 	assert_memory_equal(b, copy, n);
@@ -241,23 +241,23 @@ test_mss_clamp_malformed(void **unused)
 	opt[0] = 3;
 	opt[1] = 9;
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 	opt[1] = 0;
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 	/* A TCP header cut short by the IP total length. */
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
 	b[3] = 30;
 	ip4_fill_cksum(b);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 	/* Not TCP. */
 	n = make_tcp(b, false, 0x02, opt, sizeof(opt), 0);
 	b[9] = 17;
 	ip4_fill_cksum(b);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_false(tcp_mss_clamp(b, &h, 536));
 }
 
@@ -288,7 +288,7 @@ static void
 test_set_dscp(void **unused)
 {
 	uint8_t b[100];
-	struct inner_hdr h;
+	struct pkt_meta h;
 	const char *why;
 	size_t n;
 
@@ -296,7 +296,7 @@ test_set_dscp(void **unused)
 	n = make_tcp(b, false, 0x10, NULL, 0, 10);
 	b[1] = 0x02;                            /* DSCP 0, ECT(0) */
 	ip4_fill_cksum(b);
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	inner_set_dscp(b, &h, 0xb8 | 0x3);      /* EF; ECN bits of tos ignored */
 	assert_int_equal(b[1], 0xba);
 	assert_int_equal(h.tos, 0xba);
@@ -305,10 +305,10 @@ test_set_dscp(void **unused)
 	n = make_tcp(b, true, 0x10, NULL, 0, 10);
 	b[0] = 0x60;
 	b[1] = 0x10;                            /* tclass 0x01: ECT(1) */
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_int_equal(h.tos, 0x01);
 	inner_set_dscp(b, &h, 0x28);            /* AF11 */
-	assert_int_equal(inner_parse(b, n, &h, &why), 0);
+	assert_int_equal(pkt_parse_ip(b, n, &h, &why), 0);
 	assert_int_equal(h.tos, 0x29);
 	assert_int_equal(b[0], 0x62);
 	assert_int_equal(b[1], 0x90);
