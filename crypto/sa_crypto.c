@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
@@ -22,7 +20,7 @@ struct sa_crypto {
 	const struct cipher_info *cipher;
 	const struct auth_info	*auth;
 	EVP_CIPHER_CTX		*cctx;
-	EVP_MAC_CTX		*mctx;		/* NULL without HMAC */
+	struct hmac_key		*mac;		/* NULL without HMAC */
 	bool			 encrypt;
 	/* The salt is key material: kept here (and wiped on free) because
 	 * each nonce is built from it; bytes after it take the IV. */
@@ -81,22 +79,12 @@ err:
 static int
 setup_mac(struct sa_crypto *c, const uint8_t *authkey, size_t authkeylen)
 {
-	OSSL_PARAM params[2];
-	EVP_MAC *mac;
-	const char *digest;
-
-	if ((mac = crypto_fetched_hmac()) == NULL ||
-	    (digest = crypto_auth_digest(c->auth->id)) == NULL)
-		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((c->mctx = EVP_MAC_CTX_new(mac)) == NULL ||
-	    !EVP_MAC_init(c->mctx, authkey, authkeylen, params)) {
-		crypto_log_errors(NULL, c->auth->name);
+	if ((c->mac = hmac_key_new(c->auth->id, authkey, authkeylen)) ==
+	    NULL) {
+		log_warnx("%s: cannot set the key", c->auth->name);
 		return -1;
 	}
-	if (EVP_MAC_CTX_get_mac_size(c->mctx) < c->auth->icv_len) {
+	if (hmac_len(c->mac) < c->auth->icv_len) {
 		log_warnx("%s: digest shorter than the ICV", c->auth->name);
 		return -1;
 	}
@@ -171,7 +159,7 @@ sa_crypto_free(struct sa_crypto *c)
 	if (c == NULL)
 		return;
 	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
-	EVP_MAC_CTX_free(c->mctx);
+	hmac_key_free(c->mac);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -320,24 +308,16 @@ sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
 	return aead_crypt(c, iv, aad, aadlen, data, len, NULL, tag);
 }
 
-/* The full HMAC into md (EVP_MAX_MD_SIZE bytes). */
+/* The full HMAC into md (HMAC_MD_MAX bytes). */
 static int
 mac_full(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
     size_t l2, uint8_t *md)
 {
-	size_t mdlen;
-
-	if (c->mctx == NULL)
+	if (c->mac == NULL)
 		return -1;
-	/* A NULL key restarts HMAC with the key set at creation. (OpenSSL
-	 * 3.0 still mallocs and frees digest state inside this; no EVP
-	 * digest path avoids that, see tests/unit/test_crypto_noalloc.c.) */
-	if (!EVP_MAC_init(c->mctx, NULL, 0, NULL) ||
-	    (l1 > 0 && !EVP_MAC_update(c->mctx, d1, l1)) ||
-	    (l2 > 0 && !EVP_MAC_update(c->mctx, d2, l2)) ||
-	    !EVP_MAC_final(c->mctx, md, &mdlen, EVP_MAX_MD_SIZE) ||
-	    mdlen < c->auth->icv_len) {
-		crypto_log_errors(&c->lim, c->auth->name);
+	if (hmac_compute(c->mac, d1, l1, d2, l2, md) == -1) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s failed",
+		    c->auth->name);
 		return -1;
 	}
 	return 0;
@@ -347,7 +327,7 @@ int
 sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
     size_t l2, uint8_t *icv)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
+	uint8_t md[HMAC_MD_MAX];
 
 	if (mac_full(c, d1, l1, d2, l2, md) == -1)
 		return -1;
@@ -360,7 +340,7 @@ int
 sa_mac_verify(struct sa_crypto *c, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, const uint8_t *icv)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
+	uint8_t md[HMAC_MD_MAX];
 	int r;
 
 	if (mac_full(c, d1, l1, d2, l2, md) == -1)
