@@ -16,10 +16,21 @@
 #define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
 #define AEAD_IV_LEN	8
 
+static const uint8_t zero_iv[CRYPTO_IV_MAX];
+
+/* One CBC key: an EVP context that is never re-initialised after
+ * creation (cbc_run says how the IV gets in). */
+struct cbc_key {
+	EVP_CIPHER_CTX	*ctx;
+	/* ctx's chaining value: the last ciphertext block it saw. */
+	uint8_t		 chain[CRYPTO_IV_MAX];
+};
+
 struct sa_crypto {
 	const struct cipher_info *cipher;
 	const struct auth_info	*auth;
-	EVP_CIPHER_CTX		*cctx;
+	struct cbc_key		 cbc;		/* CBC suites */
+	EVP_CIPHER_CTX		*cctx;		/* AEAD suites */
 	struct hmac_key		*mac;		/* NULL without HMAC */
 	bool			 encrypt;
 	/* The salt is key material: kept here (and wiped on free) because
@@ -28,52 +39,117 @@ struct sa_crypto {
 	struct log_limit	 lim;		/* per-packet OpenSSL errors */
 };
 
-static int
-setup_cipher(struct sa_crypto *c, const uint8_t *key, size_t keylen)
+/* A keyed EVP context for ci: CBC without OpenSSL's padding and with a
+ * zero IV, or AEAD with a 12-byte nonce and no nonce yet. */
+static EVP_CIPHER_CTX *
+evp_new(const struct cipher_info *ci, const uint8_t *key, size_t keylen,
+    bool encrypt)
 {
-	const struct cipher_info *ci = c->cipher;
+	EVP_CIPHER_CTX *ctx;
 	EVP_CIPHER *evp;
-	int enc = c->encrypt ? 1 : 0;
+	int enc = encrypt ? 1 : 0;
 
 	if ((evp = crypto_fetched_cipher(ci->id, keylen)) == NULL) {
 		log_warnx("%s: no OpenSSL cipher for a %zu-bit key", ci->name,
 		    keylen * 8);
-		return -1;
+		return NULL;
 	}
-	if ((c->cctx = EVP_CIPHER_CTX_new()) == NULL)
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto err;
 	/* The key length must be set before the key: BF-CBC defaults to
 	 * 128 bits and would silently ignore the rest of a longer key. */
-	if (!EVP_CipherInit_ex(c->cctx, evp, NULL, NULL, NULL, enc))
+	if (!EVP_CipherInit_ex(ctx, evp, NULL, NULL, NULL, enc))
 		goto err;
-	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen &&
-	    !EVP_CIPHER_CTX_set_key_length(c->cctx, (int)keylen))
+	if (EVP_CIPHER_CTX_get_key_length(ctx) != (int)keylen &&
+	    !EVP_CIPHER_CTX_set_key_length(ctx, (int)keylen))
 		goto err;
-	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen) {
+	if (EVP_CIPHER_CTX_get_key_length(ctx) != (int)keylen) {
 		log_warnx("%s: OpenSSL would not take a %zu-bit key", ci->name,
 		    keylen * 8);
-		return -1;
+		goto fail;
 	}
-	if (ci->aead && !EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_IVLEN,
+	if (ci->aead && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
 	    AEAD_NONCE_LEN, NULL))
 		goto err;
-	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, key, NULL, enc))
+	if (!EVP_CipherInit_ex(ctx, NULL, NULL, key, ci->aead ? NULL :
+	    zero_iv, enc))
 		goto err;
 	if (!ci->aead) {
 		/* ESP pads itself (RFC 4303 2.4); OpenSSL must not. */
-		if (!EVP_CIPHER_CTX_set_padding(c->cctx, 0))
+		if (!EVP_CIPHER_CTX_set_padding(ctx, 0))
 			goto err;
-		if (EVP_CIPHER_CTX_get_iv_length(c->cctx) != (int)ci->iv_len ||
-		    EVP_CIPHER_CTX_get_block_size(c->cctx) != (int)ci->block) {
+		if (EVP_CIPHER_CTX_get_iv_length(ctx) != (int)ci->iv_len ||
+		    EVP_CIPHER_CTX_get_block_size(ctx) != (int)ci->block) {
 			log_warnx("%s: OpenSSL's IV or block size differs",
 			    ci->name);
-			return -1;
+			goto fail;
 		}
 	}
-	return 0;
+	return ctx;
 err:
 	crypto_log_errors(NULL, ci->name);
-	return -1;
+fail:
+	EVP_CIPHER_CTX_free(ctx);
+	return NULL;
+}
+
+static int
+cbc_key_init(struct cbc_key *k, const struct cipher_info *ci,
+    const uint8_t *key, size_t keylen, bool encrypt)
+{
+	memset(k->chain, 0, sizeof(k->chain));
+	return (k->ctx = evp_new(ci, key, keylen, encrypt)) == NULL ? -1 : 0;
+}
+
+static void
+cbc_key_clear(struct cbc_key *k)
+{
+	EVP_CIPHER_CTX_free(k->ctx);	/* cleanses the key schedule */
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+/* CBC in place under k, starting from iv. Setting an IV on an EVP
+ * context costs more than a small packet's encryption (OpenSSL 3.0 looks
+ * up provider parameters), so the context only ever sees Update, and it
+ * chains every call on the last ciphertext block of the one before
+ * (k->chain). The first block is corrected for that: CBC encrypts
+ * E(P1 ^ chain), so feeding P1 ^ chain ^ iv yields E(P1 ^ iv), the
+ * ciphertext for iv; decrypting yields D(C1) ^ chain, and XOR-ing
+ * chain ^ iv into it gives D(C1) ^ iv. Every other block is chained on
+ * its predecessor in the packet, as CBC wants. */
+static int
+cbc_run(struct sa_crypto *c, struct cbc_key *k, const uint8_t *iv,
+    uint8_t *data, size_t len, bool encrypt)
+{
+	size_t bs = c->cipher->block, i;
+	uint8_t last[CRYPTO_IV_MAX];
+	int outl;
+
+	if (len == 0)
+		return 0;
+	if (encrypt)
+		for (i = 0; i < bs; i++)
+			data[i] ^= k->chain[i] ^ iv[i];
+	else
+		memcpy(last, data + len - bs, bs);
+	if (!EVP_CipherUpdate(k->ctx, data, &outl, data, (int)len) ||
+	    (size_t)outl != len) {
+		crypto_log_errors(&c->lim, c->cipher->name);
+		/* Where the context stands is unknown now: back to a
+		 * known chaining value. */
+		memset(k->chain, 0, sizeof(k->chain));
+		if (!EVP_CipherInit_ex(k->ctx, NULL, NULL, NULL, zero_iv, -1))
+			crypto_log_errors(&c->lim, c->cipher->name);
+		return -1;
+	}
+	if (encrypt)
+		memcpy(k->chain, data + len - bs, bs);
+	else {
+		for (i = 0; i < bs; i++)
+			data[i] ^= k->chain[i] ^ iv[i];
+		memcpy(k->chain, last, bs);
+	}
+	return 0;
 }
 
 static int
@@ -141,9 +217,12 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 	c->cipher = cipher;
 	c->auth = auth;
 	c->encrypt = encrypt;
-	if (cipher->aead)
+	if (cipher->aead) {
 		memcpy(c->nonce, key + ckeylen, cipher->salt_len);
-	if (setup_cipher(c, key, ckeylen) == -1)
+		if ((c->cctx = evp_new(cipher, key, ckeylen, encrypt)) == NULL)
+			goto fail;
+	} else if (cbc_key_init(&c->cbc, cipher, key, ckeylen, encrypt) ==
+	    -1)
 		goto fail;
 	if (auth->id != AUTH_NONE && setup_mac(c, authkey, authkeylen) == -1)
 		goto fail;
@@ -158,6 +237,7 @@ sa_crypto_free(struct sa_crypto *c)
 {
 	if (c == NULL)
 		return;
+	cbc_key_clear(&c->cbc);
 	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
 	hmac_key_free(c->mac);
 	OPENSSL_cleanse(c, sizeof(*c));
@@ -194,8 +274,6 @@ static int
 cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
     bool encrypt)
 {
-	int outl, finl;
-
 	if (c->cipher->aead || c->encrypt != encrypt) {
 		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
 		    "wrong kind of SA", c->cipher->name, encrypt ?
@@ -204,19 +282,7 @@ cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
 	}
 	if (len % c->cipher->block != 0 || len > INT_MAX)
 		return -1;
-	/* New IV, same key schedule (RFC 2451 3, RFC 3602 3: fresh IV per
-	 * packet); enc -1 keeps the direction chosen at creation. */
-	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, iv, -1))
-		goto err;
-	if (!EVP_CipherUpdate(c->cctx, data, &outl, data, (int)len) ||
-	    (size_t)outl != len)
-		goto err;
-	if (!EVP_CipherFinal_ex(c->cctx, data + outl, &finl) || finl != 0)
-		goto err;
-	return 0;
-err:
-	crypto_log_errors(&c->lim, c->cipher->name);
-	return -1;
+	return cbc_run(c, &c->cbc, iv, data, len, encrypt);
 }
 
 int
