@@ -16,6 +16,15 @@ EVP_MAC *crypto_fetched_hmac(void);
 /* HKDF (crypto/kdf.c). */
 EVP_KDF *crypto_fetched_hkdf(void);
 
+/* Blowfish-CBC with its key schedule built once (crypto/bf_cbc.c).
+ * keylen 1 to 56 bytes. crypt works in place on len bytes, a multiple
+ * of 8, chaining from the 8-byte iv, which it leaves unchanged. */
+struct bf_cbc;
+struct bf_cbc *bf_cbc_new(const uint8_t *key, size_t keylen);
+void bf_cbc_free(struct bf_cbc *b);
+void bf_cbc_crypt(const struct bf_cbc *b, const uint8_t *iv, uint8_t *data,
+    size_t len, bool encrypt);
+
 /* HMAC-SHA1 or HMAC-SHA256 (by the auth suite) with the key absorbed
  * once (crypto/hmac.c). compute writes the full, untruncated MAC
  * (hmac_len bytes, at most HMAC_MD_MAX) of d1 || d2 to md. */

@@ -18,9 +18,11 @@
 
 static const uint8_t zero_iv[CRYPTO_IV_MAX];
 
-/* One CBC key: an EVP context that is never re-initialised after
- * creation (cbc_run says how the IV gets in). */
+/* One CBC key: Blowfish through its own key schedule, the other ciphers
+ * through an EVP context that is never re-initialised after creation
+ * (cbc_run says how the IV gets in). */
 struct cbc_key {
+	struct bf_cbc	*bf;
 	EVP_CIPHER_CTX	*ctx;
 	/* ctx's chaining value: the last ciphertext block it saw. */
 	uint8_t		 chain[CRYPTO_IV_MAX];
@@ -98,12 +100,21 @@ cbc_key_init(struct cbc_key *k, const struct cipher_info *ci,
     const uint8_t *key, size_t keylen, bool encrypt)
 {
 	memset(k->chain, 0, sizeof(k->chain));
+	if (ci->id == CIPHER_BLOWFISH_CBC) {
+		if ((k->bf = bf_cbc_new(key, keylen)) == NULL) {
+			log_warnx("%s: cannot set a %zu-bit key", ci->name,
+			    keylen * 8);
+			return -1;
+		}
+		return 0;
+	}
 	return (k->ctx = evp_new(ci, key, keylen, encrypt)) == NULL ? -1 : 0;
 }
 
 static void
 cbc_key_clear(struct cbc_key *k)
 {
+	bf_cbc_free(k->bf);
 	EVP_CIPHER_CTX_free(k->ctx);	/* cleanses the key schedule */
 	OPENSSL_cleanse(k, sizeof(*k));
 }
@@ -125,6 +136,10 @@ cbc_run(struct sa_crypto *c, struct cbc_key *k, const uint8_t *iv,
 	uint8_t last[CRYPTO_IV_MAX];
 	int outl;
 
+	if (k->bf != NULL) {
+		bf_cbc_crypt(k->bf, iv, data, len, encrypt);
+		return 0;
+	}
 	if (len == 0)
 		return 0;
 	if (encrypt)
