@@ -11,10 +11,12 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
+#include "util/be.h"
 #include "util/log.h"
 
 #define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
 #define AEAD_IV_LEN	8
+#define BF_IV_KEY_LEN	16	/* Blowfish IV key: 128 bits */
 
 static const uint8_t zero_iv[CRYPTO_IV_MAX];
 
@@ -32,6 +34,8 @@ struct sa_crypto {
 	const struct cipher_info *cipher;
 	const struct auth_info	*auth;
 	struct cbc_key		 cbc;		/* CBC suites */
+	/* CBC, encrypt side: IV = E(ivk, counter) (sa_cbc_iv). */
+	struct cbc_key		 ivk;
 	EVP_CIPHER_CTX		*cctx;		/* AEAD suites */
 	struct hmac_key		*mac;		/* NULL without HMAC */
 	bool			 encrypt;
@@ -167,6 +171,41 @@ cbc_run(struct sa_crypto *c, struct cbc_key *k, const uint8_t *iv,
 	return 0;
 }
 
+/* Whether two DES keys are the same but for their parity bits. */
+static bool
+des_key_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if ((a[i] & 0xfe) != (b[i] & 0xfe))
+			return false;
+	return true;
+}
+
+/* The IV key of an encrypting CBC SA: random, drawn once per SA, so that
+ * the IVs of one SA are unpredictable and independent of every other
+ * SA's, even of one created again with the same key (sa_cbc_iv). */
+static int
+setup_iv_key(struct sa_crypto *c, size_t keylen)
+{
+	const struct cipher_info *ci = c->cipher;
+	uint8_t k[CRYPTO_KEY_MAX];
+	size_t len = ci->id == CIPHER_BLOWFISH_CBC ? BF_IV_KEY_LEN : keylen;
+	int r;
+
+	do {
+		if (crypto_random(k, len) == -1)
+			return -1;
+		/* 3DES with two equal neighbouring keys (parity bits aside)
+		 * is single DES; redraw, however unlikely. */
+	} while (ci->id == CIPHER_3DES_CBC && (des_key_eq(k, k + 8) ||
+	    des_key_eq(k + 8, k + 16)));
+	r = cbc_key_init(&c->ivk, ci, k, len, true);
+	OPENSSL_cleanse(k, sizeof(k));
+	return r;
+}
+
 static int
 setup_mac(struct sa_crypto *c, const uint8_t *authkey, size_t authkeylen)
 {
@@ -237,7 +276,7 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 		if ((c->cctx = evp_new(cipher, key, ckeylen, encrypt)) == NULL)
 			goto fail;
 	} else if (cbc_key_init(&c->cbc, cipher, key, ckeylen, encrypt) ==
-	    -1)
+	    -1 || (encrypt && setup_iv_key(c, ckeylen) == -1))
 		goto fail;
 	if (auth->id != AUTH_NONE && setup_mac(c, authkey, authkeylen) == -1)
 		goto fail;
@@ -253,6 +292,7 @@ sa_crypto_free(struct sa_crypto *c)
 	if (c == NULL)
 		return;
 	cbc_key_clear(&c->cbc);
+	cbc_key_clear(&c->ivk);
 	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
 	hmac_key_free(c->mac);
 	OPENSSL_cleanse(c, sizeof(*c));
@@ -298,6 +338,23 @@ cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
 	if (len % c->cipher->block != 0 || len > INT_MAX)
 		return -1;
 	return cbc_run(c, &c->cbc, iv, data, len, encrypt);
+}
+
+int
+sa_cbc_iv(struct sa_crypto *c, uint64_t counter, uint8_t *iv)
+{
+	size_t bs = c->cipher->block;
+
+	if (c->cipher->aead || !c->encrypt) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: sa_cbc_iv called "
+		    "on the wrong kind of SA", c->cipher->name);
+		return -1;
+	}
+	/* One block, the counter big-endian in its last 8 bytes; CBC of a
+	 * single block from a zero IV is the block cipher itself. */
+	memset(iv, 0, bs - 8);
+	be_put64(iv + bs - 8, counter);
+	return cbc_run(c, &c->ivk, zero_iv, iv, bs, true);
 }
 
 int

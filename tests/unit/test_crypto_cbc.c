@@ -1,11 +1,13 @@
 /* CBC as sa_crypto runs it: Blowfish through its own key schedule, the
- * other ciphers through an EVP context that is only ever updated. The
- * reference is a fresh EVP context per packet, keyed and given the IV
- * as EVP documents (for Blowfish the legacy provider's BF-CBC). */
+ * other ciphers through an EVP context that is only ever updated, and
+ * the IVs from a counter (sa_cbc_iv). The reference is a fresh EVP
+ * context per packet, keyed and given the IV as EVP documents (for
+ * Blowfish the legacy provider's BF-CBC). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -112,6 +114,88 @@ test_matches_evp(void **state)
 	}
 }
 
+static size_t qsort_bs;
+
+static int
+cmp_iv(const void *a, const void *b)
+{
+	return memcmp(a, b, qsort_bs);
+}
+
+/* IVs for counters 1..N are distinct, none is the counter itself, one
+ * counter always gives one IV on an SA, and another SA (another key, or
+ * even the same key) gives others. */
+static void
+test_counter_ivs(void **state)
+{
+	enum { N = 4096 };
+	static uint8_t ivs[N][CRYPTO_IV_MAX], sorted[N][CRYPTO_IV_MAX];
+	uint8_t key[CRYPTO_KEY_MAX], iv[CRYPTO_IV_MAX], ctr[CRYPTO_IV_MAX];
+	uint8_t iv2[CRYPTO_IV_MAX], junk[2 * CRYPTO_IV_MAX];
+	struct sa_crypto *e, *e2, *e3;
+	size_t s, i, bs;
+	uint64_t n;
+
+	(void)state;
+	for (s = 0; s < NSUITES; s++) {
+		bs = cipher_by_name(suites[s].cipher)->block;
+		mk_key(key, suites[s].keylen, 0x40);
+		e = mk_sa(&suites[s], key, true);
+		e3 = mk_sa(&suites[s], key, true);
+		mk_key(key, suites[s].keylen, 0x41);
+		e2 = mk_sa(&suites[s], key, true);
+		for (n = 1; n <= N; n++) {
+			assert_int_equal(sa_cbc_iv(e, n, ivs[n - 1]), 0);
+			memset(ctr, 0, sizeof(ctr));
+			for (i = 0; i < 8; i++)
+				ctr[bs - 1 - i] = (uint8_t)(n >> (8 * i));
+			assert_memory_not_equal(ivs[n - 1], ctr, bs);
+			assert_int_equal(sa_cbc_iv(e2, n, iv), 0);
+			assert_memory_not_equal(ivs[n - 1], iv, bs);
+			assert_int_equal(sa_cbc_iv(e3, n, iv), 0);
+			assert_memory_not_equal(ivs[n - 1], iv, bs);
+		}
+		qsort_bs = bs;
+		memcpy(sorted, ivs, sizeof(sorted));
+		qsort(sorted, N, sizeof(sorted[0]), cmp_iv);
+		for (n = 1; n < N; n++)
+			assert_memory_not_equal(sorted[n - 1], sorted[n], bs);
+		/* Deterministic, whatever ran in between (sa_cbc_encrypt
+		 * and sa_cbc_iv share nothing). */
+		assert_int_equal(sa_cbc_iv(e, 77, iv), 0);
+		memset(iv2, 0xee, sizeof(iv2));
+		memset(junk, 0x11, sizeof(junk));
+		assert_int_equal(sa_cbc_encrypt(e, iv2, junk, bs * 2), 0);
+		assert_int_equal(sa_cbc_iv(e, UINT64_MAX, iv2), 0);
+		assert_int_equal(sa_cbc_iv(e, 77, iv2), 0);
+		assert_memory_equal(iv, iv2, bs);
+		assert_memory_equal(iv, ivs[76], bs);
+		sa_crypto_free(e);
+		sa_crypto_free(e2);
+		sa_crypto_free(e3);
+	}
+}
+
+/* Only an encrypting CBC SA has an IV key. */
+static void
+test_iv_misuse(void **state)
+{
+	uint8_t key[36] = { 0 }, iv[CRYPTO_IV_MAX];
+	struct sa_crypto *d, *g;
+
+	(void)state;
+	d = sa_crypto_new(cipher_by_name("aes-cbc"), key, 16, NULL, NULL, 0,
+	    false);
+	g = sa_crypto_new(cipher_by_name("aes-gcm"), key, 20, NULL, NULL, 0,
+	    true);
+	assert_non_null(d);
+	assert_non_null(g);
+	assert_int_equal(sa_cbc_iv(d, 1, iv), -1);
+	assert_int_equal(sa_cbc_iv(g, 1, iv), -1);
+	sa_crypto_free(d);
+	sa_crypto_free(g);
+}
+
 /* The Blowfish backend on its own against EVP for the key sizes where a
  * schedule built from a wrong length would show: 128, 256 and 448 bits,
  * and one that is no multiple of 8. */
@@ -155,6 +239,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matches_evp),
+		cmocka_unit_test(test_counter_ivs),
+		cmocka_unit_test(test_iv_misuse),
 		cmocka_unit_test(test_bf_backend),
 	};
 
