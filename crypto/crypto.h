@@ -1,6 +1,7 @@
-/* A thin layer over OpenSSL EVP: one keyed context per SA and direction,
+/* A thin layer over OpenSSL: one keyed state per SA and direction,
  * created at load time and reused for every packet (never re-keyed per
- * packet). The IV is set per call. ESP framing lives in src/esp, not here. */
+ * packet). The IV is given per call. ESP framing lives in src/esp, not
+ * here. */
 #ifndef VPNTUND_CRYPTO_H
 #define VPNTUND_CRYPTO_H
 
@@ -93,6 +94,16 @@ int sa_cbc_encrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
     size_t len) __attribute__((warn_unused_result));
 int sa_cbc_decrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
     size_t len) __attribute__((warn_unused_result));
+/* The IV of an encrypting CBC SA for a counter: one block holding the
+ * counter (big-endian, zero-extended), encrypted with the SA's cipher
+ * under an IV key drawn at random when the SA was created (NIST SP
+ * 800-38A appendix C: IV = CIPH(nonce), with a key of its own). A block
+ * cipher is a permutation, so counters that never repeat under the SA
+ * give IVs that never repeat; without the IV key they are unpredictable,
+ * as CBC needs (RFC 2451 3, RFC 3602 3), with no random draw per packet.
+ * Writes iv_len bytes to iv. */
+int sa_cbc_iv(struct sa_crypto *c, uint64_t counter, uint8_t *iv)
+    __attribute__((warn_unused_result));
 
 /* AEAD (RFC 4106 / RFC 7634): nonce = salt || iv (iv is 8 bytes).
  * aad is the ESP header (8 bytes, or 12 with ESN). Encrypt writes icv_len

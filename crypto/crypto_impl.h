@@ -11,11 +11,32 @@
 /* The EVP_CIPHER for a suite and key length (AES and GCM differ per key
  * size); NULL if the providers are not loaded or the size is unknown. */
 EVP_CIPHER *crypto_fetched_cipher(enum cipher_id id, size_t keylen);
-/* The HMAC implementation and digest name for an auth suite. */
+/* HMAC, for HKDF; per-packet HMAC is hmac_key below. */
 EVP_MAC *crypto_fetched_hmac(void);
 /* HKDF (crypto/kdf.c). */
 EVP_KDF *crypto_fetched_hkdf(void);
-const char *crypto_auth_digest(enum auth_id id);
+
+/* Blowfish-CBC with its key schedule built once (crypto/bf_cbc.c).
+ * keylen 1 to 56 bytes. crypt works in place on len bytes, a multiple
+ * of 8, chaining from the 8-byte iv, which it leaves unchanged. */
+struct bf_cbc;
+struct bf_cbc *bf_cbc_new(const uint8_t *key, size_t keylen);
+void bf_cbc_free(struct bf_cbc *b);
+void bf_cbc_crypt(const struct bf_cbc *b, const uint8_t *iv, uint8_t *data,
+    size_t len, bool encrypt);
+
+/* HMAC-SHA1 or HMAC-SHA256 (by the auth suite) with the key absorbed
+ * once (crypto/hmac.c). compute writes the full, untruncated MAC
+ * (hmac_len bytes, at most HMAC_MD_MAX) of d1 || d2 to md. */
+#define HMAC_MD_MAX 32
+struct hmac_key;
+struct hmac_key *hmac_key_new(enum auth_id id, const uint8_t *key,
+    size_t keylen);
+void hmac_key_free(struct hmac_key *h);
+size_t hmac_len(const struct hmac_key *h);
+int hmac_compute(const struct hmac_key *h, const uint8_t *d1, size_t l1,
+    const uint8_t *d2, size_t l2, uint8_t *md)
+    __attribute__((warn_unused_result));
 
 /* Logs and empties the OpenSSL error queue. With lim (per-packet paths)
  * the messages are rate-limited; at set-up time lim is NULL. */

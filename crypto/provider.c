@@ -181,19 +181,6 @@ crypto_fetched_hkdf(void)
 	return g.hkdf;
 }
 
-const char *
-crypto_auth_digest(enum auth_id id)
-{
-	switch (id) {
-	case AUTH_HMAC_SHA1_96:
-		return "SHA1";
-	case AUTH_HMAC_SHA256_128:
-		return "SHA256";
-	default:
-		return NULL;
-	}
-}
-
 int
 crypto_random(uint8_t *buf, size_t len)
 {

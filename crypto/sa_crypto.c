@@ -5,24 +5,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
+#include "util/be.h"
 #include "util/log.h"
 
 #define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
 #define AEAD_IV_LEN	8
+#define BF_IV_KEY_LEN	16	/* Blowfish IV key: 128 bits */
+
+static const uint8_t zero_iv[CRYPTO_IV_MAX];
+
+/* One CBC key: Blowfish through its own key schedule, the other ciphers
+ * through an EVP context that is never re-initialised after creation
+ * (cbc_run says how the IV gets in). */
+struct cbc_key {
+	struct bf_cbc	*bf;
+	EVP_CIPHER_CTX	*ctx;
+	/* ctx's chaining value: the last ciphertext block it saw. */
+	uint8_t		 chain[CRYPTO_IV_MAX];
+};
 
 struct sa_crypto {
 	const struct cipher_info *cipher;
 	const struct auth_info	*auth;
-	EVP_CIPHER_CTX		*cctx;
-	EVP_MAC_CTX		*mctx;		/* NULL without HMAC */
+	struct cbc_key		 cbc;		/* CBC suites */
+	/* CBC, encrypt side: IV = E(ivk, counter) (sa_cbc_iv). */
+	struct cbc_key		 ivk;
+	EVP_CIPHER_CTX		*cctx;		/* AEAD suites */
+	struct hmac_key		*mac;		/* NULL without HMAC */
 	bool			 encrypt;
 	/* The salt is key material: kept here (and wiped on free) because
 	 * each nonce is built from it; bytes after it take the IV. */
@@ -30,73 +45,176 @@ struct sa_crypto {
 	struct log_limit	 lim;		/* per-packet OpenSSL errors */
 };
 
-static int
-setup_cipher(struct sa_crypto *c, const uint8_t *key, size_t keylen)
+/* A keyed EVP context for ci: CBC without OpenSSL's padding and with a
+ * zero IV, or AEAD with a 12-byte nonce and no nonce yet. */
+static EVP_CIPHER_CTX *
+evp_new(const struct cipher_info *ci, const uint8_t *key, size_t keylen,
+    bool encrypt)
 {
-	const struct cipher_info *ci = c->cipher;
+	EVP_CIPHER_CTX *ctx;
 	EVP_CIPHER *evp;
-	int enc = c->encrypt ? 1 : 0;
+	int enc = encrypt ? 1 : 0;
 
 	if ((evp = crypto_fetched_cipher(ci->id, keylen)) == NULL) {
 		log_warnx("%s: no OpenSSL cipher for a %zu-bit key", ci->name,
 		    keylen * 8);
-		return -1;
+		return NULL;
 	}
-	if ((c->cctx = EVP_CIPHER_CTX_new()) == NULL)
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto err;
 	/* The key length must be set before the key: BF-CBC defaults to
 	 * 128 bits and would silently ignore the rest of a longer key. */
-	if (!EVP_CipherInit_ex(c->cctx, evp, NULL, NULL, NULL, enc))
+	if (!EVP_CipherInit_ex(ctx, evp, NULL, NULL, NULL, enc))
 		goto err;
-	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen &&
-	    !EVP_CIPHER_CTX_set_key_length(c->cctx, (int)keylen))
+	if (EVP_CIPHER_CTX_get_key_length(ctx) != (int)keylen &&
+	    !EVP_CIPHER_CTX_set_key_length(ctx, (int)keylen))
 		goto err;
-	if (EVP_CIPHER_CTX_get_key_length(c->cctx) != (int)keylen) {
+	if (EVP_CIPHER_CTX_get_key_length(ctx) != (int)keylen) {
 		log_warnx("%s: OpenSSL would not take a %zu-bit key", ci->name,
 		    keylen * 8);
-		return -1;
+		goto fail;
 	}
-	if (ci->aead && !EVP_CIPHER_CTX_ctrl(c->cctx, EVP_CTRL_AEAD_SET_IVLEN,
+	if (ci->aead && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
 	    AEAD_NONCE_LEN, NULL))
 		goto err;
-	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, key, NULL, enc))
+	if (!EVP_CipherInit_ex(ctx, NULL, NULL, key, ci->aead ? NULL :
+	    zero_iv, enc))
 		goto err;
 	if (!ci->aead) {
 		/* ESP pads itself (RFC 4303 2.4); OpenSSL must not. */
-		if (!EVP_CIPHER_CTX_set_padding(c->cctx, 0))
+		if (!EVP_CIPHER_CTX_set_padding(ctx, 0))
 			goto err;
-		if (EVP_CIPHER_CTX_get_iv_length(c->cctx) != (int)ci->iv_len ||
-		    EVP_CIPHER_CTX_get_block_size(c->cctx) != (int)ci->block) {
+		if (EVP_CIPHER_CTX_get_iv_length(ctx) != (int)ci->iv_len ||
+		    EVP_CIPHER_CTX_get_block_size(ctx) != (int)ci->block) {
 			log_warnx("%s: OpenSSL's IV or block size differs",
 			    ci->name);
-			return -1;
+			goto fail;
 		}
 	}
-	return 0;
+	return ctx;
 err:
 	crypto_log_errors(NULL, ci->name);
-	return -1;
+fail:
+	EVP_CIPHER_CTX_free(ctx);
+	return NULL;
+}
+
+static int
+cbc_key_init(struct cbc_key *k, const struct cipher_info *ci,
+    const uint8_t *key, size_t keylen, bool encrypt)
+{
+	memset(k->chain, 0, sizeof(k->chain));
+	if (ci->id == CIPHER_BLOWFISH_CBC) {
+		if ((k->bf = bf_cbc_new(key, keylen)) == NULL) {
+			log_warnx("%s: cannot set a %zu-bit key", ci->name,
+			    keylen * 8);
+			return -1;
+		}
+		return 0;
+	}
+	return (k->ctx = evp_new(ci, key, keylen, encrypt)) == NULL ? -1 : 0;
+}
+
+static void
+cbc_key_clear(struct cbc_key *k)
+{
+	bf_cbc_free(k->bf);
+	EVP_CIPHER_CTX_free(k->ctx);	/* cleanses the key schedule */
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+/* CBC in place under k, starting from iv. Setting an IV on an EVP
+ * context costs more than a small packet's encryption (OpenSSL 3.0 looks
+ * up provider parameters), so the context only ever sees Update, and it
+ * chains every call on the last ciphertext block of the one before
+ * (k->chain). The first block is corrected for that: CBC encrypts
+ * E(P1 ^ chain), so feeding P1 ^ chain ^ iv yields E(P1 ^ iv), the
+ * ciphertext for iv; decrypting yields D(C1) ^ chain, and XOR-ing
+ * chain ^ iv into it gives D(C1) ^ iv. Every other block is chained on
+ * its predecessor in the packet, as CBC wants. */
+static int
+cbc_run(struct sa_crypto *c, struct cbc_key *k, const uint8_t *iv,
+    uint8_t *data, size_t len, bool encrypt)
+{
+	size_t bs = c->cipher->block, i;
+	uint8_t last[CRYPTO_IV_MAX];
+	int outl;
+
+	if (k->bf != NULL) {
+		bf_cbc_crypt(k->bf, iv, data, len, encrypt);
+		return 0;
+	}
+	if (len == 0)
+		return 0;
+	if (encrypt)
+		for (i = 0; i < bs; i++)
+			data[i] ^= k->chain[i] ^ iv[i];
+	else
+		memcpy(last, data + len - bs, bs);
+	if (!EVP_CipherUpdate(k->ctx, data, &outl, data, (int)len) ||
+	    (size_t)outl != len) {
+		crypto_log_errors(&c->lim, c->cipher->name);
+		/* Where the context stands is unknown now: back to a
+		 * known chaining value. */
+		memset(k->chain, 0, sizeof(k->chain));
+		if (!EVP_CipherInit_ex(k->ctx, NULL, NULL, NULL, zero_iv, -1))
+			crypto_log_errors(&c->lim, c->cipher->name);
+		return -1;
+	}
+	if (encrypt)
+		memcpy(k->chain, data + len - bs, bs);
+	else {
+		for (i = 0; i < bs; i++)
+			data[i] ^= k->chain[i] ^ iv[i];
+		memcpy(k->chain, last, bs);
+	}
+	return 0;
+}
+
+/* Whether two DES keys are the same but for their parity bits. */
+static bool
+des_key_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if ((a[i] & 0xfe) != (b[i] & 0xfe))
+			return false;
+	return true;
+}
+
+/* The IV key of an encrypting CBC SA: random, drawn once per SA, so that
+ * the IVs of one SA are unpredictable and independent of every other
+ * SA's, even of one created again with the same key (sa_cbc_iv). */
+static int
+setup_iv_key(struct sa_crypto *c, size_t keylen)
+{
+	const struct cipher_info *ci = c->cipher;
+	uint8_t k[CRYPTO_KEY_MAX];
+	size_t len = ci->id == CIPHER_BLOWFISH_CBC ? BF_IV_KEY_LEN : keylen;
+	int r;
+
+	do {
+		if (crypto_random(k, len) == -1)
+			return -1;
+		/* 3DES with two equal neighbouring keys (parity bits aside)
+		 * is single DES; redraw, however unlikely. */
+	} while (ci->id == CIPHER_3DES_CBC && (des_key_eq(k, k + 8) ||
+	    des_key_eq(k + 8, k + 16)));
+	r = cbc_key_init(&c->ivk, ci, k, len, true);
+	OPENSSL_cleanse(k, sizeof(k));
+	return r;
 }
 
 static int
 setup_mac(struct sa_crypto *c, const uint8_t *authkey, size_t authkeylen)
 {
-	OSSL_PARAM params[2];
-	EVP_MAC *mac;
-	const char *digest;
-
-	if ((mac = crypto_fetched_hmac()) == NULL ||
-	    (digest = crypto_auth_digest(c->auth->id)) == NULL)
-		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((c->mctx = EVP_MAC_CTX_new(mac)) == NULL ||
-	    !EVP_MAC_init(c->mctx, authkey, authkeylen, params)) {
-		crypto_log_errors(NULL, c->auth->name);
+	if ((c->mac = hmac_key_new(c->auth->id, authkey, authkeylen)) ==
+	    NULL) {
+		log_warnx("%s: cannot set the key", c->auth->name);
 		return -1;
 	}
-	if (EVP_MAC_CTX_get_mac_size(c->mctx) < c->auth->icv_len) {
+	if (hmac_len(c->mac) < c->auth->icv_len) {
 		log_warnx("%s: digest shorter than the ICV", c->auth->name);
 		return -1;
 	}
@@ -153,9 +271,12 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 	c->cipher = cipher;
 	c->auth = auth;
 	c->encrypt = encrypt;
-	if (cipher->aead)
+	if (cipher->aead) {
 		memcpy(c->nonce, key + ckeylen, cipher->salt_len);
-	if (setup_cipher(c, key, ckeylen) == -1)
+		if ((c->cctx = evp_new(cipher, key, ckeylen, encrypt)) == NULL)
+			goto fail;
+	} else if (cbc_key_init(&c->cbc, cipher, key, ckeylen, encrypt) ==
+	    -1 || (encrypt && setup_iv_key(c, ckeylen) == -1))
 		goto fail;
 	if (auth->id != AUTH_NONE && setup_mac(c, authkey, authkeylen) == -1)
 		goto fail;
@@ -170,8 +291,10 @@ sa_crypto_free(struct sa_crypto *c)
 {
 	if (c == NULL)
 		return;
+	cbc_key_clear(&c->cbc);
+	cbc_key_clear(&c->ivk);
 	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
-	EVP_MAC_CTX_free(c->mctx);
+	hmac_key_free(c->mac);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -206,8 +329,6 @@ static int
 cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
     bool encrypt)
 {
-	int outl, finl;
-
 	if (c->cipher->aead || c->encrypt != encrypt) {
 		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
 		    "wrong kind of SA", c->cipher->name, encrypt ?
@@ -216,19 +337,24 @@ cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
 	}
 	if (len % c->cipher->block != 0 || len > INT_MAX)
 		return -1;
-	/* New IV, same key schedule (RFC 2451 3, RFC 3602 3: fresh IV per
-	 * packet); enc -1 keeps the direction chosen at creation. */
-	if (!EVP_CipherInit_ex(c->cctx, NULL, NULL, NULL, iv, -1))
-		goto err;
-	if (!EVP_CipherUpdate(c->cctx, data, &outl, data, (int)len) ||
-	    (size_t)outl != len)
-		goto err;
-	if (!EVP_CipherFinal_ex(c->cctx, data + outl, &finl) || finl != 0)
-		goto err;
-	return 0;
-err:
-	crypto_log_errors(&c->lim, c->cipher->name);
-	return -1;
+	return cbc_run(c, &c->cbc, iv, data, len, encrypt);
+}
+
+int
+sa_cbc_iv(struct sa_crypto *c, uint64_t counter, uint8_t *iv)
+{
+	size_t bs = c->cipher->block;
+
+	if (c->cipher->aead || !c->encrypt) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: sa_cbc_iv called "
+		    "on the wrong kind of SA", c->cipher->name);
+		return -1;
+	}
+	/* One block, the counter big-endian in its last 8 bytes; CBC of a
+	 * single block from a zero IV is the block cipher itself. */
+	memset(iv, 0, bs - 8);
+	be_put64(iv + bs - 8, counter);
+	return cbc_run(c, &c->ivk, zero_iv, iv, bs, true);
 }
 
 int
@@ -320,24 +446,16 @@ sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
 	return aead_crypt(c, iv, aad, aadlen, data, len, NULL, tag);
 }
 
-/* The full HMAC into md (EVP_MAX_MD_SIZE bytes). */
+/* The full HMAC into md (HMAC_MD_MAX bytes). */
 static int
 mac_full(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
     size_t l2, uint8_t *md)
 {
-	size_t mdlen;
-
-	if (c->mctx == NULL)
+	if (c->mac == NULL)
 		return -1;
-	/* A NULL key restarts HMAC with the key set at creation. (OpenSSL
-	 * 3.0 still mallocs and frees digest state inside this; no EVP
-	 * digest path avoids that, see tests/unit/test_crypto_noalloc.c.) */
-	if (!EVP_MAC_init(c->mctx, NULL, 0, NULL) ||
-	    (l1 > 0 && !EVP_MAC_update(c->mctx, d1, l1)) ||
-	    (l2 > 0 && !EVP_MAC_update(c->mctx, d2, l2)) ||
-	    !EVP_MAC_final(c->mctx, md, &mdlen, EVP_MAX_MD_SIZE) ||
-	    mdlen < c->auth->icv_len) {
-		crypto_log_errors(&c->lim, c->auth->name);
+	if (hmac_compute(c->mac, d1, l1, d2, l2, md) == -1) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s failed",
+		    c->auth->name);
 		return -1;
 	}
 	return 0;
@@ -347,7 +465,7 @@ int
 sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
     size_t l2, uint8_t *icv)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
+	uint8_t md[HMAC_MD_MAX];
 
 	if (mac_full(c, d1, l1, d2, l2, md) == -1)
 		return -1;
@@ -360,7 +478,7 @@ int
 sa_mac_verify(struct sa_crypto *c, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, const uint8_t *icv)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
+	uint8_t md[HMAC_MD_MAX];
 	int r;
 
 	if (mac_full(c, d1, l1, d2, l2, md) == -1)

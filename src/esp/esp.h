@@ -41,8 +41,11 @@ struct esp_sa {
 	 * chooses it: 0 keeps IV = seq, unique as long as the state file
 	 * keeps the numbers from repeating across restarts; a random value
 	 * per start gives IVs that do not depend on that (two runs collide
-	 * only if their ranges of IVs overlap). Receivers take the IV from
-	 * the wire and need not know it. */
+	 * only if their ranges of IVs overlap). CBC suites send the same
+	 * sum encrypted under the SA's own random IV key (sa_cbc_iv):
+	 * unique while the sum is, unpredictable without that key, and no
+	 * random draw per packet. Receivers take the IV from the wire and
+	 * need not know it. */
 	uint64_t          iv_base;
 	/* inbound */
 	struct replay     replay;
@@ -63,8 +66,8 @@ size_t esp_wire_len(const struct esp_sa *sa, size_t inner_len);
 
 /* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
  * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next
- * sequence number from sa->seq. CBC suites get a random IV; AEAD suites use
- * seq + sa->iv_base (see struct esp_sa).
+ * sequence number from sa->seq. AEAD suites use seq + sa->iv_base as
+ * the IV, CBC suites that sum encrypted (see struct esp_sa).
  * Returns -1 if there is no room or the cipher fails. */
 int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
     __attribute__((warn_unused_result));

@@ -82,9 +82,11 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 		    ct + ctlen) == -1)
 			goto fail;
 	} else {
+		/* Unpredictable and never repeated under the key as long as
+		 * the counter is not (sa_cbc_iv). */
 		if (fixed_iv != NULL)
 			memcpy(iv, fixed_iv, ci->iv_len);
-		else if (crypto_random(iv, ci->iv_len) == -1)
+		else if (sa_cbc_iv(sa->crypto, seq + sa->iv_base, iv) == -1)
 			goto fail;
 		if (sa_cbc_encrypt(sa->crypto, iv, ct, ctlen) == -1)
 			goto fail;

@@ -256,6 +256,14 @@ roundtrip_one(struct pair *pp, size_t len, uint8_t nh)
 		assert_int_equal(esp_get32(pkt_data(&pk) + 8),
 		    (uint32_t)(seq >> 32));
 		assert_int_equal(esp_get32(pkt_data(&pk) + 12), (uint32_t)seq);
+	} else {
+		uint8_t iv[CRYPTO_IV_MAX];
+
+		/* The counter seq + iv_base under the SA's IV key. */
+		assert_int_equal(sa_cbc_iv(pp->out.crypto, seq +
+		    pp->out.iv_base, iv), 0);
+		assert_memory_equal(pkt_data(&pk) + ESP_HDR_LEN, iv,
+		    pp->ci->iv_len);
 	}
 	/* In place, in the same buffer, without touching what surrounds. */
 	for (i = 0; i < pk.off; i++)
@@ -785,10 +793,13 @@ test_skip_icv(void **state)
 
 /* Suites by index in suites[], for the tables below. */
 #define S_BF_SHA1       1
+#define S_BF256_NONE    3
+#define S_BF448_NONE    6
 #define S_3DES_NONE     9
 #define S_AESCBC_NONE   12
 #define S_AESCBC_SHA1   13
 #define S_AESCBC_SHA256 14
+#define S_AES256CBC_NONE 15
 #define S_GCM           18
 #define S_GCM256        19
 #define S_CHACHA        20
@@ -1481,6 +1492,67 @@ test_resync_not_auth_none(void **state)
 	}
 }
 
+/* CBC IVs on the wire (sa_cbc_iv of seq + iv_base): one packet sent
+ * again and again gets a new IV and so a new first ciphertext block
+ * every time, no IV is the counter in the clear, and the receiver,
+ * which knows neither the IV key nor iv_base, decrypts with the IV it
+ * reads. Also across the 2^32 carry with ESN. */
+static void
+test_cbc_ivs(void **state)
+{
+	static const size_t which[] = { S_BF_SHA1, S_BF256_NONE, S_BF448_NONE,
+	    S_3DES_NONE, S_AESCBC_SHA1, S_AES256CBC_NONE };
+	enum { N = 300 };
+	static uint8_t ivs[N][CRYPTO_IV_MAX], ct1[N][CRYPTO_IV_MAX];
+	uint8_t ctr[CRYPTO_IV_MAX], want[CRYPTO_IV_MAX], nh;
+	uint64_t start, seq, c;
+	struct pair pp;
+	size_t w, i, j, k, ivl;
+	int esn;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++)
+		for (esn = 0; esn <= 1; esn++) {
+			pair_init(&pp, &suites[which[w]], esn);
+			ivl = pp.ci->iv_len;
+			assert_false(pp.ci->aead);
+			start = esn ? 0xffffff00ULL : 0;
+			pp.out.seq = start;
+			pp.out.iv_base = esn ? 0x0123456789abcdefULL : 0;
+			if (start > 0)
+				assert_true(esp_accept(&pp.in, start));
+			for (i = 0; i < N; i++) {
+				fill_inner(&pk, 40, 7);
+				memcpy(inner, pkt_data(&pk), 40);
+				assert_int_equal(esp_encap(&pp.out, &pk, 4), 0);
+				seq = pp.out.seq;
+				memcpy(ivs[i], pkt_data(&pk) + ESP_HDR_LEN, ivl);
+				memcpy(ct1[i], pkt_data(&pk) + ESP_HDR_LEN +
+				    ivl, ivl);
+				c = seq + pp.out.iv_base;
+				memset(ctr, 0, sizeof(ctr));
+				for (k = 0; k < 8; k++)
+					ctr[ivl - 1 - k] = (uint8_t)(c >> (8 * k));
+				assert_memory_not_equal(ivs[i], ctr, ivl);
+				assert_int_equal(sa_cbc_iv(pp.out.crypto, c,
+				    want), 0);
+				assert_memory_equal(ivs[i], want, ivl);
+				assert_int_equal(decap(&pp.in, &pk, &nh, false),
+				    ESP_OK);
+				assert_int_equal(pk.len, 40);
+				assert_memory_equal(pkt_data(&pk), inner, 40);
+			}
+			for (i = 0; i < N; i++)
+				for (j = i + 1; j < N; j++) {
+					assert_memory_not_equal(ivs[i], ivs[j],
+					    ivl);
+					assert_memory_not_equal(ct1[i], ct1[j],
+					    ivl);
+				}
+			pair_free(&pp);
+		}
+}
+
 /* AEAD IV = seq + iv_base mod 2^64, big-endian on the wire; the
  * receiver, which knows nothing of iv_base, takes it from there. */
 static void
@@ -1650,6 +1722,7 @@ main(void)
 		cmocka_unit_test(test_resync_not_without_esn),
 		cmocka_unit_test(test_resync_not_auth_none),
 		cmocka_unit_test(test_iv_base),
+		cmocka_unit_test(test_cbc_ivs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
