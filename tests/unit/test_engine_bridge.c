@@ -155,7 +155,7 @@ test_from_peer(void **state)
 	e = engine_with(cf, " tap vtap0\n bridge-flood 1 burst 3\n", "", "");
 	assert_non_null(e);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	e->br->fd = sv[0];
+	e->br->dev.fd = sv[0];
 	p = &e->peers[0];
 	q = &e->peers[1];
 
@@ -266,7 +266,7 @@ test_random(void **state)
 	    "");
 	assert_non_null(e);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	e->br->fd = sv[0];
+	e->br->dev.fd = sv[0];
 	p = &e->peers[0];
 	srandom(4);
 	for (i = 0; i < 20000; i++) {
