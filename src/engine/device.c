@@ -1,6 +1,7 @@
 /* The tun device: MTU choice, addresses, link state, routes to the peers'
- * networks, and the up/down hooks. All configuration goes through
- * rtnetlink (src/net/netlink.h); closing the tun fd removes the device. */
+ * networks, and the up/down hooks. The device and its configuration are
+ * the ops' (src/net/dev.h: rtnetlink for the kernel's tun); closing it
+ * removes the device. */
 #include "src/engine/engine_internal.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 
 #include "src/engine/icmp.h"
 #include "src/net/hook.h"
-#include "src/net/tun.h"
 
 /* Host bits cleared: what the kernel wants as a route destination. */
 static void
@@ -217,7 +217,7 @@ device_open(struct engine *e)
 {
 	const struct site_conf *site = &e->cf->site;
 	char buf[INET6_ADDRSTRLEN + 8];
-	struct tun_offload offl;
+	struct dev *d = &e->tun;
 	size_t i;
 
 	e->mtu = choose_mtu(e);
@@ -226,50 +226,36 @@ device_open(struct engine *e)
 		log_warn("routes");
 		return -1;
 	}
-	e->tun_fd = tun_open_offload(site->tun, site->tun_offload, e->tun_name,
-	    &offl);
-	if (e->tun_fd == -1) {
+	if (dev_open(d, site->tun, site->tun_offload, e->tun_name) == -1) {
 		log_warnx("cannot create tun device %s", site->tun);
 		return -1;
 	}
-	e->tun_features = offl.features;
-	if (tun_io_init(e, offl.vnet_hdr) == -1) {
+	if (tun_io_init(e, d->offl.vnet_hdr) == -1) {
 		log_warn("%s: buffers", e->tun_name);
 		return -1;
 	}
-	if (nl_open(&e->nl) == -1) {
-		log_warn("netlink");
-		return -1;
-	}
-	e->nl_open = true;
-	e->ifindex = nl_link_index(&e->nl, e->tun_name);
-	if (e->ifindex <= 0) {
-		log_warn("%s: interface index", e->tun_name);
-		return -1;
-	}
-	if (nl_link_set_mtu(&e->nl, e->ifindex, e->mtu) == -1) {
+	if (dev_set_mtu(d, e->mtu) == -1) {
 		log_warn("%s: set MTU %u", e->tun_name, e->mtu);
 		return -1;
 	}
 	for (i = 0; i < site->naddresses; i++) {
 		const struct prefix *a = &site->addresses[i];
 
-		if (nl_addr_add(&e->nl, e->ifindex, a->af, a->addr.b,
-		    a->len) == -1 && errno != EEXIST) {
+		if (dev_addr_add(d, a->af, a->addr.b, a->len) == -1 &&
+		    errno != EEXIST) {
 			log_warn("%s: add address %s", e->tun_name,
 			    prefix_ntop(a, buf, sizeof(buf)));
 			return -1;
 		}
 	}
-	if (nl_link_set_up(&e->nl, e->ifindex, true) == -1) {
+	if (dev_set_up(d, true) == -1) {
 		log_warn("%s: set up", e->tun_name);
 		return -1;
 	}
 	for (i = 0; i < e->nroutes; i++) {
 		const struct prefix *r = &e->routes[i];
 
-		if (nl_route_add(&e->nl, e->ifindex, r->af, r->addr.b,
-		    r->len) == -1) {
+		if (dev_route_add(d, r->af, r->addr.b, r->len) == -1) {
 			/* Routes that could not be added are not ours to
 			 * delete on exit. */
 			log_warn("%s: route %s", e->tun_name,
@@ -300,22 +286,18 @@ device_close(struct engine *e)
 	if (e->up_ran)
 		run_hook(e, "down", e->cf->site.down);
 	e->up_ran = false;
-	for (i = 0; e->nl_open && e->ifindex > 0 && i < e->nroutes; i++) {
+	for (i = 0; dev_is_open(&e->tun) && i < e->nroutes; i++) {
 		const struct prefix *r = &e->routes[i];
 
-		if (nl_route_del(&e->nl, e->ifindex, r->af, r->addr.b,
-		    r->len) == -1 && errno != ESRCH)
+		if (dev_route_del(&e->tun, r->af, r->addr.b, r->len) == -1 &&
+		    errno != ESRCH)
 			log_warn("%s: delete route %s", e->tun_name,
 			    prefix_ntop(r, buf, sizeof(buf)));
 	}
 	free(e->routes);
 	e->routes = NULL;
 	e->nroutes = 0;
-	if (e->nl_open)
-		nl_close(&e->nl);
-	e->nl_open = false;
-	if (e->tun_fd >= 0)
-		close(e->tun_fd);
+	/* Not persistent: closing removes the device. */
+	dev_close(&e->tun);
 	tun_io_free(e);
-	e->tun_fd = -1;
 }

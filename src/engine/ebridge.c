@@ -20,12 +20,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ipx/etherip.h"
 #include "ipx/frame.h"
 #include "src/engine/qos.h"
-#include "src/net/tap.h"
 
 static uint64_t
 mono_ns(void)
@@ -152,7 +150,7 @@ ebridge_init(struct engine *e)
 		return -1;
 	}
 	e->br = b;
-	b->fd = -1;
+	dev_init(&b->dev, DEV_TAP, e->dev_ops, e->dev_arg);
 	b->mode = site->bridge_all ? BRIDGE_MODE_ALL : BRIDGE_MODE_IPX;
 	if (choose_sizes(e, b) == -1)
 		return -1;
@@ -305,6 +303,18 @@ from_tap(struct engine *e, struct pkt *pk)
 			emit(e, &e->peers[b->ports[i]], d, pk->len, rule);
 }
 
+/* One whole frame to the tap. */
+static void
+tap_put(struct ebridge *b, const uint8_t *d, size_t len)
+{
+	ssize_t n = dev_write(&b->dev, d, len);
+
+	if (n == -1 || (size_t)n != len)
+		log_ratelimited(&b->lim_tap, LOG_LVL_WARN, "%s: write of %zu "
+		    "bytes: %s", b->name, len, n == -1 ? strerror(errno) :
+		    "short");
+}
+
 int
 ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk)
 {
@@ -347,10 +357,7 @@ ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk)
 	p->br.bytes_in += pk->len;
 	for (i = 0; i < n; i++) {
 		if (b->ports[i] == BRIDGE_PORT_LOCAL) {
-			if (tap_write(b->fd, d, pk->len) == -1)
-				log_ratelimited(&b->lim_tap, LOG_LVL_WARN,
-				    "%s: write of %zu bytes: %s", b->name,
-				    pk->len, strerror(errno));
+			tap_put(b, d, pk->len);
 			continue;
 		}
 		if (b->ports[i] >= e->npeers)
@@ -369,6 +376,28 @@ ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk)
 	return 0;
 }
 
+/* One frame into buf of cap bytes. A frame longer than cap is cut and
+ * its read returns at least cap, so the caller passes more room than any
+ * frame it accepts and treats a length above its limit as too big: a
+ * frame is never cut to fit. 0 when nothing is waiting, -1 (errno) on
+ * error. */
+static ssize_t
+tap_get(struct ebridge *b, uint8_t *buf, size_t cap)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = dev_read(&b->dev, buf, cap);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return -1;
+	}
+}
+
 static void
 tap_read_cb(int fd, short what, void *arg)
 {
@@ -378,11 +407,12 @@ tap_read_cb(int fd, short what, void *arg)
 	ssize_t n;
 	int i;
 
+	(void)fd;
 	(void)what;
 	for (i = 0; i < ENGINE_BUDGET; i++) {
 		pkt_reset(pk);
 		/* The whole buffer: anything above frame_max is too big. */
-		n = tap_read(fd, pkt_data(pk), PKT_MTU_MAX);
+		n = tap_get(b, pkt_data(pk), PKT_MTU_MAX);
 		if (n == -1) {
 			log_ratelimited(&b->lim_tap, LOG_LVL_WARN, "%s: read: %s",
 			    b->name, strerror(errno));
@@ -406,24 +436,20 @@ ebridge_open(struct engine *e)
 
 	if (b == NULL)
 		return 0;
-	if ((b->fd = tap_open(want, b->name)) == -1) {
+	if (dev_open(&b->dev, want, false, b->name) == -1) {
 		log_warnx("cannot create tap device %s", want);
 		return -1;
 	}
-	b->ifindex = nl_link_index(&e->nl, b->name);
-	if (b->ifindex <= 0) {
-		log_warn("%s: interface index", b->name);
-		return -1;
-	}
-	if (nl_link_set_mtu(&e->nl, b->ifindex, b->mtu) == -1) {
+	if (dev_set_mtu(&b->dev, b->mtu) == -1) {
 		log_warn("%s: set MTU %u", b->name, b->mtu);
 		return -1;
 	}
-	if (nl_link_set_up(&e->nl, b->ifindex, true) == -1) {
+	if (dev_set_up(&b->dev, true) == -1) {
 		log_warn("%s: set up", b->name);
 		return -1;
 	}
-	b->ev = event_new(e->base, b->fd, EV_READ | EV_PERSIST, tap_read_cb, e);
+	b->ev = event_new(e->base, b->dev.fd, EV_READ | EV_PERSIST,
+	    tap_read_cb, e);
 	if (b->ev == NULL || event_add(b->ev, NULL) == -1) {
 		log_warnx("event for %s", b->name);
 		return -1;
@@ -447,7 +473,5 @@ ebridge_close(struct engine *e)
 		event_free(b->ev);
 	b->ev = NULL;
 	/* Not persistent: closing removes the device. */
-	if (b->fd >= 0)
-		close(b->fd);
-	b->fd = -1;
+	dev_close(&b->dev);
 }

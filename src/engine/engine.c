@@ -101,7 +101,8 @@ engine_new(struct config *cf)
 		log_warn("engine");
 		return NULL;
 	}
-	e->tun_fd = -1;
+	e->dev_ops = &dev_ops_kernel;
+	dev_init(&e->tun, DEV_TUN, e->dev_ops, NULL);
 	for (k = 0; k < OSOCK_MAX; k++) {
 		e->socks[k].eng = e;
 		e->socks[k].fd = -1;
@@ -162,6 +163,20 @@ fail:
 	return NULL;
 }
 
+void
+engine_set_dev_ops(struct engine *e, const struct dev_ops *ops, void *arg)
+{
+	/* Before the devices exist: they are made by the ops they have. */
+	if (dev_is_open(&e->tun) || (e->br != NULL &&
+	    dev_is_open(&e->br->dev)))
+		fatalx("engine_set_dev_ops after engine_start");
+	e->dev_ops = ops;
+	e->dev_arg = arg;
+	dev_init(&e->tun, DEV_TUN, ops, arg);
+	if (e->br != NULL)
+		dev_init(&e->br->dev, DEV_TAP, ops, arg);
+}
+
 static void
 signal_cb(int sig, short what, void *arg)
 {
@@ -198,7 +213,7 @@ engine_start(struct engine *e)
 		return -1;
 	if (device_open(e) == -1 || ebridge_open(e) == -1)
 		return -1;
-	e->tun_ev = event_new(e->base, e->tun_fd, EV_READ | EV_PERSIST,
+	e->tun_ev = event_new(e->base, e->tun.fd, EV_READ | EV_PERSIST,
 	    tun_read_cb, e);
 	if (e->tun_ev == NULL || event_add(e->tun_ev, NULL) == -1) {
 		log_warnx("event for %s", e->tun_name);

@@ -18,6 +18,7 @@
 #include "conf/config.h"
 
 struct engine;
+struct dev_ops;
 
 /* `vpntund -R`: manual SAs without marks in the state file may start
  * (their first start, or new keys on both ends). Without it such an SA
@@ -28,6 +29,11 @@ void engine_set_fresh_state(bool fresh);
  * (logged); cf is then still the caller's. */
 struct engine *engine_new(struct config *cf);
 int  engine_start(struct engine *e);
+/* The devices' implementation (src/net/dev.h): dev_ops_kernel unless
+ * this is called, between engine_new and engine_start; tests pass
+ * dev_ops_double and its struct dev_double as arg. */
+void engine_set_dev_ops(struct engine *e, const struct dev_ops *ops,
+    void *arg);
 /* Call in the child after fork()/daemon(): re-arms the event base. */
 int  engine_after_fork(struct engine *e);
 int  engine_run(struct engine *e);

@@ -16,7 +16,7 @@
 #include "src/engine/state.h"
 #include "src/engine/sync.h"
 #include "src/esp/esp.h"
-#include "src/net/netlink.h"
+#include "src/net/dev.h"
 #include "src/net/sock.h"
 #include "util/log.h"
 #include "util/pkt.h"
@@ -123,9 +123,8 @@ struct peer {
 struct ebridge {
 	struct bridge     *tab;
 	enum bridge_mode   mode;
-	int                fd;
+	struct dev         dev;         /* the tap */
 	char               name[IFNAMSIZ];
-	int                ifindex;
 	unsigned           mtu;         /* of the tap */
 	size_t             frame_max;   /* longest frame every bridge peer's
 	                                   tunnel carries */
@@ -172,14 +171,14 @@ struct engine {
 	struct eqos         *qos;           /* NULL: no rules and no qos block */
 	struct ebridge      *br;            /* NULL: no tap */
 
-	int                  tun_fd;
+	/* The devices' ops (dev_ops_kernel unless a test set others). */
+	const struct dev_ops *dev_ops;
+	void                *dev_arg;
+	struct dev           tun;
 	char                 tun_name[IFNAMSIZ];
-	int                  ifindex;
 	unsigned             mtu;
 	unsigned             mtu_v4;        /* IPv4 limit: tunnel-mtu may be
 	                                       below IPv6's 1280 */
-	struct nl            nl;
-	bool                 nl_open;
 	struct prefix       *routes;        /* routes we added */
 	size_t               nroutes;
 	bool                 up_ran;
@@ -190,7 +189,6 @@ struct engine {
 	struct ctl          *ctl;
 	struct txq          *txq;           /* the send batch (txq.c) */
 	struct tun_io       *tunio;         /* tun_io.c */
-	unsigned             tun_features;  /* TUN_F_* offloads in use */
 	struct {
 		uint64_t     super_in;      /* super-packets read from tun */
 		uint64_t     segments_out;  /* the packets cut from them */

@@ -24,7 +24,7 @@ tun_features(const struct engine *e, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (i = 0; i < sizeof(f) / sizeof(f[0]) && n < len; i++)
-		if (e->tun_features & f[i].bit)
+		if (e->tun.offl.features & f[i].bit)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s",
 			    n > 0 ? " " : "", f[i].name);
 }

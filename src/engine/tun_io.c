@@ -7,14 +7,14 @@
  * them every read and write carries a struct virtio_net_hdr in front;
  * a read lands in the buffer the packet goes on in, and only what does
  * not fit there (a super-packet) spills into a 64 KiB buffer of its own
- * and is segmented from it. */
+ * and is segmented from it. Reads and writes go through the device's
+ * ops (src/net/dev.h). */
 #include "src/engine/engine_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "src/engine/qos.h"
 #include "src/net/offload.h"
@@ -112,7 +112,7 @@ segment(struct engine *e, size_t len)
 /* One read with offloads: 0 when there is nothing more to read, else the
  * packets it made (at least 1, so the budget moves on). */
 static size_t
-read_vnet(struct engine *e, int fd)
+read_vnet(struct engine *e)
 {
 	struct tun_io *t = e->tunio;
 	uint8_t hdr[VNET_HDR_LEN];
@@ -128,7 +128,7 @@ read_vnet(struct engine *e, int fd)
 	iov[1] = (struct iovec){ pkt_data(pk), PKT_MTU_MAX };
 	iov[2] = (struct iovec){ t->big + VNET_HDR_LEN + PKT_MTU_MAX,
 	    TUN_BIG_SIZE - VNET_HDR_LEN - PKT_MTU_MAX };
-	n = readv(fd, iov, 3);
+	n = dev_readv(&e->tun, iov, 3);
 	if (n <= 0) {
 		read_error(e, n);
 		return 0;
@@ -161,17 +161,18 @@ tun_read_cb(int fd, short what, void *arg)
 	ssize_t n;
 	size_t done = 0, got;
 
+	(void)fd;
 	(void)what;
 	while (done < ENGINE_BUDGET) {
 		if (e->tunio->vnet) {
-			if ((got = read_vnet(e, fd)) == 0)
+			if ((got = read_vnet(e)) == 0)
 				break;
 			done += got;
 			continue;
 		}
 		pk = outbound_buf(e);
 		pkt_reset(pk);
-		n = read(fd, pkt_data(pk), PKT_MTU_MAX);
+		n = dev_read(&e->tun, pkt_data(pk), PKT_MTU_MAX);
 		if (n <= 0) {
 			read_error(e, n);
 			break;
@@ -201,7 +202,7 @@ write_one(struct engine *e, const uint8_t *hdr, const uint8_t *d, size_t len)
 		want += VNET_HDR_LEN;
 	}
 	iov[k++] = (struct iovec){ (void *)(uintptr_t)d, len };
-	n = writev(e->tun_fd, iov, k);
+	n = dev_writev(&e->tun, iov, k);
 	if (n == -1 || (size_t)n != want) {
 		log_ratelimited(&e->lim_tun, LOG_LVL_WARN, "%s: write of %zu "
 		    "bytes: %s", e->tun_name, len,

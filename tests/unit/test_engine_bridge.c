@@ -1,7 +1,7 @@
 /* The engine's bridge without devices (issue 4): engine_new derives the
  * tap MTU from the tunnel and refuses an explicit one that does not fit;
  * frames from a peer are decapsulated, selected, learned, flooded to the
- * tap (a socketpair here) within the flood limit, and every drop is
+ * tap (the device double's socketpair) within the flood limit, and every drop is
  * counted by its reason; `out` rules that frames without IP can match. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "ipx/etherip.h"
 #include "src/engine/engine_internal.h"
 #include "src/engine/qos.h"
+#include "src/net/dev_double.h"
 #include "tests/unit/conf_testutil.h"
 
 /* A key file for each peer (every SA needs its own key): aes-gcm-256,
@@ -130,6 +131,26 @@ frame(struct pkt *pk, const char *dst, uint8_t src_last, uint16_t type,
 
 static const char bcast[] = "\xff\xff\xff\xff\xff\xff";
 
+/* The tap made by the device double (src/net/dev_double.h): opened and
+ * configured as engine_start would; returns the test's end. */
+static int
+tap_double(struct engine *e, struct dev_double *dd)
+{
+	const struct dev_double_port *tap = &dd->port[DEV_TAP];
+
+	dev_double_init(dd);
+	engine_set_dev_ops(e, &dev_ops_double, dd);
+	assert_int_equal(ebridge_open(e), 0);
+	assert_int_equal(tap->opens, 1);
+	assert_string_equal(tap->name, "vtap0");
+	assert_string_equal(e->br->name, "vtap0");
+	assert_false(tap->asked_offload);
+	assert_int_equal(tap->mtu, e->br->mtu);
+	assert_true(tap->up);
+	assert_true(tap->fd >= 0);
+	return tap->fd;
+}
+
 /* Reads one frame from the tap side, or returns 0 if none is waiting. */
 static ssize_t
 tap_got(int fd, uint8_t *buf, size_t cap)
@@ -146,6 +167,7 @@ test_from_peer(void **state)
 	    bad[2] = { 0x40, 0x00 };
 	struct config *cf = calloc(1, sizeof(*cf));
 	struct pkt *pk = calloc(1, sizeof(*pk));
+	struct dev_double dd;
 	struct engine *e;
 	struct peer *p, *q;
 	uint8_t buf[2048];
@@ -154,8 +176,7 @@ test_from_peer(void **state)
 	(void)state;
 	e = engine_with(cf, " tap vtap0\n bridge-flood 1 burst 3\n", "", "");
 	assert_non_null(e);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	e->br->fd = sv[0];
+	sv[1] = tap_double(e, &dd);
 	p = &e->peers[0];
 	q = &e->peers[1];
 
@@ -211,8 +232,9 @@ test_from_peer(void **state)
 	frame(pk, bcast, 2, 0x8137, rfc);
 	assert_int_equal(ebridge_from_peer(e, q, pk), 0);
 	assert_int_equal(tap_got(sv[1], buf, sizeof(buf)), 60);
-	close(sv[1]);
 	engine_free(e);
+	assert_int_equal(dd.port[DEV_TAP].closes, 1);
+	dev_double_cleanup(&dd);
 	free(cf);
 	free(pk);
 }
@@ -255,6 +277,7 @@ test_random(void **state)
 	struct config *cf = calloc(1, sizeof(*cf));
 	struct pkt *pk = calloc(1, sizeof(*pk));
 	uint64_t before, after;
+	struct dev_double dd;
 	struct engine *e;
 	struct peer *p;
 	uint8_t buf[2048];
@@ -265,8 +288,7 @@ test_random(void **state)
 	e = engine_with(cf, " tap vtap0\n bridge all\n bridge-flood 0\n", "",
 	    "");
 	assert_non_null(e);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	e->br->fd = sv[0];
+	sv[1] = tap_double(e, &dd);
 	p = &e->peers[0];
 	srandom(4);
 	for (i = 0; i < 20000; i++) {
@@ -290,8 +312,9 @@ test_random(void **state)
 	}
 	assert_true(p->br.frames_in > 0);
 	assert_true(p->br.drops[BR_PEER_ETHERIP] > 0);
-	close(sv[1]);
 	engine_free(e);
+	assert_int_equal(dd.port[DEV_TAP].closes, 1);
+	dev_double_cleanup(&dd);
 	free(cf);
 	free(pk);
 }

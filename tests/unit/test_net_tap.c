@@ -74,7 +74,7 @@ read_ipx(int fd, uint8_t *buf, size_t cap)
 
 	for (i = 0; i < 50; i++) {
 		assert_true(poll(&pfd, 1, 1000) == 1);
-		n = tap_read(fd, buf, cap);
+		n = read(fd, buf, cap);
 		assert_true(n >= 0);
 		if (n >= 14 && buf[12] == 0x81 && buf[13] == 0x37)
 			return n;
@@ -138,7 +138,6 @@ test_errors(void **state)
 	(void)state;
 	assert_int_equal(tap_open("averyveryverylongname", name), -1);
 	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(tap_write(-1, (const uint8_t *)"x", 1), -1);
 }
 
 int
