@@ -117,7 +117,8 @@ def analyse(tmp, arm, clk_tck):
            "transport": TRANSPORT[arm], "status": meta.get("status", "not run"),
            "mtu": int(meta["mtu"]) if meta.get("mtu") else None,
            "device_kind": meta.get("kind"), "commands": meta["cmd"],
-           "detail": meta.get("detail")}
+           "detail": meta.get("detail"),
+           "load_1min_at_start": float(meta["load"]) if meta.get("load") else None}
     if FAMILY[arm] == "vpntund":
         res["detail"] = vpntund_detail(d)
     res["tcp1"] = tcp(load(os.path.join(d, "tcp1.json")))
@@ -164,21 +165,23 @@ def machine_lines(m, secs):
 
 def absolute(results, speeds):
     out = ["| tunnel | transport | MTU | TCP 1 stream Mbit/s | TCP 4 streams Mbit/s "
-           "| UDP 64 B pkt/s received | UDP loss % | CPU s/GB (both ends) |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| UDP 64 B pkt/s received | UDP loss % | CPU s/GB (both ends) | load |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for arm, *_ in ARMS:
         r = results.get(arm)
         if r is None:
             continue
         if r["status"] != "ok" and not (r["tcp1"] or r["udp64"]):
-            out.append("| %s | %s | | %s | | | | |" % (r["label"], r["transport"] or "-", r["status"].upper()))
+            out.append("| %s | %s | | %s | | | | | %s |" % (
+                r["label"], r["transport"] or "-", r["status"].upper(),
+                fmt(r["load_1min_at_start"], "%.1f")))
             continue
-        out.append("| %s%s | %s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["label"], "" if r["status"] == "ok" else " (%s)" % r["status"],
             r["transport"] or "-", fmt(r["mtu"], "%d"),
             fmt(val(r, "tcp1", "mbps")), fmt(val(r, "tcp4", "mbps")),
             fmt(val(r, "udp64", "pps")), fmt(val(r, "udp64", "loss_pct"), "%.0f"),
-            fmt(r["cpu_s_per_gb"], "%.1f")))
+            fmt(r["cpu_s_per_gb"], "%.1f"), fmt(r["load_1min_at_start"], "%.1f")))
     out.append("")
     out.append("| openssl speed -evp, 1408-byte blocks | Mbit/s per CPU second |")
     out.append("|---|---|")
@@ -242,6 +245,53 @@ def ratios(rows):
             "" if r["target"] is None else (">= %gx" % r["target"] if r["target"] >= 1
                                             else ">= %d%%" % (100 * r["target"])),
             verdict))
+    return out
+
+
+def summary(rows):
+    """One line per target: the ratios over udp and over esp."""
+    def pick(arm_suite, tr, test, ref_prefix):
+        for r in rows:
+            if (r["arm"] == "vt-%s-%s" % (arm_suite, tr) and r["metric"] == test
+                    and r["reference"].startswith(ref_prefix)):
+                return r
+        return None
+
+    def cell(tr, suite, ref, pct):
+        out = []
+        for test in ("TCP 1 stream", "TCP 4 streams"):
+            r = pick(suite, tr, test, ref)
+            if r is None or r["ratio"] is None:
+                out.append("-")
+            elif pct:
+                out.append("%.0f%%" % (100 * r["ratio"]))
+            else:
+                out.append("%.2fx" % r["ratio"])
+        return " / ".join(out)
+
+    out = ["| target | over udp: TCP 1 / 4 streams | over esp: TCP 1 / 4 streams |",
+           "|---|---|---|"]
+    for suite, name, ref, text, pct in (
+            ("bf-none", "blowfish/none", "OpenVPN BF-CBC/none", ">= 2x OpenVPN BF-CBC/none", False),
+            ("bf-sha1", "blowfish/hmac-sha1-96", "OpenVPN BF-CBC/SHA1", ">= 2x OpenVPN BF-CBC/SHA1", False),
+            ("bf-none", "blowfish/none", "openssl", ">= 60% of openssl speed bf-cbc", True),
+            ("bf-sha1", "blowfish/hmac-sha1-96", "openssl", ">= 60% of openssl speed bf-cbc", True),
+            ("gcm", "aes-gcm", "wireguard-go", ">= 4x wireguard-go", False)):
+        out.append("| %s TCP %s | %s | %s |" % (name, text, cell("udp", suite, ref, pct),
+                                               cell("esp", suite, ref, pct)))
+    cells = []
+    for tr in ("udp", "esp"):
+        worst = [r for r in rows if r["transport"] == tr and r["metric"] == "UDP 64 B pkt/s"
+                 and r["ratio"] is not None]
+        if worst:
+            w = min(worst, key=lambda r: r["ratio"])
+            cells.append("%.2fx (%s)" % (w["ratio"], w["label"][len("vpntund "):]))
+        else:
+            cells.append("-")
+    best = next((r["reference"][len("best peer: "):] for r in rows
+                 if r["metric"] == "UDP 64 B pkt/s"), "-")
+    out.append("| 64-byte UDP pkt/s >= 3x the best peer (%s), worst suite | %s | %s |"
+               % (best, cells[0], cells[1]))
     return out
 
 
@@ -336,7 +386,8 @@ def main():
     lines += absolute(results, speeds)
     lines.append("")
     lines.append("CPU s/GB: utime + stime of both tunnel processes during the 1-stream TCP test,"
-                 " per 10^9 bytes received. OpenVPN's BF-CBC key is 128 bits (2.6 has no"
+                 " per 10^9 bytes received. load: 1-minute load average when the arm began."
+                 " OpenVPN's BF-CBC key is 128 bits (2.6 has no"
                  " --keysize); Blowfish's speed does not depend on it.")
     lines.append("")
     lines.append("What ran (tunnel processes, first end's command line):")
@@ -346,7 +397,10 @@ def main():
             continue
         lines.append("- %s%s: %s; `%s`" % (
             r["label"], " " + r["transport"] if r["family"] == "vpntund" else "",
-            r["detail"] or "-", r["commands"][0].strip() if r["commands"] else "-"))
+            r["detail"] or "-",
+            r["commands"][0].strip().replace(tmp, "$TMP") if r["commands"] else "-"))
+    lines.append("")
+    lines += summary(rows)
     lines.append("")
     lines += ratios(rows)
     lines.append("")
