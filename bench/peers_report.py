@@ -8,6 +8,8 @@ directory per arm with "meta" (key=value), the iperf3 JSON of the client
 test); "speed.<cipher>" (openssl speed, bytes per CPU second). Prints the
 machine, the absolute numbers and the ratios against the targets as
 markdown tables, writes every number to JSON and draws PNG.
+
+bench/peers_report.py --replot JSON PNG draws PNG again from such a JSON.
 """
 import json
 import os
@@ -33,6 +35,15 @@ LABEL = {a[0]: a[1] for a in ARMS}
 FAMILY = {a[0]: a[2] for a in ARMS}
 TRANSPORT = {a[0]: a[3] for a in ARMS}
 SPEED_OF = {a[0]: a[4] for a in ARMS}
+SHORT = {
+    "veth": "veth",
+    "vt-bf-none-udp": "vpntund\nbf/none\nudp", "vt-bf-sha1-udp": "vpntund\nbf/sha1-96\nudp",
+    "vt-gcm-udp": "vpntund\naes-gcm\nudp", "vt-chacha-udp": "vpntund\nchacha20\nudp",
+    "vt-bf-none-esp": "vpntund\nbf/none\nesp", "vt-bf-sha1-esp": "vpntund\nbf/sha1-96\nesp",
+    "vt-gcm-esp": "vpntund\naes-gcm\nesp", "vt-chacha-esp": "vpntund\nchacha20\nesp",
+    "ovpn-bf-sha1": "OpenVPN\nBF/SHA1", "ovpn-bf-none": "OpenVPN\nBF/none",
+    "ovpn-aes-cbc-sha256": "OpenVPN\nAES-256-CBC\n/SHA256", "wireguard-go": "wireguard-go",
+}
 PEERS = ["ovpn-bf-sha1", "ovpn-bf-none", "ovpn-aes-cbc-sha256", "wireguard-go"]
 SPEEDS = ["bf-cbc", "aes-256-gcm", "chacha20-poly1305", "aes-256-cbc"]
 UDP_LEN = 64
@@ -303,13 +314,7 @@ def plot(results, speeds, png, title):
     from matplotlib.patches import Patch
 
     arms = [a for a, *_ in ARMS if a in results]
-    names = []
-    for a in arms:
-        n = LABEL[a].replace("vpntund ", "vpntund\n").replace("OpenVPN ", "OpenVPN\n")
-        n = n.replace("blowfish-cbc-256/", "bf-256/").replace("hmac-sha1-96", "sha1-96")
-        if FAMILY[a] == "vpntund":
-            n += " " + TRANSPORT[a]
-        names.append(n)
+    names = [SHORT[a] for a in arms]
     colour = {"veth": "0.6", "openvpn": "tab:orange", "wireguard-go": "tab:green"}
 
     def c(a):
@@ -363,7 +368,18 @@ def plot(results, speeds, png, title):
     fig.savefig(png, dpi=80)
 
 
+def title(m):
+    return ("bench/peers, %s s per test, %s CPUs, load %s -> %s"
+            % (m.get("seconds"), m.get("nproc"), m.get("load_before"), m.get("load_after")))
+
+
 def main():
+    if sys.argv[1] == "--replot":
+        # Draws PNG again from a peers.json: bench/peers_report.py --replot JSON PNG
+        with open(sys.argv[2]) as f:
+            doc = json.load(f)
+        plot(doc["arms"], doc["openssl_speed_mbps"], sys.argv[3], title(doc["machine"]))
+        return
     tmp, js, png = sys.argv[1], sys.argv[2], sys.argv[3]
     m = kv(os.path.join(tmp, "machine"))
     clk_tck = int(m.get("clk_tck", "100"))
@@ -413,8 +429,7 @@ def main():
     with open(js, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
-    plot(results, speeds, png, "bench/peers, %s s per test, %s CPUs, load %s -> %s"
-         % (secs, m.get("nproc"), m.get("load_before"), m.get("load_after")))
+    plot(results, speeds, png, title(m))
 
 
 if __name__ == "__main__":
