@@ -412,29 +412,28 @@ site_log_level(struct parser *p, const struct token *kw)
 	return 0;
 }
 
-/* `on` or `off` into *v. */
+/* `yes` or `no` into *v. */
 static int
-get_on_off(struct parser *p, const struct token *kw, bool *v)
+get_yes_no(struct parser *p, const struct token *kw, bool *v)
 {
-	static const char *const set[] = { "on", "off", NULL };
 	int i;
 
-	if (get_choice(p, kw, set, &i) == -1)
+	if (get_choice(p, kw, yesno, &i) == -1)
 		return -1;
-	*v = i == 0;
+	*v = i == 1;
 	return 0;
 }
 
 static int
 site_udp_gso(struct parser *p, const struct token *kw)
 {
-	return get_on_off(p, kw, &p->cf->site.udp_gso);
+	return get_yes_no(p, kw, &p->cf->site.udp_gso);
 }
 
 static int
 site_tun_offload(struct parser *p, const struct token *kw)
 {
-	return get_on_off(p, kw, &p->cf->site.tun_offload);
+	return get_yes_no(p, kw, &p->cf->site.tun_offload);
 }
 
 static const struct keyword site_keywords[] = {

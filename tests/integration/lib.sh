@@ -327,6 +327,13 @@ vt_router_on() {
 vt_link() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" ||
 		fail "veth $1/$2 - $3/$4"
+	# vpntund sends runs of ESP datagrams as one UDP GSO message. A veth
+	# would carry it whole into the next namespace, where a capture sees
+	# one 64 KB datagram; cut it at the device, as a NIC does, so that
+	# what crosses between the namespaces is what a wire would carry.
+	ip netns exec "$1" ethtool -K "$2" tx-udp-segmentation off >/dev/null &&
+	    ip netns exec "$3" ethtool -K "$4" tx-udp-segmentation off >/dev/null ||
+		fail "ethtool -K tx-udp-segmentation off on $2/$4 (apt-get install ethtool)"
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }

@@ -15,6 +15,8 @@ sock() { # SITE SOCKET FIELD
 	vt_counter "$1" "[s for s in d['outer_sockets'] if s['socket'] == '$2'][0]['$3']"
 }
 
+yn() { if [ "$1" = on ]; then echo yes; else echo no; fi; }
+
 tun() { # SITE FIELD
 	vt_counter "$1" "d['tun_offload']['$2']"
 }
@@ -24,7 +26,7 @@ run() {
 	local tr=$1 suite=$2 gso=$3 to=$4 sk=udp4 sent calls gsomsg rx rxcalls
 	local extra
 	[ "$tr" = esp ] && sk=esp4
-	extra=$(printf '\tudp-gso %s\n\ttun-offload %s' "$gso" "$to")
+	extra=$(printf '\tudp-gso %s\n\ttun-offload %s' "$(yn "$gso")" "$(yn "$to")")
 	VT_EXTRA_SITE_r1=$extra VT_EXTRA_SITE_c=$extra \
 	    vt_write_configs "$tr" v4 "$suite"
 	vt_start c
