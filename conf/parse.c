@@ -412,6 +412,17 @@ site_log_level(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+static int
+site_socket_filter(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, yesno, &i) == -1)
+		return -1;
+	p->cf->site.socket_filter = i == 1;
+	return 0;
+}
+
 static const struct keyword site_keywords[] = {
 	{ "address",    site_address },
 	{ "bridge",     site_bridge },
@@ -432,6 +443,7 @@ static const struct keyword site_keywords[] = {
 	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
 	{ "role",       site_role },
+	{ "socket-filter", site_socket_filter },
 	{ "state-ahead", site_state_ahead },
 	{ "state-file", site_state_file },
 	{ "tap",        site_tap },
@@ -1208,6 +1220,7 @@ site_defaults(struct site_conf *s)
 	s->port = CONF_PORT_DEFAULT;
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
+	s->socket_filter = true;
 	s->hook_timeout = CONF_HOOK_TIMEOUT_DEFAULT;
 	s->state_ahead = CONF_STATE_AHEAD_DEFAULT;
 	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;
