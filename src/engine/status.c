@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "src/engine/qos.h"
+#include "src/net/sock_filter.h"
 #include "util/json.h"
 
 /* Per peer, the JSON needs some 2000 bytes; keep a margin. */
@@ -18,6 +19,7 @@
 #define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
 #define STATUS_JSON_RELOAD (6 * CONF_ERR_MAX)  /* a message, escaped */
+#define STATUS_JSON_SOCK   128
 
 static const char *const site_drop_names[SITE_DROP_MAX] = {
 	[SITE_DROP_NO_SA] = "no_sa",
@@ -209,6 +211,59 @@ json_peer(struct json *j, const struct peer *p)
 	json_object_end(j);
 }
 
+/* The open outer sockets: their kernel filters and how many datagrams
+ * the kernel dropped on each (null if it cannot say). */
+static void
+json_outer_sockets(struct json *j, const struct engine *e)
+{
+	const struct outer_sock *s;
+	uint32_t drops;
+	int k;
+
+	json_array_begin(j, "outer_sockets");
+	for (k = 0; k < OSOCK_MAX; k++) {
+		s = &e->socks[k];
+		if (s->fd < 0)
+			continue;
+		json_object_begin(j, NULL);
+		json_string(j, "kind", outer_sock_name(s));
+		json_bool(j, "filter", s->filter == OSF_ON);
+		json_string(j, "filter_state", outer_filter_name(s->filter));
+		json_uint(j, "filter_addrs", s->filter_addrs);
+		if (sock_kernel_drops(s->fd, &drops) == 0)
+			json_uint(j, "kernel_drops", drops);
+		else
+			json_null(j, "kernel_drops");
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void
+text_outer_sockets(const struct engine *e, struct evbuffer *out)
+{
+	const struct outer_sock *s;
+	const char *sep = " ";
+	uint32_t drops;
+	int k;
+
+	evbuffer_add_printf(out, "outer sockets:");
+	for (k = 0; k < OSOCK_MAX; k++) {
+		s = &e->socks[k];
+		if (s->fd < 0)
+			continue;
+		evbuffer_add_printf(out, "%s%s filter %s", sep,
+		    outer_sock_name(s), outer_filter_name(s->filter));
+		if (s->filter == OSF_ON)
+			evbuffer_add_printf(out, " (%zu addresses)",
+			    s->filter_addrs);
+		if (sock_kernel_drops(s->fd, &drops) == 0)
+			evbuffer_add_printf(out, ", kernel drops %u", drops);
+		sep = "; ";
+	}
+	evbuffer_add_printf(out, "\n");
+}
+
 /* The state file of manual keying. */
 static void
 json_state_file(struct json *j, const struct engine *e)
@@ -295,7 +350,8 @@ status_json(struct engine *e, struct evbuffer *out)
 	const struct site_conf *site = &e->cf->site;
 	struct json j;
 	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
-	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD, i;
+	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD +
+	    OSOCK_MAX * STATUS_JSON_SOCK, i;
 	char *buf;
 	int d;
 
@@ -321,6 +377,7 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_uint(&j, "failed", e->reloads_failed);
 	json_string(&j, "last", e->reload_last);
 	json_object_end(&j);
+	json_outer_sockets(&j, e);
 	json_state_file(&j, e);
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
@@ -439,6 +496,7 @@ status_text(struct engine *e, struct evbuffer *out)
 	if (e->reload_last[0] != '\0')
 		evbuffer_add_printf(out, "; last: %s", e->reload_last);
 	evbuffer_add_printf(out, "\n");
+	text_outer_sockets(e, out);
 	text_state_file(e, out);
 	text_qos(e, out);
 	bridge_text_site(e, out);
