@@ -129,15 +129,17 @@ run() { # TR v4|v6
 	vt_log_msg "$kind filter off: no_sa $nosa0 -> $nosa1, kernel drops +$kd_delta, auth $(auth)"
 	vt_ping l1 172.16.0.10 3
 
-	# and on again
-	VT_EXTRA_SITE_r1=""
-	vt_write_configs "$tr" "$outer-outer" aes-gcm
-	vt_ctl r1 reload >/dev/null || fail "$kind: second reload of r1"
-	assert_eq "$(sock r1 "$kind" filter_state)" on "$kind: r1's filter after socket-filter yes"
-	nosa0=$(site_drop no_sa)
-	junk_and_barrier "$tr" "$dst" "$central" "$strangers"
-	assert_eq "$(site_drop no_sa)" "$nosa0" "$kind, filter on again: vpntund saw junk"
-	vt_ping l1 172.16.0.10 2
+	# and on again (once per transport is enough)
+	if [ "$outer" = v4 ]; then
+		VT_EXTRA_SITE_r1=""
+		vt_write_configs "$tr" "$outer-outer" aes-gcm
+		vt_ctl r1 reload >/dev/null || fail "$kind: second reload of r1"
+		assert_eq "$(sock r1 "$kind" filter_state)" on "$kind: r1's filter after socket-filter yes"
+		nosa0=$(site_drop no_sa)
+		junk_and_barrier "$tr" "$dst" "$central" "$strangers"
+		assert_eq "$(site_drop no_sa)" "$nosa0" "$kind, filter on again: vpntund saw junk"
+		vt_ping l1 172.16.0.10 2
+	fi
 	vt_stop r1
 	vt_stop c
 }
