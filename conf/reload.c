@@ -1,11 +1,11 @@
 /* What a running daemon may take from a new site.conf (vpntund(8),
  * RELOADING): the rules, the meters, the qos block's bandwidth, classes
- * and mss-clamp, and the site's log-level and socket-filter. Everything else made the
- * tunnels and the devices
- * as they are: the site block, the peers with their keys, SPIs and
- * policies, and tunnel-mtu (the tun's MTU). Applying a change there means
- * new SAs or a new device, which is a restart, so config_reload_check()
- * names the first such change instead of half-applying it. */
+ * and mss-clamp, and the site's log-level and socket-filter. Everything
+ * else made the tunnels and the devices as they are: the site block, the
+ * peers with their keys, SPIs and policies, and tunnel-mtu (the tun's
+ * MTU). Applying a change there means new SAs or a new device, which is
+ * a restart, so config_reload_check() names the first such change
+ * instead of half-applying it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -551,10 +551,33 @@ kernel_case(enum outer_kind kind, sa_family_t af)
 	close(rx);
 }
 
-static void test_kernel_udp4(void **s) { (void)s; kernel_case(OUTER_UDP, AF_INET); }
-static void test_kernel_udp6(void **s) { (void)s; kernel_case(OUTER_UDP, AF_INET6); }
-static void test_kernel_esp4(void **s) { (void)s; kernel_case(OUTER_ESP, AF_INET); }
-static void test_kernel_esp6(void **s) { (void)s; kernel_case(OUTER_ESP, AF_INET6); }
+static void
+test_kernel_udp4(void **state)
+{
+	(void)state;
+	kernel_case(OUTER_UDP, AF_INET);
+}
+
+static void
+test_kernel_udp6(void **state)
+{
+	(void)state;
+	kernel_case(OUTER_UDP, AF_INET6);
+}
+
+static void
+test_kernel_esp4(void **state)
+{
+	(void)state;
+	kernel_case(OUTER_ESP, AF_INET);
+}
+
+static void
+test_kernel_esp6(void **state)
+{
+	(void)state;
+	kernel_case(OUTER_ESP, AF_INET6);
+}
 
 int
 main(void)
