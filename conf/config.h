@@ -120,6 +120,8 @@ struct site_conf {
 	char                    control[PATH_MAX];
 	bool                    log_syslog;
 	int                     log_level;        /* enum log_level */
+	bool                    socket_filter;    /* kernel filter on the
+	                                             outer sockets (default) */
 	/* Issue 4: the tap device and its learning bridge; tap[0] == '\0'
 	 * means no tap (and no bridge). */
 	char                    tap[IFNAMSIZ];

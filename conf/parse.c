@@ -425,6 +425,12 @@ get_yes_no(struct parser *p, const struct token *kw, bool *v)
 }
 
 static int
+site_socket_filter(struct parser *p, const struct token *kw)
+{
+	return get_yes_no(p, kw, &p->cf->site.socket_filter);
+}
+
+static int
 site_udp_gso(struct parser *p, const struct token *kw)
 {
 	return get_yes_no(p, kw, &p->cf->site.udp_gso);
@@ -456,6 +462,7 @@ static const struct keyword site_keywords[] = {
 	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
 	{ "role",       site_role },
+	{ "socket-filter", site_socket_filter },
 	{ "state-ahead", site_state_ahead },
 	{ "state-file", site_state_file },
 	{ "tap",        site_tap },
@@ -1234,6 +1241,7 @@ site_defaults(struct site_conf *s)
 	s->port = CONF_PORT_DEFAULT;
 	s->outer_mtu = 1500;
 	s->log_level = LOG_LVL_INFO;
+	s->socket_filter = true;
 	s->hook_timeout = CONF_HOOK_TIMEOUT_DEFAULT;
 	s->state_ahead = CONF_STATE_AHEAD_DEFAULT;
 	s->bridge_age = CONF_BRIDGE_AGE_DEFAULT;

@@ -1,11 +1,11 @@
 /* What a running daemon may take from a new site.conf (vpntund(8),
  * RELOADING): the rules, the meters, the qos block's bandwidth, classes
- * and mss-clamp, and the site's log-level. Everything else made the
- * tunnels and the devices
- * as they are: the site block, the peers with their keys, SPIs and
- * policies, and tunnel-mtu (the tun's MTU). Applying a change there means
- * new SAs or a new device, which is a restart, so config_reload_check()
- * names the first such change instead of half-applying it. */
+ * and mss-clamp, and the site's log-level and socket-filter. Everything
+ * else made the tunnels and the devices as they are: the site block, the
+ * peers with their keys, SPIs and policies, and tunnel-mtu (the tun's
+ * MTU). Applying a change there means new SAs or a new device, which is
+ * a restart, so config_reload_check() names the first such change
+ * instead of half-applying it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,7 +53,8 @@ static const struct field site_fields[] = {
 	F(site_conf, state_ahead, "state-ahead", K_MEM),
 	F(site_conf, control, "control", K_STR),
 	F(site_conf, log_syslog, "log", K_MEM),
-	/* (log-level is reloadable: the engine sets it.) */
+	/* (log-level and socket-filter are reloadable: the engine sets
+	 * them.) */
 	F(site_conf, tap, "tap", K_STR),
 	F(site_conf, tap_mtu, "tap mtu", K_MEM),
 	F(site_conf, bridge_all, "bridge", K_MEM),

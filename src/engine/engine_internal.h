@@ -140,16 +140,27 @@ struct ebridge {
 
 /* One outer socket per (transport, family) in use. */
 enum { OSOCK_UDP4, OSOCK_UDP6, OSOCK_ESP4, OSOCK_ESP6, OSOCK_MAX };
+/* Its kernel filter (outer.c), or why it has none. */
+enum osock_filter {
+	OSF_NONE,                       /* not set up yet */
+	OSF_ON,                         /* the static peers' sources only */
+	OSF_OFF,                        /* socket-filter no */
+	OSF_DYNAMIC,                    /* a dynamic peer may use it */
+	OSF_TOO_MANY,                   /* more addresses than a program holds */
+	OSF_ERROR,
+};
 struct outer_sock {
-	struct engine   *eng;
-	int              fd;            /* -1 if not open */
-	enum outer_kind  kind;
-	sa_family_t      af;
-	struct event    *ev;
-	bool             gso;           /* UDP GSO: on, and the kernel takes it */
+	struct engine     *eng;
+	int                fd;          /* -1 if not open */
+	enum outer_kind    kind;
+	sa_family_t        af;
+	struct event      *ev;
+	enum osock_filter  filter;
+	size_t             filter_addrs;        /* distinct, when OSF_ON */
+	bool               gso;         /* UDP GSO: on, and the kernel takes it */
 	struct sock_tx_stats tx;        /* what sending cost (status) */
-	uint64_t         rx_calls;      /* recvmmsg calls that returned some */
-	uint64_t         rx_datagrams;
+	uint64_t           rx_calls;    /* recvmmsg calls that returned some */
+	uint64_t           rx_datagrams;
 };
 
 struct engine {
@@ -260,6 +271,11 @@ char *prefix_list(const struct prefix *p, size_t n);
 /* outer.c */
 int  outer_open(struct engine *e);
 void outer_close(struct engine *e);
+/* Sets each open socket's kernel filter as socket-filter now says. */
+void outer_filter_all(struct engine *e);
+/* "udp4", "udp6", "esp4", "esp6"; "on", "off", "dynamic", ... */
+const char *outer_sock_name(const struct outer_sock *s);
+const char *outer_filter_name(enum osock_filter f);
 
 /* txq.c: the send batch (one sendmmsg per socket and batch). */
 int  txq_init(struct engine *e);

@@ -1,10 +1,17 @@
 /* Outer sockets: one UDP socket per outer family if any peer uses UDP
- * (RFC 3948), one raw ESP socket per family if any peer uses protocol 50. */
+ * (RFC 3948), one raw ESP socket per family if any peer uses protocol 50,
+ * each with a kernel filter that lets only its static peers' sources
+ * through (site.conf(5) socket-filter). */
 #include "src/engine/engine_internal.h"
 
+#include <errno.h>
 #include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "src/net/sock_filter.h"
 
 /* Which families a peer may use: its endpoint's, or for a dynamic peer
  * the `outer` family, or both when that is unset. */
@@ -38,6 +45,115 @@ grow_buffers(int fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
+const char *
+outer_sock_name(const struct outer_sock *s)
+{
+	if (s->kind == OUTER_UDP)
+		return s->af == AF_INET ? "udp4" : "udp6";
+	return s->af == AF_INET ? "esp4" : "esp6";
+}
+
+const char *
+outer_filter_name(enum osock_filter f)
+{
+	static const char *const names[] = {
+		[OSF_NONE] = "none", [OSF_ON] = "on", [OSF_OFF] = "off",
+		[OSF_DYNAMIC] = "dynamic", [OSF_TOO_MANY] = "too_many",
+		[OSF_ERROR] = "error",
+	};
+
+	if ((unsigned)f >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[f];
+}
+
+/* Whether p's packets may arrive on s. */
+static bool
+peer_uses(const struct engine *e, const struct peer *p,
+    const struct outer_sock *s)
+{
+	bool v4, v6;
+
+	if ((p->conf->transport == TRANSPORT_UDP) != (s->kind == OUTER_UDP))
+		return false;
+	peer_families(e, p, &v4, &v6);
+	return s->af == AF_INET ? v4 : v6;
+}
+
+/* The filter s should have now, attached (or removed): the sources of
+ * the static peers that use it. A dynamic peer may turn up from
+ * anywhere, so a socket it may use has none and inbound.c checks the
+ * static peers' sources there (peer_source_ok), as it always does.
+ * Logged when the answer changes, so a reload does not repeat it. */
+static void
+outer_filter(struct engine *e, struct outer_sock *s)
+{
+	struct sockaddr_storage *addrs = NULL;
+	enum osock_filter was = s->filter, now = OSF_ON;
+	size_t i, n = 0, naddrs = 0;
+	int err = 0;
+
+	for (i = 0; i < e->npeers; i++)
+		if (e->peers[i].conf->dynamic && peer_uses(e, &e->peers[i], s))
+			now = OSF_DYNAMIC;
+	if (!e->cf->site.socket_filter)
+		now = OSF_OFF;
+	if (now == OSF_ON) {
+		if ((addrs = calloc(e->npeers + 1, sizeof(*addrs))) == NULL)
+			now = OSF_ERROR;
+		for (i = 0; addrs != NULL && i < e->npeers; i++)
+			if (peer_uses(e, &e->peers[i], s))
+				addrs[n++] = e->peers[i].endpoint;
+	}
+	if (now == OSF_ON && sock_filter_attach(s->fd, s->af, addrs, n,
+	    &naddrs) == -1) {
+		err = errno;
+		/* ENOMEM: the kernel's optmem_max, which holds programs. */
+		now = err == E2BIG || err == ENOMEM ? OSF_TOO_MANY : OSF_ERROR;
+	}
+	free(addrs);
+	if (now != OSF_ON && sock_filter_detach(s->fd) == -1)
+		log_warn("%s socket: removing its filter", outer_sock_name(s));
+	s->filter = now;
+	s->filter_addrs = now == OSF_ON ? naddrs : 0;
+	if (now == was)
+		return;
+	switch (now) {
+	case OSF_ON:
+		log_info("%s socket: the kernel passes only the sources of its "
+		    "%zu static peer addresses", outer_sock_name(s), naddrs);
+		break;
+	case OSF_TOO_MANY:
+		log_info("%s socket: no kernel filter, %zu static peer "
+		    "addresses are too many for one (%s); their sources are "
+		    "checked in vpntund only", outer_sock_name(s), n,
+		    strerror(err));
+		break;
+	case OSF_ERROR:
+		log_warnx("%s socket: no kernel filter: %s", outer_sock_name(s),
+		    strerror(err != 0 ? err : ENOMEM));
+		break;
+	case OSF_DYNAMIC:
+		log_debug("%s socket: no kernel filter, dynamic peers may use "
+		    "it", outer_sock_name(s));
+		break;
+	default:
+		log_debug("%s socket: no kernel filter (socket-filter no)",
+		    outer_sock_name(s));
+		break;
+	}
+}
+
+void
+outer_filter_all(struct engine *e)
+{
+	int k;
+
+	for (k = 0; k < OSOCK_MAX; k++)
+		if (e->socks[k].fd >= 0)
+			outer_filter(e, &e->socks[k]);
+}
+
 static int
 open_one(struct engine *e, int idx, bool required)
 {
@@ -65,6 +181,7 @@ open_one(struct engine *e, int idx, bool required)
 	}
 	grow_buffers(s->fd);
 	s->gso = s->kind == OUTER_UDP && site->udp_gso;
+	outer_filter(e, s);
 	s->ev = event_new(e->base, s->fd, EV_READ | EV_PERSIST, outer_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		log_warnx("event for an outer socket");
@@ -118,5 +235,7 @@ outer_close(struct engine *e)
 		if (e->socks[k].fd >= 0)
 			close(e->socks[k].fd);
 		e->socks[k].fd = -1;
+		e->socks[k].filter = OSF_NONE;
+		e->socks[k].filter_addrs = 0;
 	}
 }

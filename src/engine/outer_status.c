@@ -1,16 +1,13 @@
-/* The fast path in `vpntunctl status`: the tun's offloads, and what
- * sending and receiving on the outer sockets cost in system calls. */
+/* The fast path in `vpntunctl status`: the tun's offloads, and per
+ * outer socket its kernel filter, what the kernel dropped on it (null if
+ * it cannot say), and what sending and receiving cost in system calls. */
 #include "src/engine/engine_internal.h"
 
 #include <event2/buffer.h>
 #include <stdio.h>
 
+#include "src/net/sock_filter.h"
 #include "util/json.h"
-
-static const char *const sock_names[OSOCK_MAX] = {
-	[OSOCK_UDP4] = "udp4", [OSOCK_UDP6] = "udp6",
-	[OSOCK_ESP4] = "esp4", [OSOCK_ESP6] = "esp6",
-};
 
 /* The offloads the tun took, as site.conf(5) names them. */
 static void
@@ -33,6 +30,7 @@ void
 outer_json(struct json *j, const struct engine *e)
 {
 	const struct outer_sock *s;
+	uint32_t drops;
 	char feat[64];
 	int k;
 
@@ -50,7 +48,14 @@ outer_json(struct json *j, const struct engine *e)
 		if (s->fd < 0)
 			continue;
 		json_object_begin(j, NULL);
-		json_string(j, "socket", sock_names[k]);
+		json_string(j, "kind", outer_sock_name(s));
+		json_bool(j, "filter", s->filter == OSF_ON);
+		json_string(j, "filter_state", outer_filter_name(s->filter));
+		json_uint(j, "filter_addrs", s->filter_addrs);
+		if (sock_kernel_drops(s->fd, &drops) == 0)
+			json_uint(j, "kernel_drops", drops);
+		else
+			json_null(j, "kernel_drops");
 		json_bool(j, "gso", s->gso);
 		json_uint(j, "send_calls", s->tx.calls);
 		json_uint(j, "send_messages", s->tx.messages);
@@ -67,6 +72,7 @@ void
 outer_text(const struct engine *e, struct evbuffer *out)
 {
 	const struct outer_sock *s;
+	uint32_t drops;
 	char feat[64];
 	int k;
 
@@ -82,9 +88,16 @@ outer_text(const struct engine *e, struct evbuffer *out)
 		s = &e->socks[k];
 		if (s->fd < 0)
 			continue;
-		evbuffer_add_printf(out, "socket %s: sent %llu in %llu calls "
+		evbuffer_add_printf(out, "socket %s: filter %s",
+		    outer_sock_name(s), outer_filter_name(s->filter));
+		if (s->filter == OSF_ON)
+			evbuffer_add_printf(out, " (%zu addresses)",
+			    s->filter_addrs);
+		if (sock_kernel_drops(s->fd, &drops) == 0)
+			evbuffer_add_printf(out, ", kernel drops %u", drops);
+		evbuffer_add_printf(out, "; sent %llu in %llu calls "
 		    "(%llu GSO messages%s), received %llu in %llu calls\n",
-		    sock_names[k], (unsigned long long)s->tx.datagrams,
+		    (unsigned long long)s->tx.datagrams,
 		    (unsigned long long)s->tx.calls,
 		    (unsigned long long)s->tx.gso_messages,
 		    s->kind == OUTER_UDP && !s->gso ? ", GSO off" : "",

@@ -1,7 +1,8 @@
 /* Reloading the configuration (SIGHUP, `vpntunctl reload`): the rules,
- * meters, qos block and log level of a new site.conf take effect (the
- * level as the daemon's loader raised it for -v); the tunnels go on
- * untouched, their SAs, sequence numbers and replay windows included.
+ * meters, qos block, log level and socket-filter of a new site.conf take
+ * effect (the level as the daemon's loader raised it for -v); the
+ * tunnels go on untouched, their SAs, sequence numbers and replay
+ * windows included.
  * Anything else that changed refuses the whole file (conf/reload.c says
  * why), as does any error in it: the daemon keeps what it runs. */
 #include "src/engine/engine_internal.h"
@@ -83,6 +84,12 @@ engine_reload(struct engine *e, char *msg, size_t len)
 	if (ncf->site.log_level != e->cf->site.log_level) {
 		e->cf->site.log_level = ncf->site.log_level;
 		log_set_level((enum log_level)e->cf->site.log_level);
+	}
+	/* The peers, and so the sources a filter lists, cannot change
+	 * here (conf/reload.c): only whether there are filters. */
+	if (ncf->site.socket_filter != e->cf->site.socket_filter) {
+		e->cf->site.socket_filter = ncf->site.socket_filter;
+		outer_filter_all(e);
 	}
 	config_free(ncf);
 	free(ncf);

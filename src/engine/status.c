@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "src/engine/qos.h"
+#include "src/net/sock_filter.h"
 #include "util/json.h"
 
 /* Per peer, the JSON needs some 2000 bytes; keep a margin. */
@@ -18,6 +19,7 @@
 #define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
 #define STATUS_JSON_RELOAD (6 * CONF_ERR_MAX)  /* a message, escaped */
+#define STATUS_JSON_SOCK   128
 
 static const char *const site_drop_names[SITE_DROP_MAX] = {
 	[SITE_DROP_NO_SA] = "no_sa",
@@ -295,7 +297,8 @@ status_json(struct engine *e, struct evbuffer *out)
 	const struct site_conf *site = &e->cf->site;
 	struct json j;
 	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
-	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD, i;
+	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD +
+	    OSOCK_MAX * STATUS_JSON_SOCK, i;
 	char *buf;
 	int d;
 

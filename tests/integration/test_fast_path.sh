@@ -12,7 +12,7 @@ vt_init fast_path
 vt_topology v4
 
 sock() { # SITE SOCKET FIELD
-	vt_counter "$1" "[s for s in d['outer_sockets'] if s['socket'] == '$2'][0]['$3']"
+	vt_counter "$1" "[s for s in d['outer_sockets'] if s['kind'] == '$2'][0]['$3']"
 }
 
 yn() { if [ "$1" = on ]; then echo yes; else echo no; fi; }

@@ -12,6 +12,9 @@ set -u
 vt_init nat_roaming
 vt_topology v4
 VT_EXTRA_PEER_r1=$'\tkeepalive 1'
+# Step 2 looks at vpntund's own check of a static peer's source: the
+# kernel filter (test_socket_filter.sh) would not let the stranger in.
+VT_EXTRA_SITE_r1=$'\tsocket-filter no'
 vt_write_configs udp v4 aes-cbc/hmac-sha256-128
 # r1 sends from whatever address it has (a DHCP lease that changes)
 sed -i 's/^\touter .*/\touter any/' "$(vt_conf r1)"

@@ -76,6 +76,9 @@ static const struct bad bad[] = {
 	{ "site \"s\" {\n network 10.1.0.0/24\n log-level loud\n}\n" PEER,
 	  "site.conf:3: expected error, warning, info or debug after "
 	  "\"log-level\", got \"loud\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n socket-filter off\n}\n" PEER,
+	  "site.conf:3: expected no or yes after \"socket-filter\", got "
+	  "\"off\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n outer 198.18.0.1/24\n}\n" PEER,
 	  "site.conf:3: expected an address without a prefix length after "
 	  "\"outer\", got \"198.18.0.1/24\"" },

@@ -137,6 +137,7 @@ test_defaults(void **state)
 	assert_int_equal(cf.site.hook_timeout, 10);
 	assert_false(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_INFO);
+	assert_true(cf.site.socket_filter);
 	assert_int_equal(cf.site.naddresses, 2);
 	assert_string_equal(prefix_ntop(&cf.site.addresses[0], b, sizeof(b)),
 	    "10.1.0.1/24");
@@ -298,7 +299,7 @@ test_everything(void **state)
 	    "\tpeer-down \"%s\"\n"
 	    "\thook-timeout 3600\n"
 	    "\tlog syslog\n"
-	    "\tlog-level debug\n"
+	    "\tlog-level debug; socket-filter no\n"
 	    "}\n"
 	    "peer \"physician1\" {\n"
 	    "\trole remote\n"
@@ -344,6 +345,7 @@ test_everything(void **state)
 	assert_int_equal(cf.site.hook_timeout, 3600);
 	assert_true(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
+	assert_false(cf.site.socket_filter);
 
 	pc = &cf.peers[0];
 	assert_int_equal(pc->line, 25);

@@ -1,7 +1,8 @@
 /* config_reload_check: what a reload may change (rules, meters, the qos
- * block's bandwidth, classes and mss-clamp) and what it refuses, naming
- * the first change with its file:line. Both configs are loaded from text,
- * keys from files, as the daemon loads them. */
+ * block's bandwidth, classes and mss-clamp, log-level, socket-filter)
+ * and what it refuses, naming the first change with its file:line. Both
+ * configs are loaded from text, keys from files, as the daemon loads
+ * them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,9 +87,11 @@ test_reloadable_parts(void **state)
 	    "green pass yellow pass red drop\n"
 	    "pass out proto udp dscp ef queue audio meter n\n"
 	    "block in proto tcp to port 23\n"), 0);
-	/* log-level, the site block's one reloadable statement */
+	/* log-level and socket-filter, the site block's reloadable
+	 * statements */
 	assert_int_equal(check("site \"s\" {\n network 10.1.0.0/24\n"
-	    " log-level debug\n}\n" PEER("") QOS("") RULES), 0);
+	    " log-level debug\n socket-filter no\n}\n" PEER("") QOS("")
+	    RULES), 0);
 	/* Dropping the qos block drops its tunnel-mtu: the tun's MTU. */
 	refused(SITE PEER(""), "site.conf: qos: tunnel-mtu changed; restart "
 	    "vpntund to apply it");
