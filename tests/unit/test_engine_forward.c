@@ -317,7 +317,7 @@ fwd_start(struct fwd *f, bool offload, unsigned outer_mtu)
 	    "peer \"p\" {\n network 10.1.1.0/24\n"
 	    " endpoint 127.0.0.1 port %d\n cipher aes-gcm\n key \"k.key\"\n"
 	    " keying manual\n spi in %d out %d\n keepalive 0\n}\n",
-	    PORT_ENGINE, offload ? "on" : "off", outer_mtu, tdir, tdir,
+	    PORT_ENGINE, offload ? "yes" : "no", outer_mtu, tdir, tdir,
 	    PORT_PEER, SPI_IN, SPI_OUT);
 	f->cf = calloc(1, sizeof(*f->cf));
 	assert_non_null(f->cf);
