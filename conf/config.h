@@ -65,7 +65,7 @@ struct peer_conf {
 	uint32_t                  spi_in;         /* SPI we receive with */
 	uint32_t                  spi_out;        /* SPI we send with */
 	bool                      spi_explicit;
-	char                      key_file[PATH_MAX];
+	char                     *key_file;       /* set with have_key */
 	struct sa_keys            key_in;         /* filled by config_load */
 	struct sa_keys            key_out;
 	uint32_t                  replay_window;  /* packets */
@@ -84,7 +84,7 @@ struct peer_conf {
 	bool                      bridge;         /* a bridge port (default:
 	                                             yes when the site has a tap) */
 	bool                      tap_sa;         /* frames on their own SA pair */
-	char                      tap_key_file[PATH_MAX];
+	char                     *tap_key_file;   /* set with tap_sa */
 	struct sa_keys            tap_key_in;     /* filled by config_load */
 	struct sa_keys            tap_key_out;
 	uint32_t                  tap_spi_in;     /* spi_derive_tap() */
