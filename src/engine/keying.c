@@ -129,22 +129,21 @@ fail:
 	return -1;
 }
 
-struct crypto_hmac *
-sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi)
+int
+sa_root_ctl_key(const struct sa_root *r, uint32_t ctl_spi,
+    uint8_t key[CRYPTO_HMAC_LEN])
 {
-	uint8_t info[7 + 4], key[CRYPTO_HMAC_LEN];
-	struct crypto_hmac *h = NULL;
+	uint8_t info[7 + 4];
 
 	if (!r->derived)
-		return NULL;
+		return -1;
 	memcpy(info, "control", 7);
 	be_put32(info + 7, ctl_spi);
 	if (crypto_hkdf_expand(r->k.prk, info, sizeof(info), key,
-	    sizeof(key)) == 0)
-		h = crypto_hmac_new(key, sizeof(key));
-	crypto_wipe(key, sizeof(key));
-	if (h == NULL)
-		log_warnx("peer %s: cannot key the control channel 0x%08x",
-		    r->pc->name, ctl_spi);
-	return h;
+	    CRYPTO_HMAC_LEN) == 0)
+		return 0;
+	crypto_wipe(key, CRYPTO_HMAC_LEN);
+	log_warnx("peer %s: cannot key the control channel 0x%08x",
+	    r->pc->name, ctl_spi);
+	return -1;
 }

@@ -22,8 +22,6 @@
 #include "crypto/kdf.h"
 #include "src/esp/esp.h"
 
-struct crypto_hmac;
-
 /* What one direction of an SA draws its keys from. */
 struct sa_root {
 	const struct peer_conf *pc;
@@ -46,8 +44,10 @@ uint32_t sa_root_spi(const struct sa_root *r, uint64_t e);
  * peer's size for an inbound SA. sa's previous contents are freed first. */
 int  sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
     struct esp_sa *sa);
-/* HMAC key of the control channel whose SPI is ctl_spi (derived only). */
-struct crypto_hmac *sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi);
+/* HMAC key of the control channel whose SPI is ctl_spi (derived only):
+ * 0, or -1 (logged). */
+int  sa_root_ctl_key(const struct sa_root *r, uint32_t ctl_spi,
+    uint8_t key[CRYPTO_HMAC_LEN]);
 /* Frees the cipher context and the replay window of sa. */
 void esp_sa_clear(struct esp_sa *sa);
 
