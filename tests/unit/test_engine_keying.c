@@ -194,7 +194,9 @@ test_manual(void **state)
 	assert_int_equal(sa.spi, 0x4000);
 	assert_int_equal(sa_root_spi(&r, 1), 0x4000);
 	assert_non_null(sa.replay.bits);
-	assert_int_equal(r.k.keys.enc[0], 0);
+	assert_null(r.keys);
+	assert_int_equal(k.enc[0], 0);
+	assert_int_equal(sa_root_key(&r, 0, false, &sa), -1);
 	{
 		uint8_t key[CRYPTO_HMAC_LEN];
 
