@@ -185,7 +185,7 @@ json_peer(struct json *j, const struct peer *p)
 	json_bool(j, "dynamic", p->conf->dynamic);
 	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
 	    "udp" : "esp");
-	json_string(j, "suite", p->suite);
+	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
 	json_string(j, "keying", p->derived ? "derived" : "manual");
 	json_spi(j, "spi_in", p->in[SA_MAIN].root.spi);
 	json_spi(j, "spi_out", p->out[SA_MAIN].esp.spi);
@@ -421,7 +421,7 @@ status_text(struct engine *e, struct evbuffer *out)
 	const struct site_conf *site = &e->cf->site;
 	const struct peer *p;
 	struct timespec now;
-	char ep[128], last[32];
+	char ep[128], last[32], suite[PEER_SUITE_MAX];
 	size_t i;
 	int d;
 
@@ -463,7 +463,8 @@ status_text(struct engine *e, struct evbuffer *out)
 		    "%12llu %10llu %12llu %8llu %s\n", p->conf->name,
 		    live_state_name(p->live.state), ep,
 		    p->conf->transport == TRANSPORT_UDP ? "udp" : "esp",
-		    p->suite, (unsigned long long)p->st.packets_in,
+		    peer_suite(p, suite, sizeof(suite)),
+		    (unsigned long long)p->st.packets_in,
 		    (unsigned long long)p->st.bytes_in,
 		    (unsigned long long)p->st.packets_out,
 		    (unsigned long long)p->st.bytes_out,
