@@ -152,6 +152,7 @@ json_sync(struct json *j, const struct peer *p)
 	json_uint(j, "stale", y->stale);
 	json_uint(j, "rejected", y->rejected);
 	json_uint(j, "limited", y->limited);
+	json_uint(j, "send_fails", y->send_fails);
 	json_time(j, "last", y->last_sync);
 	json_object_end(j);
 }

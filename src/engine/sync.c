@@ -84,19 +84,30 @@ send_msg(struct engine *e, struct peer *p, const struct sync_msg *m,
 	(void)e;
 	if (h != NULL)
 		n = sync_encode(m, y->spi_out, ++y->seq, h, buf, sizeof(buf));
+	/* A peer out of reach fails at every retry: said once when it
+	 * starts and once when it ends, so thousands of such peers do not
+	 * fill the log. */
 	if (n == 0 || s == NULL) {
-		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: cannot send a "
-		    "synchronisation %s", p->conf->name,
-		    m->type == SYNC_REQUEST ? "request" : "answer");
+		if (y->send_fails++ == 0)
+			log_warnx("peer %s: cannot send a synchronisation %s "
+			    "(said once until one leaves)", p->conf->name,
+			    m->type == SYNC_REQUEST ? "request" : "answer");
 		return;
 	}
 	if (sock_send(s->fd, s->kind, to, 0, buf, n) == -1) {
 		int err = errno;
 
-		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: send to %s: "
-		    "%s", p->conf->name, sockaddr_ntop(to, a, sizeof(a)),
-		    strerror(err));
+		if (y->send_fails++ == 0)
+			log_warnx("peer %s: send to %s: %s (said once until a "
+			    "synchronisation packet leaves)", p->conf->name,
+			    sockaddr_ntop(to, a, sizeof(a)), strerror(err));
+		return;
 	}
+	if (y->send_fails > 0)
+		log_info("peer %s: synchronisation packets leave again, to %s, "
+		    "after %" PRIu64 " that did not", p->conf->name,
+		    sockaddr_ntop(to, a, sizeof(a)), y->send_fails);
+	y->send_fails = 0;
 }
 
 static void

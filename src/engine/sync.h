@@ -52,6 +52,7 @@ struct peer_sync {
 	uint64_t                requests_out, answers_out;
 	uint64_t                requests_in, answers_in;
 	uint64_t                stale, rejected, limited;
+	uint64_t                send_fails;     /* in a row (logged once) */
 	struct log_limit        lim;
 };
 
