@@ -133,6 +133,8 @@ int   expr_address(struct lexer *, const char *after, struct prefix *out);
 /* Fills pc->key_id and tap_key_id from its keys, once they are loaded.
  * -1 if the process has no random bytes for its salt. */
 int   keyfile_fingerprint(struct peer_conf *pc);
+/* Wipes and frees pc's keys. */
+void  keyfile_drop(struct peer_conf *pc);
 int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 	    const char *conf_file, int key_line);
 int   keyfile_load_tap(struct lexer *, struct peer_conf *,

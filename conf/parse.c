@@ -1322,6 +1322,15 @@ config_load_string(const char *name, const char *text, const char *base_dir,
 }
 
 void
+config_drop_keys(struct config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->npeers; i++)
+		keyfile_drop(&cf->peers[i]);
+}
+
+void
 config_free(struct config *cf)
 {
 	size_t i;
@@ -1331,8 +1340,9 @@ config_free(struct config *cf)
 			free(cf->peers[i].policies);
 			free(cf->peers[i].key_file);
 			free(cf->peers[i].tap_key_file);
+			keyfile_drop(&cf->peers[i]);
 		}
-		/* Key material lives in the peers. */
+		/* The keys are gone; the rest goes as thoroughly. */
 		OPENSSL_cleanse(cf->peers, cf->npeers * sizeof(*cf->peers));
 		free(cf->peers);
 	}

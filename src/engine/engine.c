@@ -138,6 +138,9 @@ engine_new(struct config *cf)
 		goto fail;
 	if (peers_init(e) == -1)
 		goto fail;
+	/* The SAs hold the keys now (wiped in the config as they took
+	 * them): the config's room for them goes too. */
+	config_drop_keys(cf);
 	/* One write for every SA's marks, before any device exists. */
 	if (e->state != NULL) {
 		if (state_write_now(e->state) == -1) {

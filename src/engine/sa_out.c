@@ -26,13 +26,13 @@ kind_keys(struct peer_conf *pc, enum sa_kind kind, struct sa_keys **out,
     struct sa_keys **in, uint32_t *spi_out, uint32_t *spi_in)
 {
 	if (kind == SA_TAP) {
-		*out = &pc->tap_key_out;
-		*in = &pc->tap_key_in;
+		*out = pc->tap_key_out;
+		*in = pc->tap_key_in;
 		*spi_out = pc->tap_spi_out;
 		*spi_in = pc->tap_spi_in;
 	} else {
-		*out = &pc->key_out;
-		*in = &pc->key_in;
+		*out = pc->key_out;
+		*in = pc->key_in;
 		*spi_out = pc->spi_out;
 		*spi_in = pc->spi_in;
 	}
