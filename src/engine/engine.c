@@ -82,9 +82,9 @@ state_stop(struct engine *e)
 			if (p->out[k].mark != NULL)
 				state_sa_final(p->out[k].mark,
 				    p->out[k].esp.seq);
-			if (p->in[k].mark != NULL)
+			if (p->in[k].mark != NULL && p->in[k].cur != NULL)
 				state_sa_final(p->in[k].mark,
-				    p->in[k].cur.esp.replay.top);
+				    p->in[k].cur->esp.replay.top);
 		}
 	}
 	(void)state_close(e->state, true);

@@ -115,17 +115,17 @@ json_sas(struct json *j, const struct peer *p)
 		json_object_begin(j, NULL);
 		json_string(j, "kind", kinds[k]);
 		json_string(j, "dir", "in");
-		json_spi(j, "spi", in->cur.esp.spi != 0 ? in->cur.esp.spi :
+		json_spi(j, "spi", in->cur != NULL ? in->cur->esp.spi :
 		    in->root.spi);
 		json_bool(j, "ready", in->ready);
-		if (in->ready) {
-			json_hex64(j, "epoch", in->cur.epoch);
-			json_uint(j, "top", in->cur.esp.replay.top);
+		if (in->ready && in->cur != NULL) {
+			json_hex64(j, "epoch", in->cur->epoch);
+			json_uint(j, "top", in->cur->esp.replay.top);
 		} else {
 			json_null(j, "epoch");
 			json_null(j, "top");
 		}
-		json_bool(j, "previous_kept", in->prev.live);
+		json_bool(j, "previous_kept", in->prev != NULL);
 		json_uint(j, "epochs_taken", in->switches);
 		json_object_end(j);
 	}
