@@ -133,6 +133,8 @@ int   expr_address(struct lexer *, const char *after, struct prefix *out);
 /* Fills pc->key_id and tap_key_id from its keys, once they are loaded.
  * -1 if the process has no random bytes for its salt. */
 int   keyfile_fingerprint(struct peer_conf *pc);
+/* Wipes and frees pc's keys. */
+void  keyfile_drop(struct peer_conf *pc);
 int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 	    const char *conf_file, int key_line);
 int   keyfile_load_tap(struct lexer *, struct peer_conf *,
@@ -287,9 +289,10 @@ int   get_choice(struct parser *, const struct token *kw,
 int   get_name(struct parser *, const struct token *kw, struct token *t);
 /* An interface name that fits IFNAMSIZ and holds no ':' or '/'. */
 int   get_ifname(struct parser *, const struct token *kw, char out[IFNAMSIZ]);
-/* A path relative to the file that holds kw, into out. */
+/* A path relative to the file that holds kw, in a string allocated into
+ * *out (what *out held before is freed). */
 int   get_path(struct parser *, const struct token *kw, const char *what,
-	    char *out, size_t outlen);
+	    char **out);
 int   end_statement(struct parser *, const struct token *kw);
 /* The next word of a statement's option list, read into t: its index in
  * the NULL-terminated opts, OPT_END at the end of the statement (nothing

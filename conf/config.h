@@ -65,9 +65,11 @@ struct peer_conf {
 	uint32_t                  spi_in;         /* SPI we receive with */
 	uint32_t                  spi_out;        /* SPI we send with */
 	bool                      spi_explicit;
-	char                      key_file[PATH_MAX];
-	struct sa_keys            key_in;         /* filled by config_load */
-	struct sa_keys            key_out;
+	char                     *key_file;       /* set with have_key */
+	/* Filled by config_load, each allocated on its own, until the
+	 * engine has keyed its SAs with them (config_drop_keys). */
+	struct sa_keys           *key_in;
+	struct sa_keys           *key_out;
 	uint32_t                  replay_window;  /* packets */
 	bool                      esn;
 	enum keying               keying;         /* default KEYING_DERIVED */
@@ -84,9 +86,9 @@ struct peer_conf {
 	bool                      bridge;         /* a bridge port (default:
 	                                             yes when the site has a tap) */
 	bool                      tap_sa;         /* frames on their own SA pair */
-	char                      tap_key_file[PATH_MAX];
-	struct sa_keys            tap_key_in;     /* filled by config_load */
-	struct sa_keys            tap_key_out;
+	char                     *tap_key_file;   /* set with tap_sa */
+	struct sa_keys           *tap_key_in;     /* with tap_sa, as key_in */
+	struct sa_keys           *tap_key_out;
 	uint32_t                  tap_spi_in;     /* spi_derive_tap() */
 	uint32_t                  tap_spi_out;
 	/* SHA-256 of a per-process random salt and a pair of keys: outlives
@@ -201,6 +203,9 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+/* Wipes and frees the peers' keys, leaving their fingerprints (key_id):
+ * what the engine does once its SAs hold them. */
+void config_drop_keys(struct config *cf);
 /* Logs (log_warnx) what a loaded config allows but should not be
  * mistaken for safe: a CBC peer without integrity (auth none), a 64-bit
  * block cipher past the SWEET32 bound. For vpntund and vpntund -n. */

@@ -272,12 +272,50 @@ out:
 	return rv;
 }
 
+/* Room for a pair of keys: not in struct peer_conf, where it would stay
+ * after the engine has taken the keys. */
+static int
+pair_new(struct lexer *lx, const char *cfile, int line, struct sa_keys **in,
+    struct sa_keys **out)
+{
+	if (*in == NULL)
+		*in = calloc(1, sizeof(**in));
+	if (*out == NULL)
+		*out = calloc(1, sizeof(**out));
+	if (*in == NULL || *out == NULL) {
+		conf_err(lx, cfile, line, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+key_drop(struct sa_keys **k)
+{
+	if (*k == NULL)
+		return;
+	OPENSSL_cleanse(*k, sizeof(**k));
+	free(*k);
+	*k = NULL;
+}
+
+void
+keyfile_drop(struct peer_conf *pc)
+{
+	key_drop(&pc->key_in);
+	key_drop(&pc->key_out);
+	key_drop(&pc->tap_key_in);
+	key_drop(&pc->tap_key_out);
+}
+
 int
 keyfile_load(struct lexer *lx, struct peer_conf *pc, const struct site_conf *s,
     const char *cfile, int line)
 {
-	return load_pair(lx, pc, s, pc->key_file, cfile, line, &pc->key_in,
-	    &pc->key_out);
+	if (pair_new(lx, cfile, line, &pc->key_in, &pc->key_out) == -1)
+		return -1;
+	return load_pair(lx, pc, s, pc->key_file, cfile, line, pc->key_in,
+	    pc->key_out);
 }
 
 /* `tap-sa dedicated key FILE`: the same format, cipher and rules. */
@@ -285,8 +323,10 @@ int
 keyfile_load_tap(struct lexer *lx, struct peer_conf *pc,
     const struct site_conf *s, const char *cfile, int line)
 {
+	if (pair_new(lx, cfile, line, &pc->tap_key_in, &pc->tap_key_out) == -1)
+		return -1;
 	return load_pair(lx, pc, s, pc->tap_key_file, cfile, line,
-	    &pc->tap_key_in, &pc->tap_key_out);
+	    pc->tap_key_in, pc->tap_key_out);
 }
 
 /* SHA-256 of salt and a pair of keys into id. */
@@ -316,16 +356,19 @@ pair_id(const uint8_t *salt, size_t salt_len, const struct sa_keys *a,
 int
 keyfile_fingerprint(struct peer_conf *pc)
 {
+	static const struct sa_keys none;
 	static uint8_t salt[32];
 	static bool salted;
 
 	if (!salted && RAND_bytes(salt, sizeof(salt)) != 1)
 		return -1;
 	salted = true;
-	if (pair_id(salt, sizeof(salt), &pc->key_in, &pc->key_out,
+	if (pc->key_in == NULL || pc->key_out == NULL ||
+	    pair_id(salt, sizeof(salt), pc->key_in, pc->key_out,
 	    pc->key_id) == -1 ||
-	    pair_id(salt, sizeof(salt), &pc->tap_key_in, &pc->tap_key_out,
-	    pc->tap_key_id) == -1)
+	    pair_id(salt, sizeof(salt), pc->tap_key_in != NULL ?
+	    pc->tap_key_in : &none, pc->tap_key_out != NULL ?
+	    pc->tap_key_out : &none, pc->tap_key_id) == -1)
 		return -1;
 	return 0;
 }

@@ -119,9 +119,9 @@ keys_distinct(struct lexer *lx, const struct config *cf,
 			if (tap && !pc->tap_sa)
 				continue;
 			for (dir = 0; dir < 2; dir++) {
-				k = tap ? (dir ? &pc->tap_key_out :
-				    &pc->tap_key_in) : (dir ? &pc->key_out :
-				    &pc->key_in);
+				k = tap ? (dir ? pc->tap_key_out :
+				    pc->tap_key_in) : (dir ? pc->key_out :
+				    pc->key_in);
 				/* The cipher key without the salt, which is
 				 * not a key (RFC 4106 8.1). */
 				refs[n].order = ORDER(i, tap, dir);

@@ -631,30 +631,35 @@ peer_auth(struct parser *p, const struct token *kw)
 
 int
 get_path(struct parser *p, const struct token *kw, const char *what,
-    char *out, size_t outlen)
+    char **out)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], full[PATH_MAX], *dup;
 	int n;
 
 	if (get_string(p, kw, what, path, sizeof(path)) == -1)
 		return -1;
 	/* Relative to the file that holds this statement. */
 	if (path[0] == '/' || kw->dir[0] == '\0')
-		n = snprintf(out, outlen, "%s", path);
+		n = snprintf(full, sizeof(full), "%s", path);
 	else
-		n = snprintf(out, outlen, "%s/%s", kw->dir, path);
-	if (n < 0 || (size_t)n >= outlen) {
+		n = snprintf(full, sizeof(full), "%s/%s", kw->dir, path);
+	if (n < 0 || (size_t)n >= sizeof(full)) {
 		conf_errt(&p->lx, kw, "%s too long", what);
 		return -1;
 	}
+	if ((dup = strdup(full)) == NULL) {
+		conf_errt(&p->lx, kw, "out of memory");
+		return -1;
+	}
+	free(*out);
+	*out = dup;
 	return 0;
 }
 
 static int
 peer_key(struct parser *p, const struct token *kw)
 {
-	if (get_path(p, kw, "a key file path", p->peer->key_file,
-	    sizeof(p->peer->key_file)) == -1)
+	if (get_path(p, kw, "a key file path", &p->peer->key_file) == -1)
 		return -1;
 	p->extra->have_key = true;
 	p->extra->key_file_conf = kw->file;
@@ -1252,6 +1257,23 @@ site_defaults(struct site_conf *s)
 	s->tun_offload = true;
 }
 
+/* The array grew by doubling: give back what no peer uses, which with
+ * thousands of peers is megabytes. */
+static void
+trim_peers(struct parser *p)
+{
+	struct peer_conf *np;
+
+	if (p->cf->npeers == 0 || p->cf->npeers == p->cap)
+		return;
+	np = reallocarray(p->cf->peers, p->cf->npeers, sizeof(*np));
+	if (np == NULL)
+		return;         /* the larger array serves as well */
+	p->cf->peers = np;
+	p->cap = p->cf->npeers;
+	p->peer = NULL;
+}
+
 static int
 load(struct parser *p, struct config *cf, const char *file)
 {
@@ -1263,6 +1285,8 @@ load(struct parser *p, struct config *cf, const char *file)
 	snprintf(cf->file, sizeof(cf->file), "%s", file);
 	p->cf = cf;
 	rv = parse_top(p);
+	if (rv == 0)
+		trim_peers(p);
 	if (rv == 0)
 		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx);
 	free(p->px);
@@ -1305,14 +1329,27 @@ config_load_string(const char *name, const char *text, const char *base_dir,
 }
 
 void
+config_drop_keys(struct config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->npeers; i++)
+		keyfile_drop(&cf->peers[i]);
+}
+
+void
 config_free(struct config *cf)
 {
 	size_t i;
 
 	if (cf->peers != NULL) {
-		for (i = 0; i < cf->npeers; i++)
+		for (i = 0; i < cf->npeers; i++) {
 			free(cf->peers[i].policies);
-		/* Key material lives in the peers. */
+			free(cf->peers[i].key_file);
+			free(cf->peers[i].tap_key_file);
+			keyfile_drop(&cf->peers[i]);
+		}
+		/* The keys are gone; the rest goes as thoroughly. */
 		OPENSSL_cleanse(cf->peers, cf->npeers * sizeof(*cf->peers));
 		free(cf->peers);
 	}

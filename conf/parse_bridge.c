@@ -157,8 +157,7 @@ peer_tap_sa(struct parser *p, const struct token *kw)
 		    "\"tap-sa dedicated\", got %s", DESC(&t, d));
 		return -1;
 	}
-	if (get_path(p, &t, "a key file path", p->peer->tap_key_file,
-	    sizeof(p->peer->tap_key_file)) == -1)
+	if (get_path(p, &t, "a key file path", &p->peer->tap_key_file) == -1)
 		return -1;
 	p->extra->tap_key_conf = kw->file;
 	return 0;

@@ -126,13 +126,71 @@ route_on_link(const struct site_conf *site, const struct prefix *r)
 	return false;
 }
 
+/* A route candidate and where it came in the config. */
+struct route_at {
+	struct prefix p;
+	size_t        at;
+};
+
+/* By prefix, and equal prefixes in config order. */
+static int
+route_at_cmp(const void *va, const void *vb)
+{
+	const struct route_at *a = va, *b = vb;
+	int c;
+
+	if (a->p.af != b->p.af)
+		return a->p.af < b->p.af ? -1 : 1;
+	if (a->p.len != b->p.len)
+		return a->p.len < b->p.len ? -1 : 1;
+	if ((c = memcmp(a->p.addr.b, b->p.addr.b, a->p.af == AF_INET ?
+	    4 : 16)) != 0)
+		return c;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* Leaves the first of each prefix in e->routes, in config order: sorted,
+ * so that thousands of peers are not compared pairwise. */
+static int
+dedup_routes(struct engine *e)
+{
+	struct route_at *s;
+	bool *dup;
+	size_t i, n;
+
+	if (e->nroutes < 2)
+		return 0;
+	s = calloc(e->nroutes, sizeof(*s));
+	dup = calloc(e->nroutes, sizeof(*dup));
+	if (s == NULL || dup == NULL) {
+		free(s);
+		free(dup);
+		return -1;
+	}
+	for (i = 0; i < e->nroutes; i++) {
+		s[i].p = e->routes[i];
+		s[i].at = i;
+	}
+	qsort(s, e->nroutes, sizeof(*s), route_at_cmp);
+	for (i = 1; i < e->nroutes; i++)
+		if (prefix_equal(&s[i - 1].p, &s[i].p))
+			dup[s[i].at] = true;
+	for (n = 0, i = 0; i < e->nroutes; i++)
+		if (!dup[i])
+			e->routes[n++] = e->routes[i];
+	e->nroutes = n;
+	free(s);
+	free(dup);
+	return 0;
+}
+
 /* Every peer's remote prefixes, once, host bits cleared, leaving out
  * those the tun addresses already make on-link. */
 static int
 collect_routes(struct engine *e)
 {
 	const struct site_conf *site = &e->cf->site;
-	size_t max = 0, i, j, k;
+	size_t max = 0, i, j;
 	struct prefix r;
 
 	for (i = 0; i < e->cf->npeers; i++)
@@ -144,16 +202,11 @@ collect_routes(struct engine *e)
 		for (j = 0; j < e->cf->peers[i].npolicies; j++) {
 			r = e->cf->peers[i].policies[j].remote;
 			prefix_mask(&r);
-			if (route_on_link(site, &r))
-				continue;
-			for (k = 0; k < e->nroutes; k++)
-				if (prefix_equal(&e->routes[k], &r))
-					break;
-			if (k == e->nroutes)
+			if (!route_on_link(site, &r))
 				e->routes[e->nroutes++] = r;
 		}
 	}
-	return 0;
+	return dedup_routes(e);
 }
 
 char *

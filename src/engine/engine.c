@@ -82,9 +82,9 @@ state_stop(struct engine *e)
 			if (p->out[k].mark != NULL)
 				state_sa_final(p->out[k].mark,
 				    p->out[k].esp.seq);
-			if (p->in[k].mark != NULL)
+			if (p->in[k].mark != NULL && p->in[k].cur != NULL)
 				state_sa_final(p->in[k].mark,
-				    p->in[k].cur.esp.replay.top);
+				    p->in[k].cur->esp.replay.top);
 		}
 	}
 	(void)state_close(e->state, true);
@@ -139,6 +139,9 @@ engine_new(struct config *cf)
 		goto fail;
 	if (peers_init(e) == -1)
 		goto fail;
+	/* The SAs hold the keys now (wiped in the config as they took
+	 * them): the config's room for them goes too. */
+	config_drop_keys(cf);
 	/* One write for every SA's marks, before any device exists. */
 	if (e->state != NULL) {
 		if (state_write_now(e->state) == -1) {

@@ -112,7 +112,6 @@ struct peer {
 	bool                     have_endpoint;
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;
-	char                     suite[64];     /* "aes-cbc-128/hmac-sha1-96" */
 	bool                     bridge_port;
 	bool                     tap_sa;
 	struct peer_bridge_stats br;
@@ -232,6 +231,10 @@ struct engine {
 /* peer.c */
 int  peers_init(struct engine *e);
 void peers_free(struct engine *e);
+/* The suite's name, "aes-cbc-128/hmac-sha1-96", in buf; made when
+ * shown, not kept with each peer. */
+#define PEER_SUITE_MAX 64
+const char *peer_suite(const struct peer *p, char *buf, size_t len);
 /* The kind of SA frames travel on: the tap SA when dedicated. */
 enum sa_kind peer_frame_kind(const struct peer *p);
 /* The socket to reach p's current endpoint, or NULL. */

@@ -31,13 +31,14 @@ sa_root_init(struct sa_root *r, const struct peer_conf *pc, struct sa_keys *k,
 	r->spi = spi;
 	r->derived = derived;
 	if (!derived) {
-		r->k.keys = *k;
-		crypto_wipe(k, sizeof(*k));
+		/* Not copied: the root would carry a second copy of the
+		 * keys for as long as the peer exists. */
+		r->keys = k;
 		return 0;
 	}
 	n = block_of(k, block);
 	if (crypto_hkdf_extract((const uint8_t *)KEYING_SALT,
-	    sizeof(KEYING_SALT) - 1, block, n, r->k.prk) == -1) {
+	    sizeof(KEYING_SALT) - 1, block, n, r->prk) == -1) {
 		log_warnx("peer %s: cannot derive keys for SA 0x%08x",
 		    pc->name, spi);
 		rc = -1;
@@ -50,7 +51,10 @@ sa_root_init(struct sa_root *r, const struct peer_conf *pc, struct sa_keys *k,
 void
 sa_root_wipe(struct sa_root *r)
 {
-	crypto_wipe(&r->k, sizeof(r->k));
+	crypto_wipe(r->prk, sizeof(r->prk));
+	if (r->keys != NULL)
+		crypto_wipe(r->keys, sizeof(*r->keys));
+	r->keys = NULL;
 }
 
 uint32_t
@@ -80,7 +84,7 @@ derive_epoch(const struct sa_root *r, uint64_t e, struct sa_keys *k)
 	memcpy(info, "epoch", 5);
 	be_put32(info + 5, r->spi);
 	be_put64(info + 9, e);
-	rc = crypto_hkdf_expand(r->k.prk, info, sizeof(info), block,
+	rc = crypto_hkdf_expand(r->prk, info, sizeof(info), block,
 	    enc + auth);
 	if (rc == 0) {
 		memset(k, 0, sizeof(*k));
@@ -99,14 +103,15 @@ sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
 {
 	const struct peer_conf *pc = r->pc;
 	struct sa_keys k;
-	const struct sa_keys *use = &r->k.keys;
+	const struct sa_keys *use = r->keys;
 
 	esp_sa_clear(sa);
 	if (r->derived) {
 		if (derive_epoch(r, e, &k) == -1)
 			goto fail;
 		use = &k;
-	}
+	} else if (use == NULL)
+		goto fail;              /* used once already */
 	sa->spi = sa_root_spi(r, e);
 	sa->esn = pc->esn;
 	sa->crypto = sa_crypto_new(pc->cipher, use->enc, use->enc_len,
@@ -114,8 +119,10 @@ sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
 	    encrypt);
 	if (r->derived)
 		crypto_wipe(&k, sizeof(k));
-	else
-		crypto_wipe(&r->k.keys, sizeof(r->k.keys));
+	else {
+		crypto_wipe(r->keys, sizeof(*r->keys));
+		r->keys = NULL;
+	}
 	if (sa->crypto == NULL)
 		goto fail;
 	if (!encrypt && replay_init(&sa->replay, pc->replay_window,
@@ -129,22 +136,21 @@ fail:
 	return -1;
 }
 
-struct crypto_hmac *
-sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi)
+int
+sa_root_ctl_key(const struct sa_root *r, uint32_t ctl_spi,
+    uint8_t key[CRYPTO_HMAC_LEN])
 {
-	uint8_t info[7 + 4], key[CRYPTO_HMAC_LEN];
-	struct crypto_hmac *h = NULL;
+	uint8_t info[7 + 4];
 
 	if (!r->derived)
-		return NULL;
+		return -1;
 	memcpy(info, "control", 7);
 	be_put32(info + 7, ctl_spi);
-	if (crypto_hkdf_expand(r->k.prk, info, sizeof(info), key,
-	    sizeof(key)) == 0)
-		h = crypto_hmac_new(key, sizeof(key));
-	crypto_wipe(key, sizeof(key));
-	if (h == NULL)
-		log_warnx("peer %s: cannot key the control channel 0x%08x",
-		    r->pc->name, ctl_spi);
-	return h;
+	if (crypto_hkdf_expand(r->prk, info, sizeof(info), key,
+	    CRYPTO_HMAC_LEN) == 0)
+		return 0;
+	crypto_wipe(key, CRYPTO_HMAC_LEN);
+	log_warnx("peer %s: cannot key the control channel 0x%08x",
+	    r->pc->name, ctl_spi);
+	return -1;
 }

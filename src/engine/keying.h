@@ -22,32 +22,32 @@
 #include "crypto/kdf.h"
 #include "src/esp/esp.h"
 
-struct crypto_hmac;
-
 /* What one direction of an SA draws its keys from. */
 struct sa_root {
 	const struct peer_conf *pc;
-	uint32_t spi;                   /* base SPI */
-	bool     derived;
-	union {
-		uint8_t        prk[CRYPTO_PRK_LEN];    /* derived */
-		struct sa_keys keys;                   /* manual, until keyed */
-	} k;
+	uint32_t        spi;            /* base SPI */
+	bool            derived;
+	uint8_t         prk[CRYPTO_PRK_LEN];    /* derived */
+	struct sa_keys *keys;           /* manual: the caller's, until keyed */
 };
 
-/* Takes the keys of one direction (wiped in k on return). */
+/* Takes the keys of one direction. Derived: k is wiped on return.
+ * Manual: k must stay until sa_root_key, which wipes it. */
 int  sa_root_init(struct sa_root *r, const struct peer_conf *pc,
     struct sa_keys *k, uint32_t spi, bool derived);
 void sa_root_wipe(struct sa_root *r);
 /* The SPI epoch e travels with. */
 uint32_t sa_root_spi(const struct sa_root *r, uint64_t e);
 /* Keys sa for epoch e (derived) or with the configured keys (manual, which
- * wipes them: one SA per direction), with a fresh replay window of the
- * peer's size for an inbound SA. sa's previous contents are freed first. */
+ * wipes them: one SA per direction, a second call fails), with a fresh
+ * replay window of the peer's size for an inbound SA. sa's previous
+ * contents are freed first. */
 int  sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
     struct esp_sa *sa);
-/* HMAC key of the control channel whose SPI is ctl_spi (derived only). */
-struct crypto_hmac *sa_root_ctl_mac(const struct sa_root *r, uint32_t ctl_spi);
+/* HMAC key of the control channel whose SPI is ctl_spi (derived only):
+ * 0, or -1 (logged). */
+int  sa_root_ctl_key(const struct sa_root *r, uint32_t ctl_spi,
+    uint8_t key[CRYPTO_HMAC_LEN]);
 /* Frees the cipher context and the replay window of sa. */
 void esp_sa_clear(struct esp_sa *sa);
 

@@ -9,11 +9,14 @@
 
 #include "crypto/crypto.h"
 
-static void
-suite_name(const struct peer_conf *pc, char *buf, size_t len)
+const char *
+peer_suite(const struct peer *p, char *buf, size_t len)
 {
+	const struct peer_conf *pc = p->conf;
+
 	snprintf(buf, len, "%s-%zu/%s", pc->cipher->name, pc->key_bits,
 	    pc->auth != NULL ? pc->auth->name : "none");
+	return buf;
 }
 
 static uint16_t
@@ -89,7 +92,6 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->eng = e;
 	p->conf = pc;
 	p->derived = pc->keying == KEYING_DERIVED;
-	suite_name(pc, p->suite, sizeof(p->suite));
 	if (sa_init(e, p, SA_MAIN) == -1)
 		return -1;
 	p->esp_overhead = esp_overhead(&p->out[SA_MAIN].esp);

@@ -46,13 +46,14 @@ struct sa_out {
 struct sa_in_slot {
 	struct esp_sa esp;
 	uint64_t      epoch;
-	bool          live;
 };
 
 struct sa_in {
-	struct sa_in_slot cur, next, prev;
-	struct sa_root    root;
-	bool              ready;        /* cur may accept: synchronised, or
+	/* Each allocated while it holds a keyed epoch, NULL otherwise: a
+	 * peer that has not synchronised holds none, most peers only cur. */
+	struct sa_in_slot *cur, *next, *prev;
+	struct sa_root     root;
+	bool               ready;       /* cur may accept: synchronised, or
 	                                   (manual) keyed at start */
 	uint64_t          prev_ns;      /* when prev was retired */
 	uint64_t          switches;
@@ -72,6 +73,11 @@ struct sa_in_hit {
  * state file's mark (manual). */
 int  sa_init(struct engine *e, struct peer *p, enum sa_kind kind);
 void sa_free(struct peer *p, enum sa_kind kind);
+/* Keys in's current slot for epoch e with a fresh window (the others are
+ * dropped); -1 (logged) leaves it without one. */
+int  sa_in_key_cur(struct sa_in *in, uint64_t e);
+/* Drops in's slots, their keys and windows. */
+void sa_in_free(struct sa_in *in);
 
 /* Encapsulates pk on p's SA of kind, in place, after the lifetime and
  * state checks (an epoch switch happens here). 0, or -1 if the packet

@@ -3,6 +3,7 @@
 #include "src/engine/engine_internal.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How long the previous epoch stays after a switch, for packets that
@@ -10,11 +11,46 @@
 #define SA_PREV_GRACE_NS (10ULL * 1000000000ULL)
 
 static void
-slot_clear(struct sa_in_slot *s)
+slot_drop(struct sa_in_slot **s)
 {
-	esp_sa_clear(&s->esp);
-	s->live = false;
-	s->epoch = 0;
+	if (*s == NULL)
+		return;
+	esp_sa_clear(&(*s)->esp);
+	free(*s);
+	*s = NULL;
+}
+
+/* *s keyed for epoch e with a fresh window, allocated if need be; on
+ * failure dropped. */
+static int
+slot_key(struct sa_in *in, struct sa_in_slot **s, uint64_t e)
+{
+	if (*s == NULL && (*s = calloc(1, sizeof(**s))) == NULL) {
+		log_warn("peer %s: SA 0x%08x", in->root.pc->name, in->root.spi);
+		return -1;
+	}
+	if (sa_root_key(&in->root, e, false, &(*s)->esp) == -1) {
+		slot_drop(s);
+		return -1;
+	}
+	(*s)->epoch = e;
+	return 0;
+}
+
+int
+sa_in_key_cur(struct sa_in *in, uint64_t e)
+{
+	slot_drop(&in->next);
+	slot_drop(&in->prev);
+	return slot_key(in, &in->cur, e);
+}
+
+void
+sa_in_free(struct sa_in *in)
+{
+	slot_drop(&in->cur);
+	slot_drop(&in->next);
+	slot_drop(&in->prev);
 }
 
 /* Keys the next epoch when a packet first needs it: most SAs never
@@ -22,15 +58,11 @@ slot_clear(struct sa_in_slot *s)
 static int
 next_slot(struct sa_in *in)
 {
-	uint64_t e = in->cur.epoch + 1;
+	uint64_t e = in->cur->epoch + 1;
 
-	if (in->next.live && in->next.epoch == e)
+	if (in->next != NULL && in->next->epoch == e)
 		return 0;
-	if (sa_root_key(&in->root, e, false, &in->next.esp) == -1)
-		return -1;
-	in->next.epoch = e;
-	in->next.live = true;
-	return 0;
+	return slot_key(in, &in->next, e);
 }
 
 static int
@@ -50,18 +82,18 @@ sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
 
 	hit->in = in;
 	hit->slot = NULL;
-	if (!in->ready)
+	if (!in->ready || in->cur == NULL)
 		return SA_IN_UNSYNCED;
-	first = &in->cur;
-	if (p->derived && (spi ^ in->root.spi) != (in->cur.epoch & 1)) {
+	first = in->cur;
+	if (p->derived && (spi ^ in->root.spi) != (in->cur->epoch & 1)) {
 		/* The other parity: the next epoch, or packets of the
 		 * previous one still under way. */
 		if (next_slot(in) == -1)
 			return ESP_DROP_DECRYPT;
-		first = &in->next;
-		if (in->prev.live) {
-			first = &in->prev;
-			second = &in->next;
+		first = in->next;
+		if (in->prev != NULL) {
+			first = in->prev;
+			second = in->next;
 		}
 	}
 	if (second != NULL) {
@@ -90,16 +122,14 @@ sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
 static void
 promote(struct peer *p, struct sa_in *in)
 {
-	struct sa_in_slot old = in->prev;
-
+	slot_drop(&in->prev);
 	in->prev = in->cur;
 	in->cur = in->next;
-	in->next = old;
-	slot_clear(&in->next);
+	in->next = NULL;
 	in->prev_ns = engine_now_ns();
 	in->switches++;
 	log_info("peer %s: its SA 0x%08x moved to epoch %016" PRIx64,
-	    p->conf->name, in->root.spi, in->cur.epoch);
+	    p->conf->name, in->root.spi, in->cur->epoch);
 }
 
 bool
@@ -131,7 +161,7 @@ sa_in_accept(struct peer *p, struct sa_in_hit *hit)
 	bool moved;
 
 	moved = esp_accept(&hit->slot->esp, hit->seq);
-	if (hit->slot == &in->next)
+	if (hit->slot == in->next)
 		promote(p, in);
 	return moved;
 }
@@ -149,8 +179,8 @@ sa_in_install(struct peer *p, enum sa_kind kind, uint64_t epoch,
 	 * word, under the control channel's HMAC, brings it back. (With an
 	 * ICV the top is never beyond what the peer sent, and lowering it
 	 * would let what it delivered in again.) */
-	if (in->ready && in->cur.live && in->cur.epoch == epoch) {
-		struct replay *w = &in->cur.esp.replay;
+	if (in->ready && in->cur != NULL && in->cur->epoch == epoch) {
+		struct replay *w = &in->cur->esp.replay;
 
 		if (!p->integrity && next_seq > 0 && w->top > next_seq - 1) {
 			log_warnx("peer %s: its SA 0x%08x had been pushed to %"
@@ -162,18 +192,13 @@ sa_in_install(struct peer *p, enum sa_kind kind, uint64_t epoch,
 		}
 		return 0;
 	}
-	slot_clear(&in->next);
-	slot_clear(&in->prev);
-	if (sa_root_key(&in->root, epoch, false, &in->cur.esp) == -1) {
-		in->cur.live = false;
+	if (sa_in_key_cur(in, epoch) == -1) {
 		in->ready = false;
 		return -1;
 	}
-	in->cur.epoch = epoch;
-	in->cur.live = true;
 	/* Only what the peer sends from now on: anything sent before it
 	 * answered, a capture included, stays out. */
-	replay_set_floor(&in->cur.esp.replay, next_seq > 0 ? next_seq - 1 : 0);
+	replay_set_floor(&in->cur->esp.replay, next_seq > 0 ? next_seq - 1 : 0);
 	in->ready = true;
 	in->switches++;
 	return 0;
@@ -187,7 +212,7 @@ sa_in_tick(struct peer *p, uint64_t now_ns)
 	for (k = 0; k < SA_KINDS; k++) {
 		struct sa_in *in = &p->in[k];
 
-		if (in->prev.live && now_ns - in->prev_ns >= SA_PREV_GRACE_NS)
-			slot_clear(&in->prev);
+		if (in->prev != NULL && now_ns - in->prev_ns >= SA_PREV_GRACE_NS)
+			slot_drop(&in->prev);
 	}
 }

@@ -26,13 +26,13 @@ kind_keys(struct peer_conf *pc, enum sa_kind kind, struct sa_keys **out,
     struct sa_keys **in, uint32_t *spi_out, uint32_t *spi_in)
 {
 	if (kind == SA_TAP) {
-		*out = &pc->tap_key_out;
-		*in = &pc->tap_key_in;
+		*out = pc->tap_key_out;
+		*in = pc->tap_key_in;
 		*spi_out = pc->tap_spi_out;
 		*spi_in = pc->tap_spi_in;
 	} else {
-		*out = &pc->key_out;
-		*in = &pc->key_in;
+		*out = pc->key_out;
+		*in = pc->key_in;
 		*spi_out = pc->spi_out;
 		*spi_in = pc->spi_in;
 	}
@@ -49,7 +49,7 @@ manual_state(struct engine *e, struct peer *p, struct sa_out *o,
 	bool have_out, have_in;
 
 	o->mark = state_sa_get(e->state, STATE_OUT, o->esp.spi);
-	in->mark = state_sa_get(e->state, STATE_IN, in->cur.esp.spi);
+	in->mark = state_sa_get(e->state, STATE_IN, in->cur->esp.spi);
 	if (o->mark == NULL || in->mark == NULL)
 		return -1;
 	have_out = state_sa_loaded(o->mark, &out_mark);
@@ -60,20 +60,20 @@ manual_state(struct engine *e, struct peer *p, struct sa_out *o,
 		    "tell what it sent and received before; restore the file, "
 		    "or if the SAs are new on both ends start once with -R",
 		    e->cf->file, p->conf->line, p->conf->name,
-		    e->cf->site.state_file, o->esp.spi, in->cur.esp.spi);
+		    e->cf->site.state_file, o->esp.spi, in->cur->esp.spi);
 		return -1;
 	}
 	if (!have_out || !have_in)
 		log_warnx("peer %s: SA 0x%08x/0x%08x starts afresh (-R): "
 		    "sequence numbers from 1, any number accepted once",
-		    p->conf->name, o->esp.spi, in->cur.esp.spi);
+		    p->conf->name, o->esp.spi, in->cur->esp.spi);
 	o->esp.seq = out_mark;
 	o->packets = out_mark;
 	state_sa_set(o->mark, out_mark > UINT64_MAX - ahead ?
 	    UINT64_MAX : out_mark + ahead);
 	/* Whatever arrived before the restart stays refused. */
 	if (have_in)
-		replay_set_floor(&in->cur.esp.replay, in_mark);
+		replay_set_floor(&in->cur->esp.replay, in_mark);
 	state_sa_set(in->mark, in_mark > UINT64_MAX - ahead ?
 	    UINT64_MAX : in_mark + ahead);
 	return 0;
@@ -104,9 +104,8 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 		return 0;
 	}
 	if (sa_root_key(&o->root, 0, true, &o->esp) == -1 ||
-	    sa_root_key(&in->root, 0, false, &in->cur.esp) == -1)
+	    sa_in_key_cur(in, 0) == -1)
 		return -1;
-	in->cur.live = true;
 	in->ready = true;
 	/* The same key at every start: AEAD IVs get a random base, so
 	 * they do not repeat even when sequence numbers do. */
@@ -122,9 +121,7 @@ sa_free(struct peer *p, enum sa_kind kind)
 	struct sa_in *in = &p->in[kind];
 
 	esp_sa_clear(&o->esp);
-	esp_sa_clear(&in->cur.esp);
-	esp_sa_clear(&in->next.esp);
-	esp_sa_clear(&in->prev.esp);
+	sa_in_free(in);
 	sa_root_wipe(&o->root);
 	sa_root_wipe(&in->root);
 }

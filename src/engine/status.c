@@ -117,17 +117,17 @@ json_sas(struct json *j, const struct peer *p)
 		json_object_begin(j, NULL);
 		json_string(j, "kind", kinds[k]);
 		json_string(j, "dir", "in");
-		json_spi(j, "spi", in->cur.esp.spi != 0 ? in->cur.esp.spi :
+		json_spi(j, "spi", in->cur != NULL ? in->cur->esp.spi :
 		    in->root.spi);
 		json_bool(j, "ready", in->ready);
-		if (in->ready) {
-			json_hex64(j, "epoch", in->cur.epoch);
-			json_uint(j, "top", in->cur.esp.replay.top);
+		if (in->ready && in->cur != NULL) {
+			json_hex64(j, "epoch", in->cur->epoch);
+			json_uint(j, "top", in->cur->esp.replay.top);
 		} else {
 			json_null(j, "epoch");
 			json_null(j, "top");
 		}
-		json_bool(j, "previous_kept", in->prev.live);
+		json_bool(j, "previous_kept", in->prev != NULL);
 		json_uint(j, "epochs_taken", in->switches);
 		json_object_end(j);
 	}
@@ -154,6 +154,7 @@ json_sync(struct json *j, const struct peer *p)
 	json_uint(j, "stale", y->stale);
 	json_uint(j, "rejected", y->rejected);
 	json_uint(j, "limited", y->limited);
+	json_uint(j, "send_fails", y->send_fails);
 	json_time(j, "last", y->last_sync);
 	json_object_end(j);
 }
@@ -187,7 +188,7 @@ json_peer(struct json *j, const struct peer *p)
 	json_bool(j, "dynamic", p->conf->dynamic);
 	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
 	    "udp" : "esp");
-	json_string(j, "suite", p->suite);
+	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
 	json_string(j, "keying", p->derived ? "derived" : "manual");
 	json_spi(j, "spi_in", p->in[SA_MAIN].root.spi);
 	json_spi(j, "spi_out", p->out[SA_MAIN].esp.spi);
@@ -424,7 +425,7 @@ status_text(struct engine *e, struct evbuffer *out)
 	const struct site_conf *site = &e->cf->site;
 	const struct peer *p;
 	struct timespec now;
-	char ep[128], last[32];
+	char ep[128], last[32], suite[PEER_SUITE_MAX];
 	size_t i;
 	int d;
 
@@ -466,7 +467,8 @@ status_text(struct engine *e, struct evbuffer *out)
 		    "%12llu %10llu %12llu %8llu %s\n", p->conf->name,
 		    live_state_name(p->live.state), ep,
 		    p->conf->transport == TRANSPORT_UDP ? "udp" : "esp",
-		    p->suite, (unsigned long long)p->st.packets_in,
+		    peer_suite(p, suite, sizeof(suite)),
+		    (unsigned long long)p->st.packets_in,
 		    (unsigned long long)p->st.bytes_in,
 		    (unsigned long long)p->st.packets_out,
 		    (unsigned long long)p->st.bytes_out,

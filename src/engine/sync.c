@@ -14,6 +14,12 @@
 #define SYNC_POKE_NS         (1000000000ULL)    /* pokes: once a second */
 #define SYNC_TOKENS          4                  /* answers in a burst */
 #define SYNC_TOKEN_NS        (250000000ULL)     /* one more each */
+/* The HMAC contexts of a control channel (OpenSSL's, some 750 bytes
+ * each) are made when a packet needs them and dropped once it has been
+ * quiet this long: most peers use the channel only around a start, and
+ * a peer asked every few seconds needs no context in between. Packets
+ * in a burst, forged ones included, find the context there. */
+#define SYNC_MAC_IDLE_NS     (2000000000ULL)
 
 int
 sync_peer_init(struct engine *e, struct peer *p)
@@ -26,18 +32,42 @@ sync_peer_init(struct engine *e, struct peer *p)
 		return 0;
 	y->spi_out = spi_derive_ctl(&s->networks[0], s->role, &pc->network);
 	y->spi_in = spi_derive_ctl(&pc->network, pc->role, &s->networks[0]);
-	y->mac_out = sa_root_ctl_mac(&p->out[SA_MAIN].root, y->spi_out);
-	y->mac_in = sa_root_ctl_mac(&p->in[SA_MAIN].root, y->spi_in);
 	y->tokens = SYNC_TOKENS;
-	return y->mac_out != NULL && y->mac_in != NULL ? 0 : -1;
+	if (sa_root_ctl_key(&p->out[SA_MAIN].root, y->spi_out,
+	    y->key_out) == -1 ||
+	    sa_root_ctl_key(&p->in[SA_MAIN].root, y->spi_in, y->key_in) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+macs_drop(struct peer_sync *y)
+{
+	crypto_hmac_free(y->mac_out);
+	crypto_hmac_free(y->mac_in);
+	y->mac_out = y->mac_in = NULL;
 }
 
 void
 sync_peer_free(struct peer *p)
 {
-	crypto_hmac_free(p->sync.mac_out);
-	crypto_hmac_free(p->sync.mac_in);
-	p->sync.mac_out = p->sync.mac_in = NULL;
+	macs_drop(&p->sync);
+	crypto_wipe(p->sync.key_out, sizeof(p->sync.key_out));
+	crypto_wipe(p->sync.key_in, sizeof(p->sync.key_in));
+}
+
+/* The context of one direction, made if the channel was quiet; NULL if
+ * OpenSSL cannot make it (the caller counts or logs). */
+static struct crypto_hmac *
+mac(struct peer_sync *y, bool out)
+{
+	struct crypto_hmac **h = out ? &y->mac_out : &y->mac_in;
+
+	y->mac_used_ns = engine_now_ns();
+	if (*h == NULL)
+		*h = crypto_hmac_new(out ? y->key_out : y->key_in,
+		    CRYPTO_HMAC_LEN);
+	return *h;
 }
 
 static void
@@ -46,25 +76,38 @@ send_msg(struct engine *e, struct peer *p, const struct sync_msg *m,
 {
 	struct peer_sync *y = &p->sync;
 	struct outer_sock *s = peer_sock_to(p, to);
+	struct crypto_hmac *h = mac(y, true);
 	uint8_t buf[SYNC_MSG_MAX];
 	char a[128];
-	size_t n;
+	size_t n = 0;
 
 	(void)e;
-	n = sync_encode(m, y->spi_out, ++y->seq, y->mac_out, buf, sizeof(buf));
+	if (h != NULL)
+		n = sync_encode(m, y->spi_out, ++y->seq, h, buf, sizeof(buf));
+	/* A peer out of reach fails at every retry: said once when it
+	 * starts and once when it ends, so thousands of such peers do not
+	 * fill the log. */
 	if (n == 0 || s == NULL) {
-		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: cannot send a "
-		    "synchronisation %s", p->conf->name,
-		    m->type == SYNC_REQUEST ? "request" : "answer");
+		if (y->send_fails++ == 0)
+			log_warnx("peer %s: cannot send a synchronisation %s "
+			    "(said once until one leaves)", p->conf->name,
+			    m->type == SYNC_REQUEST ? "request" : "answer");
 		return;
 	}
 	if (sock_send(s->fd, s->kind, to, 0, buf, n) == -1) {
 		int err = errno;
 
-		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: send to %s: "
-		    "%s", p->conf->name, sockaddr_ntop(to, a, sizeof(a)),
-		    strerror(err));
+		if (y->send_fails++ == 0)
+			log_warnx("peer %s: send to %s: %s (said once until a "
+			    "synchronisation packet leaves)", p->conf->name,
+			    sockaddr_ntop(to, a, sizeof(a)), strerror(err));
+		return;
 	}
+	if (y->send_fails > 0)
+		log_info("peer %s: synchronisation packets leave again, to %s, "
+		    "after %" PRIu64 " that did not", p->conf->name,
+		    sockaddr_ntop(to, a, sizeof(a)), y->send_fails);
+	y->send_fails = 0;
 }
 
 static void
@@ -116,6 +159,9 @@ sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 	struct peer_sync *y = &p->sync;
 	uint64_t wait;
 
+	if ((y->mac_out != NULL || y->mac_in != NULL) &&
+	    now_ns - y->mac_used_ns >= SYNC_MAC_IDLE_NS)
+		macs_drop(y);
 	if (!y->asking || now_ns < y->retry_ns)
 		return;
 	y->tries++;
@@ -251,14 +297,21 @@ sync_input(struct engine *e, struct peer *p, struct pkt *pk,
     const struct sockaddr_storage *src)
 {
 	struct peer_sync *y = &p->sync;
+	struct crypto_hmac *h;
 	struct sync_msg m;
 	const char *why;
 
-	if (!p->derived || y->mac_in == NULL) {
+	if (!p->derived) {
 		y->rejected++;
 		return;
 	}
-	if (sync_decode(pkt_data(pk), pk->len, y->mac_in, &m, &why) == -1) {
+	if ((h = mac(y, false)) == NULL) {
+		y->rejected++;
+		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: no HMAC "
+		    "context for the control channel", p->conf->name);
+		return;
+	}
+	if (sync_decode(pkt_data(pk), pk->len, h, &m, &why) == -1) {
 		y->rejected++;
 		log_ratelimited(&y->lim, LOG_LVL_DEBUG, "peer %s: control "
 		    "packet refused: %s", p->conf->name, why);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "crypto/kdf.h"
 #include "src/engine/sync_wire.h"
 #include "util/log.h"
 
@@ -26,7 +27,12 @@ struct peer;
 struct pkt;
 
 struct peer_sync {
+	/* The control channel's HMAC keys, and OpenSSL contexts keyed with
+	 * them only while it is in use (sync.c). */
+	uint8_t                 key_out[CRYPTO_HMAC_LEN];
+	uint8_t                 key_in[CRYPTO_HMAC_LEN];
 	struct crypto_hmac     *mac_out, *mac_in;
+	uint64_t                mac_used_ns;    /* last use of either */
 	uint32_t                spi_out, spi_in;
 	uint32_t                seq;            /* control packets sent */
 	uint8_t                 nonce[SYNC_NONCE_LEN];
@@ -46,6 +52,7 @@ struct peer_sync {
 	uint64_t                requests_out, answers_out;
 	uint64_t                requests_in, answers_in;
 	uint64_t                stale, rejected, limited;
+	uint64_t                send_fails;     /* in a row (logged once) */
 	struct log_limit        lim;
 };
 

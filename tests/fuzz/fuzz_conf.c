@@ -257,11 +257,11 @@ sa_keys_of(const struct peer_conf *p, const struct sa_keys *k[4])
 {
 	size_t n = 0;
 
-	k[n++] = &p->key_in;
-	k[n++] = &p->key_out;
+	k[n++] = p->key_in;
+	k[n++] = p->key_out;
 	if (p->tap_sa) {
-		k[n++] = &p->tap_key_in;
-		k[n++] = &p->tap_key_out;
+		k[n++] = p->tap_key_in;
+		k[n++] = p->tap_key_out;
 	}
 	return n;
 }
@@ -320,9 +320,10 @@ check_config(const struct config *cf)
 		FUZZ_CHECK(!p->cipher->aead || p->auth == NULL ||
 		    p->auth->id == AUTH_NONE);
 		enc = p->key_bits / 8 + p->cipher->salt_len;
-		FUZZ_CHECK(p->key_in.enc_len == enc && p->key_out.enc_len == enc);
-		FUZZ_CHECK(p->key_in.auth_len == p->key_out.auth_len);
-		FUZZ_CHECK(p->key_in.auth_len <= CRYPTO_AUTHKEY_MAX);
+		FUZZ_CHECK(p->key_in->enc_len == enc &&
+		    p->key_out->enc_len == enc);
+		FUZZ_CHECK(p->key_in->auth_len == p->key_out->auth_len);
+		FUZZ_CHECK(p->key_in->auth_len <= CRYPTO_AUTHKEY_MAX);
 		FUZZ_CHECK(p->spi_in >= 256 && p->spi_out >= 256);
 		FUZZ_CHECK(p->replay_window >= 64 &&
 		    p->replay_window <= 65536 && p->replay_window % 64 == 0);

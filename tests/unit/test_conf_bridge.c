@@ -147,12 +147,12 @@ test_tap_sa(void **state)
 	    tap_formula("10.1.1.0", 24, 'R', "10.1.0.0", 24));
 	assert_int_not_equal(cf.peers[0].tap_spi_in, cf.peers[0].spi_in);
 	/* Central: the first block keys our outbound direction. */
-	assert_int_equal(cf.peers[0].tap_key_out.enc_len, c->key_default);
-	assert_int_equal(cf.peers[0].tap_key_out.enc[0], 77);
-	assert_int_equal(cf.peers[0].tap_key_in.enc[0],
+	assert_int_equal(cf.peers[0].tap_key_out->enc_len, c->key_default);
+	assert_int_equal(cf.peers[0].tap_key_out->enc[0], 77);
+	assert_int_equal(cf.peers[0].tap_key_in->enc[0],
 	    (77 + c->key_default + 32) & 0xff);
-	assert_int_not_equal(cf.peers[0].tap_key_out.enc[0],
-	    cf.peers[0].key_out.enc[0]);
+	assert_int_not_equal(cf.peers[0].tap_key_out->enc[0],
+	    cf.peers[0].key_out->enc[0]);
 	config_free(&cf);
 
 	assert_int_equal(load(SITE_TAP "peer \"p\" {\n network 10.1.1.0/24\n"

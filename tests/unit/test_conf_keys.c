@@ -89,8 +89,8 @@ test_wrong_length(void **state)
 	put_file("k.key", k, 0600);
 	assert_int_equal(load("central", "10.1.0.0/24",
 	    " cipher aes-gcm keysize 256\n", &cf), 0);
-	assert_int_equal(cf.peers[0].key_out.enc_len, 36);
-	assert_int_equal(cf.peers[0].key_out.auth_len, 0);
+	assert_int_equal(cf.peers[0].key_out->enc_len, 36);
+	assert_int_equal(cf.peers[0].key_out->auth_len, 0);
 	config_free(&cf);
 	assert_int_equal(load("central", "10.1.0.0/24", " cipher aes-gcm\n",
 	    &cf), 0);
@@ -106,7 +106,7 @@ test_wrong_length(void **state)
 	put_file("k.key", k, 0600);
 	assert_int_equal(load("central", "10.1.0.0/24",
 	    " cipher 3des-cbc\n auth none\n", &cf), 0);
-	assert_int_equal(cf.peers[0].key_out.enc_len, 24);
+	assert_int_equal(cf.peers[0].key_out->enc_len, 24);
 	config_free(&cf);
 	free(k);
 }
@@ -130,14 +130,14 @@ test_format(void **state)
 	put_file("k.key", text, 0600);
 	assert_int_equal(load("central", "10.1.0.0/24", "", &cf), 0);
 	pc = &cf.peers[0];
-	assert_int_equal(pc->key_out.enc_len, 16);
-	assert_int_equal(pc->key_out.auth_len, 32);
+	assert_int_equal(pc->key_out->enc_len, 16);
+	assert_int_equal(pc->key_out->auth_len, 32);
 	for (i = 0; i < 16; i++)
-		assert_int_equal(pc->key_out.enc[i], i);
+		assert_int_equal(pc->key_out->enc[i], i);
 	for (i = 0; i < 32; i++)
-		assert_int_equal(pc->key_out.auth[i], 16 + i);
+		assert_int_equal(pc->key_out->auth[i], 16 + i);
 	for (i = 0; i < 16; i++)
-		assert_int_equal(pc->key_in.enc[i], 48 + i);
+		assert_int_equal(pc->key_in->enc[i], 48 + i);
 	config_free(&cf);
 
 	put_file("k.key", "00112233 # ok\n44zz\n", 0600);
@@ -165,26 +165,26 @@ test_direction(void **state)
 	(void)state;
 	put_file("k.key", k, 0600);
 	assert_int_equal(load("central", "10.1.0.0/24", "", &cf), 0);
-	assert_int_equal(cf.peers[0].key_out.enc[0], 0);
-	assert_int_equal(cf.peers[0].key_in.enc[0], 48);
+	assert_int_equal(cf.peers[0].key_out->enc[0], 0);
+	assert_int_equal(cf.peers[0].key_in->enc[0], 48);
 	config_free(&cf);
 
 	assert_int_equal(load("remote", "10.1.0.0/24", "", &cf), 0);
 	assert_int_equal(cf.peers[0].role, ROLE_CENTRAL);
-	assert_int_equal(cf.peers[0].key_out.enc[0], 48);
-	assert_int_equal(cf.peers[0].key_in.enc[0], 0);
+	assert_int_equal(cf.peers[0].key_out->enc[0], 48);
+	assert_int_equal(cf.peers[0].key_in->enc[0], 0);
 	config_free(&cf);
 
 	/* remote/remote: 10.1.0.0/24 < 10.1.1.0/24, so we count as central */
 	assert_int_equal(load("remote", "10.1.0.0/24", " role remote\n", &cf),
 	    0);
-	assert_int_equal(cf.peers[0].key_out.enc[0], 0);
+	assert_int_equal(cf.peers[0].key_out->enc[0], 0);
 	config_free(&cf);
 	/* central/central with us above the peer */
 	assert_int_equal(load("central", "10.1.2.0/24", " role central\n",
 	    &cf), 0);
-	assert_int_equal(cf.peers[0].key_out.enc[0], 48);
-	assert_int_equal(cf.peers[0].key_in.enc[0], 0);
+	assert_int_equal(cf.peers[0].key_out->enc[0], 48);
+	assert_int_equal(cf.peers[0].key_in->enc[0], 0);
 	config_free(&cf);
 	/* Same address, shorter prefix: the site's network would hold
 	 * the peer's, which is refused (test_conf_errors). */
@@ -195,7 +195,7 @@ test_direction(void **state)
 	/* IPv4 sorts before IPv6 */
 	assert_int_equal(load("central", "fd00::/64",
 	    " role central\n tunnel fd00::/64 <-> fd01::/64\n", &cf), 0);
-	assert_int_equal(cf.peers[0].key_out.enc[0], 48);
+	assert_int_equal(cf.peers[0].key_out->enc[0], 48);
 	config_free(&cf);
 	free(k);
 }

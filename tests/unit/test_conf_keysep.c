@@ -361,7 +361,7 @@ test_ten_thousand(void **state)
 	print_message("%d peers (%d keys) loaded in %.3f s\n", NPEERS,
 	    4 * NPEERS, t);
 	assert_int_equal(cf.npeers, NPEERS);
-	assert_int_equal(cf.peers[NPEERS - 1].key_out.enc[1],
+	assert_int_equal(cf.peers[NPEERS - 1].key_out->enc[1],
 	    (NPEERS - 1) & 0xff);
 	config_free(&cf);
 	/* Generous for a sanitizer build on a shared machine; comparing

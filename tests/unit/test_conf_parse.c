@@ -87,13 +87,13 @@ test_examples(void **state)
 	assert_int_equal(cp->keying, KEYING_DERIVED);
 	assert_int_equal(cp->spi_out, rp->spi_in);
 	assert_int_equal(cp->spi_in, rp->spi_out);
-	assert_int_equal(cp->key_out.enc_len, 32);
-	assert_int_equal(cp->key_out.auth_len, 32);
-	assert_memory_equal(cp->key_out.enc, rp->key_in.enc, 32);
-	assert_memory_equal(cp->key_out.auth, rp->key_in.auth, 32);
-	assert_memory_equal(cp->key_in.enc, rp->key_out.enc, 32);
-	assert_memory_equal(cp->key_in.auth, rp->key_out.auth, 32);
-	assert_memory_not_equal(cp->key_in.enc, cp->key_out.enc, 32);
+	assert_int_equal(cp->key_out->enc_len, 32);
+	assert_int_equal(cp->key_out->auth_len, 32);
+	assert_memory_equal(cp->key_out->enc, rp->key_in->enc, 32);
+	assert_memory_equal(cp->key_out->auth, rp->key_in->auth, 32);
+	assert_memory_equal(cp->key_in->enc, rp->key_out->enc, 32);
+	assert_memory_equal(cp->key_in->auth, rp->key_out->auth, 32);
+	assert_memory_not_equal(cp->key_in->enc, cp->key_out->enc, 32);
 	/* Policies mirror each other. */
 	assert_int_equal(cp->npolicies, rp->npolicies);
 	for (i = 0; i < cp->npolicies; i++) {
@@ -355,8 +355,8 @@ test_everything(void **state)
 	assert_int_equal(pc->port, 4502);
 	assert_int_equal(pc->key_bits, 448);
 	assert_string_equal(pc->auth->name, "hmac-sha1-96");
-	assert_int_equal(pc->key_out.enc_len, 56);
-	assert_int_equal(pc->key_out.auth_len, 20);
+	assert_int_equal(pc->key_out->enc_len, 56);
+	assert_int_equal(pc->key_out->auth_len, 20);
 	assert_int_equal(pc->spi_in, 0x1001);
 	assert_int_equal(pc->spi_out, 0x2001);
 	assert_true(pc->spi_explicit);
@@ -376,8 +376,8 @@ test_everything(void **state)
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
 	assert_true(pc->cipher->aead);
 	assert_int_equal(pc->keying, KEYING_MANUAL);
-	assert_int_equal(pc->key_out.enc_len, 36);
-	assert_int_equal(pc->key_out.auth_len, 0);
+	assert_int_equal(pc->key_out->enc_len, 36);
+	assert_int_equal(pc->key_out->auth_len, 0);
 	assert_int_equal(pc->line, 40);
 	config_free(&cf);
 }
