@@ -206,7 +206,7 @@ outer_read_cb(int fd, short what, void *arg)
 		pk = &e->pkt_in[i];
 		pkt_reset(pk);
 		rx[i].buf = pkt_data(pk);
-		/* Leave the tailroom free: ESN decap appends 4 bytes. */
+		/* Larger datagrams are dropped whole (MSG_TRUNC). */
 		rx[i].cap = PKT_MTU_MAX;
 	}
 	n = sock_recv_batch(fd, s->kind, s->af, rx, ENGINE_BUDGET);
