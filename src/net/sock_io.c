@@ -184,6 +184,11 @@ send_run(int fd, struct sock_tx_slot *slots, size_t from, size_t to,
 		sent = sendmmsg(fd, b->msgs, (unsigned)nmsg, 0);
 	while (sent == -1 && errno == EINTR);
 	st->calls++;
+	if (sent == 0) {
+		/* Not in sendmmsg(2)'s contract; taken as a full buffer. */
+		sent = -1;
+		errno = EAGAIN;
+	}
 	if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == ENOBUFS)) {
 		/* The send buffer is full: so it is for the rest of the run. */
