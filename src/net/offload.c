@@ -1,5 +1,5 @@
-/* Tun offloads: virtio_net_hdr parsing, segmentation of super-packets,
- * coalescing of TCP segments (see offload.h for the rules followed). */
+/* Tun offloads, the way out: virtio_net_hdr parsing and the segmentation
+ * of super-packets (see offload.h for the rules followed). */
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <linux/virtio_net.h>
@@ -9,6 +9,7 @@
 #include "util/be.h"
 #include "src/net/csum.h"
 #include "src/net/offload.h"
+#include "src/net/offload_int.h"
 
 _Static_assert(sizeof(struct virtio_net_hdr) == VNET_HDR_LEN,
     "legacy virtio_net_hdr");
@@ -16,38 +17,6 @@ _Static_assert(VIRTIO_NET_HDR_F_NEEDS_CSUM == VNET_F_NEEDS_CSUM &&
     VIRTIO_NET_HDR_GSO_TCPV4 == VNET_GSO_TCPV4 &&
     VIRTIO_NET_HDR_GSO_TCPV6 == VNET_GSO_TCPV6 &&
     VIRTIO_NET_HDR_GSO_ECN == VNET_GSO_ECN, "virtio_net.h values");
-
-#define IP4_HDR_MIN  20
-#define IP6_HDR_LEN  40
-#define TCP_HDR_MIN  20
-#define UDP_HDR_LEN  8
-#define TCP_CSUM_OFF 16
-#define UDP_CSUM_OFF 6
-#define ECN_CE       3
-/* More extension headers than this in front of a transport header is
- * not a packet the kernel built. */
-#define IP6_EXT_MAX  8
-
-#define TCP_FIN 0x01
-#define TCP_PSH 0x08
-#define TCP_ACK 0x10
-#define TCP_CWR 0x80
-
-#define VNET_FLAGS_KNOWN \
-	(VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 void
 vnet_hdr_get(struct vnet_hdr *h, const uint8_t b[VNET_HDR_LEN])
@@ -82,8 +51,8 @@ fail(struct vnet_info *vi, const char *why)
  * header changes the destination of the pseudo-header (RFC 8200 8.1),
  * which the segmenter takes from the fixed header: it is only allowed
  * where the kernel's own partial sum is used. */
-static int
-ip6_walk(const uint8_t *p, size_t len, int routing, uint8_t *proto,
+int
+offload_ip6_walk(const uint8_t *p, size_t len, int routing, uint8_t *proto,
     size_t *l3)
 {
 	size_t off = IP6_HDR_LEN;
@@ -150,7 +119,7 @@ parse_ip(struct vnet_info *vi, int routing, uint8_t *proto, size_t *l3)
 			return fail(vi, "IPv6 header truncated");
 		if (get16(p + 4) != len - IP6_HDR_LEN)
 			return fail(vi, "IPv6 payload length is not the read's");
-		if (ip6_walk(p, len, routing, proto, l3) == -1)
+		if (offload_ip6_walk(p, len, routing, proto, l3) == -1)
 			return fail(vi, "IPv6 extension headers not followed");
 		vi->af = AF_INET6;
 		return 0;
@@ -396,292 +365,3 @@ offload_segment_next(struct seg_iter *it, uint8_t *out, size_t cap,
 }
 
 /* Receive side. */
-
-#define GRO_NONE 0xff
-
-void
-gro_init(struct gro_batch *b, size_t bufsize)
-{
-	size_t max = bufsize > VNET_HDR_LEN ? bufsize - VNET_HDR_LEN : 0;
-
-	b->max_len = max < OFFLOAD_PKT_MAX ? max : OFFLOAD_PKT_MAX;
-	b->n = 0;
-	b->nitems = 0;
-	b->emitted = 0;
-}
-
-static int
-ip4_hdr_ok(const uint8_t *p, size_t l3)
-{
-	return csum_finish(csum_add(0, p, l3)) == 0;
-}
-
-/* Finds the TCP 5-tuple of an input (af != 0) and whether it may be
- * coalesced at all; what is not TCP, or not understood, stays af 0. */
-static void
-gro_parse(struct gro_in *g)
-{
-	const uint8_t *p = g->pkt, *th;
-	size_t len = g->len, l3, l4;
-	uint8_t proto, ecn;
-	int ok;
-
-	g->af = 0;
-	g->mergeable = 0;
-	g->csum = 0;
-	g->next = GRO_NONE;
-	if (len < IP4_HDR_MIN || len > OFFLOAD_PKT_MAX)
-		return;
-	switch (p[0] >> 4) {
-	case 4:
-		l3 = (size_t)(p[0] & 0x0f) * 4;
-		if (l3 < IP4_HDR_MIN || l3 > len || get16(p + 2) != len ||
-		    p[9] != IPPROTO_TCP)
-			return;
-		/* Later fragments carry no ports; first ones are not
-		 * segments either. */
-		if ((get16(p + 6) & 0x3fff) != 0)
-			return;
-		ecn = p[1] & 0x03;
-		/* The coalesced header is written anew: a broken one must
-		 * reach the kernel as it came, to be dropped there. */
-		ok = l3 == IP4_HDR_MIN && ecn != ECN_CE && ip4_hdr_ok(p, l3);
-		g->ip_id = get16(p + 4);
-		g->af = 4;
-		break;
-	case 6:
-		if (len < IP6_HDR_LEN || get16(p + 4) != len - IP6_HDR_LEN)
-			return;
-		/* Extension headers are walked only so that such a packet
-		 * still keeps its flow's order. */
-		if (ip6_walk(p, len, 1, &proto, &l3) == -1 ||
-		    proto != IPPROTO_TCP || l3 > UINT8_MAX)
-			return;
-		ecn = (get16(p) >> 4) & 0x03;
-		ok = l3 == IP6_HDR_LEN && ecn != ECN_CE;
-		g->af = 6;
-		break;
-	default:
-		return;
-	}
-	if (len - l3 < TCP_HDR_MIN) {
-		g->af = 0;
-		return;
-	}
-	th = p + l3;
-	l4 = (size_t)(th[12] >> 4) * 4;
-	if (l4 < TCP_HDR_MIN || l4 > len - l3) {
-		g->af = 0;
-		return;
-	}
-	g->l3len = (uint8_t)l3;
-	g->l4len = (uint8_t)l4;
-	g->seq = get32(th + 4);
-	g->ack = get32(th + 8);
-	g->tcp_flags = th[13];
-	g->payload = (uint16_t)(len - l3 - l4);
-	g->mergeable = ok && g->payload > 0 &&
-	    (g->tcp_flags == TCP_ACK || g->tcp_flags == (TCP_ACK | TCP_PSH));
-}
-
-static int
-same_flow(const struct gro_in *a, const struct gro_in *b)
-{
-	if (a->af == 0 || a->af != b->af)
-		return 0;
-	if (a->af == 4 ? memcmp(a->pkt + 12, b->pkt + 12, 8) != 0 :
-	    memcmp(a->pkt + 8, b->pkt + 8, 32) != 0)
-		return 0;
-	return memcmp(a->pkt + a->l3len, b->pkt + b->l3len, 4) == 0;
-}
-
-static int
-tcp_csum_ok(struct gro_in *g)
-{
-	const uint8_t *p = g->pkt;
-	size_t alen = g->af == 4 ? 4 : 16;
-	const uint8_t *src = p + (g->af == 4 ? 12 : 8);
-	uint32_t sum;
-
-	if (g->csum == 0) {
-		sum = csum_pseudo(src, src + alen, alen, IPPROTO_TCP,
-		    (uint32_t)(g->len - g->l3len));
-		sum = csum_add(sum, p + g->l3len, g->len - g->l3len);
-		g->csum = csum_finish(sum) == 0 ? 1 : -1;
-	}
-	return g->csum > 0;
-}
-
-/* tcp_gro_receive and inet/ipv6_gro_receive: may g follow the item's
- * last segment? Both are mergeable, of the same flow. */
-static int
-can_append(const struct gro_batch *b, const struct gro_item *it,
-    const struct gro_in *g)
-{
-	const struct gro_in *h = &b->in[it->first];
-	const uint8_t *hp = h->pkt, *gp = g->pkt;
-	const uint8_t *hth = hp + h->l3len, *gth = gp + g->l3len;
-
-	if (g->seq != it->next_seq || g->payload > it->gso_size)
-		return 0;
-	if (it->len + g->payload > b->max_len)
-		return 0;
-	if (g->l4len != h->l4len || g->ack != h->ack)
-		return 0;
-	if (h->af == 4) {
-		/* TOS, DF, TTL; IDs count up by one unless DF (RFC 6864 4.1:
-		 * an atomic datagram's ID means nothing). */
-		if (hp[1] != gp[1] || (hp[6] & 0xe0) != (gp[6] & 0xe0) ||
-		    hp[8] != gp[8])
-			return 0;
-		if (!(hp[6] & 0x40) &&
-		    g->ip_id != (uint16_t)(h->ip_id + it->count))
-			return 0;
-	} else {
-		/* Traffic class, flow label, hop limit. */
-		if (memcmp(hp, gp, 4) != 0 || hp[7] != gp[7])
-			return 0;
-	}
-	/* Window (tcp_flag_word) and options, byte for byte. */
-	if (memcmp(hth + 14, gth + 14, 2) != 0 ||
-	    memcmp(hth + TCP_HDR_MIN, gth + TCP_HDR_MIN,
-	    g->l4len - TCP_HDR_MIN) != 0)
-		return 0;
-	return 1;
-}
-
-static void
-new_item(struct gro_batch *b, unsigned i, int open)
-{
-	struct gro_item *it = &b->item[b->nitems++];
-	const struct gro_in *g = &b->in[i];
-
-	it->first = it->last = (uint8_t)i;
-	it->count = 1;
-	it->open = open && g->mergeable && !(g->tcp_flags & TCP_PSH);
-	it->gso_size = g->payload;
-	it->next_seq = g->seq + g->payload;
-	it->len = g->len;
-}
-
-int
-gro_add(struct gro_batch *b, const uint8_t *pkt, size_t len)
-{
-	struct gro_item *it = NULL;
-	struct gro_in *g;
-	unsigned i, k;
-
-	if (b->n >= GRO_BATCH_MAX)
-		return -1;
-	i = b->n++;
-	g = &b->in[i];
-	g->pkt = pkt;
-	g->len = len;
-	gro_parse(g);
-	if (g->af == 0) {
-		new_item(b, i, 0);
-		return 0;
-	}
-	/* Only the flow's latest output may grow: anything else would
-	 * reorder the flow. */
-	for (k = b->nitems; k-- > 0;) {
-		if (same_flow(&b->in[b->item[k].first], g)) {
-			it = &b->item[k];
-			break;
-		}
-	}
-	if (it == NULL || !it->open || !g->mergeable || !can_append(b, it, g)) {
-		new_item(b, i, 1);
-		return 0;
-	}
-	/* The kernel trusts a coalesced packet's checksum: check each
-	 * segment first (the head once a second one joins it). */
-	if (!tcp_csum_ok(&b->in[it->first])) {
-		it->open = 0;
-		new_item(b, i, 1);
-		return 0;
-	}
-	if (!tcp_csum_ok(g)) {
-		new_item(b, i, 0);
-		return 0;
-	}
-	b->in[it->last].next = (uint8_t)i;
-	it->last = (uint8_t)i;
-	it->count++;
-	it->len += g->payload;
-	it->next_seq += g->payload;
-	if (g->payload < it->gso_size || (g->tcp_flags & TCP_PSH))
-		it->open = 0;
-	return 0;
-}
-
-int
-gro_next(struct gro_batch *b, struct gro_out *o, uint8_t *buf, size_t cap)
-{
-	const struct gro_item *it;
-	const struct gro_in *h;
-	struct vnet_hdr vh;
-	size_t hdrs, off, alen;
-	uint8_t *p, *th;
-	const uint8_t *src;
-	unsigned k;
-
-	if (b->emitted >= b->nitems)
-		return 0;
-	it = &b->item[b->emitted];
-	h = &b->in[it->first];
-	o->first = it->first;
-	o->count = it->count;
-	if (it->count == 1) {
-		memset(o->vnet, 0, sizeof(o->vnet));
-		o->pkt = h->pkt;
-		o->len = h->len;
-		b->emitted++;
-		return 1;
-	}
-	if (cap < VNET_HDR_LEN || cap - VNET_HDR_LEN < it->len)
-		return -1;
-
-	p = buf + VNET_HDR_LEN;
-	hdrs = (size_t)h->l3len + h->l4len;
-	memcpy(p, h->pkt, hdrs);
-	off = hdrs;
-	for (k = it->first; ; k = b->in[k].next) {
-		memcpy(p + off, b->in[k].pkt + hdrs, b->in[k].payload);
-		off += b->in[k].payload;
-		if (k == it->last)
-			break;
-	}
-
-	if (h->af == 4) {
-		be_put16(p + 2, (uint16_t)it->len);
-		p[10] = p[11] = 0;
-		be_put16(p + 10, csum_finish(csum_add(0, p, h->l3len)));
-		src = p + 12;
-		alen = 4;
-	} else {
-		be_put16(p + 4, (uint16_t)(it->len - IP6_HDR_LEN));
-		src = p + 8;
-		alen = 16;
-	}
-	th = p + h->l3len;
-	th[13] |= b->in[it->last].tcp_flags & TCP_PSH;
-	/* CHECKSUM_PARTIAL: the pseudo-header sum, folded, not
-	 * complemented (as tcp_v4_send_check leaves it). */
-	be_put16(th + TCP_CSUM_OFF, csum_fold(csum_pseudo(src, src + alen,
-	    alen, IPPROTO_TCP, (uint32_t)(it->len - h->l3len))));
-
-	vh.flags = VNET_F_NEEDS_CSUM;
-	vh.gso_type = h->af == 4 ? VNET_GSO_TCPV4 :
-	    VNET_GSO_TCPV6;
-	vh.hdr_len = (uint16_t)hdrs;
-	vh.gso_size = it->gso_size;
-	vh.csum_start = h->l3len;
-	vh.csum_offset = TCP_CSUM_OFF;
-	vnet_hdr_put(buf, &vh);
-	memcpy(o->vnet, buf, VNET_HDR_LEN);
-	o->pkt = p;
-	o->len = it->len;
-	b->emitted++;
-	return 1;
-}
