@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/be.h"
+#include "util/csum.h"
 
 #define ICMP_HDR_LEN 8
 #define ICMP_TTL     64
@@ -46,14 +47,14 @@ icmp4_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig,
 	out[9] = 1;                     /* ICMP */
 	memcpy(out + 12, src, 4);
 	memcpy(out + 16, osrc, 4);
-	be_put16(out + 10, cksum_fold(cksum_add(0, out, IPV4_HDR_MIN)));
+	be_put16(out + 10, csum_finish(csum_add(0, out, IPV4_HDR_MIN)));
 
 	icmp = out + IPV4_HDR_MIN;
 	icmp[0] = 3;                    /* destination unreachable */
 	icmp[1] = 4;                    /* fragmentation needed and DF set */
 	be_put16(icmp + 6, (uint16_t)mtu); /* next-hop MTU, RFC 1191 4 */
 	memcpy(icmp + ICMP_HDR_LEN, orig, quote);
-	be_put16(icmp + 2, cksum_fold(cksum_add(0, icmp, ICMP_HDR_LEN + quote)));
+	be_put16(icmp + 2, csum_finish(csum_add(0, icmp, ICMP_HDR_LEN + quote)));
 	return total;
 }
 
@@ -97,12 +98,12 @@ icmp6_packet_too_big(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	/* Pseudo-header (RFC 8200 8.1): source, destination, upper-layer
 	 * length (32 bits), three zero bytes, next header. */
-	sum = cksum_add(0, out + 8, 32);
+	sum = csum_add(0, out + 8, 32);
 	be_put32(pseudo, (uint32_t)plen);
 	pseudo[4] = pseudo[5] = pseudo[6] = 0;
 	pseudo[7] = 58;
-	sum = cksum_add(sum, pseudo, sizeof(pseudo));
-	sum = cksum_add(sum, icmp, plen);
-	be_put16(icmp + 2, cksum_fold(sum));
+	sum = csum_add(sum, pseudo, sizeof(pseudo));
+	sum = csum_add(sum, icmp, plen);
+	be_put16(icmp + 2, csum_finish(sum));
 	return IPV6_HDR_LEN + plen;
 }

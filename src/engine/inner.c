@@ -63,27 +63,3 @@ inner_set_ecn(uint8_t *d, struct pkt_meta *m, uint8_t ecn)
 	d[10] = (uint8_t)(ck >> 8);
 	d[11] = (uint8_t)ck;
 }
-
-uint32_t
-cksum_add(uint32_t sum, const uint8_t *d, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2) {
-		sum += get16(d + i);
-		/* Keep room for the carry: fold before it can overflow. */
-		if (sum & 0x80000000u)
-			sum = (sum & 0xffff) + (sum >> 16);
-	}
-	if (len & 1)
-		sum += (uint32_t)d[len - 1] << 8;
-	return sum;
-}
-
-uint16_t
-cksum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}

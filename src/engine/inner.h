@@ -1,6 +1,6 @@
-/* Inner (tunnelled) IP packets, parsed by util/pkt_parse.h: scope, RFC
- * 6040 ECN decapsulation and the Internet checksum. Pure functions over
- * byte buffers, so they are unit-tested without devices. */
+/* Inner (tunnelled) IP packets, parsed by util/pkt_parse.h: scope and
+ * RFC 6040 ECN decapsulation. Pure functions over byte buffers, so they
+ * are unit-tested without devices. */
 #ifndef VPNTUND_INNER_H
 #define VPNTUND_INNER_H
 
@@ -33,9 +33,5 @@ int ecn_decap(uint8_t inner_ecn, uint8_t outer_ecn);
  * follows. */
 void inner_set_ecn(uint8_t *d, struct pkt_meta *m, uint8_t ecn);
 
-/* One's-complement sum (RFC 1071) of len bytes added to sum, unfolded. */
-uint32_t cksum_add(uint32_t sum, const uint8_t *d, size_t len);
-/* Folds and complements a sum into the 16-bit checksum field value. */
-uint16_t cksum_fold(uint32_t sum);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/be.h"
-#include "src/net/csum.h"
+#include "util/csum.h"
 #include "src/net/offload.h"
 #include "src/net/offload_int.h"
 

@@ -95,7 +95,7 @@ setup(void **state)
 	return 0;
 }
 
-/* A plain RFC 1071 sum, written independently of src/net/csum.h. */
+/* A plain RFC 1071 sum, written independently of util/csum.h. */
 static uint16_t
 ref_sum(const uint8_t *d, size_t len, uint32_t start)
 {

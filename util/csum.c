@@ -5,7 +5,7 @@
 #include <endian.h>
 #include <string.h>
 
-#include "src/net/csum.h"
+#include "util/csum.h"
 
 static uint16_t
 fold64(uint64_t s)

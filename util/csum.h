@@ -1,5 +1,5 @@
-/* The Internet checksum (RFC 1071) of the offload code, over byte
- * buffers. Sums are kept unfolded in 32 bits, as values of big-endian
+/* The Internet checksum (RFC 1071) over byte buffers: IP headers,
+ * ICMP errors, and TCP and UDP under the tun offloads. Sums are kept unfolded in 32 bits, as values of big-endian
  * 16-bit words, so that pieces add up: every piece but the last must
  * have an even length (RFC 1071 2(B)). */
 #ifndef VPNTUND_CSUM_H
