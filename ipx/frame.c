@@ -16,14 +16,9 @@
  * frame, so a caller may read it at ipx_off without another check.
  */
 #include "ipx/frame.h"
+#include "util/be.h"
 
 #include <string.h>
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Classifies what follows the type/length field at f[off - 2]. */
 static enum frame_kind
@@ -53,7 +48,7 @@ classify_payload(const uint8_t *f, size_t len, size_t off, uint16_t type,
 		if (f[off] == 0xAA && f[off + 1] == 0xAA &&
 		    f[off + 2] == 0x03 && f[off + 3] == 0 &&
 		    f[off + 4] == 0 && f[off + 5] == 0 &&
-		    get16(f + off + 6) == ETHERTYPE_IPX) {
+		    be_get16(f + off + 6) == ETHERTYPE_IPX) {
 			*ipx_off = off + 8;
 			if (len < *ipx_off + FRAME_IPX_HDRLEN)
 				return FRAME_OTHER;
@@ -82,7 +77,7 @@ frame_classify(const uint8_t *f, size_t len, struct frame_info *out)
 	memcpy(out->src, f + ETHER_ADDR_LEN, ETHER_ADDR_LEN);
 	out->multicast = (f[0] & 0x01) != 0;
 	out->broadcast = memcmp(f, bcast, ETHER_ADDR_LEN) == 0;
-	type = get16(f + 12);
+	type = be_get16(f + 12);
 	if (type == ETHERTYPE_VLAN) {
 		/* 802.1Q: TCI, then the real type/length. */
 		if (len < off + 4) {
@@ -90,8 +85,8 @@ frame_classify(const uint8_t *f, size_t len, struct frame_info *out)
 			return out->kind = FRAME_OTHER;
 		}
 		out->vlan = true;
-		out->vid = get16(f + off) & 0x0fff;
-		type = get16(f + off + 2);
+		out->vid = be_get16(f + off) & 0x0fff;
+		type = be_get16(f + off + 2);
 		off += 4;
 	}
 	out->type = type;

@@ -28,6 +28,19 @@ be_put64(uint8_t *p, uint64_t v)
 	be_put32(p + 4, (uint32_t)v);
 }
 
+static inline uint16_t
+be_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+be_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline uint64_t
 be_get64(const uint8_t *p)
 {

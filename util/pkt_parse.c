@@ -1,5 +1,6 @@
 /* IP and upper-layer header parsing (see pkt_parse.h). */
 #include "util/pkt_parse.h"
+#include "util/be.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -16,12 +17,6 @@
 #define NH_DSTOPTS      60
 #define NH_SCTP         132
 #define NH_UDPLITE      136
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Smallest header of each upper layer we read: a shorter one is a
  * truncated or tiny first fragment (RFC 1858), not a packet to match. */
@@ -68,8 +63,8 @@ parse_l4(const uint8_t *d, size_t off, size_t end, struct pkt_meta *m)
 		m->icmp_type = d[off];
 		break;
 	default:
-		m->sport = get16(d + off);
-		m->dport = get16(d + off + 2);
+		m->sport = be_get16(d + off);
+		m->dport = be_get16(d + off + 2);
 		break;
 	}
 	m->l4_ok = true;
@@ -86,7 +81,7 @@ parse4(const uint8_t *d, size_t len, struct pkt_meta *m, const char **why)
 		return -1;
 	}
 	hlen = (size_t)(d[0] & 0x0f) * 4;
-	tot = get16(d + 2);
+	tot = be_get16(d + 2);
 	if (hlen < IPV4_HDR_MIN || hlen > len) {
 		*why = "IPv4 header length out of range";
 		return -1;
@@ -95,7 +90,7 @@ parse4(const uint8_t *d, size_t len, struct pkt_meta *m, const char **why)
 		*why = "IPv4 total length out of range";
 		return -1;
 	}
-	frag = get16(d + 6);
+	frag = be_get16(d + 6);
 	m->af = AF_INET;
 	m->hlen = (uint16_t)hlen;
 	m->len = (uint32_t)tot;
@@ -132,7 +127,7 @@ walk6(const uint8_t *d, size_t end, struct pkt_meta *m)
 			return;
 		if (nh == NH_FRAGMENT) {
 			hlen = 8;
-			if ((get16(d + off + 2) & 0xfff8) != 0) {
+			if ((be_get16(d + off + 2) & 0xfff8) != 0) {
 				m->fragment = true;
 				m->proto = d[off];
 				m->l4_ok = true;
@@ -160,7 +155,7 @@ parse6(const uint8_t *d, size_t len, struct pkt_meta *m, const char **why)
 	}
 	/* A payload length of 0 would announce a jumbogram (RFC 2675); our
 	 * packets are at most PKT_MTU_MAX, so it just means no payload. */
-	tot = IPV6_HDR_LEN + (size_t)get16(d + 4);
+	tot = IPV6_HDR_LEN + (size_t)be_get16(d + 4);
 	if (tot > len) {
 		*why = "IPv6 payload length beyond the packet";
 		return -1;

@@ -1,13 +1,8 @@
 /* Inner packets' scope and ECN handling (see inner.h). */
 #include "src/engine/inner.h"
+#include "util/be.h"
 
 #include <string.h>
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 bool
 inner_link_scoped(const uint8_t *ip, const struct pkt_meta *m)
@@ -49,11 +44,11 @@ inner_set_ecn(uint8_t *d, struct pkt_meta *m, uint8_t ecn)
 		d[1] = (uint8_t)((d[1] & ~0x30) | ecn << 4);
 		return;
 	}
-	oldw = get16(d);
+	oldw = be_get16(d);
 	d[1] = (uint8_t)((d[1] & ~ECN_MASK) | ecn);
-	neww = get16(d);
+	neww = be_get16(d);
 	/* RFC 1624 eq. 3: HC' = ~(~HC + ~m + m') */
-	ck = get16(d + 10);
+	ck = be_get16(d + 10);
 	sum = (uint16_t)~ck;
 	sum += (uint16_t)~oldw;
 	sum += neww;

@@ -1,5 +1,6 @@
 /* DSCP rewrite and TCP MSS clamping (see qos_pkt.h). */
 #include "src/engine/qos_pkt.h"
+#include "util/be.h"
 
 #include <netinet/in.h>
 
@@ -8,12 +9,6 @@
 #define TCPOPT_EOL      0
 #define TCPOPT_NOP      1
 #define TCPOPT_MSS      2
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -47,9 +42,9 @@ inner_set_dscp(uint8_t *d, struct pkt_meta *h, uint8_t tos)
 		d[0] = (uint8_t)((d[0] & 0xf0) | v >> 4);
 		d[1] = (uint8_t)((d[1] & 0x0f) | (v & 0x0f) << 4);
 	} else {
-		oldw = get16(d);
+		oldw = be_get16(d);
 		d[1] = v;
-		put16(d + 10, cksum_update16(get16(d + 10), oldw, get16(d)));
+		put16(d + 10, cksum_update16(be_get16(d + 10), oldw, be_get16(d)));
 	}
 	h->tos = v;
 }
@@ -70,16 +65,16 @@ tcp_mss_for_mtu(sa_family_t af, unsigned mtu)
 static void
 tcp_put16(uint8_t *th, size_t off, size_t thlen, uint16_t v)
 {
-	uint16_t ck = get16(th + 16), oldw[2];
+	uint16_t ck = be_get16(th + 16), oldw[2];
 	size_t a = off & ~(size_t)1, nw = (off & 1) ? 2 : 1, i;
 
 	/* A straddling value's second word may reach one byte past the
 	 * options; thlen is even (a multiple of 4), so it cannot. */
 	for (i = 0; i < nw; i++)
-		oldw[i] = get16(th + a + 2 * i);
+		oldw[i] = be_get16(th + a + 2 * i);
 	put16(th + off, v);
 	for (i = 0; i < nw && a + 2 * i + 1 < thlen; i++)
-		ck = cksum_update16(ck, oldw[i], get16(th + a + 2 * i));
+		ck = cksum_update16(ck, oldw[i], be_get16(th + a + 2 * i));
 	put16(th + 16, ck);
 }
 
@@ -115,7 +110,7 @@ tcp_mss_clamp(uint8_t *d, const struct pkt_meta *h, uint16_t mss)
 		if (olen < 2 || i + olen > thlen)
 			break;
 		if (th[i] == TCPOPT_MSS && olen == 4) {
-			if (get16(th + i + 2) <= mss)
+			if (be_get16(th + i + 2) <= mss)
 				return false;
 			tcp_put16(th, i + 2, thlen, mss);
 			return true;

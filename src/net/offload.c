@@ -106,10 +106,10 @@ parse_ip(struct vnet_info *vi, int routing, uint8_t *proto, size_t *l3)
 			return fail(vi, "IPv4 IHL below 5");
 		if (*l3 > len)
 			return fail(vi, "IPv4 header beyond the packet");
-		if (get16(p + 2) != len)
+		if (be_get16(p + 2) != len)
 			return fail(vi, "IPv4 total length is not the read's");
 		/* The kernel finishes checksums before it fragments. */
-		if ((get16(p + 6) & 0x3fff) != 0)
+		if ((be_get16(p + 6) & 0x3fff) != 0)
 			return fail(vi, "IPv4 fragment with an offload");
 		*proto = p[9];
 		vi->af = AF_INET;
@@ -117,7 +117,7 @@ parse_ip(struct vnet_info *vi, int routing, uint8_t *proto, size_t *l3)
 	case 6:
 		if (len < IP6_HDR_LEN)
 			return fail(vi, "IPv6 header truncated");
-		if (get16(p + 4) != len - IP6_HDR_LEN)
+		if (be_get16(p + 4) != len - IP6_HDR_LEN)
 			return fail(vi, "IPv6 payload length is not the read's");
 		if (offload_ip6_walk(p, len, routing, proto, l3) == -1)
 			return fail(vi, "IPv6 extension headers not followed");
@@ -290,7 +290,7 @@ finish_csum(uint8_t *p, size_t len, const struct vnet_hdr *h)
 	uint8_t *field = p + h->csum_start + h->csum_offset;
 	uint16_t seed, c;
 
-	seed = get16(field);
+	seed = be_get16(field);
 	field[0] = field[1] = 0;
 	c = csum_finish(csum_add(seed, p + h->csum_start,
 	    len - h->csum_start));
@@ -331,7 +331,7 @@ offload_segment_next(struct seg_iter *it, uint8_t *out, size_t cap,
 
 	if (vi->af == AF_INET) {
 		be_put16(out + 2, (uint16_t)total);
-		be_put16(out + 4, (uint16_t)(get16(out + 4) + it->index));
+		be_put16(out + 4, (uint16_t)(be_get16(out + 4) + it->index));
 		out[10] = out[11] = 0;
 		be_put16(out + 10, csum_finish(csum_add(0, out, l3)));
 	} else
@@ -339,7 +339,7 @@ offload_segment_next(struct seg_iter *it, uint8_t *out, size_t cap,
 
 	th = out + l3;
 	if (vi->proto == IPPROTO_TCP) {
-		be_put32(th + 4, get32(th + 4) + (uint32_t)it->off);
+		be_put32(th + 4, be_get32(th + 4) + (uint32_t)it->off);
 		/* tcp_gso_segment: CWR is for the first segment, FIN and
 		 * PSH for the last. */
 		if (it->index > 0)

@@ -48,29 +48,29 @@ gro_parse(struct gro_in *g)
 	switch (p[0] >> 4) {
 	case 4:
 		l3 = (size_t)(p[0] & 0x0f) * 4;
-		if (l3 < IP4_HDR_MIN || l3 > len || get16(p + 2) != len ||
+		if (l3 < IP4_HDR_MIN || l3 > len || be_get16(p + 2) != len ||
 		    p[9] != IPPROTO_TCP)
 			return;
 		/* Later fragments carry no ports; first ones are not
 		 * segments either. */
-		if ((get16(p + 6) & 0x3fff) != 0)
+		if ((be_get16(p + 6) & 0x3fff) != 0)
 			return;
 		ecn = p[1] & 0x03;
 		/* The coalesced header is written anew: a broken one must
 		 * reach the kernel as it came, to be dropped there. */
 		ok = l3 == IP4_HDR_MIN && ecn != ECN_CE && ip4_hdr_ok(p, l3);
-		g->ip_id = get16(p + 4);
+		g->ip_id = be_get16(p + 4);
 		g->af = 4;
 		break;
 	case 6:
-		if (len < IP6_HDR_LEN || get16(p + 4) != len - IP6_HDR_LEN)
+		if (len < IP6_HDR_LEN || be_get16(p + 4) != len - IP6_HDR_LEN)
 			return;
 		/* Extension headers are walked only so that such a packet
 		 * still keeps its flow's order. */
 		if (offload_ip6_walk(p, len, 1, &proto, &l3) == -1 ||
 		    proto != IPPROTO_TCP || l3 > UINT8_MAX)
 			return;
-		ecn = (get16(p) >> 4) & 0x03;
+		ecn = (be_get16(p) >> 4) & 0x03;
 		ok = l3 == IP6_HDR_LEN && ecn != ECN_CE;
 		g->af = 6;
 		break;
@@ -89,8 +89,8 @@ gro_parse(struct gro_in *g)
 	}
 	g->l3len = (uint8_t)l3;
 	g->l4len = (uint8_t)l4;
-	g->seq = get32(th + 4);
-	g->ack = get32(th + 8);
+	g->seq = be_get32(th + 4);
+	g->ack = be_get32(th + 8);
 	g->tcp_flags = th[13];
 	g->payload = (uint16_t)(len - l3 - l4);
 	g->mergeable = ok && g->payload > 0 &&

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/be.h"
+
 #define IP4_HDR_MIN  20
 #define IP6_HDR_LEN  40
 #define TCP_HDR_MIN  20
@@ -24,19 +26,6 @@
 
 #define VNET_FLAGS_KNOWN \
 	(VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Walks IPv6 extension headers to the transport header (offload.c). */
 int offload_ip6_walk(const uint8_t *p, size_t len, int routing,
