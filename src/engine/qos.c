@@ -633,10 +633,10 @@ qos_enqueue(struct engine *e, struct peer *p, struct pkt *pk)
 		cls = (unsigned)e->cf->qos.bridge_class;
 	if (rule >= 0 && e->cf->rules[rule].queue >= 0)
 		cls = (unsigned)e->cf->rules[rule].queue;
-	/* A frame's pk->len counts EtherIP's 2 bytes: they go on the wire
-	 * too. */
-	return enqueue(e, p, pk, cls, wire_len(p, frame ? pk->len :
-	    pk->meta.len), !frame && (pk->meta.tos & ECN_MASK) != ECN_NOT_ECT);
+	/* pk->len: an IP packet trimmed to its header's length, or a frame
+	 * with EtherIP's 2 bytes, which go on the wire too. */
+	return enqueue(e, p, pk, cls, wire_len(p, pk->len), !frame &&
+	    (pk->meta.tos & ECN_MASK) != ECN_NOT_ECT);
 }
 
 static void
