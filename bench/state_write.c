@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/engine/state.h"
+#include "src/control/state.h"
 #include "util/log.h"
 
 #define REPEAT 7

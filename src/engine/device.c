@@ -3,6 +3,7 @@
  * the ops' (src/net/dev.h: rtnetlink for the kernel's tun); closing it
  * removes the device. */
 #include "src/engine/engine_internal.h"
+#include "src/datapath/datapath.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/engine/icmp.h"
+#include "src/datapath/icmp.h"
 #include "src/net/hook.h"
 
 /* Host bits cleared: what the kernel wants as a route destination. */
@@ -86,7 +87,7 @@ choose_mtu(struct engine *e)
 	return mtu;
 }
 
-/* qos `tunnel-mtu` (issue 3): small packets at the source keep the
+/* qos `tunnel-mtu`: small packets at the source keep the
  * serialisation delay of the uplink low. The tun MTU is at most
  * tunnel-mtu; a site with IPv6 keeps the tun at IPv6's minimum of 1280
  * (below it Linux removes IPv6 from the device) and holds IPv4 to

@@ -1,6 +1,8 @@
 /* Engine life cycle (see engine.h): prepare without devices, start them,
  * run the loop, undo in reverse order. */
 #include "src/engine/engine_internal.h"
+#include "src/control/control.h"
+#include "src/datapath/datapath.h"
 
 #include <event2/event.h>
 #include <signal.h>
@@ -8,8 +10,8 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "src/engine/ctl.h"
-#include "src/engine/qos.h"
+#include "src/control/ctl.h"
+#include "src/datapath/qos.h"
 
 static struct pkt *
 pkt_alloc(size_t n)

@@ -45,7 +45,7 @@ void engine_free(struct engine *e);
 typedef int (*engine_loader)(struct config *cf, struct conf_error *err,
     void *arg);
 void engine_set_loader(struct engine *e, engine_loader load, void *arg);
-/* SIGHUP and `vpntunctl reload` (src/engine/reload.c): reads the
+/* SIGHUP and `vpntunctl reload` (src/control/reload.c): reads the
  * configuration again and applies its rules, meters and qos block, or
  * refuses it whole (config_reload_check) and changes nothing. msg gets
  * the answer, "reloaded: ..." or the reason. 0 or -1. */

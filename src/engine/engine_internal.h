@@ -1,4 +1,8 @@
-/* Engine state shared by the files of src/engine; not for other modules. */
+/* The engine's state, shared by its three parts: src/engine (start,
+ * stop, peers, devices and sockets), src/datapath (the packet path) and
+ * src/control (control socket, status, reload, state file, liveness);
+ * not for other modules. Each part's own functions are declared in its
+ * header: src/datapath/datapath.h, src/control/control.h. */
 #ifndef VPNTUND_ENGINE_INTERNAL_H
 #define VPNTUND_ENGINE_INTERNAL_H
 
@@ -9,12 +13,12 @@
 #include "conf/config.h"
 #include "ipx/bridge.h"
 #include "src/engine/engine.h"
-#include "src/engine/liveness.h"
-#include "src/engine/policy.h"
-#include "src/engine/sa.h"
-#include "src/engine/sa_table.h"
-#include "src/engine/state.h"
-#include "src/engine/sync.h"
+#include "src/control/liveness.h"
+#include "src/datapath/policy.h"
+#include "src/datapath/sa.h"
+#include "src/datapath/sa_table.h"
+#include "src/control/state.h"
+#include "src/control/sync.h"
 #include "src/esp/esp.h"
 #include "src/net/dev.h"
 #include "src/net/sock.h"
@@ -49,7 +53,7 @@ enum site_drop {
 };
 const char *site_drop_name(enum site_drop d);
 
-/* Bridge drops (issue 4). Frames read from the site's tap: */
+/* Bridge drops. Frames read from the site's tap: */
 enum br_site_drop {
 	BR_SITE_NOT_SELECTED,   /* not IPX under `bridge ipx` */
 	BR_SITE_TOO_BIG,        /* longer than what fits in the tunnel */
@@ -117,7 +121,7 @@ struct peer {
 	struct peer_bridge_stats br;
 };
 
-/* The site's tap and its learning bridge (src/engine/ebridge.c); NULL
+/* The site's tap and its learning bridge (src/datapath/ebridge.c); NULL
  * without a tap. Ports are peer indices and BRIDGE_PORT_LOCAL. */
 struct ebridge {
 	struct bridge     *tab;
@@ -261,10 +265,6 @@ size_t peer_worst_overhead(const struct peer *p);
 size_t peer_conf_worst_overhead(const struct config *cf,
     const struct peer_conf *pc);
 
-/* hints.c: where dynamic peers were last heard, <state-file>.peers. */
-void hints_read(struct engine *e);
-void hints_write(struct engine *e);
-
 /* device.c */
 int  device_open(struct engine *e);
 void device_close(struct engine *e);
@@ -279,79 +279,5 @@ void outer_filter_all(struct engine *e);
 /* "udp4", "udp6", "esp4", "esp6"; "on", "off", "dynamic", ... */
 const char *outer_sock_name(const struct outer_sock *s);
 const char *outer_filter_name(enum osock_filter f);
-
-/* txq.c: the send batch (one sendmmsg per socket and batch). */
-int  txq_init(struct engine *e);
-void txq_free(struct engine *e);
-/* The buffer the next txq_push takes without a copy (reset). */
-struct pkt *txq_buf(struct engine *e);
-/* Queues ESP in pk (copied unless pk is txq_buf's) for p's endpoint on
- * socket s; inner_len (an IP packet's or a frame's, by pk->meta.nh) is
- * counted once it left. */
-void txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
-    struct pkt *pk, uint8_t tos, size_t inner_len);
-/* Sends what is queued now. */
-void txq_flush(struct engine *e);
-
-/* outbound.c / inbound.c */
-void outbound_packet(struct engine *e, struct pkt *p);
-/* Where a packet for outbound_packet or outbound_send is best built: the
- * QoS read buffer, or the send batch's. */
-struct pkt *outbound_buf(struct engine *e);
-/* Sequence number, ESP and the send batch for what p holds, now: by
- * p->meta.nh an IP packet (4, 41), EtherIP and a frame on the frames' SA
- * (97), or nothing (59, a dummy). */
-void outbound_send(struct engine *e, struct peer *peer, struct pkt *p);
-/* An ESP dummy packet (RFC 4303 2.6, next header 59) on p's main SA: the
- * authenticated keepalive. */
-void outbound_send_dummy(struct engine *e, struct peer *peer);
-void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
-    const struct sockaddr_storage *src, uint8_t outer_tos);
-void outer_read_cb(int fd, short what, void *arg);
-
-/* tun_io.c: reading and writing the tun, with or without offloads. */
-int  tun_io_init(struct engine *e, bool vnet);
-void tun_io_free(struct engine *e);
-void tun_read_cb(int fd, short what, void *arg);
-/* Writes an inner packet to tun; logs (rate-limited) on failure. Between
- * tun_collect and tun_flush (a received batch) the packet is only queued
- * for coalescing, and d must stay valid until tun_flush. */
-int  tun_write(struct engine *e, const uint8_t *d, size_t len);
-void tun_collect(struct engine *e);
-void tun_flush(struct engine *e);
-
-/* ebridge.c: the tap and the bridge path of frames. */
-int  ebridge_init(struct engine *e);    /* engine_new, after the peers */
-/* The tap's MTU against what fits in the tunnel (logged); -1 if it does
- * not fit. From the configuration alone: `vpntund -n` asks too. */
-int  ebridge_check_config(const struct config *cf);
-/* A port as status and logs name it: a peer's name, or "local". */
-const char *ebridge_port_name(const struct engine *e, bridge_port_t port);
-void ebridge_free(struct engine *e);
-int  ebridge_open(struct engine *e);    /* engine_start, after the tun */
-void ebridge_close(struct engine *e);
-/* A frame (EtherIP in pk) decrypted on p's SA: 0 if it was a sane frame
- * from the peer (delivered or dropped by policy), -1 if not. */
-int  ebridge_from_peer(struct engine *e, struct peer *p, struct pkt *pk);
-
-/* status.c */
-int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
-/* The answer of a JSON command: buf (freed) and a newline, or an error
- * line naming what did not fit. */
-void status_json_send(const struct json *j, char *buf, struct evbuffer *out,
-    const char *what);
-/* rules_status.c: "rules" and "rules json". */
-int  rules_text(struct engine *e, struct evbuffer *out);
-int  rules_json(struct engine *e, struct evbuffer *out);
-/* outer_status.c: the outer sockets' costs and offloads. */
-void outer_json(struct json *j, const struct engine *e);
-void outer_text(const struct engine *e, struct evbuffer *out);
-/* bridge_status.c */
-void bridge_json_site(struct json *j, const struct engine *e);
-void bridge_json_peer(struct json *j, const struct peer *p);
-void bridge_text_site(const struct engine *e, struct evbuffer *out);
-void bridge_text_peer(const struct peer *p, struct evbuffer *out);
-int  bridge_table_text(struct engine *e, struct evbuffer *out);
-int  bridge_table_json(struct engine *e, struct evbuffer *out);
 
 #endif

@@ -3,6 +3,7 @@
  * each with a kernel filter that lets only its static peers' sources
  * through (site.conf(5) socket-filter). */
 #include "src/engine/engine_internal.h"
+#include "src/datapath/datapath.h"
 
 #include <errno.h>
 #include <event2/event.h>

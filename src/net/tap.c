@@ -1,4 +1,4 @@
-/* tap(4) device: the Ethernet sibling of tun.c, for the bridge of issue 4. */
+/* tap(4) device: the Ethernet sibling of tun.c, for the bridge. */
 #include "src/net/tap.h"
 #include "src/net/tun.h"
 

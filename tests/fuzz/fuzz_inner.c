@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/engine/inner.h"
+#include "src/datapath/inner.h"
 #include "util/csum.h"
 #include "util/pkt.h"
 #include "tests/fuzz/fuzz.h"

@@ -1,4 +1,4 @@
-/* Fuzzes the state file reader (state_open, src/engine/state.h): the input
+/* Fuzzes the state file reader (state_open, src/control/state.h): the input
  * is the file's content, versions 1 and 2. The file is ours, but it
  * survives crashes and disk trouble, so its reader must refuse anything
  * but the exact format. Checked: a refused file leaves no state; every
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/engine/state.h"
-#include "src/engine/state_internal.h"
+#include "src/control/state.h"
+#include "src/control/state_internal.h"
 #include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 

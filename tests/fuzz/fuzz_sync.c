@@ -1,5 +1,5 @@
 /* Fuzzes the decoder of synchronisation messages (sync_decode,
- * src/engine/sync_wire.h). Almost no input carries a right ICV, so each
+ * src/control/sync_wire.h). Almost no input carries a right ICV, so each
  * input is tried twice: as it is, and signed with the harness's key so
  * that the parser behind the ICV sees it. Whatever decodes must encode
  * back to the same bytes. */
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "crypto/kdf.h"
-#include "src/engine/sync_wire.h"
+#include "src/control/sync_wire.h"
 #include "util/log.h"
 #include "tests/fuzz/fuzz.h"
 

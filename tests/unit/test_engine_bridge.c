@@ -1,4 +1,4 @@
-/* The engine's bridge without devices (issue 4): engine_new derives the
+/* The engine's bridge without devices: engine_new derives the
  * tap MTU from the tunnel and refuses an explicit one that does not fit;
  * frames from a peer are decapsulated, selected, learned, flooded to the
  * tap (the device double's socketpair) within the flood limit, and every drop is
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "ipx/etherip.h"
-#include "src/engine/engine_internal.h"
-#include "src/engine/qos.h"
+#include "src/datapath/datapath.h"
+#include "src/datapath/qos.h"
 #include "src/net/dev_double.h"
 #include "tests/unit/conf_testutil.h"
 

@@ -24,7 +24,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "src/engine/ctl.h"
+#include "src/control/ctl.h"
 #include "util/log.h"
 
 struct fixture {

@@ -38,7 +38,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
-#include "src/engine/engine_internal.h"
+#include "src/datapath/datapath.h"
 #include "src/esp/esp.h"
 #include "src/net/dev_double.h"
 #include "src/net/netlink.h"

@@ -14,11 +14,11 @@
 
 #include "tests/unit/prefix_testutil.h"
 
-#include "src/engine/icmp.h"
-#include "src/engine/inner.h"
+#include "src/datapath/icmp.h"
+#include "src/datapath/inner.h"
 #include "util/csum.h"
-#include "src/engine/policy.h"
-#include "src/engine/sa_table.h"
+#include "src/datapath/policy.h"
+#include "src/datapath/sa_table.h"
 
 /* A plain RFC 1071 sum, written independently of csum_add(). */
 static uint16_t

@@ -16,9 +16,9 @@
 
 #include "tests/unit/prefix_testutil.h"
 
-#include "src/engine/inner.h"
-#include "src/engine/policy.h"
-#include "src/engine/qos_pkt.h"
+#include "src/datapath/inner.h"
+#include "src/datapath/policy.h"
+#include "src/datapath/qos_pkt.h"
 
 static uint32_t
 sum16(const uint8_t *d, size_t len, uint32_t s)

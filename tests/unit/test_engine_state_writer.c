@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "src/engine/state.h"
-#include "src/engine/state_internal.h"
+#include "src/control/state.h"
+#include "src/control/state_internal.h"
 #include "util/log.h"
 #include "tests/unit/state_testutil.h"
 

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "crypto/kdf.h"
-#include "src/engine/sync_wire.h"
+#include "src/control/sync_wire.h"
 
 static struct crypto_hmac *
 mac(uint8_t fill)
