@@ -2,8 +2,7 @@
  * same without address classes (shape tables and trees only), of the flow
  * cache in front of it and of the linear scan, side by side, at 10, 1,000
  * and 10,000 rules, with the compile time and memory of the compiled
- * structure (issue 3: 10,000 rules should cost at most twice what 10
- * cost).
+ * structure (the goal: 10,000 rules cost at most twice what 10 cost).
  *
  * The compiled matchers and the linear scan see NPKT distinct packets.
  * The flow cache sees traffic: NFLOWS of those packets as flows, drawn in

@@ -1,5 +1,5 @@
 /*
- * qos_flows: the traffic of bench/qos (the telemedicine uplink, issue 3).
+ * qos_flows: the traffic of bench/qos (the telemedicine uplink).
  * One program, one mode per flow end:
  *
  *   qos_flows now

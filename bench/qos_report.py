@@ -6,7 +6,7 @@ class,seq,send_ns,recv_ns,len; "sent ..." lines of the senders; the modem's
 IP bytes at the start and end of the flows; polls of the scheduler's queues)
 and prints per MTU, arm and class: goodput, wire rate, loss, delay
 percentiles and the largest queue seen; then the link utilisation and the
-targets of issue 3 for arm A. Draws per-class rate and delay over time, one
+targets for arm A. Draws per-class rate and delay over time, one
 column per arm, two rows per MTU.
 """
 import json

@@ -1,4 +1,4 @@
-/* The final pass over the issue 4 statements: a bridge needs a tap; peers
+/* The final pass over the bridge statements: a bridge needs a tap; peers
  * are bridge ports by default when there is one; a dedicated tap SA gets
  * its SPIs from the tap formula (spi_derive_tap) and its keys from its own
  * file; with a qos block, exactly one leaf class takes the tap's frames. */

@@ -82,7 +82,7 @@ struct peer_conf {
 	unsigned                  dead;           /* seconds, 0 = never */
 	struct policy_conf       *policies;
 	size_t                    npolicies;
-	/* Issue 4: frames of the site's tap (EtherIP, next header 97). */
+	/* The bridge: frames of the site's tap (EtherIP, next header 97). */
 	bool                      bridge;         /* a bridge port (default:
 	                                             yes when the site has a tap) */
 	bool                      tap_sa;         /* frames on their own SA pair */
@@ -124,7 +124,7 @@ struct site_conf {
 	int                     log_level;        /* enum log_level */
 	bool                    socket_filter;    /* kernel filter on the
 	                                             outer sockets (default) */
-	/* Issue 4: the tap device and its learning bridge; tap[0] == '\0'
+	/* The tap device and its learning bridge; tap[0] == '\0'
 	 * means no tap (and no bridge). */
 	char                    tap[IFNAMSIZ];
 	unsigned                tap_mtu;          /* 0 = derive from the tunnel */
@@ -139,7 +139,7 @@ struct site_conf {
 	bool                    tun_offload;      /* `tun-offload` */
 };
 
-/* Filter and classification rules (issue 3): one rule language, compiled
+/* Filter and classification rules: one rule language, compiled
  * into one matcher. `out` rules see packets read from tun/tap before they
  * enter the tunnel; `in` rules see packets that arrived through it, after
  * decryption. The first matching rule decides; a packet no rule matches

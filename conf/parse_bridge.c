@@ -1,4 +1,4 @@
-/* Issue 4 statements: `tap NAME [mtu N]`, `bridge ipx|all`, `bridge-age`,
+/* The bridge statements: `tap NAME [mtu N]`, `bridge ipx|all`, `bridge-age`,
  * `bridge-table` and `bridge-flood RATE [burst N]` in the site block;
  * `bridge yes|no` and `tap-sa shared|dedicated key FILE` in peer blocks.
  * What needs the whole config (a bridge without a tap, SPIs, keys) is

@@ -1,4 +1,4 @@
-/* The QoS parts of site.conf (issue 3): the qos block (the CBQ scheduler
+/* The QoS parts of site.conf: the qos block (the CBQ scheduler
  * of the uplink, in the vocabulary of altq.conf and pf.conf) and the meter
  * statements of the ingress conditioner (RFC 2697 srTCM, RFC 2698 trTCM).
  * Quantities carry their unit in the word (128kbit, 300ms) or as the next

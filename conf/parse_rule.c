@@ -1,4 +1,4 @@
-/* pass and block rules (issue 3), in the words of pf.conf:
+/* pass and block rules, in the words of pf.conf:
  *
  *   (pass|block) [in|out] [on tun|tap] [inet|inet6] [proto P]
  *       [from ADDR [port P]] [to ADDR [port P]] [dscp D | tos V[/M]]

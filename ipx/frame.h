@@ -48,7 +48,7 @@ const char *frame_kind_str(enum frame_kind kind);
  * past one 802.1Q tag); 0 if the frame does not carry IP that way. */
 size_t frame_ip_offset(const struct frame_info *fi);
 
-/* Sizes through the tunnel (issue 4): the longest frame that fits in
+/* Sizes through the tunnel: the longest frame that fits in
  * outer_mtu after `overhead` bytes of outer IP, UDP and ESP and the 2
  * bytes of EtherIP (0 if none), and the tap MTU that matches it (the L3
  * payload of an untagged frame of that length, 0 if none). */

@@ -64,7 +64,7 @@
  * on huge pages when large. Nothing is allocated per packet.
  *
  * The address classes are tried first for the IPv4 family: a lookup is a
- * fixed chain of table loads and a short list, and issue 3's goal
+ * fixed chain of table loads and a short list, and the goal
  * (10,000 rules at most twice the cost of 10) holds on bench/classify's
  * access lists and site rules (1.4-1.9x). Broad, overlapping rules make
  * the classes' tables and lists too big; the build gives up within a

@@ -1,5 +1,5 @@
-/* One rule language, one matcher (issue 3; the paper's section 6.2 asks
- * for it): the same rules select tunnel/funnel policies, filter decisions
+/* One rule language, one matcher (the paper's section 6.2 asks for
+ * it): the same rules select tunnel/funnel policies, filter decisions
  * and QoS classes. Rules are compiled at load into a structure whose
  * per-packet cost does not grow linearly with the number of rules; the
  * first matching rule (lowest index) wins, exactly as a linear scan would. */

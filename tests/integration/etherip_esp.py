@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ESP(EtherIP(Ethernet)) with scapy's ESP and EtherIP (issue 4 interop).
+"""ESP(EtherIP(Ethernet)) with scapy's ESP and EtherIP (interop).
 
 Run with Debian's /usr/bin/python3 (scapy 2.5, python3-cryptography). We
 are the remote peer of a vpntund: we send with the key block remote ->

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Ethernet frames for the bridge tests (issue 4), standard library only.
+"""Ethernet frames for the bridge tests, standard library only.
 
     ipxframes.py ipx KIND SRC DST SIZE TAG [options]
         print the hex of an IPX frame in framing KIND: ethii (type 0x8137),

@@ -97,7 +97,7 @@
 #                           in|out (sas[] of the status: spi, epoch,
 #                           drops.unsynced, ...)
 #
-# Tap devices and bridged frames (issue 4; frames built by ipxframes.py):
+# Tap devices and bridged frames (built by ipxframes.py):
 #
 #   VT_TAP                  the tap the bridge tests configure (vtap0)
 #   vt_quiet_new_devs SITE...  devices created from now on in those
@@ -878,7 +878,7 @@ vt_settos() {
 	"$VT_PY" "$VT_DIR/pkt.py" settos "$1" "$2" "$3" || fail "settos $1"
 }
 
-# --- tap devices and bridged frames (issue 4) ----------------------------------
+# --- tap devices and bridged frames ----------------------------------
 
 VT_TAP=vtap0
 declare -A VT_TAPCAP_PID=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4: `bridge all` carries every frame, and the central router limits
+# `bridge all` carries every frame, and the central router limits
 # the flooded frames each port may send (`bridge-flood 10 burst 20`). The
 # star of lib.sh, every router with a tap (vtap0) in `bridge all` mode; the
 # central with the flood limit, r2 with none (`bridge-flood 0`), r1 with the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4: IPX bridged through tap devices, EtherIP inside ESP, by a central
+# IPX bridged through tap devices, EtherIP inside ESP, by a central
 # router that learns MAC addresses. The star of lib.sh, every router with a
 # tap (vtap0) and `bridge ipx`; r1 on aes-gcm, r2 on aes-cbc/hmac-sha1-96,
 # so the central's tap MTU is r2's (the smaller) and r1's is larger.

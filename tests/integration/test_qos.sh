@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# QoS through a real tunnel (issue 3): r1's uplink is shaped by vpntund's
+# QoS through a real tunnel: r1's uplink is shaped by vpntund's
 # own CBQ scheduler at 2 Mbit/s, with an "audio" class (EF, 256 kbit/s,
 # priority 0) and a default "bulk" class that borrows the rest. A greedy
 # UDP flood in bulk and audio-like UDP (200 bytes every 20 ms, EF, carrying

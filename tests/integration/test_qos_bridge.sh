@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bridged frames go through the same scheduler as IP (issue 4, item 5): r1
+# Bridged frames go through the same scheduler as IP: r1
 # bridges IPX from its tap to the central router, and a storm of 1200-byte
 # IPX SAP broadcasts (10 Mbit/s, the flood limits turned off so that only
 # the scheduler stands in the way) runs together with audio-like UDP from

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Interop for issue 4: EtherIP (RFC 3378) inside ESP, against implementations
+# Interop for the bridge: EtherIP (RFC 3378) inside ESP, against implementations
 # we did not write: scapy's ESP and EtherIP layers one way, tshark's ESP,
 # EtherIP and IPX dissectors the other.
 #

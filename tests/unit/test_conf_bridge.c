@@ -1,4 +1,4 @@
-/* The issue 4 statements: tap, bridge, bridge-age, bridge-table,
+/* The bridge statements: tap, bridge, bridge-age, bridge-table,
  * bridge-flood in the site block; bridge and tap-sa in peer blocks; the
  * `bridge` class option. Defaults, values, the tap SA's SPIs and keys, and
  * every error with its file:line. */

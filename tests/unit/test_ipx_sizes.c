@@ -1,4 +1,4 @@
-/* What fits through the tunnel (issue 4) and where IP starts in a frame:
+/* What fits through the tunnel and where IP starts in a frame:
  * frame_max_in_tunnel, frame_tap_mtu and frame_ip_offset. */
 #include <setjmp.h>
 #include <stdarg.h>
