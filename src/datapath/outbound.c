@@ -4,10 +4,8 @@
  * spirit). */
 #include "src/datapath/datapath.h"
 
-#include <errno.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "src/datapath/icmp.h"
 #include "src/datapath/inner.h"
