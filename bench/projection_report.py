@@ -5,7 +5,8 @@ DIR holds what bench/projection left: "meta" (the machine, one line each),
 "runs" (lines "CAPS SUITE SIZE N WIRE") and per run two callgrind profiles,
 CAPS__SUITE__SIZE.enc and .dec (SUITE with "/" as "+"), each collected only
 inside phase_encrypt or phase_decrypt of bench/esp_cost, with
---dump-instr=yes.
+--dump-instr=yes; "engine_runs" and engine486__SUITE__SIZE.enc/.dec the
+same for bench/engine_cost, collected inside the engine's callbacks.
 
 Per run and direction, per packet: the instructions of the phase (its
 inclusive cost, read by callgrind_annotate and by the parser below, which
@@ -36,6 +37,9 @@ CIPHER_CORE = re.compile(r"^BF_(encrypt|decrypt|cbc_encrypt|ecb_encrypt)$")
 HASH_CORE = re.compile(r"^(SHA1|SHA256)_(Update|Final|Transform)$|"
                        r"^sha(1|256)_block_data_order")
 PHASE = re.compile(r"^phase_(encrypt|decrypt)")
+# bench/engine_cost: the engine's event callbacks are what is collected.
+ENGINE_PHASE = re.compile(r"^(tun_read_cb|flush_cb|outer_read_cb)$")
+ESP_LIB = re.compile(r"^esp_(encap|decap|accept)$")
 # Part of the rest: random CBC IVs from OpenSSL's DRBG.
 RNG = re.compile(r"^crypto_random")
 # Instructions of the extensions OPENSSL_ia32cap selects (SSSE3 and later,
@@ -134,9 +138,9 @@ class Profile:
                 elif key == "summary":
                     self.summary = int(val.split()[ir_at])
 
-    def phase(self):
-        """Inclusive cost of the phase function: the calls into it."""
-        return sum(c for (_, g), c in self.arcs.items() if PHASE.match(g[1]))
+    def phase(self, pat=PHASE):
+        """Inclusive cost of the phase functions: the calls into them."""
+        return sum(c for (_, g), c in self.arcs.items() if pat.match(g[1]))
 
     def inside(self, pat):
         """Instructions executed while a function matching pat ran."""
@@ -211,9 +215,12 @@ def aead(suite):
     return suite.split("/")[0].startswith(("aes-gcm", "chacha20"))
 
 
-def load(d):
+def load(d, name="runs", pat=PHASE):
     runs = []
-    with open(os.path.join(d, "runs")) as f:
+    path = os.path.join(d, name)
+    if not os.path.exists(path):
+        return runs
+    with open(path) as f:
         for line in f:
             caps, suite, size, n, wire = line.split()
             base = os.path.join(d, "%s__%s__%s" % (caps, suite.replace(
@@ -222,7 +229,7 @@ def load(d):
                  "n": int(n), "wire": int(wire)}
             for dname in ("enc", "dec"):
                 p = Profile(base + "." + dname)
-                total = p.phase()
+                total = p.phase(pat)
                 if total != p.summary or total != annotate_phase(
                         base + "." + dname):
                     sys.exit("projection_report: %s.%s: phase %d, summary "
@@ -233,6 +240,7 @@ def load(d):
                 r[dname + "_bf"] = p.inside(CIPHER_CORE) / r["n"]
                 r[dname + "_sha"] = p.inside(HASH_CORE) / r["n"]
                 r[dname + "_rng"] = p.inside(RNG) / r["n"]
+                r[dname + "_esp"] = p.inside(ESP_LIB) / r["n"]
             runs.append(r)
     return runs
 
@@ -272,6 +280,63 @@ def targets(runs):
                     "%s 64-byte encrypt: %s instructions <= 8,000" %
                     (r["suite"], fmt(r["enc_total"]))))
     return res
+
+
+def report_engine(eruns, runs):
+    """The engine's whole user-space path beside the ESP calls alone."""
+    if not eruns:
+        return []
+    by = {(r["caps"], r["suite"], r["size"]): r for r in runs}
+    out = ["The engine's whole user-space path (bench/engine_cost: a "
+           "running engine whose tun is the device double, its peer on "
+           "loopback; callgrind collects tun_read_cb, the send batch's "
+           "flush and outer_read_cb, in bursts of 64, over %d packets), "
+           "486 stand-in. ESP: esp_encap, or esp_decap + esp_accept, "
+           "inside it; engine: the rest (reading the tun, parsing, policy, "
+           "SA lookup, sequence numbers, the send batch, receiving, the "
+           "policy check, writing the tun; the system calls' user-space "
+           "side only). ESP alone: the table above." % eruns[0]["n"], "",
+           "| suite | bytes | dir | instr/pkt | ESP | engine | ESP alone "
+           "(above) | Mbit/s IPC 0.5 | Mbit/s IPC 0.8 | enc+dec each way "
+           "IPC 0.5 |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in eruns:
+        lib = by.get(("486", r["suite"], r["size"]))
+        both = r["enc_total"] + r["dec_total"]
+        for d, dname in (("enc", "encrypt"), ("dec", "decrypt")):
+            t = r[d + "_total"]
+            out.append("| %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | "
+                       "%s |" % (
+                           r["suite"], r["size"], dname, fmt(t),
+                           fmt(r[d + "_esp"]), fmt(t - r[d + "_esp"]),
+                           fmt(lib[d + "_total"]) if lib else "-",
+                           mbps(t, r["size"], 0.5), mbps(t, r["size"], 0.8),
+                           "%.1f" % mbps(both, r["size"], 0.5)
+                           if d == "enc" else ""))
+    out.append("")
+    out.append("targets on the whole path (486 stand-in):")
+    for r in eruns:
+        c, a = r["suite"].split("/")
+        if c.startswith("blowfish-cbc") and a == "hmac-sha1-96" and \
+                r["size"] == 1400:
+            rest = r["enc_total"] - r["enc_bf"] - r["enc_sha"]
+            checks = [(rest <= 5000, "%s instructions outside Blowfish and "
+                       "SHA-1 <= 5,000" % fmt(rest))]
+            for ipc, bound in ((0.8, 12), (0.5, 8)):
+                m = mbps(r["enc_total"], 1400, ipc)
+                checks.append((m >= bound, "%.1f Mbit/s at IPC %.1f >= %d" %
+                               (m, ipc, bound)))
+        elif c.startswith("blowfish-cbc") and a == "none" and \
+                r["size"] == 64:
+            checks = [(r["enc_total"] <= 8000, "%s instructions <= 8,000" %
+                       fmt(r["enc_total"]))]
+        else:
+            continue
+        for ok, text in checks:
+            out.append("  %-6s %s %d-byte encrypt, engine and ESP: %s" % (
+                "met" if ok else "MISSED", r["suite"], r["size"], text))
+    out.append("")
+    return out
 
 
 def report(runs, meta):
@@ -439,8 +504,11 @@ def main():
     with open(os.path.join(d, "meta")) as f:
         meta = f.read().splitlines()
     runs = load(d)
+    eruns = load(d, "engine_runs", ENGINE_PHASE)
     simd_counts(runs)
     lines = report(runs, meta)
+    at = lines.index("targets (486 stand-in):")
+    lines[at:at] = report_engine(eruns, runs)
     with open(txt, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
