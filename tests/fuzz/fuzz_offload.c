@@ -260,7 +260,7 @@ coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
 
 	if (max_len > OFFLOAD_PKT_MAX)
 		max_len = OFFLOAD_PKT_MAX;
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, 0);
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(gro_add(&b, in[i], inlen[i]) == 0);
 	FUZZ_CHECK(n < SLOTS || gro_add(&b, in[0], inlen[0]) == -1);
@@ -276,7 +276,7 @@ coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
 		outs++;
 	}
 	FUZZ_CHECK(rc == 0);
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, 0);
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(gro_add(&b, in[i], inlen[i]) == 0);
 	while (gro_next(&b, &o, gro_buf, bufsize) == 1) {

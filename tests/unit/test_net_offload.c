@@ -866,7 +866,7 @@ test_gro_mixed(void **state)
 	c.proto = IPPROTO_UDP;
 	mkseg(15, &c, 0, 500, 0);
 
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < 16; i++) {
 		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
 		bytes_in += inlen[i];
@@ -936,7 +936,7 @@ roundtrip_case(int af)
 	    VNET_GSO_TCPV6);
 	n = split(rdlen, 1500, &vi);
 	assert_int_equal(n, (s.payload + gso - 1) / gso);
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(gro_add(&b, segs[i], seglen[i]), 0);
 	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 1);
@@ -972,7 +972,7 @@ pair_outputs(const struct spec *base, void (*change)(uint8_t *, size_t *),
 	mkseg(1, base, 1, 1000, TCP_ACK);
 	if (change != NULL)
 		change(inbuf[1], &inlen[1]);
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, 0);
 	assert_int_equal(gro_add(&b, inbuf[0], inlen[0]), 0);
 	assert_int_equal(gro_add(&b, inbuf[1], inlen[1]), 0);
 	while (gro_next(&b, &o, outbuf, sizeof(outbuf)) == 1)
@@ -1064,7 +1064,7 @@ test_gro_run_ends(void **state)
 
 	(void)state;
 	spec_default(&s, AF_INET6, IPPROTO_TCP);
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	seq = s.seq;
 	for (i = 0; i < 6; i++) {
 		t = s;
@@ -1097,7 +1097,7 @@ test_gro_limits(void **state)
 	(void)state;
 	spec_default(&s, AF_INET, IPPROTO_TCP);
 	s.ts = 0;
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < GRO_BATCH_MAX; i++) {
 		mkseg(i, &s, i, 1000, TCP_ACK);
 		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
@@ -1117,7 +1117,7 @@ test_gro_limits(void **state)
 	/* IPv6 and a 1460 MSS: 44 segments fit in 64 KB, the rest do not. */
 	spec_default(&s, AF_INET6, IPPROTO_TCP);
 	s.ts = 0;
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < 50; i++) {
 		struct spec t = s;
 
