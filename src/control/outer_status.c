@@ -15,7 +15,7 @@ tun_features(const struct engine *e, char *buf, size_t len)
 {
 	static const struct { unsigned bit; const char *name; } f[] = {
 		{ 0x01, "csum" }, { 0x02, "tso4" }, { 0x04, "tso6" },
-		{ 0x20, "uso4" }, { 0x40, "uso6" },
+		{ TUN_OFFLOAD_USO4, "uso4" }, { TUN_OFFLOAD_USO6, "uso6" },
 	};
 	size_t i, n = 0;
 
@@ -41,6 +41,8 @@ outer_json(struct json *j, const struct engine *e)
 	json_uint(j, "segments_made", e->offl.segments_out);
 	json_uint(j, "super_packets_written", e->offl.super_out);
 	json_uint(j, "segments_merged", e->offl.segments_in);
+	json_uint(j, "udp_super_packets_written", e->offl.udp_super_out);
+	json_uint(j, "udp_datagrams_merged", e->offl.udp_segments_in);
 	json_object_end(j);
 	json_array_begin(j, "outer_sockets");
 	for (k = 0; k < OSOCK_MAX; k++) {
@@ -78,12 +80,15 @@ outer_text(const struct engine *e, struct evbuffer *out)
 
 	tun_features(e, feat, sizeof(feat));
 	evbuffer_add_printf(out, "tun offloads: %s; read %llu super-packets "
-	    "into %llu packets, wrote %llu made of %llu\n",
+	    "into %llu packets, wrote %llu made of %llu (UDP: %llu made of "
+	    "%llu)\n",
 	    feat[0] != '\0' ? feat : "none",
 	    (unsigned long long)e->offl.super_in,
 	    (unsigned long long)e->offl.segments_out,
 	    (unsigned long long)e->offl.super_out,
-	    (unsigned long long)e->offl.segments_in);
+	    (unsigned long long)e->offl.segments_in,
+	    (unsigned long long)e->offl.udp_super_out,
+	    (unsigned long long)e->offl.udp_segments_in);
 	for (k = 0; k < OSOCK_MAX; k++) {
 		s = &e->socks[k];
 		if (s->fd < 0)

@@ -41,7 +41,7 @@ void inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *p,
 void outer_read_cb(int fd, short what, void *arg);
 
 /* tun_io.c: reading and writing the tun, with or without offloads. */
-int  tun_io_init(struct engine *e, bool vnet);
+int  tun_io_init(struct engine *e, const struct tun_offload *offl);
 void tun_io_free(struct engine *e);
 void tun_read_cb(int fd, short what, void *arg);
 /* Writes an inner packet to tun; logs (rate-limited) on failure. Between

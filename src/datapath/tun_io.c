@@ -1,7 +1,8 @@
 /* The tun side of the pipeline: reads, with TCP and UDP super-packets
  * cut into tunnel-sized packets when offloads are on, and writes, with
  * in-order TCP segments of one flow coalesced into one super-packet per
- * received batch (src/net/offload.h has the rules for both).
+ * received batch, and UDP datagrams of one flow too when the tun took
+ * USO (src/net/offload.h has the rules for both).
  *
  * Without offloads a read is one IP packet and a write is one. With
  * them every read and write carries a struct virtio_net_hdr in front;
@@ -25,6 +26,7 @@
 
 struct tun_io {
 	bool              vnet;         /* offloads on: headers everywhere */
+	unsigned          gro_flags;    /* GRO_UDP4/6: the tun took USO4/6 */
 	uint8_t          *big;          /* TUN_BIG_SIZE: reads that spill */
 	uint8_t          *gro_buf;      /* TUN_BIG_SIZE: coalesced writes */
 	struct gro_batch  gro;
@@ -32,13 +34,20 @@ struct tun_io {
 };
 
 int
-tun_io_init(struct engine *e, bool vnet)
+tun_io_init(struct engine *e, const struct tun_offload *offl)
 {
 	struct tun_io *t;
+	bool vnet = offl->vnet_hdr;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -1;
 	t->vnet = vnet;
+	/* A kernel that takes USO also builds UDP_L4 writes into
+	 * segmentable packets (both came with Linux 6.2). */
+	if (offl->features & TUN_OFFLOAD_USO4)
+		t->gro_flags |= GRO_UDP4;
+	if (offl->features & TUN_OFFLOAD_USO6)
+		t->gro_flags |= GRO_UDP6;
 	if (vnet && ((t->big = malloc(TUN_BIG_SIZE)) == NULL ||
 	    (t->gro_buf = malloc(TUN_BIG_SIZE)) == NULL)) {
 		free(t->big);
@@ -223,7 +232,7 @@ tun_write(struct engine *e, const uint8_t *d, size_t len)
 	if (gro_add(&t->gro, d, len) == -1) {
 		tun_flush(e);
 		t->gro_open = true;
-		gro_init(&t->gro, TUN_BIG_SIZE);
+		gro_init(&t->gro, TUN_BIG_SIZE, t->gro_flags);
 		if (gro_add(&t->gro, d, len) == -1)
 			return write_one(e, NULL, d, len);
 	}
@@ -238,7 +247,7 @@ tun_collect(struct engine *e)
 	if (t == NULL || !t->vnet)
 		return;
 	t->gro_open = true;
-	gro_init(&t->gro, TUN_BIG_SIZE);
+	gro_init(&t->gro, TUN_BIG_SIZE, t->gro_flags);
 }
 
 void
@@ -254,6 +263,10 @@ tun_flush(struct engine *e)
 		if (o.count > 1) {
 			e->offl.super_out++;
 			e->offl.segments_in += o.count;
+			if (o.proto == IPPROTO_UDP) {
+				e->offl.udp_super_out++;
+				e->offl.udp_segments_in += o.count;
+			}
 		}
 		(void)write_one(e, o.vnet, o.pkt, o.len);
 	}

@@ -284,7 +284,7 @@ device_open(struct engine *e)
 		log_warnx("cannot create tun device %s", site->tun);
 		return -1;
 	}
-	if (tun_io_init(e, d->offl.vnet_hdr) == -1) {
+	if (tun_io_init(e, &d->offl) == -1) {
 		log_warn("%s: buffers", e->tun_name);
 		return -1;
 	}

@@ -208,6 +208,8 @@ struct engine {
 		uint64_t     segments_out;  /* the packets cut from them */
 		uint64_t     super_out;     /* coalesced writes to tun */
 		uint64_t     segments_in;   /* the packets merged into them */
+		uint64_t     udp_super_out; /* of those, UDP ones */
+		uint64_t     udp_segments_in;
 	}                    offl;
 
 	/* Preallocated: no allocation per packet. */

@@ -38,10 +38,26 @@
  * tun ignores it on writes. Because the kernel then trusts the
  * checksum, every segment's TCP checksum is verified before it is
  * merged; one that fails goes out alone for the kernel to drop.
- * Anything else (UDP, IPv4 options or fragments, ECN CE, IPv6
- * extension headers, SYN/FIN/RST/URG/CWR/ECE, no payload) is written
- * alone behind a zero header. Only appends are made, so the order of
- * a flow's packets is kept. */
+ *
+ * UDP datagrams of one flow are coalesced the same way (the kernel's
+ * udp_gro_receive_segment) when the caller allows it per family, which
+ * it does when tun took USO (the kernels that took it build
+ * VIRTIO_NET_HDR_GSO_UDP_L4 writes into segmentable packets): same
+ * addresses and ports, same IP header as for TCP, UDP length equal to
+ * the IP payload, payloads of gso_size with only the last one smaller.
+ * It is written with gso_type UDP_L4 and NEEDS_CSUM, the UDP checksum
+ * holding the pseudo-header sum of the super-packet; the kernel cuts
+ * it back into datagrams (__udp_gso_segment) for a socket or a route.
+ * Every datagram's checksum is verified before it is merged, and one
+ * without a checksum (0 on IPv4, RFC 768) is written alone: merged,
+ * it would leave the kernel with a checksum its sender did not give
+ * it, and nothing would have checked its bytes.
+ *
+ * Anything else (UDP unless allowed, IPv4 options or fragments, ECN CE
+ * on TCP, IPv6 extension headers, SYN/FIN/RST/URG/CWR/ECE, no payload)
+ * is written alone behind a zero header. Only appends are made, so the
+ * order of a flow's packets is kept; a fragment, whose ports are not
+ * known, ends the open runs between its two addresses. */
 #ifndef VPNTUND_OFFLOAD_H
 #define VPNTUND_OFFLOAD_H
 
@@ -129,6 +145,10 @@ int offload_segment_next(struct seg_iter *it, uint8_t *out, size_t cap,
 /* Receive side. */
 #define GRO_BATCH_MAX 64
 
+/* gro_init's flags: which UDP datagrams may be coalesced. */
+#define GRO_UDP4 0x1
+#define GRO_UDP6 0x2
+
 struct gro_in {
 	const uint8_t *pkt;
 	size_t   len;
@@ -137,7 +157,10 @@ struct gro_in {
 	uint16_t ip_id;
 	uint8_t  l3len, l4len;
 	uint8_t  tcp_flags;
-	uint8_t  af;          /* 4 or 6 with a parsed TCP 5-tuple, else 0 */
+	uint8_t  af;          /* 4 or 6 with a parsed 5-tuple or a
+	                         fragment, else 0 */
+	uint8_t  proto;       /* IPPROTO_TCP or IPPROTO_UDP; 0 for a
+	                         fragment: same flow as any of its addresses */
 	uint8_t  mergeable;   /* a coalescing candidate */
 	int8_t   csum;        /* 1 verified, -1 bad, 0 not checked yet */
 	uint8_t  next;        /* next input of the same output */
@@ -154,6 +177,7 @@ struct gro_item {
 
 struct gro_batch {
 	size_t   max_len;     /* coalesced packets stay within this */
+	unsigned flags;       /* GRO_UDP4, GRO_UDP6 */
 	unsigned n;           /* inputs */
 	unsigned nitems;
 	unsigned emitted;     /* items handed out by gro_next */
@@ -167,11 +191,13 @@ struct gro_out {
 	size_t         len;
 	unsigned       first;  /* index (order of gro_add) of its first input */
 	unsigned       count;  /* inputs in it */
+	uint8_t        proto;  /* count > 1: IPPROTO_TCP or IPPROTO_UDP */
 };
 
 /* bufsize: the size of the buffer that will be passed to gro_next; a
- * coalesced packet and its header never exceed it. */
-void gro_init(struct gro_batch *b, size_t bufsize);
+ * coalesced packet and its header never exceed it. flags: GRO_UDP4
+ * and GRO_UDP6 let UDP datagrams of that family be coalesced too. */
+void gro_init(struct gro_batch *b, size_t bufsize, unsigned flags);
 /* Adds one decrypted IP packet; the caller keeps pkt valid until the
  * last gro_next. Returns -1 when the batch is full. */
 int gro_add(struct gro_batch *b, const uint8_t *pkt, size_t len);

@@ -59,12 +59,11 @@ tun_open(const char *name, char actual[IFNAMSIZ])
 	return tun_open_flags(name, IFF_TUN | IFF_NO_PI, actual);
 }
 
-/* Newer than Debian 12's headers (Linux 6.2). */
 #ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
+#define TUN_F_USO4 TUN_OFFLOAD_USO4
 #endif
 #ifndef TUN_F_USO6
-#define TUN_F_USO6 0x40
+#define TUN_F_USO6 TUN_OFFLOAD_USO6
 #endif
 
 int

@@ -13,6 +13,11 @@ int tun_open(const char *name, char actual[IFNAMSIZ]);
 /* The same with the TUNSETIFF flags given (tap.c: IFF_TAP | IFF_NO_PI). */
 int tun_open_flags(const char *name, short flags, char actual[IFNAMSIZ]);
 
+/* TUN_F_USO4/6 (linux/if_tun.h), newer than Debian 12's headers (Linux
+ * 6.2). */
+#define TUN_OFFLOAD_USO4 0x20
+#define TUN_OFFLOAD_USO6 0x40
+
 /* What tun_open_offload obtained. */
 struct tun_offload {
 	bool     vnet_hdr;      /* every read and write begins with a struct

@@ -2,11 +2,12 @@
  * offload_parse_vnet, the segmenter (every segment's lengths, IPv4 ID
  * and header checksum, transport checksum against a plain RFC 1071 sum,
  * payload bytes against the super-packet's), and the coalescer on the
- * raw packet and the segments, changed as the input asks. Whatever the
- * coalescer writes must parse again as a super-packet, and splitting it
- * must give back inputs (but for the IPv4 ID under DF and checksum
- * spellings), each input exactly once, in order within each output,
- * and none with a bad checksum merged.
+ * raw packet and the segments, changed as the input asks, with UDP
+ * coalescing allowed, then once more without it (no UDP output then).
+ * Whatever the coalescer writes must parse again as a super-packet, and
+ * splitting it must give back inputs (but for the IPv4 ID under DF and
+ * checksum spellings), each input exactly once, in order within each
+ * output, and none with a bad or (UDP) no checksum merged.
  *
  * Input, every byte sequence valid:
  *
@@ -174,20 +175,20 @@ split_and_check(const struct vnet_info *vi, size_t mtu)
 }
 
 /* A resplit segment against an input: the same bytes but for the IPv4
- * header checksum and the TCP checksum (both verified apart), and the
- * IPv4 ID when DF makes it meaningless. */
+ * header checksum and the transport checksum (both verified apart), and
+ * the IPv4 ID when DF makes it meaningless. */
 static bool
 same_segment(const uint8_t *s, size_t slen, const uint8_t *in, size_t ilen,
-    size_t l3)
+    size_t l3, uint8_t proto)
 {
-	size_t i;
+	size_t i, c = l3 + (proto == IPPROTO_TCP ? 16 : 6);
 
 	if (slen != ilen)
 		return false;
 	for (i = 0; i < slen; i++) {
 		if (s[i] == in[i])
 			continue;
-		if (i == l3 + 16 || i == l3 + 17)
+		if (i == c || i == c + 1)
 			continue;
 		if ((s[0] >> 4) == 4 && (i == 10 || i == 11))
 			continue;
@@ -216,12 +217,18 @@ check_coalesced(const struct gro_out *o, const uint8_t *const *in,
 	/* What we write must pass what we accept (the kernel's rules). */
 	FUZZ_CHECK(offload_parse_vnet(gro_buf, VNET_HDR_LEN + o->len,
 	    &vi) == 0);
-	FUZZ_CHECK(vi.kind == OFFLOAD_GSO && vi.proto == IPPROTO_TCP);
-	FUZZ_CHECK(h.flags == VNET_F_NEEDS_CSUM && h.csum_offset == 16);
+	FUZZ_CHECK(vi.kind == OFFLOAD_GSO && vi.proto == o->proto);
+	FUZZ_CHECK(h.flags == VNET_F_NEEDS_CSUM);
 	FUZZ_CHECK(h.hdr_len == vi.l3len + vi.l4len);
 	af = vi.af;
-	FUZZ_CHECK(h.gso_type == (af == AF_INET ? VNET_GSO_TCPV4 :
-	    VNET_GSO_TCPV6));
+	if (o->proto == IPPROTO_TCP) {
+		FUZZ_CHECK(h.csum_offset == 16);
+		FUZZ_CHECK(h.gso_type == (af == AF_INET ? VNET_GSO_TCPV4 :
+		    VNET_GSO_TCPV6));
+	} else {
+		FUZZ_CHECK(o->proto == IPPROTO_UDP && h.csum_offset == 6);
+		FUZZ_CHECK(h.gso_type == VNET_GSO_UDP_L4);
+	}
 	FUZZ_CHECK(offload_seg_init(&it, &vi, OFFLOAD_PKT_MAX) == 0);
 	FUZZ_CHECK(offload_seg_count(&it) == o->count);
 	while (offload_segment_next(&it, resplit, sizeof(resplit), &len) == 1) {
@@ -230,15 +237,16 @@ check_coalesced(const struct gro_out *o, const uint8_t *const *in,
 		if (k > 0) {
 			for (j++; j < n; j++)
 				if (!used[j] && same_segment(resplit, len,
-				    in[j], inlen[j], vi.l3len))
+				    in[j], inlen[j], vi.l3len, vi.proto))
 					break;
 		}
 		FUZZ_CHECK(j < n && !used[j]);
 		FUZZ_CHECK(same_segment(resplit, len, in[j], inlen[j],
-		    vi.l3len));
-		/* Nothing with a bad checksum was merged. */
-		FUZZ_CHECK(ref_l4_ok(in[j], inlen[j], af, vi.l3len,
-		    IPPROTO_TCP));
+		    vi.l3len, vi.proto));
+		/* Nothing with a bad checksum, or none, was merged. */
+		FUZZ_CHECK(ref_l4_ok(in[j], inlen[j], af, vi.l3len, vi.proto));
+		if (vi.proto == IPPROTO_UDP)
+			FUZZ_CHECK(rd16(in[j] + vi.l3len + 6) != 0);
 		if (af == AF_INET)
 			FUZZ_CHECK(ref_ok(ref_sum(0, in[j], vi.l3len)));
 		used[j] = true;
@@ -249,7 +257,7 @@ check_coalesced(const struct gro_out *o, const uint8_t *const *in,
 
 static void
 coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
-    unsigned n, size_t bufsize)
+    unsigned n, size_t bufsize, unsigned flags)
 {
 	static struct gro_batch b;
 	struct gro_out o;
@@ -260,7 +268,7 @@ coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
 
 	if (max_len > OFFLOAD_PKT_MAX)
 		max_len = OFFLOAD_PKT_MAX;
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, flags);
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(gro_add(&b, in[i], inlen[i]) == 0);
 	FUZZ_CHECK(n < SLOTS || gro_add(&b, in[0], inlen[0]) == -1);
@@ -276,7 +284,7 @@ coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
 		outs++;
 	}
 	FUZZ_CHECK(rc == 0);
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, flags);
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(gro_add(&b, in[i], inlen[i]) == 0);
 	while (gro_next(&b, &o, gro_buf, bufsize) == 1) {
@@ -291,6 +299,7 @@ coalesce_and_check(const uint8_t *const *in, const size_t *inlen,
 			    o.len == inlen[o.first]);
 			continue;
 		}
+		FUZZ_CHECK(flags != 0 || o.proto == IPPROTO_TCP);
 		used[o.first] = false;
 		check_coalesced(&o, in, inlen, n, used, max_len);
 	}
@@ -368,8 +377,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bufsize = (plan & 0x80) ? 3000 : sizeof(gro_buf);
 	if (verbose)
 		printf(" outputs [first+count]:");
-	if (n > 0)
-		coalesce_and_check(in, inlen, n, bufsize);
+	if (n > 0) {
+		coalesce_and_check(in, inlen, n, bufsize, GRO_UDP4 | GRO_UDP6);
+		coalesce_and_check(in, inlen, n, bufsize, 0);
+	}
 	if (verbose)
 		printf("\n");
 	return 0;

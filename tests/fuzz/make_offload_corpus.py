@@ -127,6 +127,24 @@ def main():
     struct.pack_into("!H", nodf, 10 + 10, 0)
     struct.pack_into("!H", nodf, 10 + 10, ~csum_sum(bytes(nodf[10:30])) & 0xFFFF)
     seeds["gro-nodf"] = prefix(1500) + nodf
+    # UDP: 64-byte datagrams as iperf3 sends them, mixed up as above;
+    # IDs that stop counting without DF; datagrams without a checksum.
+    u4 = read(False, UDP, udp(data[:64 * 40 + 10]), GSO_UDP_L4, 64)
+    seeds["udp4-gro-64"] = prefix(1500) + u4
+    seeds["udp4-gro-corrupt"] = prefix(1500, 0x22, 30) + u4
+    seeds["udp6-gro-all"] = prefix(1500, 0x0f | 0x30, 40) + \
+        read(True, UDP, udp(data[:64 * 30]), GSO_UDP_L4, 64)
+    seeds["udp4-gro-small-buf"] = prefix(1500, 0x80) + \
+        read(False, UDP, udp(data[:4000]), GSO_UDP_L4, 1200)
+    unodf = bytearray(read(False, UDP, udp(data[:640]), GSO_UDP_L4, 64))
+    unodf[10 + 6] = 0
+    struct.pack_into("!H", unodf, 10 + 10, 0)
+    struct.pack_into("!H", unodf, 10 + 10, ~csum_sum(bytes(unodf[10:30])) & 0xFFFF)
+    seeds["udp4-gro-nodf-drop"] = prefix(1500, 0x04) + unodf
+    seeds["udp4-plain-dup"] = prefix(1500, 0x08) + read(False, UDP, udp(data[:64]), GSO_NONE, 0,
+                                                        flags=0, full=True)
+    seeds["udp4-nocsum-dup"] = prefix(1500, 0x08) + read(False, UDP, udp(data[:64]), GSO_NONE, 0,
+                                                         flags=0, partial=False)
     # Broken ones.
     t = read(False, TCP, tcp(1, ACK, data[:3000]), GSO_TCPV4, 1448)
     b = bytearray(t); struct.pack_into(ORDER + "H", b, 6, 60000)

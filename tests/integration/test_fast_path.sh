@@ -5,17 +5,46 @@
 # datagrams sent as UDP GSO messages when `udp-gso` is on, none when it
 # is off, and none over raw ESP, which has no GSO; with `tun-offload` the
 # sender reads TCP super-packets from tun and cuts them, the receiver
-# writes coalesced ones, and without it neither happens.
+# writes coalesced ones, and without it neither happens. A UDP flow of
+# equal datagrams in bursts, over inner IPv4 and then IPv6, reaches its
+# receiver whole (count and bytes of each), written to the central's
+# tun as UDP super-packets (USO) with `tun-offload`, one datagram per
+# write without it.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init fast_path
-vt_topology v4
+vt_topology v6
 
 sock() { # SITE SOCKET FIELD
 	vt_counter "$1" "[s for s in d['outer_sockets'] if s['kind'] == '$2'][0]['$3']"
 }
 
 yn() { if [ "$1" = on ]; then echo yes; else echo no; fi; }
+
+# udp_flow SRC_NS DST_NS DST_ADDR COUNT SIZE PORT: udpflow.py's datagrams,
+# every one checked on arrival, their sha256 compared.
+udp_flow() {
+	local src=$1 dst=$2 addr=$3 count=$4 size=$5 port=$6 out spid sent got
+	out=$VT_TMP/udpflow-$port
+	vt_bg "udpflow-$port" ip netns exec "$(vt_ns "$dst")" \
+	    "$VT_PY" "$VT_DIR/udpflow.py" serve "$port" "$count" "$size" "$out"
+	spid=$VT_BG_PID
+	wait_until 10 test -e "$out.ready" || fail "udp flow receiver on $dst:$port not ready"
+	sent=$(ip netns exec "$(vt_ns "$src")" timeout 60 "$VT_PY" \
+	    "$VT_DIR/udpflow.py" send "$addr" "$port" "$count" "$size" 2>&1) ||
+		fail "udp flow $src -> $addr:$port: $sent"
+	wait_until 40 vt_dead "$spid" || fail "udp flow receiver $dst:$port did not finish"
+	wait "$spid" || fail "udp flow receiver $dst:$port failed: $(tail -n 3 "$VT_TMP/udpflow-$port.out")"
+	got=$(cat "$out")
+	vt_log_msg "udp flow $src -> $addr: $sent; $got"
+	# received N distinct D bad B dup U sha256 H
+	read -r _ _ _ d _ b _ u _ h <<<"$got"
+	assert_eq "$d" "$count" "udp flow: distinct datagrams received"
+	assert_eq "$b" 0 "udp flow: datagrams with wrong bytes"
+	assert_eq "$u" 0 "udp flow: duplicated datagrams"
+	assert_eq "$h" "${sent##* }" "udp flow: sha256 of the payloads"
+}
+UDP_FLOW_PORT=6001
 
 tun() { # SITE FIELD
 	vt_counter "$1" "d['tun_offload']['$2']"
@@ -62,6 +91,27 @@ run() {
 		assert_eq "$(tun r1 features)" "" "r1's tun offloads"
 		assert_eq "$(tun r1 super_packets_read)" 0 "$tr: super-packets r1 read"
 		assert_eq "$(tun c super_packets_written)" 0 "$tr: coalesced writes at the central"
+	fi
+	# 3000 datagrams of 200 bytes in bursts: at the central, runs of one
+	# flow in a received batch.
+	udp_flow l1 lc 172.16.0.10 3000 200 $UDP_FLOW_PORT
+	UDP_FLOW_PORT=$((UDP_FLOW_PORT + 1))
+	local merged4 written4
+	merged4=$(tun c udp_datagrams_merged)
+	written4=$(tun c udp_super_packets_written)
+	vt_log_msg "$tr $suite tun-offload $to: c wrote $written4 UDP super-packets of $merged4 datagrams"
+	# The same over inner IPv6 (USO6).
+	udp_flow l1 lc fd00:172:16::10 2000 300 $UDP_FLOW_PORT
+	UDP_FLOW_PORT=$((UDP_FLOW_PORT + 1))
+	vt_log_msg "$tr $suite tun-offload $to: after IPv6, $(tun c udp_super_packets_written) UDP super-packets of $(tun c udp_datagrams_merged) datagrams"
+	if [ "$to" = on ]; then
+		assert_gt "$written4" 0 "$tr: UDP super-packets at the central (IPv4)"
+		assert_gt "$merged4" "$written4" "$tr: IPv4 datagrams merged into them"
+		assert_gt "$(tun c udp_super_packets_written)" "$written4" "$tr: UDP super-packets at the central (IPv6)"
+		assert_gt "$(($(tun c udp_datagrams_merged) - merged4))" "$(($(tun c udp_super_packets_written) - written4))" "$tr: IPv6 datagrams merged into them"
+	else
+		assert_eq "$(tun c udp_super_packets_written)" 0 "$tr: UDP super-packets at the central"
+		assert_eq "$(tun c udp_datagrams_merged)" 0 "$tr: UDP datagrams merged"
 	fi
 	assert_eq "$(vt_peer c r1 'sum(p["drops"].values())')" 0 "$tr/$gso: central's drops of r1"
 	assert_eq "$(vt_peer r1 central 'sum(p["drops"].values())')" 0 "$tr/$gso: r1's drops of the central"

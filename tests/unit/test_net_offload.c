@@ -3,8 +3,8 @@
  * and every segment is checked field by field, its checksums by a plain
  * RFC 1071 sum over a pseudo-header built here byte by byte; the
  * segments are fed back, mixed with other flows and broken packets, and
- * what is coalesced is checked the same way. Hostile headers are
- * refused with a reason. */
+ * what is coalesced is checked the same way, UDP datagrams (USO writes)
+ * as TCP segments. Hostile headers are refused with a reason. */
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -866,7 +866,7 @@ test_gro_mixed(void **state)
 	c.proto = IPPROTO_UDP;
 	mkseg(15, &c, 0, 500, 0);
 
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < 16; i++) {
 		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
 		bytes_in += inlen[i];
@@ -936,7 +936,7 @@ roundtrip_case(int af)
 	    VNET_GSO_TCPV6);
 	n = split(rdlen, 1500, &vi);
 	assert_int_equal(n, (s.payload + gso - 1) / gso);
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(gro_add(&b, segs[i], seglen[i]), 0);
 	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 1);
@@ -972,7 +972,7 @@ pair_outputs(const struct spec *base, void (*change)(uint8_t *, size_t *),
 	mkseg(1, base, 1, 1000, TCP_ACK);
 	if (change != NULL)
 		change(inbuf[1], &inlen[1]);
-	gro_init(&b, bufsize);
+	gro_init(&b, bufsize, 0);
 	assert_int_equal(gro_add(&b, inbuf[0], inlen[0]), 0);
 	assert_int_equal(gro_add(&b, inbuf[1], inlen[1]), 0);
 	while (gro_next(&b, &o, outbuf, sizeof(outbuf)) == 1)
@@ -1064,7 +1064,7 @@ test_gro_run_ends(void **state)
 
 	(void)state;
 	spec_default(&s, AF_INET6, IPPROTO_TCP);
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	seq = s.seq;
 	for (i = 0; i < 6; i++) {
 		t = s;
@@ -1097,7 +1097,7 @@ test_gro_limits(void **state)
 	(void)state;
 	spec_default(&s, AF_INET, IPPROTO_TCP);
 	s.ts = 0;
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < GRO_BATCH_MAX; i++) {
 		mkseg(i, &s, i, 1000, TCP_ACK);
 		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
@@ -1117,7 +1117,7 @@ test_gro_limits(void **state)
 	/* IPv6 and a 1460 MSS: 44 segments fit in 64 KB, the rest do not. */
 	spec_default(&s, AF_INET6, IPPROTO_TCP);
 	s.ts = 0;
-	gro_init(&b, sizeof(outbuf));
+	gro_init(&b, sizeof(outbuf), 0);
 	for (i = 0; i < 50; i++) {
 		struct spec t = s;
 
@@ -1133,6 +1133,275 @@ test_gro_limits(void **state)
 	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 1);
 	assert_int_equal(o.count, 6);
 	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 0);
+}
+
+/* UDP: datagram k of 64 bytes of a flow, its IPv4 ID counting up. */
+static void
+mkdgram(unsigned slot, const struct spec *base, unsigned k, size_t pl)
+{
+	struct spec s = *base;
+
+	s.off = base->off + k * 64;
+	s.id = (uint16_t)(base->id + k);
+	s.payload = pl;
+	inlen[slot] = build(inbuf[slot], &s);
+}
+
+/* Rebuilds the checksums of a UDP packet after a change. */
+static void
+refix_udp(uint8_t *p, size_t len, int af)
+{
+	uint8_t ph[40];
+	size_t l3 = af == AF_INET ? (size_t)(p[0] & 0x0f) * 4 : 40;
+
+	if (af == AF_INET) {
+		p[10] = p[11] = 0;
+		wr16(p + 10, (uint16_t)~ref_fold(ref_sum(0, p, l3)));
+	}
+	p[l3 + 6] = p[l3 + 7] = 0;
+	wr16(p + l3 + 6, (uint16_t)~ref_fold(ref_sum(ref_sum(0, ph,
+	    ref_pseudo(ph, af, p, IPPROTO_UDP, len - l3)), p + l3, len - l3)));
+}
+
+/* Five 64-byte datagrams and a 20-byte one become one UDP_L4 write:
+ * its header and bytes exactly, and the splitter (the kernel's
+ * __udp_gso_segment) gives back the datagrams byte for byte. */
+static void
+gro_udp_case(int af)
+{
+	static const size_t pl[] = { 64, 64, 64, 64, 64, 20 };
+	uint8_t want[VNET_HDR_LEN + 1000], ph[40];
+	struct vnet_hdr h, wh;
+	struct vnet_info vi;
+	struct gro_batch b;
+	struct gro_out o;
+	struct spec s;
+	size_t l3, wantlen;
+	unsigned i, n;
+
+	spec_default(&s, af, IPPROTO_UDP);
+	s.tos = 0x03;                   /* CE on all: kept on all */
+	l3 = spec_l3(&s);
+	gro_init(&b, sizeof(outbuf), af == AF_INET ? GRO_UDP4 : GRO_UDP6);
+	for (i = 0; i < 6; i++) {
+		mkdgram(i, &s, i, pl[i]);
+		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
+	}
+	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 1);
+	assert_int_equal(o.first, 0);
+	assert_int_equal(o.count, 6);
+	assert_int_equal(o.proto, IPPROTO_UDP);
+	assert_int_equal(gro_next(&b, &o, outbuf, sizeof(outbuf)), 0);
+
+	/* The datagram with all payloads, its checksum the partial one. */
+	s.payload = 5 * 64 + 20;
+	wantlen = build(want + VNET_HDR_LEN, &s);
+	wr16(want + VNET_HDR_LEN + l3 + 6, ref_fold(ref_sum(0, ph,
+	    ref_pseudo(ph, af, want + VNET_HDR_LEN, IPPROTO_UDP,
+	    wantlen - l3))));
+	wh.flags = VNET_F_NEEDS_CSUM;
+	wh.gso_type = VNET_GSO_UDP_L4;
+	wh.hdr_len = (uint16_t)(l3 + 8);
+	wh.gso_size = 64;
+	wh.csum_start = (uint16_t)l3;
+	wh.csum_offset = 6;
+	vnet_hdr_put(want, &wh);
+	vnet_hdr_get(&h, o.vnet);
+	assert_int_equal(h.flags, VNET_F_NEEDS_CSUM);
+	assert_int_equal(h.gso_type, VNET_GSO_UDP_L4);
+	assert_int_equal(h.hdr_len, l3 + 8);
+	assert_int_equal(h.gso_size, 64);
+	assert_int_equal(h.csum_start, l3);
+	assert_int_equal(h.csum_offset, 6);
+	assert_memory_equal(o.vnet, want, VNET_HDR_LEN);
+	assert_int_equal(o.len, wantlen);
+	assert_ptr_equal(o.pkt, outbuf + VNET_HDR_LEN);
+	assert_memory_equal(outbuf, want, VNET_HDR_LEN + wantlen);
+
+	/* Split again as a read from tun. */
+	memcpy(rd, outbuf, VNET_HDR_LEN + o.len);
+	n = split(VNET_HDR_LEN + o.len, 1500, &vi);
+	assert_int_equal(vi.kind, OFFLOAD_GSO);
+	assert_int_equal(vi.proto, IPPROTO_UDP);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(seglen[i], inlen[i]);
+		assert_memory_equal(segs[i], inbuf[i], inlen[i]);
+	}
+}
+
+static void
+test_gro_udp(void **state)
+{
+	(void)state;
+	gro_udp_case(AF_INET);
+	gro_udp_case(AF_INET6);
+}
+
+/* Runs two datagrams of base (the second changed by change()) through a
+ * batch with flags and returns how many outputs came out. */
+static unsigned
+udp_pair_outputs(const struct spec *base, void (*change)(uint8_t *,
+    size_t *), unsigned flags)
+{
+	struct gro_batch b;
+	struct gro_out o;
+	unsigned n = 0;
+
+	mkdgram(0, base, 0, 64);
+	mkdgram(1, base, 1, 64);
+	if (change != NULL)
+		change(inbuf[1], &inlen[1]);
+	gro_init(&b, sizeof(outbuf), flags);
+	assert_int_equal(gro_add(&b, inbuf[0], inlen[0]), 0);
+	assert_int_equal(gro_add(&b, inbuf[1], inlen[1]), 0);
+	while (gro_next(&b, &o, outbuf, sizeof(outbuf)) == 1)
+		n++;
+	return n;
+}
+
+static void fix4(uint8_t *p, size_t l) { refix_udp(p, l, AF_INET); }
+static void fix6(uint8_t *p, size_t l) { refix_udp(p, l, AF_INET6); }
+static void u4_ttl(uint8_t *p, size_t *l) { p[8]--; fix4(p, *l); }
+static void u4_tos(uint8_t *p, size_t *l) { p[1] = 0x10; fix4(p, *l); }
+static void u4_id(uint8_t *p, size_t *l) { p[5]++; fix4(p, *l); }
+static void u4_df(uint8_t *p, size_t *l) { p[6] ^= 0x40; fix4(p, *l); }
+static void u4_port(uint8_t *p, size_t *l) { p[21]++; fix4(p, *l); }
+static void u4_csum(uint8_t *p, size_t *l) { (void)l; p[27] ^= 1; }
+static void u4_nocsum(uint8_t *p, size_t *l) { (void)l; p[26] = p[27] = 0; }
+static void u4_iphdr(uint8_t *p, size_t *l) { (void)l; p[10] ^= 1; }
+static void u6_hop(uint8_t *p, size_t *l) { p[7]--; fix6(p, *l); }
+static void u6_flow(uint8_t *p, size_t *l) { p[3]++; fix6(p, *l); }
+static void u6_nocsum(uint8_t *p, size_t *l) { (void)l; p[46] = p[47] = 0; }
+
+static void
+u4_frag(uint8_t *p, size_t *l)
+{
+	p[6] |= 0x20;                   /* MF: the first of a datagram */
+	refix_udp(p, *l, AF_INET);
+}
+
+static void
+u4_ulen(uint8_t *p, size_t *l)
+{
+	/* A UDP length short of the IP payload: trailing bytes. */
+	wr16(p + 24, (uint16_t)(rd16(p + 24) - 2));
+	refix_udp(p, *l, AF_INET);
+}
+
+static void
+u4_longer(uint8_t *p, size_t *l)
+{
+	/* A datagram longer than the first. */
+	p[*l] = 0x5a;
+	(*l)++;
+	wr16(p + 2, (uint16_t)*l);
+	wr16(p + 24, (uint16_t)(*l - 20));
+	refix_udp(p, *l, AF_INET);
+}
+
+static void
+u4_opts(uint8_t *p, size_t *l)
+{
+	memmove(p + 24, p + 20, *l - 20);
+	p[0] = 0x46;
+	memset(p + 20, 1, 4);
+	*l += 4;
+	wr16(p + 2, (uint16_t)*l);
+	refix_udp(p, *l, AF_INET);
+}
+
+static void
+test_gro_udp_rules(void **state)
+{
+	const unsigned both = GRO_UDP4 | GRO_UDP6;
+	struct spec s;
+
+	(void)state;
+	spec_default(&s, AF_INET, IPPROTO_UDP);
+	assert_int_equal(udp_pair_outputs(&s, NULL, both), 1);
+	assert_int_equal(udp_pair_outputs(&s, NULL, GRO_UDP4), 1);
+	/* Only where the tun took USO for the family. */
+	assert_int_equal(udp_pair_outputs(&s, NULL, 0), 2);
+	assert_int_equal(udp_pair_outputs(&s, NULL, GRO_UDP6), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_ttl, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_tos, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_df, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_port, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_csum, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_nocsum, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_iphdr, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_frag, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_ulen, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_longer, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u4_opts, both), 2);
+	/* With DF the ID means nothing; without it, IDs must count. */
+	assert_int_equal(udp_pair_outputs(&s, u4_id, both), 1);
+	s.df = 0;
+	assert_int_equal(udp_pair_outputs(&s, NULL, both), 1);
+	assert_int_equal(udp_pair_outputs(&s, u4_id, both), 2);
+
+	spec_default(&s, AF_INET6, IPPROTO_UDP);
+	assert_int_equal(udp_pair_outputs(&s, NULL, both), 1);
+	assert_int_equal(udp_pair_outputs(&s, NULL, GRO_UDP6), 1);
+	assert_int_equal(udp_pair_outputs(&s, NULL, GRO_UDP4), 2);
+	assert_int_equal(udp_pair_outputs(&s, u6_hop, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u6_flow, both), 2);
+	assert_int_equal(udp_pair_outputs(&s, u6_nocsum, both), 2);
+}
+
+/* Flows apart, order within each kept: a TCP segment with the same
+ * ports is another flow; a fragment between the flow's addresses ends
+ * its run, so the datagram after it is not written before it. */
+static void
+test_gro_udp_order(void **state)
+{
+	static const unsigned run_u[] = { 0, 2 };
+	struct gro_batch b;
+	struct gro_out o;
+	struct spec u, t, f;
+	unsigned i, n = 0;
+
+	(void)state;
+	spec_default(&u, AF_INET, IPPROTO_UDP);
+	spec_default(&t, AF_INET, IPPROTO_TCP);
+	f = u;
+	f.sport = 40001;
+	f.df = 0;
+	mkdgram(0, &u, 0, 64);
+	mkseg(1, &t, 0, 64, TCP_ACK);
+	mkdgram(2, &u, 1, 64);
+	mkdgram(3, &f, 0, 64);          /* another flow's first fragment */
+	u4_frag(inbuf[3], &inlen[3]);
+	mkdgram(4, &u, 2, 64);
+	mkdgram(5, &u, 3, 64);
+	gro_init(&b, sizeof(outbuf), GRO_UDP4);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(gro_add(&b, inbuf[i], inlen[i]), 0);
+	while (gro_next(&b, &o, outbuf, sizeof(outbuf)) == 1) {
+		switch (n++) {
+		case 0:
+			assert_int_equal(o.first, run_u[0]);
+			assert_int_equal(o.count, 2);
+			assert_int_equal(o.proto, IPPROTO_UDP);
+			assert_memory_equal(o.pkt + 28, inbuf[0] + 28, 64);
+			assert_memory_equal(o.pkt + 28 + 64, inbuf[2] + 28, 64);
+			break;
+		case 1:
+			check_single(&o, 1);
+			break;
+		case 2:
+			check_single(&o, 3);
+			break;
+		case 3:
+			assert_int_equal(o.first, 4);
+			assert_int_equal(o.count, 2);
+			break;
+		default:
+			fail_msg("output %u too many", n);
+		}
+	}
+	assert_int_equal(n, 4);
 }
 
 int
@@ -1153,6 +1422,9 @@ main(void)
 		cmocka_unit_test(test_gro_rules),
 		cmocka_unit_test(test_gro_run_ends),
 		cmocka_unit_test(test_gro_limits),
+		cmocka_unit_test(test_gro_udp),
+		cmocka_unit_test(test_gro_udp_rules),
+		cmocka_unit_test(test_gro_udp_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
