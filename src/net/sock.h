@@ -105,7 +105,8 @@ bool sock_rx_next(const struct sock_rx_slot *s, size_t *pos,
 
 /* Receives one datagram into buf (cap bytes). For raw IPv4 the kernel hands
  * us the IP header: it is validated and skipped via *esp_off. Reports the
- * outer source and the outer TOS / traffic class. */
+ * outer source and the outer TOS / traffic class. Not for a socket with
+ * UDP GRO, whose runs need sock_recv_batch and sock_rx_next. */
 enum sock_rx sock_recv(int fd, enum outer_kind kind, sa_family_t af,
     uint8_t *buf, size_t cap, size_t *esp_off, size_t *esp_len,
     struct sockaddr_storage *src, uint8_t *tos);
