@@ -225,46 +225,54 @@ gro_datagram(struct engine *e, struct outer_sock *s, enum sock_rx what,
 }
 
 /* With UDP GRO a message may hold a run of datagrams from one source:
- * read into the large buffers and split. */
+ * read into the large buffers and split. Fewer messages fit in them
+ * than datagrams in a plain batch, so when the kernel did not coalesce,
+ * reading goes on until a batch's worth of datagrams went to tun as one
+ * collection, as without GRO. */
 static void
 read_gro(struct engine *e, struct outer_sock *s)
 {
 	struct sock_rx_slot rx[OUTER_GRO_MSGS];
 	enum sock_rx what;
-	size_t pos, off, len, used = 0;
-	uint64_t dgrams = 0;
+	size_t pos, off, len, used = 0, total = 0;
+	bool collecting = false;
 	int i, n;
 
-	for (i = 0; i < OUTER_GRO_MSGS; i++) {
-		rx[i].buf = e->gro_in + (size_t)i * SOCK_GRO_MSG_MAX;
-		rx[i].cap = SOCK_GRO_MSG_MAX;
-	}
-	n = sock_recv_batch(s->fd, s->kind, s->af, rx, OUTER_GRO_MSGS);
-	if (n == -1)
-		log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
-		    "outer socket: receive: %s", strerror(errno));
-	if (n <= 0)
-		return;
-	s->rx_calls++;
-	tun_collect(e);
-	for (i = 0; i < n; i++) {
-		if (rx[i].what != SOCK_RX_GRO) {
-			dgrams++;
-			gro_datagram(e, s, rx[i].what, rx[i].buf +
-			    rx[i].esp_off, rx[i].esp_len, &rx[i], &used);
-			continue;
+	do {
+		for (i = 0; i < OUTER_GRO_MSGS; i++) {
+			rx[i].buf = e->gro_in + (size_t)i * SOCK_GRO_MSG_MAX;
+			rx[i].cap = SOCK_GRO_MSG_MAX;
 		}
-		s->rx_gro_messages++;
-		pos = 0;
-		while (sock_rx_next(&rx[i], &pos, &what, &off, &len)) {
-			s->rx_gro_segments++;
-			dgrams++;
-			gro_datagram(e, s, what, rx[i].buf + off, len, &rx[i],
-			    &used);
+		n = sock_recv_batch(s->fd, s->kind, s->af, rx, OUTER_GRO_MSGS);
+		if (n == -1)
+			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
+			    "outer socket: receive: %s", strerror(errno));
+		if (n <= 0)
+			break;
+		s->rx_calls++;
+		if (!collecting)
+			tun_collect(e);
+		collecting = true;
+		for (i = 0; i < n; i++) {
+			if (rx[i].what != SOCK_RX_GRO) {
+				total++;
+				gro_datagram(e, s, rx[i].what, rx[i].buf +
+				    rx[i].esp_off, rx[i].esp_len, &rx[i], &used);
+				continue;
+			}
+			s->rx_gro_messages++;
+			pos = 0;
+			while (sock_rx_next(&rx[i], &pos, &what, &off, &len)) {
+				s->rx_gro_segments++;
+				total++;
+				gro_datagram(e, s, what, rx[i].buf + off, len,
+				    &rx[i], &used);
+			}
 		}
-	}
-	s->rx_datagrams += dgrams;
-	tun_flush(e);
+	} while (n == OUTER_GRO_MSGS && total < ENGINE_BUDGET);
+	s->rx_datagrams += total;
+	if (collecting)
+		tun_flush(e);
 }
 
 void
