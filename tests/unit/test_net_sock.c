@@ -607,11 +607,21 @@ gro_roundtrip(sa_family_t af, bool on)
 static void
 test_gro(void **state)
 {
+	int fd;
+
 	(void)state;
 	gro_roundtrip(AF_INET, true);
 	gro_roundtrip(AF_INET, false);
 	gro_roundtrip(AF_INET6, true);
 	gro_roundtrip(AF_INET6, false);
+	/* A refusal is reported (outer.c then reads datagram by datagram):
+	 * a raw socket has no UDP options. */
+	fd = sock_esp_open(AF_INET, NULL);
+	assert_true(fd >= 0);
+	errno = 0;
+	assert_int_equal(sock_udp_gro(fd, true), -1);
+	assert_int_equal(errno, ENOPROTOOPT);
+	close(fd);
 }
 
 /* sock_rx_next on made-up slots: the last datagram shorter, nothing past
