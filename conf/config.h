@@ -136,6 +136,7 @@ struct site_conf {
 	uint32_t                bridge_flood_burst;
 	/* The fast path's kernel offloads, each on unless turned off. */
 	bool                    udp_gso;          /* `udp-gso` */
+	bool                    udp_gro;          /* `udp-gro` */
 	bool                    tun_offload;      /* `tun-offload` */
 };
 

@@ -437,6 +437,12 @@ site_udp_gso(struct parser *p, const struct token *kw)
 }
 
 static int
+site_udp_gro(struct parser *p, const struct token *kw)
+{
+	return get_yes_no(p, kw, &p->cf->site.udp_gro);
+}
+
+static int
 site_tun_offload(struct parser *p, const struct token *kw)
 {
 	return get_yes_no(p, kw, &p->cf->site.tun_offload);
@@ -468,6 +474,7 @@ static const struct keyword site_keywords[] = {
 	{ "tap",        site_tap },
 	{ "tun",        site_tun },
 	{ "tun-offload", site_tun_offload },
+	{ "udp-gro",    site_udp_gro },
 	{ "udp-gso",    site_udp_gso },
 	{ "up",         site_up },
 	{ NULL,         NULL }
@@ -1254,6 +1261,7 @@ site_defaults(struct site_conf *s)
 	s->bridge_flood_rate = CONF_BRIDGE_RATE_DEFAULT;
 	s->bridge_flood_burst = CONF_BRIDGE_BURST_DEFAULT;
 	s->udp_gso = true;
+	s->udp_gro = true;
 	s->tun_offload = true;
 }
 

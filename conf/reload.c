@@ -63,6 +63,7 @@ static const struct field site_fields[] = {
 	F(site_conf, bridge_flood_rate, "bridge-flood", K_MEM),
 	F(site_conf, bridge_flood_burst, "bridge-flood burst", K_MEM),
 	F(site_conf, udp_gso, "udp-gso", K_MEM),
+	F(site_conf, udp_gro, "udp-gro", K_MEM),
 	F(site_conf, tun_offload, "tun-offload", K_MEM),
 };
 

@@ -1,6 +1,7 @@
 /* The fast path in `vpntunctl status`: the tun's offloads, and per
  * outer socket its kernel filter, what the kernel dropped on it (null if
- * it cannot say), and what sending and receiving cost in system calls. */
+ * it cannot say), and what sending and receiving cost in system calls,
+ * with the UDP GSO and GRO runs. */
 #include "src/control/control.h"
 
 #include <event2/buffer.h>
@@ -65,6 +66,9 @@ outer_json(struct json *j, const struct engine *e)
 		json_uint(j, "sent", s->tx.datagrams);
 		json_uint(j, "receive_calls", s->rx_calls);
 		json_uint(j, "received", s->rx_datagrams);
+		json_string(j, "gro", outer_gro_name(s->gro));
+		json_uint(j, "receive_gro_messages", s->rx_gro_messages);
+		json_uint(j, "receive_gro_segments", s->rx_gro_segments);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -101,12 +105,18 @@ outer_text(const struct engine *e, struct evbuffer *out)
 		if (sock_kernel_drops(s->fd, &drops) == 0)
 			evbuffer_add_printf(out, ", kernel drops %u", drops);
 		evbuffer_add_printf(out, "; sent %llu in %llu calls "
-		    "(%llu GSO messages%s), received %llu in %llu calls\n",
+		    "(%llu GSO messages%s), received %llu in %llu calls",
 		    (unsigned long long)s->tx.datagrams,
 		    (unsigned long long)s->tx.calls,
 		    (unsigned long long)s->tx.gso_messages,
 		    s->kind == OUTER_UDP && !s->gso ? ", GSO off" : "",
 		    (unsigned long long)s->rx_datagrams,
 		    (unsigned long long)s->rx_calls);
+		if (s->kind == OUTER_UDP)
+			evbuffer_add_printf(out, " (%llu GRO messages of %llu, "
+			    "GRO %s)", (unsigned long long)s->rx_gro_messages,
+			    (unsigned long long)s->rx_gro_segments,
+			    outer_gro_name(s->gro));
+		evbuffer_add_printf(out, "\n");
 	}
 }

@@ -192,6 +192,89 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 	authentic(e, p, src, sa_in_accept(p, &hit));
 }
 
+/* One datagram of a UDP GRO run, copied into the next pkt_in buffer:
+ * ESP is decrypted in place, with room around it. When the buffers are
+ * used up, what went to tun is written first so they can be reused. */
+static void
+gro_datagram(struct engine *e, struct outer_sock *s, enum sock_rx what,
+    const uint8_t *d, size_t len, const struct sock_rx_slot *rx,
+    size_t *used)
+{
+	static struct log_limit lim;
+	struct pkt *pk;
+
+	if (what == SOCK_RX_KEEPALIVE)
+		return;
+	if (what != SOCK_RX_ESP || len > PKT_MTU_MAX) {
+		if (what == SOCK_RX_ESP)
+			log_ratelimited(&lim, LOG_LVL_DEBUG, "outer datagram "
+			    "larger than %d bytes", PKT_MTU_MAX);
+		e->drops[SITE_DROP_MALFORMED]++;
+		return;
+	}
+	if (*used == ENGINE_BUDGET) {
+		tun_flush(e);
+		tun_collect(e);
+		*used = 0;
+	}
+	pk = &e->pkt_in[(*used)++];
+	pkt_reset(pk);
+	memcpy(pkt_data(pk), d, len);
+	pk->len = len;
+	inbound_packet(e, s, pk, &rx->src, rx->tos);
+}
+
+/* With UDP GRO a message may hold a run of datagrams from one source:
+ * read into the large buffers and split. Fewer messages fit in them
+ * than datagrams in a plain batch, so when the kernel did not coalesce,
+ * reading goes on until a batch's worth of datagrams went to tun as one
+ * collection, as without GRO. */
+static void
+read_gro(struct engine *e, struct outer_sock *s)
+{
+	struct sock_rx_slot rx[OUTER_GRO_MSGS];
+	enum sock_rx what;
+	size_t pos, off, len, used = 0, total = 0;
+	bool collecting = false;
+	int i, n;
+
+	do {
+		for (i = 0; i < OUTER_GRO_MSGS; i++) {
+			rx[i].buf = e->gro_in + (size_t)i * SOCK_GRO_MSG_MAX;
+			rx[i].cap = SOCK_GRO_MSG_MAX;
+		}
+		n = sock_recv_batch(s->fd, s->kind, s->af, rx, OUTER_GRO_MSGS);
+		if (n == -1)
+			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
+			    "outer socket: receive: %s", strerror(errno));
+		if (n <= 0)
+			break;
+		s->rx_calls++;
+		if (!collecting)
+			tun_collect(e);
+		collecting = true;
+		for (i = 0; i < n; i++) {
+			if (rx[i].what != SOCK_RX_GRO) {
+				total++;
+				gro_datagram(e, s, rx[i].what, rx[i].buf +
+				    rx[i].esp_off, rx[i].esp_len, &rx[i], &used);
+				continue;
+			}
+			s->rx_gro_messages++;
+			pos = 0;
+			while (sock_rx_next(&rx[i], &pos, &what, &off, &len)) {
+				s->rx_gro_segments++;
+				total++;
+				gro_datagram(e, s, what, rx[i].buf + off, len,
+				    &rx[i], &used);
+			}
+		}
+	} while (n == OUTER_GRO_MSGS && total < ENGINE_BUDGET);
+	s->rx_datagrams += total;
+	if (collecting)
+		tun_flush(e);
+}
+
 void
 outer_read_cb(int fd, short what, void *arg)
 {
@@ -202,6 +285,10 @@ outer_read_cb(int fd, short what, void *arg)
 	int i, n;
 
 	(void)what;
+	if (s->gro == OSG_ON) {
+		read_gro(e, s);
+		goto relay;
+	}
 	for (i = 0; i < ENGINE_BUDGET; i++) {
 		pk = &e->pkt_in[i];
 		pkt_reset(pk);
@@ -237,6 +324,7 @@ outer_read_cb(int fd, short what, void *arg)
 		}
 	}
 	tun_flush(e);
+relay:
 	/* Frames the central router relays to other peers were queued. */
 	if (e->br != NULL && e->qos != NULL)
 		qos_run(e);

@@ -152,6 +152,16 @@ enum osock_filter {
 	OSF_TOO_MANY,                   /* more addresses than a program holds */
 	OSF_ERROR,
 };
+/* UDP generic receive offload (outer.c): site.conf(5) udp-gro. */
+enum osock_gro {
+	OSG_OFF,                        /* udp-gro no, or raw ESP */
+	OSG_ON,
+	OSG_REFUSED,                    /* the kernel would not */
+};
+/* UDP GRO messages per recvmmsg, each SOCK_GRO_MSG_MAX bytes: one run
+ * holds up to 64 datagrams, and a few runs per call keep the calls per
+ * datagram low without a large buffer. */
+#define OUTER_GRO_MSGS 8
 struct outer_sock {
 	struct engine     *eng;
 	int                fd;          /* -1 if not open */
@@ -164,6 +174,9 @@ struct outer_sock {
 	struct sock_tx_stats tx;        /* what sending cost (status) */
 	uint64_t           rx_calls;    /* recvmmsg calls that returned some */
 	uint64_t           rx_datagrams;
+	enum osock_gro     gro;
+	uint64_t           rx_gro_messages;     /* runs of several datagrams */
+	uint64_t           rx_gro_segments;     /* the datagrams they held */
 };
 
 struct engine {
@@ -216,6 +229,9 @@ struct engine {
 	struct pkt          *pkt_out;       /* tun -> ESP */
 	struct pkt          *pkt_in;        /* ESP -> tun: ENGINE_BUDGET
 	                                       buffers, one recvmmsg */
+	uint8_t             *gro_in;        /* OUTER_GRO_MSGS messages of
+	                                       SOCK_GRO_MSG_MAX; NULL
+	                                       without UDP GRO (outer.c) */
 	struct pkt          *pkt_icmp;      /* ICMP errors back into tun */
 	struct pkt          *pkt_scratch;   /* an AEAD packet's bytes while
 	                                       two epochs are tried */
@@ -280,6 +296,7 @@ void outer_close(struct engine *e);
 void outer_filter_all(struct engine *e);
 /* "udp4", "udp6", "esp4", "esp6"; "on", "off", "dynamic", ... */
 const char *outer_sock_name(const struct outer_sock *s);
+const char *outer_gro_name(enum osock_gro g);
 const char *outer_filter_name(enum osock_filter f);
 
 #endif

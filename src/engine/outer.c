@@ -68,6 +68,44 @@ outer_filter_name(enum osock_filter f)
 	return names[f];
 }
 
+const char *
+outer_gro_name(enum osock_gro g)
+{
+	static const char *const names[] = {
+		[OSG_OFF] = "off", [OSG_ON] = "on", [OSG_REFUSED] = "refused",
+	};
+
+	if ((unsigned)g >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[g];
+}
+
+/* UDP GRO on s when udp-gro asks for it; a kernel that refuses leaves
+ * the socket reading datagram by datagram. The buffer for the runs is
+ * shared by the engine's sockets (one callback runs at a time). */
+static int
+outer_gro(struct engine *e, struct outer_sock *s)
+{
+	s->gro = OSG_OFF;
+	if (s->kind != OUTER_UDP || !e->cf->site.udp_gro)
+		return 0;
+	if (sock_udp_gro(s->fd, true) == -1) {
+		s->gro = OSG_REFUSED;
+		log_info("%s socket: no UDP GRO (%s), datagrams are read one "
+		    "by one", outer_sock_name(s), strerror(errno));
+		return 0;
+	}
+	if (e->gro_in == NULL &&
+	    (e->gro_in = malloc((size_t)OUTER_GRO_MSGS *
+	    SOCK_GRO_MSG_MAX)) == NULL) {
+		log_warn("UDP GRO buffer");
+		return -1;
+	}
+	s->gro = OSG_ON;
+	log_debug("%s socket: UDP GRO on", outer_sock_name(s));
+	return 0;
+}
+
 /* Whether p's packets may arrive on s. */
 static bool
 peer_uses(const struct engine *e, const struct peer *p,
@@ -182,6 +220,8 @@ open_one(struct engine *e, int idx, bool required)
 	}
 	grow_buffers(s->fd);
 	s->gso = s->kind == OUTER_UDP && site->udp_gso;
+	if (outer_gro(e, s) == -1)
+		return -1;
 	outer_filter(e, s);
 	s->ev = event_new(e->base, s->fd, EV_READ | EV_PERSIST, outer_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
@@ -238,5 +278,8 @@ outer_close(struct engine *e)
 		e->socks[k].fd = -1;
 		e->socks[k].filter = OSF_NONE;
 		e->socks[k].filter_addrs = 0;
+		e->socks[k].gro = OSG_OFF;
 	}
+	free(e->gro_in);
+	e->gro_in = NULL;
 }

@@ -64,6 +64,8 @@ enum sock_rx {
 	SOCK_RX_NON_ESP,        /* non-ESP marker (IKE) or runt: drop, count */
 	SOCK_RX_AGAIN,          /* nothing to read (EAGAIN) */
 	SOCK_RX_ERROR,
+	SOCK_RX_GRO,            /* UDP GRO: several datagrams of seg bytes,
+	                           the last one maybe shorter: sock_rx_next */
 };
 
 /* One datagram of a received batch. */
@@ -72,6 +74,8 @@ struct sock_rx_slot {
 	size_t                   cap;
 	enum sock_rx             what;          /* out: as sock_recv's */
 	size_t                   esp_off, esp_len;
+	size_t                   len;           /* out: bytes received */
+	size_t                   seg;           /* out: SOCK_RX_GRO's size */
 	struct sockaddr_storage  src;
 	uint8_t                  tos;
 };
@@ -81,9 +85,28 @@ struct sock_rx_slot {
 int sock_recv_batch(int fd, enum outer_kind kind, sa_family_t af,
     struct sock_rx_slot *slots, size_t n);
 
+/* What one datagram (behind the UDP header, or raw ESP behind any IP
+ * header) is: RFC 3948 2.2/2.3 demultiplexing. */
+enum sock_rx sock_rx_classify(enum outer_kind kind, const uint8_t *p,
+    size_t len);
+
+/* UDP generic receive offload (UDP_GRO) on fd: the kernel may hand over
+ * a run of datagrams from one source as one message (SOCK_RX_GRO), so
+ * each slot then needs SOCK_GRO_MSG_MAX bytes or the run is cut short.
+ * Returns 0, or -1 with errno (ENOPROTOOPT: a kernel without it). */
+int sock_udp_gro(int fd, bool on);
+#define SOCK_GRO_MSG_MAX 65536
+
+/* The next datagram of a SOCK_RX_GRO slot from *pos on (0 at first):
+ * SOCK_RX_ESP, _KEEPALIVE or _NON_ESP as *what, its bytes at s->buf +
+ * *off, *len of them. Returns false when none is left. */
+bool sock_rx_next(const struct sock_rx_slot *s, size_t *pos,
+    enum sock_rx *what, size_t *off, size_t *len);
+
 /* Receives one datagram into buf (cap bytes). For raw IPv4 the kernel hands
  * us the IP header: it is validated and skipped via *esp_off. Reports the
- * outer source and the outer TOS / traffic class. */
+ * outer source and the outer TOS / traffic class. Not for a socket with
+ * UDP GRO, whose runs need sock_recv_batch and sock_rx_next. */
 enum sock_rx sock_recv(int fd, enum outer_kind kind, sa_family_t af,
     uint8_t *buf, size_t cap, size_t *esp_off, size_t *esp_len,
     struct sockaddr_storage *src, uint8_t *tos);

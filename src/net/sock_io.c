@@ -13,8 +13,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* Enough for IP_TOS or IPV6_TCLASS, with room for one unexpected message. */
-#define SOCK_CMSG_SPACE  (2 * CMSG_SPACE(sizeof(int)))
+/* Enough for IP_TOS or IPV6_TCLASS and UDP_SEGMENT / UDP_GRO, with room
+ * for one unexpected message. */
+#define SOCK_CMSG_SPACE  (3 * CMSG_SPACE(sizeof(int)))
 #define IPV4_HDR_MIN     20
 #define ESP_HDR_MIN      8      /* SPI + sequence number */
 
@@ -280,14 +281,24 @@ sock_send_keepalive(int fd, const struct sockaddr_storage *dst)
 	return sock_send(fd, OUTER_UDP, dst, 0, &ka, sizeof(ka));
 }
 
-/* Outer TOS / traffic class from the control messages (0 if absent). */
-static uint8_t
-cmsg_tos(struct msghdr *msg)
+/* Outer TOS / traffic class (0 if absent) and the UDP GRO segment size
+ * (0 if the message is one datagram) from the control messages. */
+static void
+cmsg_read(struct msghdr *msg, uint8_t *tos, size_t *seg)
 {
 	struct cmsghdr *c;
 	int val;
 
+	*tos = 0;
+	*seg = 0;
 	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+				memcpy(&val, CMSG_DATA(c), sizeof(val));
+				*seg = val > 0 ? (size_t)val : 0;
+			}
+			continue;
+		}
 		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) ||
 		    (c->cmsg_level == IPPROTO_IPV6 &&
 		    c->cmsg_type == IPV6_TCLASS)))
@@ -295,12 +306,11 @@ cmsg_tos(struct msghdr *msg)
 		/* IPv4 reports one byte, IPv6 an int. */
 		if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			memcpy(&val, CMSG_DATA(c), sizeof(val));
-			return (uint8_t)val;
+			*tos = (uint8_t)val;
+		} else if (c->cmsg_len >= CMSG_LEN(1)) {
+			*tos = *(const uint8_t *)CMSG_DATA(c);
 		}
-		if (c->cmsg_len >= CMSG_LEN(1))
-			return *(const uint8_t *)CMSG_DATA(c);
 	}
-	return 0;
 }
 
 /* Raw IPv4 sockets deliver the IP header; validate it and find the ESP
@@ -335,8 +345,8 @@ skip_ipv4(const uint8_t *buf, size_t n, size_t *off, size_t *len,
 /* RFC 3948 2.2/2.3 demultiplexing of what follows the UDP header; on raw
  * sockets only the length and SPI checks apply. SPI 0 is reserved
  * (RFC 4303 2.1), so four zero bytes are never ESP. */
-static enum sock_rx
-rx_classify(enum outer_kind kind, const uint8_t *p, size_t len)
+enum sock_rx
+sock_rx_classify(enum outer_kind kind, const uint8_t *p, size_t len)
 {
 	static const uint8_t zero[4];
 
@@ -349,17 +359,33 @@ rx_classify(enum outer_kind kind, const uint8_t *p, size_t len)
 	return SOCK_RX_ESP;
 }
 
-/* What one received datagram is, with its ESP bytes found. */
+/* What one received datagram is, with its ESP bytes found; or with UDP
+ * GRO a run of them, which sock_rx_next() splits. */
 static void
 rx_finish(enum outer_kind kind, sa_family_t af, struct sock_rx_slot *s,
     struct msghdr *msg, size_t n)
 {
 	static struct log_limit lim;
-	size_t off = 0, len = n;
+	size_t off = 0, len = n, seg;
 	uint8_t t;
 
 	s->esp_off = 0;
 	s->esp_len = 0;
+	s->len = n < s->cap ? n : s->cap;
+	cmsg_read(msg, &t, &seg);
+	s->seg = 0;
+	s->tos = t;
+	if (kind == OUTER_UDP && seg > 0 && seg < n && n <= s->cap) {
+		/* A run cut short by the buffer loses its tail only. */
+		if (msg->msg_flags & MSG_TRUNC) {
+			log_ratelimited(&lim, LOG_LVL_DEBUG, "UDP GRO message "
+			    "larger than %zu bytes: its tail is lost", s->cap);
+			s->len -= s->len % seg;
+		}
+		s->seg = seg;
+		s->what = SOCK_RX_GRO;
+		return;
+	}
 	/* Larger than any packet we can decrypt in place: drop it whole. */
 	if (msg->msg_flags & MSG_TRUNC) {
 		log_ratelimited(&lim, LOG_LVL_DEBUG,
@@ -367,7 +393,6 @@ rx_finish(enum outer_kind kind, sa_family_t af, struct sock_rx_slot *s,
 		s->what = SOCK_RX_NON_ESP;
 		return;
 	}
-	t = cmsg_tos(msg);
 	if (kind == OUTER_ESP && af == AF_INET &&
 	    skip_ipv4(s->buf, len, &off, &len, &t) == -1) {
 		s->what = SOCK_RX_NON_ESP;
@@ -376,7 +401,34 @@ rx_finish(enum outer_kind kind, sa_family_t af, struct sock_rx_slot *s,
 	s->esp_off = off;
 	s->esp_len = len;
 	s->tos = t;
-	s->what = rx_classify(kind, s->buf + off, len);
+	s->what = sock_rx_classify(kind, s->buf + off, len);
+}
+
+bool
+sock_rx_next(const struct sock_rx_slot *s, size_t *pos, enum sock_rx *what,
+    size_t *off, size_t *len)
+{
+	size_t n;
+
+	if (s->what != SOCK_RX_GRO || s->seg == 0 || s->len > s->cap ||
+	    *pos >= s->len)
+		return false;
+	n = s->len - *pos;
+	if (n > s->seg)
+		n = s->seg;
+	*off = *pos;
+	*len = n;
+	*what = sock_rx_classify(OUTER_UDP, s->buf + *pos, n);
+	*pos += n;
+	return true;
+}
+
+int
+sock_udp_gro(int fd, bool on)
+{
+	int val = on;
+
+	return setsockopt(fd, SOL_UDP, UDP_GRO, &val, sizeof(val));
 }
 
 int

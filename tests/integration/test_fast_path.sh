@@ -5,15 +5,25 @@
 # datagrams sent as UDP GSO messages when `udp-gso` is on, none when it
 # is off, and none over raw ESP, which has no GSO; with `tun-offload` the
 # sender reads TCP super-packets from tun and cuts them, the receiver
-# writes coalesced ones, and without it neither happens. A UDP flow of
-# equal datagrams in bursts, over inner IPv4 and then IPv6, reaches its
-# receiver whole (count and bytes of each), written to the central's
-# tun as UDP super-packets (USO) with `tun-offload`, one datagram per
-# write without it.
+# writes coalesced ones, and without it neither happens; with `udp-gro`
+# the central reads runs of datagrams that its wan0 coalesced as one
+# message each and splits them, and without it reads datagram by datagram.
+# A UDP flow of equal datagrams in bursts, over inner IPv4 and then IPv6,
+# reaches its receiver whole (count and bytes of each), written to the
+# central's tun as UDP super-packets (USO) with `tun-offload`, one
+# datagram per write without it.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init fast_path
 vt_topology v6
+# The central's wan0 coalesces UDP like a NIC with GRO: NAPI on its veth
+# (gro on), and no TSO on the router's end, without which a forwarded
+# packet skips NAPI (veth_skb_is_eligible_for_gro). The kernel then
+# hands a socket with UDP_GRO a run as one message, and any other
+# socket its datagrams one by one.
+ip netns exec "$(vt_ns c)" ethtool -K wan0 gro on >/dev/null &&
+    ip netns exec "$(vt_ns inet)" ethtool -K toc tso off >/dev/null ||
+	fail "ethtool: gro on at the central's wan0, tso off at toc"
 
 sock() { # SITE SOCKET FIELD
 	vt_counter "$1" "[s for s in d['outer_sockets'] if s['kind'] == '$2'][0]['$3']"
@@ -50,12 +60,12 @@ tun() { # SITE FIELD
 	vt_counter "$1" "d['tun_offload']['$2']"
 }
 
-# run TRANSPORT SUITE GSO(on|off) TUN-OFFLOAD(on|off)
+# run TRANSPORT SUITE GSO(on|off) TUN-OFFLOAD(on|off) GRO(on|off)
 run() {
-	local tr=$1 suite=$2 gso=$3 to=$4 sk=udp4 sent calls gsomsg rx rxcalls
-	local extra
+	local tr=$1 suite=$2 gso=$3 to=$4 gro=$5 sk=udp4 sent calls gsomsg rx rxcalls
+	local extra gromsg groseg
 	[ "$tr" = esp ] && sk=esp4
-	extra=$(printf '\tudp-gso %s\n\ttun-offload %s' "$(yn "$gso")" "$(yn "$to")")
+	extra=$(printf '\tudp-gso %s\n\ttun-offload %s\n\tudp-gro %s' "$(yn "$gso")" "$(yn "$to")" "$(yn "$gro")")
 	VT_EXTRA_SITE_r1=$extra VT_EXTRA_SITE_c=$extra \
 	    vt_write_configs "$tr" v4 "$suite"
 	vt_start c
@@ -66,7 +76,9 @@ run() {
 	gsomsg=$(sock r1 $sk send_gso_messages)
 	rx=$(sock c $sk received)
 	rxcalls=$(sock c $sk receive_calls)
-	vt_log_msg "$tr $suite gso $gso tun-offload $to: sent $sent in $calls calls ($gsomsg GSO), received $rx in $rxcalls calls; r1 read $(tun r1 super_packets_read) super-packets into $(tun r1 segments_made), c wrote $(tun c super_packets_written) of $(tun c segments_merged)"
+	gromsg=$(sock c $sk receive_gro_messages)
+	groseg=$(sock c $sk receive_gro_segments)
+	vt_log_msg "$tr $suite gso $gso tun-offload $to gro $gro: sent $sent in $calls calls ($gsomsg GSO), received $rx in $rxcalls calls ($gromsg GRO runs of $groseg); r1 read $(tun r1 super_packets_read) super-packets into $(tun r1 segments_made), c wrote $(tun c super_packets_written) of $(tun c segments_merged)"
 	assert_ge "$sent" 2900 "$tr/$gso: datagrams r1 sent"
 	# A bulk transfer reaches tun in bursts: many per call, on average.
 	assert_gt "$((sent * 10 / calls))" 15 "$tr/$gso: r1's datagrams per sendmmsg (x10)"
@@ -79,6 +91,17 @@ run() {
 	else
 		assert_eq "$(sock r1 $sk gso)" false "$tr/$gso: GSO not in use"
 		assert_eq "$gsomsg" 0 "$tr/$gso: GSO messages"
+	fi
+	if [ "$tr" = udp ] && [ "$gro" = on ]; then
+		assert_eq "$(sock c $sk gro)" on "$tr/gro $gro: GRO in use"
+		# Bulk ESP from one peer arrives in runs the veth coalesced.
+		assert_gt "$gromsg" 0 "$tr/gro $gro: GRO runs received"
+		assert_ge "$groseg" "$((2 * gromsg))" "$tr/gro $gro: datagrams in them"
+		assert_ge "$rx" "$groseg" "$tr/gro $gro: received, runs included"
+	else
+		assert_eq "$(sock c $sk gro)" off "$tr/gro $gro: GRO not in use"
+		assert_eq "$gromsg" 0 "$tr/gro $gro: GRO runs received"
+		assert_eq "$groseg" 0 "$tr/gro $gro: datagrams in GRO runs"
 	fi
 	if [ "$to" = on ]; then
 		assert_eq "$(tun r1 features)" "csum tso4 tso6 uso4 uso6" "r1's tun offloads"
@@ -119,8 +142,9 @@ run() {
 	vt_stop c
 }
 
-run udp aes-gcm on on
-run udp blowfish-cbc/hmac-sha1-96 off off
-run esp aes-gcm on on
-run udp chacha20-poly1305 on off
-run udp blowfish-cbc/none off on
+run udp aes-gcm on on on
+run udp aes-gcm on on off
+run udp blowfish-cbc/hmac-sha1-96 off off off
+run esp aes-gcm on on on
+run udp chacha20-poly1305 on off on
+run udp blowfish-cbc/none off on off

@@ -79,6 +79,8 @@ static const struct bad bad[] = {
 	{ "site \"s\" {\n network 10.1.0.0/24\n socket-filter off\n}\n" PEER,
 	  "site.conf:3: expected no or yes after \"socket-filter\", got "
 	  "\"off\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n udp-gro on\n}\n" PEER,
+	  "site.conf:3: expected no or yes after \"udp-gro\", got \"on\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n outer 198.18.0.1/24\n}\n" PEER,
 	  "site.conf:3: expected an address without a prefix length after "
 	  "\"outer\", got \"198.18.0.1/24\"" },

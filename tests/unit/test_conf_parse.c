@@ -138,6 +138,9 @@ test_defaults(void **state)
 	assert_false(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_INFO);
 	assert_true(cf.site.socket_filter);
+	assert_true(cf.site.udp_gso);
+	assert_true(cf.site.udp_gro);
+	assert_true(cf.site.tun_offload);
 	assert_int_equal(cf.site.naddresses, 2);
 	assert_string_equal(prefix_ntop(&cf.site.addresses[0], b, sizeof(b)),
 	    "10.1.0.1/24");
@@ -299,7 +302,7 @@ test_everything(void **state)
 	    "\tpeer-down \"%s\"\n"
 	    "\thook-timeout 3600\n"
 	    "\tlog syslog\n"
-	    "\tlog-level debug; socket-filter no\n"
+	    "\tlog-level debug; socket-filter no; udp-gro no\n"
 	    "}\n"
 	    "peer \"physician1\" {\n"
 	    "\trole remote\n"
@@ -346,6 +349,8 @@ test_everything(void **state)
 	assert_true(cf.site.log_syslog);
 	assert_int_equal(cf.site.log_level, LOG_LVL_DEBUG);
 	assert_false(cf.site.socket_filter);
+	assert_false(cf.site.udp_gro);
+	assert_true(cf.site.udp_gso);
 
 	pc = &cf.peers[0];
 	assert_int_equal(pc->line, 25);

@@ -212,6 +212,9 @@ test_site_and_mtu(void **state)
 	refused("site \"s\" {\n network 10.1.0.0/24\n exclude 10.9.0.0/16\n}\n"
 	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": exclude "
 	    "changed; restart vpntund to apply it");
+	refused("site \"s\" {\n network 10.1.0.0/24\n udp-gro no\n}\n"
+	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": udp-gro "
+	    "changed; restart vpntund to apply it");
 	refused("site \"s\" {\n network 10.1.0.0/24\n hook-timeout 11\n}\n"
 	    "\n" PEER("") QOS("") RULES, "site.conf: site \"s\": hook-timeout "
 	    "changed; restart vpntund to apply it");
