@@ -158,10 +158,12 @@ enum osock_gro {
 	OSG_ON,
 	OSG_REFUSED,                    /* the kernel would not */
 };
-/* UDP GRO messages per recvmmsg, each SOCK_GRO_MSG_MAX bytes: one run
- * holds up to 64 datagrams, and a few runs per call keep the calls per
- * datagram low without a large buffer. */
-#define OUTER_GRO_MSGS 8
+/* UDP GRO messages per recvmmsg, each SOCK_GRO_MSG_MAX bytes: as many
+ * as a batch without GRO, so that datagrams the kernel did not coalesce
+ * (many peers, small packets) cost no more calls than with udp-gro off.
+ * The buffer is 4 MiB of address space, of which only what runs fill is
+ * ever touched. */
+#define OUTER_GRO_MSGS ENGINE_BUDGET
 struct outer_sock {
 	struct engine     *eng;
 	int                fd;          /* -1 if not open */
