@@ -106,7 +106,7 @@ struct peer {
 	struct spi_ref           refs[SA_KINDS + 1];
 	struct peer_sync         sync;
 	struct peer_live         live;
-	size_t                   esp_overhead;  /* esp_overhead(&out[SA_MAIN].esp) */
+	size_t                   esp_overhead;  /* esp_suite_overhead of its suite */
 	bool                     integrity;     /* inbound SAs have an ICV */
 	struct sockaddr_storage  endpoint;
 	bool                     have_endpoint;

@@ -94,8 +94,8 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->derived = pc->keying == KEYING_DERIVED;
 	if (sa_init(e, p, SA_MAIN) == -1)
 		return -1;
-	p->esp_overhead = esp_overhead(&p->out[SA_MAIN].esp);
-	p->integrity = sa_crypto_icv_len(p->out[SA_MAIN].esp.crypto) > 0;
+	p->esp_overhead = esp_suite_overhead(pc->cipher, pc->auth);
+	p->integrity = suite_icv_len(pc->cipher, pc->auth) > 0;
 	p->bridge_port = pc->bridge;
 	p->tap_sa = pc->tap_sa;
 	if (p->tap_sa && (sa_init(e, p, SA_TAP) == -1 ||

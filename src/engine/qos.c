@@ -589,7 +589,8 @@ wire_len(const struct peer *p, size_t inner_len)
 
 	if (p->conf->transport == TRANSPORT_UDP)
 		n += 8;
-	return n + esp_wire_len(&p->out[SA_MAIN].esp, inner_len);
+	return n + esp_suite_wire_len(p->conf->cipher, p->conf->auth,
+	    inner_len);
 }
 
 /* Queues pk in class cls; true in every case but "no scheduler". */
