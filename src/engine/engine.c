@@ -79,12 +79,18 @@ state_stop(struct engine *e)
 	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
 		p = &e->peers[i];
 		for (k = 0; k < SA_KINDS; k++) {
-			if (p->out[k].mark != NULL)
-				state_sa_final(p->out[k].mark,
-				    p->out[k].esp.seq);
-			if (p->in[k].mark != NULL && p->in[k].cur != NULL)
-				state_sa_final(p->in[k].mark,
-				    p->in[k].cur->esp.replay.top);
+			struct sa_out *o;
+			struct sa_in *in;
+
+			if (k == SA_TAP && p->tap == NULL)
+				continue;
+			o = peer_out(p, k);
+			in = peer_in(p, k);
+			if (o->mark != NULL)
+				state_sa_final(o->mark, o->esp.seq);
+			if (in->mark != NULL && in->cur != NULL)
+				state_sa_final(in->mark,
+				    in->cur->esp.replay.top);
 		}
 	}
 	(void)state_close(e->state, true);

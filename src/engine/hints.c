@@ -30,7 +30,7 @@ peer_by_spi(struct engine *e, uint32_t spi)
 
 	for (i = 0; i < e->npeers; i++)
 		if (e->peers[i].conf->dynamic &&
-		    e->peers[i].in[SA_MAIN].root.spi == spi)
+		    e->peers[i].in.root.spi == spi)
 			return &e->peers[i];
 	return NULL;
 }
@@ -169,7 +169,7 @@ hints_write(struct engine *e)
 			    sizeof(addr));
 			port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 		}
-		fprintf(fp, "0x%08x %s %u\n", p->in[SA_MAIN].root.spi, addr,
+		fprintf(fp, "0x%08x %s %u\n", p->in.root.spi, addr,
 		    port);
 	}
 	ok = fflush(fp) == 0 && !ferror(fp);

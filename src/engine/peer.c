@@ -73,8 +73,8 @@ static int
 sa_kind_insert(struct engine *e, struct peer *p, enum sa_kind kind)
 {
 	static const char *const what[SA_KINDS] = { "", " (tap SA)" };
-	struct spi_ref *ref = &p->refs[kind];
-	uint32_t spi = p->in[kind].root.spi;
+	struct spi_ref *ref = kind == SA_TAP ? &p->tap->ref : &p->ref;
+	uint32_t spi = peer_in(p, kind)->root.spi;
 
 	ref->peer = p;
 	ref->kind = kind;
@@ -97,18 +97,23 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->esp_overhead = esp_suite_overhead(pc->cipher, pc->auth);
 	p->integrity = suite_icv_len(pc->cipher, pc->auth) > 0;
 	p->bridge_port = pc->bridge;
-	p->tap_sa = pc->tap_sa;
-	if (p->tap_sa && (sa_init(e, p, SA_TAP) == -1 ||
-	    sa_kind_insert(e, p, SA_TAP) == -1))
-		return -1;
+	if (pc->tap_sa) {
+		if ((p->tap = calloc(1, sizeof(*p->tap))) == NULL) {
+			log_warn("peer %s: tap SA", pc->name);
+			return -1;
+		}
+		if (sa_init(e, p, SA_TAP) == -1 ||
+		    sa_kind_insert(e, p, SA_TAP) == -1)
+			return -1;
+	}
 	if (sa_kind_insert(e, p, SA_MAIN) == -1)
 		return -1;
 	if (p->derived) {
 		if (sync_peer_init(e, p) == -1)
 			return -1;
-		p->refs[SA_KINDS].peer = p;
-		p->refs[SA_KINDS].ctl = true;
-		if (sa_insert(e, p, p->sync.spi_in, &p->refs[SA_KINDS],
+		p->ref_ctl.peer = p;
+		p->ref_ctl.ctl = true;
+		if (sa_insert(e, p, p->sync.spi_in, &p->ref_ctl,
 		    " (control channel)") == -1)
 			return -1;
 	}
@@ -153,7 +158,11 @@ peers_free(struct engine *e)
 		p = &e->peers[i];
 		sync_peer_free(p);
 		sa_free(p, SA_MAIN);
-		sa_free(p, SA_TAP);
+		if (p->tap != NULL) {
+			sa_free(p, SA_TAP);
+			free(p->tap);
+			p->tap = NULL;
+		}
 	}
 	free(e->peers);
 	e->peers = NULL;
@@ -163,7 +172,7 @@ peers_free(struct engine *e)
 enum sa_kind
 peer_frame_kind(const struct peer *p)
 {
-	return p->tap_sa ? SA_TAP : SA_MAIN;
+	return p->tap != NULL ? SA_TAP : SA_MAIN;
 }
 
 struct outer_sock *

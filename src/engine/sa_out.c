@@ -83,8 +83,8 @@ int
 sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 {
 	struct peer_conf *pc = (struct peer_conf *)(uintptr_t)p->conf;
-	struct sa_out *o = &p->out[kind];
-	struct sa_in *in = &p->in[kind];
+	struct sa_out *o = peer_out(p, kind);
+	struct sa_in *in = peer_in(p, kind);
 	struct sa_keys *kout, *kin;
 	uint32_t spi_out, spi_in;
 	int rc;
@@ -121,8 +121,8 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 void
 sa_free(struct peer *p, enum sa_kind kind)
 {
-	struct sa_out *o = &p->out[kind];
-	struct sa_in *in = &p->in[kind];
+	struct sa_out *o = peer_out(p, kind);
+	struct sa_in *in = peer_in(p, kind);
 
 	esp_sa_clear(&o->esp);
 	sa_in_free(in);
@@ -222,7 +222,7 @@ int
 sa_out_encap(struct peer *p, enum sa_kind kind, struct pkt *pk,
     uint8_t next_header)
 {
-	struct sa_out *o = &p->out[kind];
+	struct sa_out *o = peer_out(p, kind);
 	uint64_t ct;
 
 	if (!sa_out_ready(p))

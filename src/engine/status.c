@@ -94,10 +94,10 @@ json_sas(struct json *j, const struct peer *p)
 
 	json_array_begin(j, "sas");
 	for (k = 0; k < SA_KINDS; k++) {
-		if (k == SA_TAP && !p->tap_sa)
+		if (k == SA_TAP && p->tap == NULL)
 			continue;
-		o = &p->out[k];
-		in = &p->in[k];
+		o = peer_out(p, k);
+		in = peer_in(p, k);
 		json_object_begin(j, NULL);
 		json_string(j, "kind", kinds[k]);
 		json_string(j, "dir", "out");
@@ -144,7 +144,7 @@ json_sync(struct json *j, const struct peer *p)
 		json_spi(j, "spi_out", y->spi_out);
 		json_spi(j, "spi_in", y->spi_in);
 	}
-	json_bool(j, "inbound", p->in[SA_MAIN].ready);
+	json_bool(j, "inbound", p->in.ready);
 	json_bool(j, "outbound", sa_out_ready(p));
 	json_bool(j, "asking", y->asking);
 	json_uint(j, "requests_out", y->requests_out);
@@ -190,8 +190,8 @@ json_peer(struct json *j, const struct peer *p)
 	    "udp" : "esp");
 	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
 	json_string(j, "keying", p->derived ? "derived" : "manual");
-	json_spi(j, "spi_in", p->in[SA_MAIN].root.spi);
-	json_spi(j, "spi_out", p->out[SA_MAIN].esp.spi);
+	json_spi(j, "spi_in", p->in.root.spi);
+	json_spi(j, "spi_out", p->out.esp.spi);
 	json_uint(j, "packets_in", p->st.packets_in);
 	json_uint(j, "bytes_in", p->st.bytes_in);
 	json_uint(j, "packets_out", p->st.packets_out);
@@ -204,7 +204,7 @@ json_peer(struct json *j, const struct peer *p)
 	json_uint(j, "state", p->st.drop_state);
 	json_object_end(j);
 	json_time(j, "last_packet", p->st.last_in);
-	json_uint(j, "seq_out", p->out[SA_MAIN].esp.seq);
+	json_uint(j, "seq_out", p->out.esp.seq);
 	json_liveness(j, p);
 	json_sync(j, p);
 	json_sas(j, p);
@@ -347,7 +347,8 @@ peer_drops(const struct peer *p)
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		n += p->st.drops[d];
 	for (d = 0; d < SA_OUT_DROP_MAX; d++)
-		n += p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d];
+		n += p->out.drops[d] + (p->tap != NULL ?
+		    p->tap->out.drops[d] : 0);
 	return n + p->st.drop_filter + p->st.drop_unsynced + p->st.drop_state;
 }
 
@@ -411,12 +412,12 @@ text_peer_keys(const struct peer *p, const struct timespec *now,
 	    (long long)(now->tv_sec - p->live.since));
 	if (p->derived)
 		evbuffer_add_printf(out, "; sync: in %s, out %s%s",
-		    p->in[SA_MAIN].ready ? "yes" : "no",
+		    p->in.ready ? "yes" : "no",
 		    sa_out_ready(p) ? "yes" : "no",
 		    p->sync.asking ? ", asking" : "");
 	evbuffer_add_printf(out, "; out epoch %016llx seq %llu\n",
-	    (unsigned long long)p->out[SA_MAIN].epoch,
-	    (unsigned long long)p->out[SA_MAIN].esp.seq);
+	    (unsigned long long)p->out.epoch,
+	    (unsigned long long)p->out.esp.seq);
 }
 
 static int
@@ -488,7 +489,8 @@ status_text(struct engine *e, struct evbuffer *out)
 		for (d = 0; d < SA_OUT_DROP_MAX; d++)
 			evbuffer_add_printf(out, " out-%s %llu",
 			    sa_out_drop_name(d), (unsigned long long)
-			    (p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d]));
+			    (p->out.drops[d] + (p->tap != NULL ?
+			    p->tap->out.drops[d] : 0)));
 		evbuffer_add_printf(out, "\n");
 	}
 	return 0;

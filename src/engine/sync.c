@@ -33,9 +33,9 @@ sync_peer_init(struct engine *e, struct peer *p)
 	y->spi_out = spi_derive_ctl(&s->networks[0], s->role, &pc->network);
 	y->spi_in = spi_derive_ctl(&pc->network, pc->role, &s->networks[0]);
 	y->tokens = SYNC_TOKENS;
-	if (sa_root_ctl_key(&p->out[SA_MAIN].root, y->spi_out,
+	if (sa_root_ctl_key(&p->out.root, y->spi_out,
 	    y->key_out) == -1 ||
-	    sa_root_ctl_key(&p->in[SA_MAIN].root, y->spi_in, y->key_in) == -1)
+	    sa_root_ctl_key(&p->in.root, y->spi_in, y->key_in) == -1)
 		return -1;
 	return 0;
 }
@@ -217,12 +217,12 @@ answer(struct engine *e, struct peer *p, const struct sync_msg *req,
 	memcpy(m.nonce, req->nonce, sizeof(m.nonce));
 	m.start_id = e->start_id;
 	for (k = 0; k < SA_KINDS; k++) {
-		if (k == SA_TAP && !p->tap_sa)
+		if (k == SA_TAP && p->tap == NULL)
 			continue;
 		m.sa[m.nsa].kind = k == SA_TAP ? SYNC_KIND_TAP : SYNC_KIND_MAIN;
-		m.sa[m.nsa].epoch = p->out[k].epoch;
+		m.sa[m.nsa].epoch = peer_out(p, k)->epoch;
 		/* Everything we sent so far is below it. */
-		m.sa[m.nsa].next_seq = p->out[k].esp.seq + 1;
+		m.sa[m.nsa].next_seq = peer_out(p, k)->esp.seq + 1;
 		m.nsa++;
 	}
 	if (!y->answered)
@@ -273,7 +273,7 @@ on_answer(struct engine *e, struct peer *p, const struct sync_msg *m,
 	y->last_sync = time(NULL);
 	for (i = 0; i < m->nsa; i++) {
 		kind = m->sa[i].kind == SYNC_KIND_TAP ? SA_TAP : SA_MAIN;
-		if (kind == SA_TAP && !p->tap_sa) {
+		if (kind == SA_TAP && p->tap == NULL) {
 			log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: it has "
 			    "a dedicated tap SA and we do not (tap-sa)",
 			    p->conf->name);
@@ -285,7 +285,7 @@ on_answer(struct engine *e, struct peer *p, const struct sync_msg *m,
 		log_info("peer %s: synchronised with %s: its SA 0x%08x at "
 		    "epoch %016" PRIx64 ", accepting from %" PRIu64,
 		    p->conf->name, sockaddr_ntop(src, a, sizeof(a)),
-		    p->in[kind].root.spi, m->sa[i].epoch, m->sa[i].next_seq);
+		    peer_in(p, kind)->root.spi, m->sa[i].epoch, m->sa[i].next_seq);
 	}
 	/* Fresh and authentic: the peer is where it answered from. */
 	peer_learn_endpoint(p, src);
