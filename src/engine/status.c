@@ -14,7 +14,8 @@
 #include "src/net/sock_filter.h"
 #include "util/json.h"
 
-/* Per peer, the JSON needs some 2000 bytes; keep a margin. */
+/* The buffer the JSON is written through, a piece at a time: the site
+ * part, or one peer (some 2000 bytes; a margin). */
 #define STATUS_JSON_BASE   4096
 #define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
@@ -292,18 +293,37 @@ json_qos(struct json *j, const struct engine *e)
 	json_object_end(j);
 }
 
+/* Moves what j holds to doc; -1 once something did not fit. */
+static int
+json_piece(struct json *j, struct evbuffer *doc)
+{
+	if (j->overflow || evbuffer_add(doc, j->buf, j->len) == -1)
+		return -1;
+	json_restart(j);
+	return 0;
+}
+
+/* Written a piece at a time into an evbuffer, which the control socket
+ * then sends without a copy: a site of many peers needs no buffer sized
+ * for all of them. */
 static int
 status_json(struct engine *e, struct evbuffer *out)
 {
 	const struct site_conf *site = &e->cf->site;
+	struct evbuffer *doc;
 	struct json j;
-	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
+	size_t cap = STATUS_JSON_BASE + STATUS_JSON_PEER +
 	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD +
 	    OSOCK_MAX * STATUS_JSON_SOCK, i;
 	char *buf;
-	int d;
+	int d, rc;
 
-	if ((buf = malloc(cap)) == NULL) {
+	buf = malloc(cap);
+	doc = evbuffer_new();
+	if (buf == NULL || doc == NULL) {
+		free(buf);
+		if (doc != NULL)
+			evbuffer_free(doc);
 		evbuffer_add_printf(out, "error: out of memory\n");
 		return 0;
 	}
@@ -330,11 +350,24 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
 	json_array_begin(&j, "peers");
-	for (i = 0; i < e->npeers; i++)
+	rc = json_piece(&j, doc);
+	for (i = 0; rc == 0 && i < e->npeers; i++) {
 		json_peer(&j, &e->peers[i]);
-	json_array_end(&j);
-	json_object_end(&j);
-	status_json_send(&j, buf, out, "status");
+		rc = json_piece(&j, doc);
+	}
+	if (rc == 0) {
+		json_array_end(&j);
+		json_object_end(&j);
+		rc = json_piece(&j, doc);
+	}
+	if (rc == 0)
+		rc = evbuffer_add(doc, "\n", 1);
+	if (rc == 0)
+		rc = evbuffer_add_buffer(out, doc);
+	if (rc == -1)
+		evbuffer_add_printf(out, "error: status too large\n");
+	evbuffer_free(doc);
+	free(buf);
 	return 0;
 }
 
