@@ -116,7 +116,7 @@ struct peer {
 	struct peer_live         live;
 	size_t                   esp_overhead;  /* esp_suite_overhead of its suite */
 	bool                     integrity;     /* inbound SAs have an ICV */
-	struct sockaddr_storage  endpoint;
+	union sockaddr_inet      endpoint;
 	bool                     have_endpoint;
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;

@@ -585,7 +585,7 @@ qos_mss_clamp(struct engine *e, struct pkt *pk)
 static size_t
 wire_len(const struct peer *p, size_t inner_len)
 {
-	size_t n = p->endpoint.ss_family == AF_INET6 ? 40 : 20;
+	size_t n = p->endpoint.sa.sa_family == AF_INET6 ? 40 : 20;
 
 	if (p->conf->transport == TRANSPORT_UDP)
 		n += 8;

@@ -54,7 +54,10 @@ uptime(const struct engine *e)
 static const char *
 endpoint_ntop(const struct peer *p, char *buf, size_t len)
 {
-	return sockaddr_ntop(&p->endpoint, buf, len);
+	struct sockaddr_storage ss;
+
+	sockaddr_inet_get(&p->endpoint, &ss);
+	return sockaddr_ntop(&ss, buf, len);
 }
 
 static void

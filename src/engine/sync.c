@@ -130,7 +130,7 @@ ask(struct engine *e, struct peer *p, const struct sockaddr_storage *to)
 		y->retry_ns = now + SYNC_RETRY_FIRST_NS;
 	}
 	y->asking = true;
-	y->ask_to = *to;
+	sockaddr_inet_set(&y->ask_to, to);
 	y->asked_ns = now;
 	y->requests_out++;
 	send_msg(e, p, &m, to);
@@ -143,13 +143,17 @@ sync_start(struct engine *e)
 
 	for (i = 0; i < e->npeers; i++) {
 		struct peer *p = &e->peers[i];
+		struct sockaddr_storage to;
 
 		if (!p->derived)
 			continue;
 		if (p->have_endpoint)
-			ask(e, p, &p->endpoint);
+			sockaddr_inet_get(&p->endpoint, &to);
 		else if (p->sync.hint)
-			ask(e, p, &p->sync.ask_to);
+			sockaddr_inet_get(&p->sync.ask_to, &to);
+		else
+			continue;
+		ask(e, p, &to);
 	}
 }
 
@@ -157,6 +161,7 @@ void
 sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 {
 	struct peer_sync *y = &p->sync;
+	struct sockaddr_storage to;
 	uint64_t wait;
 
 	if ((y->mac_out != NULL || y->mac_in != NULL) &&
@@ -170,7 +175,8 @@ sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 		wait = SYNC_RETRY_MAX_NS;
 	y->retry_ns = now_ns + wait;
 	/* A dynamic peer may have moved since: ask where it was last seen. */
-	ask(e, p, p->have_endpoint ? &p->endpoint : &y->ask_to);
+	sockaddr_inet_get(p->have_endpoint ? &p->endpoint : &y->ask_to, &to);
+	ask(e, p, &to);
 }
 
 void

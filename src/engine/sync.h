@@ -20,6 +20,7 @@
 
 #include "crypto/kdf.h"
 #include "src/engine/sync_wire.h"
+#include "src/net/sock.h"
 #include "util/log.h"
 
 struct engine;
@@ -37,7 +38,7 @@ struct peer_sync {
 	uint32_t                seq;            /* control packets sent */
 	uint8_t                 nonce[SYNC_NONCE_LEN];
 	bool                    asking;         /* our request awaits its answer */
-	struct sockaddr_storage ask_to;         /* where it went */
+	union sockaddr_inet     ask_to;         /* where it went */
 	bool                    hint;           /* ask_to: where a dynamic peer
 	                                           was last heard (hints.c) */
 	uint64_t                asked_ns;       /* last request sent */
