@@ -3,6 +3,9 @@
 #include "src/engine/engine_internal.h"
 
 #include <event2/event.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +206,18 @@ signal_cb(int sig, short what, void *arg)
 	event_base_loopbreak(e->base);
 }
 
+/* Loading the configuration and key files and keying the peers free
+ * much of what they allocate, scattered through the heap, where glibc
+ * keeps the pages. Returned now, they are not part of the resident size
+ * the daemon runs with. */
+static void
+release_startup_heap(void)
+{
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
 int
 engine_start(struct engine *e)
 {
@@ -237,6 +252,7 @@ engine_start(struct engine *e)
 	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
 	    e->npeers, e->npeers == 1 ? "" : "s", e->tun_name,
 	    e->br != NULL ? ", tap " : "", e->br != NULL ? e->br->name : "");
+	release_startup_heap();
 	return 0;
 }
 
