@@ -33,10 +33,6 @@ sync_peer_init(struct engine *e, struct peer *p)
 	y->spi_out = spi_derive_ctl(&s->networks[0], s->role, &pc->network);
 	y->spi_in = spi_derive_ctl(&pc->network, pc->role, &s->networks[0]);
 	y->tokens = SYNC_TOKENS;
-	if (sa_root_ctl_key(&p->out.root, y->spi_out,
-	    y->key_out) == -1 ||
-	    sa_root_ctl_key(&p->in.root, y->spi_in, y->key_in) == -1)
-		return -1;
 	return 0;
 }
 
@@ -52,21 +48,24 @@ void
 sync_peer_free(struct peer *p)
 {
 	macs_drop(&p->sync);
-	crypto_wipe(p->sync.key_out, sizeof(p->sync.key_out));
-	crypto_wipe(p->sync.key_in, sizeof(p->sync.key_in));
 }
 
-/* The context of one direction, made if the channel was quiet; NULL if
- * OpenSSL cannot make it (the caller counts or logs). */
+/* The context of one direction, made if the channel was quiet, with a
+ * key derived for it from the SA's root (keying.h) and wiped at once;
+ * NULL if that fails (the caller counts or logs). */
 static struct crypto_hmac *
-mac(struct peer_sync *y, bool out)
+mac(struct peer *p, bool out)
 {
+	struct peer_sync *y = &p->sync;
 	struct crypto_hmac **h = out ? &y->mac_out : &y->mac_in;
+	uint8_t key[CRYPTO_HMAC_LEN];
 
 	y->mac_used_ns = engine_now_ns();
-	if (*h == NULL)
-		*h = crypto_hmac_new(out ? y->key_out : y->key_in,
-		    CRYPTO_HMAC_LEN);
+	if (*h == NULL && sa_root_ctl_key(out ? &p->out.root : &p->in.root,
+	    out ? y->spi_out : y->spi_in, key) == 0) {
+		*h = crypto_hmac_new(key, sizeof(key));
+		crypto_wipe(key, sizeof(key));
+	}
 	return *h;
 }
 
@@ -76,7 +75,7 @@ send_msg(struct engine *e, struct peer *p, const struct sync_msg *m,
 {
 	struct peer_sync *y = &p->sync;
 	struct outer_sock *s = peer_sock_to(p, to);
-	struct crypto_hmac *h = mac(y, true);
+	struct crypto_hmac *h = mac(p, true);
 	uint8_t buf[SYNC_MSG_MAX];
 	char a[128];
 	size_t n = 0;
@@ -311,7 +310,7 @@ sync_input(struct engine *e, struct peer *p, struct pkt *pk,
 		y->rejected++;
 		return;
 	}
-	if ((h = mac(y, false)) == NULL) {
+	if ((h = mac(p, false)) == NULL) {
 		y->rejected++;
 		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: no HMAC "
 		    "context for the control channel", p->conf->name);
