@@ -192,11 +192,16 @@ first_change(const struct field *fields, size_t n, const void *a,
 	return NULL;
 }
 
+/* The peer of cf called name; at index hint first, where a file that
+ * kept its order has it, so that a reload of many peers is not
+ * quadratic. */
 static const struct peer_conf *
-peer_named(const struct config *cf, const char *name)
+peer_named(const struct config *cf, const char *name, size_t hint)
 {
 	size_t i;
 
+	if (hint < cf->npeers && strcmp(cf->peers[hint].name, name) == 0)
+		return &cf->peers[hint];
 	for (i = 0; i < cf->npeers; i++)
 		if (strcmp(cf->peers[i].name, name) == 0)
 			return &cf->peers[i];
@@ -234,7 +239,7 @@ config_reload_check(const struct config *old, const struct config *new,
 		    new->file, new->site.name, f->name);
 	for (i = 0; i < new->npeers; i++) {
 		np = &new->peers[i];
-		if ((op = peer_named(old, np->name)) == NULL)
+		if ((op = peer_named(old, np->name, i)) == NULL)
 			return refuse(err, "%s:%d: peer \"%s\" is new" RESTART,
 			    new->file, np->line, np->name);
 		if ((f = first_change(peer_fields, sizeof(peer_fields) /
@@ -242,8 +247,10 @@ config_reload_check(const struct config *old, const struct config *new,
 			return refuse(err, "%s:%d: peer \"%s\": %s changed"
 			    RESTART, new->file, np->line, np->name, f->name);
 	}
-	for (i = 0; i < old->npeers; i++)
-		if (peer_named(new, old->peers[i].name) == NULL)
+	/* Names are unique in each file, so every new peer found in old
+	 * and as many peers on both sides means none is gone. */
+	for (i = 0; old->npeers != new->npeers && i < old->npeers; i++)
+		if (peer_named(new, old->peers[i].name, i) == NULL)
 			return refuse(err, "%s: peer \"%s\" is gone" RESTART,
 			    new->file, old->peers[i].name);
 	/* The tun's MTU was set from tunnel-mtu at start. */

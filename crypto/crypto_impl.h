@@ -13,8 +13,12 @@
 EVP_CIPHER *crypto_fetched_cipher(enum cipher_id id, size_t keylen);
 /* HMAC, for HKDF; per-packet HMAC is hmac_key below. */
 EVP_MAC *crypto_fetched_hmac(void);
-/* HKDF (crypto/kdf.c). */
-EVP_KDF *crypto_fetched_hkdf(void);
+/* HKDF-SHA256 (crypto/kdf.c): one context with its digest set, since
+ * setting it by name fetches SHA-256 again (OpenSSL 3.0 cannot
+ * duplicate an HKDF context). Derivation happens in one thread only.
+ * _new makes another (NULL and logged on failure). */
+EVP_KDF_CTX *crypto_hkdf_ctx(void);
+EVP_KDF_CTX *crypto_hkdf_ctx_new(void);
 
 /* Blowfish-CBC with its key schedule built once (crypto/bf_cbc.c).
  * keylen 1 to 56 bytes. crypt works in place on len bytes, a multiple

@@ -14,37 +14,50 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_impl.h"
 
+/* Extract always passes its salt and expand its info, each replacing
+ * the last call's on the shared context, and the key is overwritten
+ * once derived so that the context does not keep it. An empty info
+ * cannot replace one (OpenSSL 3.0 crashes on it), so an expand without
+ * info, which keying never asks for, gets a context of its own. */
 static int
 hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key,
     size_t key_len, const uint8_t *info, size_t info_len, uint8_t *out,
     size_t out_len)
 {
-	OSSL_PARAM params[6], *pp = params;
-	EVP_KDF_CTX *ctx = NULL;
+	static const uint8_t nokey[1];
+	OSSL_PARAM params[4], *pp = params, scrub[2];
+	EVP_KDF_CTX *ctx, *own = NULL;
 	int rc = -1;
 
 	if (crypto_global_init() == -1)
 		return -1;
-	if ((ctx = EVP_KDF_CTX_new(crypto_fetched_hkdf())) == NULL)
+	if (mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY && info_len == 0)
+		ctx = own = crypto_hkdf_ctx_new();
+	else
+		ctx = crypto_hkdf_ctx();
+	if (ctx == NULL)
 		goto done;
-	*pp++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)(uintptr_t)"SHA256", 0);
 	*pp++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
 	*pp++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
 	    (void *)(uintptr_t)key, key_len);
-	if (salt != NULL)
+	if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY)
 		*pp++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
 		    (void *)(uintptr_t)salt, salt_len);
-	if (info != NULL)
+	else if (info_len > 0)
 		*pp++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 		    (void *)(uintptr_t)info, info_len);
 	*pp = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
 		rc = 0;
+	scrub[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)nokey, sizeof(nokey));
+	scrub[1] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_CTX_set_params(ctx, scrub) != 1)
+		rc = -1;
 done:
 	if (rc == -1)
 		crypto_log_errors(NULL, "HKDF-SHA256");
-	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_CTX_free(own);
 	return rc;
 }
 
@@ -52,6 +65,13 @@ int
 crypto_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
     size_t ikm_len, uint8_t prk[CRYPTO_PRK_LEN])
 {
+	static const uint8_t zeros[CRYPTO_PRK_LEN];
+
+	/* RFC 5869 2.2: no salt is HashLen zeros. */
+	if (salt == NULL || salt_len == 0) {
+		salt = zeros;
+		salt_len = sizeof(zeros);
+	}
 	return hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm,
 	    ikm_len, NULL, 0, prk, CRYPTO_PRK_LEN);
 }

@@ -2,8 +2,10 @@
  * Everything is fetched once here so the per-packet paths never look an
  * algorithm up by name. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -38,7 +40,8 @@ static struct {
 	OSSL_PROVIDER	*prov_legacy;
 	EVP_CIPHER	*cipher[F_MAX];
 	EVP_MAC		*hmac;
-	EVP_KDF		*hkdf;
+	EVP_KDF		*hkdf_kdf;
+	EVP_KDF_CTX	*hkdf;          /* SHA-256 set */
 } g;
 
 void
@@ -80,8 +83,10 @@ crypto_global_cleanup(void)
 	}
 	EVP_MAC_free(g.hmac);
 	g.hmac = NULL;
-	EVP_KDF_free(g.hkdf);
+	EVP_KDF_CTX_free(g.hkdf);	/* cleanses what it holds */
 	g.hkdf = NULL;
+	EVP_KDF_free(g.hkdf_kdf);
+	g.hkdf_kdf = NULL;
 	if (g.prov_legacy != NULL)
 		OSSL_PROVIDER_unload(g.prov_legacy);
 	g.prov_legacy = NULL;
@@ -89,6 +94,24 @@ crypto_global_cleanup(void)
 	 * would not fall back to it, and hashing or RAND_bytes elsewhere
 	 * would fail. OPENSSL_cleanup() releases it at exit. */
 	g.ready = false;
+}
+
+EVP_KDF_CTX *
+crypto_hkdf_ctx_new(void)
+{
+	OSSL_PARAM params[2];
+	EVP_KDF_CTX *ctx;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)(uintptr_t)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_KDF_CTX_new(g.hkdf_kdf)) == NULL ||
+	    EVP_KDF_CTX_set_params(ctx, params) != 1) {
+		crypto_log_errors(NULL, "HKDF-SHA256");
+		EVP_KDF_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }
 
 int
@@ -130,10 +153,12 @@ crypto_global_init(void)
 		crypto_log_errors(NULL, "fetching HMAC");
 		goto fail;
 	}
-	if ((g.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL) {
+	if ((g.hkdf_kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL) {
 		crypto_log_errors(NULL, "fetching HKDF");
 		goto fail;
 	}
+	if ((g.hkdf = crypto_hkdf_ctx_new()) == NULL)
+		goto fail;
 	g.ready = true;
 	return 0;
 fail:
@@ -175,8 +200,8 @@ crypto_fetched_hmac(void)
 	return g.hmac;
 }
 
-EVP_KDF *
-crypto_fetched_hkdf(void)
+EVP_KDF_CTX *
+crypto_hkdf_ctx(void)
 {
 	return g.hkdf;
 }

@@ -20,6 +20,15 @@ json_init(struct json *j, char *buf, size_t cap)
 		j->overflow = true;	/* not even room for the NUL */
 }
 
+void
+json_restart(struct json *j)
+{
+	if (j->overflow)
+		return;
+	j->len = 0;
+	j->buf[0] = '\0';
+}
+
 static void
 emit(struct json *j, const char *s, size_t n)
 {

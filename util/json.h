@@ -19,6 +19,10 @@ struct json {
 };
 
 void json_init(struct json *j, char *buf, size_t cap);
+/* Empties the buffer but keeps the nesting, so that a long document is
+ * written through a small buffer a piece at a time: the caller moves
+ * buf[0..len) elsewhere first. An overflow stays. */
+void json_restart(struct json *j);
 void json_object_begin(struct json *j, const char *key);   /* key NULL at top / in arrays */
 void json_object_end(struct json *j);
 void json_array_begin(struct json *j, const char *key);

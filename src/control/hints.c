@@ -30,7 +30,7 @@ peer_by_spi(struct engine *e, uint32_t spi)
 
 	for (i = 0; i < e->npeers; i++)
 		if (e->peers[i].conf->dynamic &&
-		    e->peers[i].in[SA_MAIN].root.spi == spi)
+		    e->peers[i].in.root.spi == spi)
 			return &e->peers[i];
 	return NULL;
 }
@@ -106,7 +106,7 @@ hints_read(struct engine *e)
 		 * port, a family the site does not speak) is skipped. */
 		if ((p = peer_by_spi(e, spi)) != NULL && !p->have_endpoint &&
 		    hint_fits(e, p, &ss)) {
-			p->sync.ask_to = ss;
+			sockaddr_inet_set(&p->sync.ask_to, &ss);
 			p->sync.hint = true;
 			n++;
 		}
@@ -127,7 +127,8 @@ void
 hints_write(struct engine *e)
 {
 	char path[PATH_MAX + 8], tmp[PATH_MAX + 16], addr[INET6_ADDRSTRLEN];
-	const struct sockaddr_storage *ss;
+	struct sockaddr_storage at;
+	const struct sockaddr_storage *ss = &at;
 	const struct peer *p;
 	FILE *fp;
 	size_t i;
@@ -158,7 +159,7 @@ hints_write(struct engine *e)
 		p = &e->peers[i];
 		if (!p->conf->dynamic || !p->have_endpoint)
 			continue;
-		ss = &p->endpoint;
+		sockaddr_inet_get(&p->endpoint, &at);
 		if (ss->ss_family == AF_INET) {
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 			    addr, sizeof(addr));
@@ -169,7 +170,7 @@ hints_write(struct engine *e)
 			    sizeof(addr));
 			port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 		}
-		fprintf(fp, "0x%08x %s %u\n", p->in[SA_MAIN].root.spi, addr,
+		fprintf(fp, "0x%08x %s %u\n", p->in.root.spi, addr,
 		    port);
 	}
 	ok = fflush(fp) == 0 && !ferror(fp);

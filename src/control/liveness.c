@@ -42,6 +42,7 @@ run_hook(struct engine *e, struct peer *p, const char *event,
 	const struct peer_conf *pc = p->conf;
 	char ev[32], site[64], tun[64], name[64], ep[160], net[80], what[64];
 	char epbuf[128], netbuf[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage ss;
 	char *routes = NULL, *r_env = NULL;
 	struct prefix *rp;
 	size_t i;
@@ -64,8 +65,9 @@ run_hook(struct engine *e, struct peer *p, const char *event,
 	snprintf(site, sizeof(site), "VPNTUND_SITE=%s", e->cf->site.name);
 	snprintf(tun, sizeof(tun), "VPNTUND_TUN=%s", e->tun_name);
 	snprintf(name, sizeof(name), "VPNTUND_PEER=%s", pc->name);
+	sockaddr_inet_get(&p->endpoint, &ss);
 	snprintf(ep, sizeof(ep), "VPNTUND_PEER_ENDPOINT=%s", p->have_endpoint ?
-	    sockaddr_ntop(&p->endpoint, epbuf, sizeof(epbuf)) : "");
+	    sockaddr_ntop(&ss, epbuf, sizeof(epbuf)) : "");
 	snprintf(net, sizeof(net), "VPNTUND_PEER_NETWORK=%s",
 	    prefix_ntop(&pc->network, netbuf, sizeof(netbuf)));
 	snprintf(what, sizeof(what), "%s %s", event, pc->name);

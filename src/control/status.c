@@ -14,7 +14,8 @@
 #include "src/net/sock_filter.h"
 #include "util/json.h"
 
-/* Per peer, the JSON needs some 2000 bytes; keep a margin. */
+/* The buffer the JSON is written through, a piece at a time: the site
+ * part, or one peer (some 2000 bytes; a margin). */
 #define STATUS_JSON_BASE   4096
 #define STATUS_JSON_PEER   4096
 #define STATUS_JSON_CLASS  320
@@ -53,7 +54,10 @@ uptime(const struct engine *e)
 static const char *
 endpoint_ntop(const struct peer *p, char *buf, size_t len)
 {
-	return sockaddr_ntop(&p->endpoint, buf, len);
+	struct sockaddr_storage ss;
+
+	sockaddr_inet_get(&p->endpoint, &ss);
+	return sockaddr_ntop(&ss, buf, len);
 }
 
 static void
@@ -94,10 +98,10 @@ json_sas(struct json *j, const struct peer *p)
 
 	json_array_begin(j, "sas");
 	for (k = 0; k < SA_KINDS; k++) {
-		if (k == SA_TAP && !p->tap_sa)
+		if (k == SA_TAP && p->tap == NULL)
 			continue;
-		o = &p->out[k];
-		in = &p->in[k];
+		o = peer_out(p, k);
+		in = peer_in(p, k);
 		json_object_begin(j, NULL);
 		json_string(j, "kind", kinds[k]);
 		json_string(j, "dir", "out");
@@ -144,7 +148,7 @@ json_sync(struct json *j, const struct peer *p)
 		json_spi(j, "spi_out", y->spi_out);
 		json_spi(j, "spi_in", y->spi_in);
 	}
-	json_bool(j, "inbound", p->in[SA_MAIN].ready);
+	json_bool(j, "inbound", p->in.ready);
 	json_bool(j, "outbound", sa_out_ready(p));
 	json_bool(j, "asking", y->asking);
 	json_uint(j, "requests_out", y->requests_out);
@@ -190,8 +194,8 @@ json_peer(struct json *j, const struct peer *p)
 	    "udp" : "esp");
 	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
 	json_string(j, "keying", p->derived ? "derived" : "manual");
-	json_spi(j, "spi_in", p->in[SA_MAIN].root.spi);
-	json_spi(j, "spi_out", p->out[SA_MAIN].esp.spi);
+	json_spi(j, "spi_in", p->in.root.spi);
+	json_spi(j, "spi_out", p->out.esp.spi);
 	json_uint(j, "packets_in", p->st.packets_in);
 	json_uint(j, "bytes_in", p->st.bytes_in);
 	json_uint(j, "packets_out", p->st.packets_out);
@@ -204,7 +208,7 @@ json_peer(struct json *j, const struct peer *p)
 	json_uint(j, "state", p->st.drop_state);
 	json_object_end(j);
 	json_time(j, "last_packet", p->st.last_in);
-	json_uint(j, "seq_out", p->out[SA_MAIN].esp.seq);
+	json_uint(j, "seq_out", p->out.esp.seq);
 	json_liveness(j, p);
 	json_sync(j, p);
 	json_sas(j, p);
@@ -292,18 +296,37 @@ json_qos(struct json *j, const struct engine *e)
 	json_object_end(j);
 }
 
+/* Moves what j holds to doc; -1 once something did not fit. */
+static int
+json_piece(struct json *j, struct evbuffer *doc)
+{
+	if (j->overflow || evbuffer_add(doc, j->buf, j->len) == -1)
+		return -1;
+	json_restart(j);
+	return 0;
+}
+
+/* Written a piece at a time into an evbuffer, which the control socket
+ * then sends without a copy: a site of many peers needs no buffer sized
+ * for all of them. */
 static int
 status_json(struct engine *e, struct evbuffer *out)
 {
 	const struct site_conf *site = &e->cf->site;
+	struct evbuffer *doc;
 	struct json j;
-	size_t cap = STATUS_JSON_BASE + e->npeers * STATUS_JSON_PEER +
+	size_t cap = STATUS_JSON_BASE + STATUS_JSON_PEER +
 	    CBQ_CLASSES_MAX * STATUS_JSON_CLASS + STATUS_JSON_RELOAD +
 	    OSOCK_MAX * STATUS_JSON_SOCK, i;
 	char *buf;
-	int d;
+	int d, rc;
 
-	if ((buf = malloc(cap)) == NULL) {
+	buf = malloc(cap);
+	doc = evbuffer_new();
+	if (buf == NULL || doc == NULL) {
+		free(buf);
+		if (doc != NULL)
+			evbuffer_free(doc);
 		evbuffer_add_printf(out, "error: out of memory\n");
 		return 0;
 	}
@@ -330,11 +353,24 @@ status_json(struct engine *e, struct evbuffer *out)
 	json_qos(&j, e);
 	bridge_json_site(&j, e);
 	json_array_begin(&j, "peers");
-	for (i = 0; i < e->npeers; i++)
+	rc = json_piece(&j, doc);
+	for (i = 0; rc == 0 && i < e->npeers; i++) {
 		json_peer(&j, &e->peers[i]);
-	json_array_end(&j);
-	json_object_end(&j);
-	status_json_send(&j, buf, out, "status");
+		rc = json_piece(&j, doc);
+	}
+	if (rc == 0) {
+		json_array_end(&j);
+		json_object_end(&j);
+		rc = json_piece(&j, doc);
+	}
+	if (rc == 0)
+		rc = evbuffer_add(doc, "\n", 1);
+	if (rc == 0)
+		rc = evbuffer_add_buffer(out, doc);
+	if (rc == -1)
+		evbuffer_add_printf(out, "error: status too large\n");
+	evbuffer_free(doc);
+	free(buf);
 	return 0;
 }
 
@@ -347,7 +383,8 @@ peer_drops(const struct peer *p)
 	for (d = ESP_DROP_MALFORMED; d < ESP_DROP_MAX; d++)
 		n += p->st.drops[d];
 	for (d = 0; d < SA_OUT_DROP_MAX; d++)
-		n += p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d];
+		n += p->out.drops[d] + (p->tap != NULL ?
+		    p->tap->out.drops[d] : 0);
 	return n + p->st.drop_filter + p->st.drop_unsynced + p->st.drop_state;
 }
 
@@ -411,12 +448,12 @@ text_peer_keys(const struct peer *p, const struct timespec *now,
 	    (long long)(now->tv_sec - p->live.since));
 	if (p->derived)
 		evbuffer_add_printf(out, "; sync: in %s, out %s%s",
-		    p->in[SA_MAIN].ready ? "yes" : "no",
+		    p->in.ready ? "yes" : "no",
 		    sa_out_ready(p) ? "yes" : "no",
 		    p->sync.asking ? ", asking" : "");
 	evbuffer_add_printf(out, "; out epoch %016llx seq %llu\n",
-	    (unsigned long long)p->out[SA_MAIN].epoch,
-	    (unsigned long long)p->out[SA_MAIN].esp.seq);
+	    (unsigned long long)p->out.epoch,
+	    (unsigned long long)p->out.esp.seq);
 }
 
 static int
@@ -488,7 +525,8 @@ status_text(struct engine *e, struct evbuffer *out)
 		for (d = 0; d < SA_OUT_DROP_MAX; d++)
 			evbuffer_add_printf(out, " out-%s %llu",
 			    sa_out_drop_name(d), (unsigned long long)
-			    (p->out[SA_MAIN].drops[d] + p->out[SA_TAP].drops[d]));
+			    (p->out.drops[d] + (p->tap != NULL ?
+			    p->tap->out.drops[d] : 0)));
 		evbuffer_add_printf(out, "\n");
 	}
 	return 0;

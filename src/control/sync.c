@@ -33,10 +33,6 @@ sync_peer_init(struct engine *e, struct peer *p)
 	y->spi_out = spi_derive_ctl(&s->networks[0], s->role, &pc->network);
 	y->spi_in = spi_derive_ctl(&pc->network, pc->role, &s->networks[0]);
 	y->tokens = SYNC_TOKENS;
-	if (sa_root_ctl_key(&p->out[SA_MAIN].root, y->spi_out,
-	    y->key_out) == -1 ||
-	    sa_root_ctl_key(&p->in[SA_MAIN].root, y->spi_in, y->key_in) == -1)
-		return -1;
 	return 0;
 }
 
@@ -52,21 +48,24 @@ void
 sync_peer_free(struct peer *p)
 {
 	macs_drop(&p->sync);
-	crypto_wipe(p->sync.key_out, sizeof(p->sync.key_out));
-	crypto_wipe(p->sync.key_in, sizeof(p->sync.key_in));
 }
 
-/* The context of one direction, made if the channel was quiet; NULL if
- * OpenSSL cannot make it (the caller counts or logs). */
+/* The context of one direction, made if the channel was quiet, with a
+ * key derived for it from the SA's root (keying.h) and wiped at once;
+ * NULL if that fails (the caller counts or logs). */
 static struct crypto_hmac *
-mac(struct peer_sync *y, bool out)
+mac(struct peer *p, bool out)
 {
+	struct peer_sync *y = &p->sync;
 	struct crypto_hmac **h = out ? &y->mac_out : &y->mac_in;
+	uint8_t key[CRYPTO_HMAC_LEN];
 
 	y->mac_used_ns = engine_now_ns();
-	if (*h == NULL)
-		*h = crypto_hmac_new(out ? y->key_out : y->key_in,
-		    CRYPTO_HMAC_LEN);
+	if (*h == NULL && sa_root_ctl_key(out ? &p->out.root : &p->in.root,
+	    out ? y->spi_out : y->spi_in, key) == 0) {
+		*h = crypto_hmac_new(key, sizeof(key));
+		crypto_wipe(key, sizeof(key));
+	}
 	return *h;
 }
 
@@ -76,7 +75,7 @@ send_msg(struct engine *e, struct peer *p, const struct sync_msg *m,
 {
 	struct peer_sync *y = &p->sync;
 	struct outer_sock *s = peer_sock_to(p, to);
-	struct crypto_hmac *h = mac(y, true);
+	struct crypto_hmac *h = mac(p, true);
 	uint8_t buf[SYNC_MSG_MAX];
 	char a[128];
 	size_t n = 0;
@@ -130,7 +129,7 @@ ask(struct engine *e, struct peer *p, const struct sockaddr_storage *to)
 		y->retry_ns = now + SYNC_RETRY_FIRST_NS;
 	}
 	y->asking = true;
-	y->ask_to = *to;
+	sockaddr_inet_set(&y->ask_to, to);
 	y->asked_ns = now;
 	y->requests_out++;
 	send_msg(e, p, &m, to);
@@ -143,13 +142,17 @@ sync_start(struct engine *e)
 
 	for (i = 0; i < e->npeers; i++) {
 		struct peer *p = &e->peers[i];
+		struct sockaddr_storage to;
 
 		if (!p->derived)
 			continue;
 		if (p->have_endpoint)
-			ask(e, p, &p->endpoint);
+			sockaddr_inet_get(&p->endpoint, &to);
 		else if (p->sync.hint)
-			ask(e, p, &p->sync.ask_to);
+			sockaddr_inet_get(&p->sync.ask_to, &to);
+		else
+			continue;
+		ask(e, p, &to);
 	}
 }
 
@@ -157,6 +160,7 @@ void
 sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 {
 	struct peer_sync *y = &p->sync;
+	struct sockaddr_storage to;
 	uint64_t wait;
 
 	if ((y->mac_out != NULL || y->mac_in != NULL) &&
@@ -170,7 +174,8 @@ sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 		wait = SYNC_RETRY_MAX_NS;
 	y->retry_ns = now_ns + wait;
 	/* A dynamic peer may have moved since: ask where it was last seen. */
-	ask(e, p, p->have_endpoint ? &p->endpoint : &y->ask_to);
+	sockaddr_inet_get(p->have_endpoint ? &p->endpoint : &y->ask_to, &to);
+	ask(e, p, &to);
 }
 
 void
@@ -217,12 +222,12 @@ answer(struct engine *e, struct peer *p, const struct sync_msg *req,
 	memcpy(m.nonce, req->nonce, sizeof(m.nonce));
 	m.start_id = e->start_id;
 	for (k = 0; k < SA_KINDS; k++) {
-		if (k == SA_TAP && !p->tap_sa)
+		if (k == SA_TAP && p->tap == NULL)
 			continue;
 		m.sa[m.nsa].kind = k == SA_TAP ? SYNC_KIND_TAP : SYNC_KIND_MAIN;
-		m.sa[m.nsa].epoch = p->out[k].epoch;
+		m.sa[m.nsa].epoch = peer_out(p, k)->epoch;
 		/* Everything we sent so far is below it. */
-		m.sa[m.nsa].next_seq = p->out[k].esp.seq + 1;
+		m.sa[m.nsa].next_seq = peer_out(p, k)->esp.seq + 1;
 		m.nsa++;
 	}
 	if (!y->answered)
@@ -273,7 +278,7 @@ on_answer(struct engine *e, struct peer *p, const struct sync_msg *m,
 	y->last_sync = time(NULL);
 	for (i = 0; i < m->nsa; i++) {
 		kind = m->sa[i].kind == SYNC_KIND_TAP ? SA_TAP : SA_MAIN;
-		if (kind == SA_TAP && !p->tap_sa) {
+		if (kind == SA_TAP && p->tap == NULL) {
 			log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: it has "
 			    "a dedicated tap SA and we do not (tap-sa)",
 			    p->conf->name);
@@ -285,7 +290,7 @@ on_answer(struct engine *e, struct peer *p, const struct sync_msg *m,
 		log_info("peer %s: synchronised with %s: its SA 0x%08x at "
 		    "epoch %016" PRIx64 ", accepting from %" PRIu64,
 		    p->conf->name, sockaddr_ntop(src, a, sizeof(a)),
-		    p->in[kind].root.spi, m->sa[i].epoch, m->sa[i].next_seq);
+		    peer_in(p, kind)->root.spi, m->sa[i].epoch, m->sa[i].next_seq);
 	}
 	/* Fresh and authentic: the peer is where it answered from. */
 	peer_learn_endpoint(p, src);
@@ -305,7 +310,7 @@ sync_input(struct engine *e, struct peer *p, struct pkt *pk,
 		y->rejected++;
 		return;
 	}
-	if ((h = mac(y, false)) == NULL) {
+	if ((h = mac(p, false)) == NULL) {
 		y->rejected++;
 		log_ratelimited(&y->lim, LOG_LVL_WARN, "peer %s: no HMAC "
 		    "context for the control channel", p->conf->name);

@@ -20,6 +20,7 @@
 
 #include "crypto/kdf.h"
 #include "src/control/sync_wire.h"
+#include "src/net/sock.h"
 #include "util/log.h"
 
 struct engine;
@@ -27,17 +28,15 @@ struct peer;
 struct pkt;
 
 struct peer_sync {
-	/* The control channel's HMAC keys, and OpenSSL contexts keyed with
-	 * them only while it is in use (sync.c). */
-	uint8_t                 key_out[CRYPTO_HMAC_LEN];
-	uint8_t                 key_in[CRYPTO_HMAC_LEN];
+	/* The control channel's HMAC contexts, keyed only while it is in
+	 * use (sync.c); their keys are derived then and not kept. */
 	struct crypto_hmac     *mac_out, *mac_in;
 	uint64_t                mac_used_ns;    /* last use of either */
 	uint32_t                spi_out, spi_in;
 	uint32_t                seq;            /* control packets sent */
 	uint8_t                 nonce[SYNC_NONCE_LEN];
 	bool                    asking;         /* our request awaits its answer */
-	struct sockaddr_storage ask_to;         /* where it went */
+	union sockaddr_inet     ask_to;         /* where it went */
 	bool                    hint;           /* ask_to: where a dynamic peer
 	                                           was last heard (hints.c) */
 	uint64_t                asked_ns;       /* last request sent */
@@ -56,7 +55,8 @@ struct peer_sync {
 	struct log_limit        lim;
 };
 
-/* Control channel keys and SPIs of a derived peer (after its SAs). */
+/* Control channel SPIs of a derived peer (after its SAs); its keys are
+ * derived from the SAs' roots whenever a context is made. */
 int  sync_peer_init(struct engine *e, struct peer *p);
 void sync_peer_free(struct peer *p);
 /* Asks every derived peer whose endpoint is known. */

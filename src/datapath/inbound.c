@@ -167,8 +167,12 @@ inbound_packet(struct engine *e, struct outer_sock *s, struct pkt *pk,
 		 * where we know it to be, not the packet's sender. */
 		if (r == ESP_DROP_AUTH)
 			sync_poke(e, p, src);
-		else if (r == ESP_DROP_REPLAY && !p->integrity)
-			sync_poke(e, p, p->have_endpoint ? &p->endpoint : src);
+		else if (r == ESP_DROP_REPLAY && !p->integrity) {
+			struct sockaddr_storage at;
+
+			sockaddr_inet_get(&p->endpoint, &at);
+			sync_poke(e, p, p->have_endpoint ? &at : src);
+		}
 		return;
 	}
 	/* With an ICV the packet is authentic: it counts as received even

@@ -56,7 +56,7 @@ check_size(struct engine *e, struct peer *p, const uint8_t *d,
 {
 	static struct log_limit lim;
 	unsigned outer_mtu = e->cf->site.outer_mtu, fit;
-	size_t oh = peer_overhead(p, p->endpoint.ss_family);
+	size_t oh = peer_overhead(p, p->endpoint.sa.sa_family);
 	unsigned floor = h->af == AF_INET ? IPV4_MIN_MTU : IPV6_MIN_MTU;
 	unsigned mtu = h->af == AF_INET ? e->mtu_v4 : e->mtu;
 

@@ -585,11 +585,12 @@ qos_mss_clamp(struct engine *e, struct pkt *pk)
 static size_t
 wire_len(const struct peer *p, size_t inner_len)
 {
-	size_t n = p->endpoint.ss_family == AF_INET6 ? 40 : 20;
+	size_t n = p->endpoint.sa.sa_family == AF_INET6 ? 40 : 20;
 
 	if (p->conf->transport == TRANSPORT_UDP)
 		n += 8;
-	return n + esp_wire_len(&p->out[SA_MAIN].esp, inner_len);
+	return n + esp_suite_wire_len(p->conf->cipher, p->conf->auth,
+	    inner_len);
 }
 
 /* Queues pk in class cls; true in every case but "no scheduler". */

@@ -38,6 +38,8 @@ struct sa_out {
 	uint64_t         switches;      /* epochs begun since the start */
 	bool             soft_logged;
 	bool             spent;         /* manual: hard lifetime reached */
+	bool             key_pending;   /* derived: esp is keyed for epoch
+	                                   at its first packet */
 	struct state_sa *mark;          /* manual keying */
 	uint64_t         blocked;       /* drops since the state file blocked */
 	uint64_t         drops[SA_OUT_DROP_MAX];
@@ -69,8 +71,9 @@ struct sa_in_hit {
 };
 
 /* Keys the SAs of kind for p from the config's keys (wiped), derived
- * or manual; outbound starts at a random epoch (derived) or above the
- * state file's mark (manual). */
+ * or manual; outbound starts at a random epoch (derived, its cipher
+ * context made by the first sa_out_encap) or above the state file's
+ * mark (manual). */
 int  sa_init(struct engine *e, struct peer *p, enum sa_kind kind);
 void sa_free(struct peer *p, enum sa_kind kind);
 /* Keys in's current slot for epoch e with a fresh window (the others are

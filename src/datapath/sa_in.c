@@ -75,7 +75,7 @@ int
 sa_in_decap(struct engine *e, struct peer *p, enum sa_kind kind, uint32_t spi,
     struct pkt *pk, uint8_t *nh, struct sa_in_hit *hit)
 {
-	struct sa_in *in = &p->in[kind];
+	struct sa_in *in = peer_in(p, kind);
 	struct sa_in_slot *first, *second = NULL;
 	size_t off = pk->off, len = pk->len;
 	int r;
@@ -170,7 +170,7 @@ int
 sa_in_install(struct peer *p, enum sa_kind kind, uint64_t epoch,
     uint64_t next_seq)
 {
-	struct sa_in *in = &p->in[kind];
+	struct sa_in *in = peer_in(p, kind);
 
 	/* The same epoch as ours: the peer did not restart; our window is
 	 * at least as good as the one the answer would give. Except without
@@ -210,8 +210,11 @@ sa_in_tick(struct peer *p, uint64_t now_ns)
 	int k;
 
 	for (k = 0; k < SA_KINDS; k++) {
-		struct sa_in *in = &p->in[k];
+		struct sa_in *in;
 
+		if (k == SA_TAP && p->tap == NULL)
+			continue;
+		in = peer_in(p, k);
 		if (in->prev != NULL && now_ns - in->prev_ns >= SA_PREV_GRACE_NS)
 			slot_drop(&in->prev);
 	}

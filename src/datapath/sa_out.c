@@ -83,8 +83,8 @@ int
 sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 {
 	struct peer_conf *pc = (struct peer_conf *)(uintptr_t)p->conf;
-	struct sa_out *o = &p->out[kind];
-	struct sa_in *in = &p->in[kind];
+	struct sa_out *o = peer_out(p, kind);
+	struct sa_in *in = peer_in(p, kind);
 	struct sa_keys *kout, *kin;
 	uint32_t spi_out, spi_in;
 	int rc;
@@ -97,10 +97,14 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	if (p->derived) {
 		/* A fresh epoch at every start: keys no earlier start used,
 		 * whatever became of files and clocks. The peer learns it
-		 * by asking (sync.h). */
-		if (crypto_random_u64(&o->epoch) == -1 ||
-		    sa_root_key(&o->root, o->epoch, true, &o->esp) == -1)
+		 * by asking (sync.h). Its cipher context waits for the
+		 * first packet (out_key): most peers of a large site send
+		 * nothing for long, and the root's PRK is kept anyway. */
+		if (crypto_random_u64(&o->epoch) == -1)
 			return -1;
+		o->esp.spi = sa_root_spi(&o->root, o->epoch);
+		o->esp.esn = pc->esn;
+		o->key_pending = true;
 		return 0;
 	}
 	if (sa_root_key(&o->root, 0, true, &o->esp) == -1 ||
@@ -117,8 +121,8 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 void
 sa_free(struct peer *p, enum sa_kind kind)
 {
-	struct sa_out *o = &p->out[kind];
-	struct sa_in *in = &p->in[kind];
+	struct sa_out *o = peer_out(p, kind);
+	struct sa_in *in = peer_in(p, kind);
 
 	esp_sa_clear(&o->esp);
 	sa_in_free(in);
@@ -135,11 +139,23 @@ sa_out_ready(const struct peer *p)
 /* Bytes under the key for an inner packet of len: payload, padding, pad
  * length and next header. */
 static uint64_t
-cipher_bytes(const struct esp_sa *sa, size_t len)
+cipher_bytes(const struct peer *p, size_t len)
 {
-	size_t block = sa_crypto_cipher(sa->crypto)->block;
+	size_t block = p->conf->cipher->block;
 
 	return (len + 2 + block - 1) / block * block;
+}
+
+/* Keys a derived SA's epoch for its first packet: only the epoch
+ * sa_init drew, once, so its sequence numbers (and IVs) begin at 1
+ * under a key nothing was sent with. */
+static int
+out_key(struct sa_out *o)
+{
+	if (sa_root_key(&o->root, o->epoch, true, &o->esp) == -1)
+		return -1;
+	o->key_pending = false;
+	return 0;
 }
 
 static int
@@ -206,12 +222,14 @@ int
 sa_out_encap(struct peer *p, enum sa_kind kind, struct pkt *pk,
     uint8_t next_header)
 {
-	struct sa_out *o = &p->out[kind];
+	struct sa_out *o = peer_out(p, kind);
 	uint64_t ct;
 
 	if (!sa_out_ready(p))
 		return drop(o, SA_OUT_UNSYNCED);
-	ct = cipher_bytes(&o->esp, pk->len);
+	if (o->key_pending && out_key(o) == -1)
+		return -1;
+	ct = cipher_bytes(p, pk->len);
 	if (lifetime(p, o, ct) == -1)
 		return -1;
 	/* Manual keying: only numbers the state file holds reserved. One

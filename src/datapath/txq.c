@@ -114,7 +114,7 @@ txq_push(struct engine *e, struct peer *p, struct outer_sock *s,
 	sl->sock = s;
 	/* The endpoint as it is now: a packet already encrypted goes where
 	 * the peer was when its sequence number was taken. */
-	sl->dst = p->endpoint;
+	sockaddr_inet_get(&p->endpoint, &sl->dst);
 	sl->tos = tos;
 	sl->nh = pk->meta.nh;
 	sl->inner_len = inner_len;

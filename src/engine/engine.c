@@ -5,6 +5,9 @@
 #include "src/datapath/datapath.h"
 
 #include <event2/event.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +84,18 @@ state_stop(struct engine *e)
 	for (i = 0; e->peers != NULL && i < e->npeers; i++) {
 		p = &e->peers[i];
 		for (k = 0; k < SA_KINDS; k++) {
-			if (p->out[k].mark != NULL)
-				state_sa_final(p->out[k].mark,
-				    p->out[k].esp.seq);
-			if (p->in[k].mark != NULL && p->in[k].cur != NULL)
-				state_sa_final(p->in[k].mark,
-				    p->in[k].cur->esp.replay.top);
+			struct sa_out *o;
+			struct sa_in *in;
+
+			if (k == SA_TAP && p->tap == NULL)
+				continue;
+			o = peer_out(p, k);
+			in = peer_in(p, k);
+			if (o->mark != NULL)
+				state_sa_final(o->mark, o->esp.seq);
+			if (in->mark != NULL && in->cur != NULL)
+				state_sa_final(in->mark,
+				    in->cur->esp.replay.top);
 		}
 	}
 	(void)state_close(e->state, true);
@@ -199,6 +208,18 @@ signal_cb(int sig, short what, void *arg)
 	event_base_loopbreak(e->base);
 }
 
+/* Loading the configuration and key files and keying the peers free
+ * much of what they allocate, scattered through the heap, where glibc
+ * keeps the pages. Returned now, they are not part of the resident size
+ * the daemon runs with. */
+static void
+release_startup_heap(void)
+{
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
 int
 engine_start(struct engine *e)
 {
@@ -233,6 +254,7 @@ engine_start(struct engine *e)
 	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
 	    e->npeers, e->npeers == 1 ? "" : "s", e->tun_name,
 	    e->br != NULL ? ", tap " : "", e->br != NULL ? e->br->name : "");
+	release_startup_heap();
 	return 0;
 }
 

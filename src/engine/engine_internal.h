@@ -98,28 +98,49 @@ struct spi_ref {
 	bool          ctl;                      /* the control channel */
 };
 
+/* With `tap-sa dedicated` frames have their own SA pair, keyed like
+ * the peer's (same cipher, so the same overhead); allocated only then. */
+struct peer_tap {
+	struct sa_out            out;
+	struct sa_in             in;
+	struct spi_ref           ref;
+};
+
 struct peer {
 	struct engine           *eng;
 	const struct peer_conf  *conf;
 	bool                     derived;       /* keying derived */
-	/* [SA_MAIN], and [SA_TAP] with `tap-sa dedicated`: frames have
-	 * their own SA pair, keyed like the peer's (same cipher, so the
-	 * same overhead). */
-	struct sa_out            out[SA_KINDS];
-	struct sa_in             in[SA_KINDS];
-	struct spi_ref           refs[SA_KINDS + 1];
+	/* The SA pair of kind SA_MAIN; peer_out() and peer_in() reach
+	 * either kind. */
+	struct sa_out            out;
+	struct sa_in             in;
+	struct peer_tap         *tap;           /* NULL: no dedicated tap SA */
+	struct spi_ref           ref, ref_ctl;  /* its SPIs, control channel */
 	struct peer_sync         sync;
 	struct peer_live         live;
-	size_t                   esp_overhead;  /* esp_overhead(&out[SA_MAIN].esp) */
+	size_t                   esp_overhead;  /* esp_suite_overhead of its suite */
 	bool                     integrity;     /* inbound SAs have an ICV */
-	struct sockaddr_storage  endpoint;
+	union sockaddr_inet      endpoint;
 	bool                     have_endpoint;
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;
 	bool                     bridge_port;
-	bool                     tap_sa;
 	struct peer_bridge_stats br;
 };
+
+/* p's SA of kind (SA_TAP: only when p->tap). Like strchr, it takes a
+ * const peer so that status code can read through it too. */
+static inline struct sa_out *
+peer_out(const struct peer *p, enum sa_kind kind)
+{
+	return kind == SA_TAP ? &p->tap->out : (struct sa_out *)&p->out;
+}
+
+static inline struct sa_in *
+peer_in(const struct peer *p, enum sa_kind kind)
+{
+	return kind == SA_TAP ? &p->tap->in : (struct sa_in *)&p->in;
+}
 
 /* The site's tap and its learning bridge (src/datapath/ebridge.c); NULL
  * without a tap. Ports are peer indices and BRIDGE_PORT_LOCAL. */

@@ -24,7 +24,7 @@ peer_families(const struct engine *e, const struct peer *p, bool *v4, bool *v6)
 	if (p->conf->dynamic)
 		af = e->cf->site.outer.ss_family;
 	else
-		af = p->endpoint.ss_family;
+		af = p->endpoint.sa.sa_family;
 	*v4 = af == AF_INET || af == AF_UNSPEC;
 	*v6 = af == AF_INET6 || af == AF_UNSPEC;
 }
@@ -142,7 +142,8 @@ outer_filter(struct engine *e, struct outer_sock *s)
 			now = OSF_ERROR;
 		for (i = 0; addrs != NULL && i < e->npeers; i++)
 			if (peer_uses(e, &e->peers[i], s))
-				addrs[n++] = e->peers[i].endpoint;
+				sockaddr_inet_get(&e->peers[i].endpoint,
+				    &addrs[n++]);
 	}
 	if (now == OSF_ON && sock_filter_attach(s->fd, s->af, addrs, n,
 	    &naddrs) == -1) {

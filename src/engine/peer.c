@@ -20,6 +20,16 @@ peer_suite(const struct peer *p, char *buf, size_t len)
 }
 
 static uint16_t
+inet_port(const union sockaddr_inet *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return ntohs(a->sin.sin_port);
+	if (a->sa.sa_family == AF_INET6)
+		return ntohs(a->sin6.sin6_port);
+	return 0;
+}
+
+static uint16_t
 ss_port(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -30,24 +40,24 @@ ss_port(const struct sockaddr_storage *ss)
 }
 
 static void
-ss_set_port(struct sockaddr_storage *ss, uint16_t port)
+inet_set_port(union sockaddr_inet *a, uint16_t port)
 {
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	if (a->sa.sa_family == AF_INET)
+		a->sin.sin_port = htons(port);
+	else if (a->sa.sa_family == AF_INET6)
+		a->sin6.sin6_port = htons(port);
 }
 
 static bool
-ss_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+inet_addr_equal(const union sockaddr_inet *a, const struct sockaddr_storage *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->sa.sa_family != b->ss_family)
 		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	if (a->sa.sa_family == AF_INET)
+		return a->sin.sin_addr.s_addr ==
 		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	if (a->sa.sa_family == AF_INET6)
+		return memcmp(&a->sin6.sin6_addr,
 		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 	return false;
 }
@@ -73,8 +83,8 @@ static int
 sa_kind_insert(struct engine *e, struct peer *p, enum sa_kind kind)
 {
 	static const char *const what[SA_KINDS] = { "", " (tap SA)" };
-	struct spi_ref *ref = &p->refs[kind];
-	uint32_t spi = p->in[kind].root.spi;
+	struct spi_ref *ref = kind == SA_TAP ? &p->tap->ref : &p->ref;
+	uint32_t spi = peer_in(p, kind)->root.spi;
 
 	ref->peer = p;
 	ref->kind = kind;
@@ -94,28 +104,34 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->derived = pc->keying == KEYING_DERIVED;
 	if (sa_init(e, p, SA_MAIN) == -1)
 		return -1;
-	p->esp_overhead = esp_overhead(&p->out[SA_MAIN].esp);
-	p->integrity = sa_crypto_icv_len(p->out[SA_MAIN].esp.crypto) > 0;
+	p->esp_overhead = esp_suite_overhead(pc->cipher, pc->auth);
+	p->integrity = suite_icv_len(pc->cipher, pc->auth) > 0;
 	p->bridge_port = pc->bridge;
-	p->tap_sa = pc->tap_sa;
-	if (p->tap_sa && (sa_init(e, p, SA_TAP) == -1 ||
-	    sa_kind_insert(e, p, SA_TAP) == -1))
-		return -1;
+	if (pc->tap_sa) {
+		if ((p->tap = calloc(1, sizeof(*p->tap))) == NULL) {
+			log_warn("peer %s: tap SA", pc->name);
+			return -1;
+		}
+		if (sa_init(e, p, SA_TAP) == -1 ||
+		    sa_kind_insert(e, p, SA_TAP) == -1)
+			return -1;
+	}
 	if (sa_kind_insert(e, p, SA_MAIN) == -1)
 		return -1;
 	if (p->derived) {
 		if (sync_peer_init(e, p) == -1)
 			return -1;
-		p->refs[SA_KINDS].peer = p;
-		p->refs[SA_KINDS].ctl = true;
-		if (sa_insert(e, p, p->sync.spi_in, &p->refs[SA_KINDS],
+		p->ref_ctl.peer = p;
+		p->ref_ctl.ctl = true;
+		if (sa_insert(e, p, p->sync.spi_in, &p->ref_ctl,
 		    " (control channel)") == -1)
 			return -1;
 	}
 	if (!pc->dynamic) {
-		p->endpoint = pc->endpoint;
-		if (pc->transport == TRANSPORT_UDP && ss_port(&p->endpoint) == 0)
-			ss_set_port(&p->endpoint, pc->port != 0 ? pc->port :
+		sockaddr_inet_set(&p->endpoint, &pc->endpoint);
+		if (pc->transport == TRANSPORT_UDP &&
+		    inet_port(&p->endpoint) == 0)
+			inet_set_port(&p->endpoint, pc->port != 0 ? pc->port :
 			    CONF_PORT_DEFAULT);
 		p->have_endpoint = true;
 	}
@@ -153,7 +169,11 @@ peers_free(struct engine *e)
 		p = &e->peers[i];
 		sync_peer_free(p);
 		sa_free(p, SA_MAIN);
-		sa_free(p, SA_TAP);
+		if (p->tap != NULL) {
+			sa_free(p, SA_TAP);
+			free(p->tap);
+			p->tap = NULL;
+		}
 	}
 	free(e->peers);
 	e->peers = NULL;
@@ -163,22 +183,29 @@ peers_free(struct engine *e)
 enum sa_kind
 peer_frame_kind(const struct peer *p)
 {
-	return p->tap_sa ? SA_TAP : SA_MAIN;
+	return p->tap != NULL ? SA_TAP : SA_MAIN;
 }
 
-struct outer_sock *
-peer_sock_to(struct peer *p, const struct sockaddr_storage *dst)
+/* The socket of p's transport for family af, or NULL. */
+static struct outer_sock *
+peer_sock_af(struct peer *p, sa_family_t af)
 {
 	struct outer_sock *s;
 	int i;
 
 	i = p->conf->transport == TRANSPORT_UDP ? OSOCK_UDP4 : OSOCK_ESP4;
-	if (dst->ss_family == AF_INET6)
+	if (af == AF_INET6)
 		i++;
-	else if (dst->ss_family != AF_INET)
+	else if (af != AF_INET)
 		return NULL;
 	s = &p->eng->socks[i];
 	return s->fd >= 0 ? s : NULL;
+}
+
+struct outer_sock *
+peer_sock_to(struct peer *p, const struct sockaddr_storage *dst)
+{
+	return peer_sock_af(p, dst->ss_family);
 }
 
 struct outer_sock *
@@ -186,7 +213,7 @@ peer_sock(struct peer *p)
 {
 	if (!p->have_endpoint)
 		return NULL;
-	return peer_sock_to(p, &p->endpoint);
+	return peer_sock_af(p, p->endpoint.sa.sa_family);
 }
 
 bool
@@ -198,40 +225,43 @@ peer_source_ok(const struct peer *p, const struct sockaddr_storage *src,
 	if (p->conf->dynamic)
 		return true;
 	/* Behind NAT the port may change; the address may not. */
-	return ss_addr_equal(&p->endpoint, src);
+	return inet_addr_equal(&p->endpoint, src);
 }
 
 bool
 peer_at(const struct peer *p, const struct sockaddr_storage *src)
 {
-	return p->have_endpoint && ss_addr_equal(&p->endpoint, src) &&
+	return p->have_endpoint && inet_addr_equal(&p->endpoint, src) &&
 	    (p->conf->transport != TRANSPORT_UDP ||
-	    ss_port(&p->endpoint) == ss_port(src));
+	    inet_port(&p->endpoint) == ss_port(src));
 }
 
 void
 peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
 {
+	struct sockaddr_storage ss;
 	char was[128], now[128];
 	bool udp = p->conf->transport == TRANSPORT_UDP;
 
 	if (peer_at(p, src))
 		return;
-	if (!p->conf->dynamic && !ss_addr_equal(&p->endpoint, src))
+	if (!p->conf->dynamic && !inet_addr_equal(&p->endpoint, src))
 		return;         /* peer_source_ok() has already refused it */
-	if (p->have_endpoint)
-		sockaddr_ntop(&p->endpoint, was, sizeof(was));
-	else
+	if (p->have_endpoint) {
+		sockaddr_inet_get(&p->endpoint, &ss);
+		sockaddr_ntop(&ss, was, sizeof(was));
+	} else
 		snprintf(was, sizeof(was), "unknown");
 	/* RFC 3948 3.5 spirit: answer where authenticated traffic comes
 	 * from, so a NAT rebinding does not cut the tunnel. */
-	p->endpoint = *src;
+	sockaddr_inet_set(&p->endpoint, src);
 	if (!udp)
-		ss_set_port(&p->endpoint, 0);
+		inet_set_port(&p->endpoint, 0);
 	p->have_endpoint = true;
 	p->eng->hints_dirty = true;
+	sockaddr_inet_get(&p->endpoint, &ss);
 	log_info("peer %s: endpoint %s (was %s)", p->conf->name,
-	    sockaddr_ntop(&p->endpoint, now, sizeof(now)), was);
+	    sockaddr_ntop(&ss, now, sizeof(now)), was);
 }
 
 static size_t

@@ -41,13 +41,19 @@ esp_suite_overhead(const struct cipher_info *ci, const struct auth_info *ai)
 size_t
 esp_wire_len(const struct esp_sa *sa, size_t inner_len)
 {
-	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
+	return esp_suite_wire_len(sa_crypto_cipher(sa->crypto),
+	    sa_crypto_auth(sa->crypto), inner_len);
+}
 
+size_t
+esp_suite_wire_len(const struct cipher_info *ci, const struct auth_info *ai,
+    size_t inner_len)
+{
 	/* As esp_encap(): payload, pad length and next header end on a
 	 * block boundary. */
 	return ESP_HDR_LEN + ci->iv_len +
 	    (inner_len + 2 + ci->block - 1) / ci->block * ci->block +
-	    sa_crypto_icv_len(sa->crypto);
+	    suite_icv_len(ci, ai);
 }
 
 bool

@@ -63,6 +63,9 @@ size_t esp_suite_overhead(const struct cipher_info *ci,
  * what esp_encap() will produce. The outer IP and UDP headers are the
  * caller's. */
 size_t esp_wire_len(const struct esp_sa *sa, size_t inner_len);
+/* The same for a suite: what an SA of it will produce, keyed or not. */
+size_t esp_suite_wire_len(const struct cipher_info *ci,
+    const struct auth_info *ai, size_t inner_len);
 
 /* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
  * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next

@@ -176,9 +176,10 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	 * tried under other high halves too (A3), keep a copy. Below the
 	 * threshold no packet is copied. */
 	counts = resync_applies(sa, skip_icv);
-	if (counts && ci->aead && sa->replay.resync_buf != NULL &&
+	if (counts && ci->aead &&
 	    sa->replay.auth_fails >= ESP_RESYNC_THRESHOLD - 1 &&
-	    ctlen <= REPLAY_RESYNC_BUFSZ) {
+	    ctlen <= REPLAY_RESYNC_BUFSZ &&
+	    replay_resync_buf(&sa->replay) != NULL) {
 		memcpy(sa->replay.resync_buf, v.ct, ctlen);
 		saved = true;
 	}

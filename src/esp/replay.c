@@ -27,13 +27,26 @@ replay_init(struct replay *r, uint32_t size, bool esn)
 		return -1;
 	}
 	r->size = (size + 63) & ~(uint32_t)63;
-	if ((r->bits = calloc(r->size / 64, sizeof(*r->bits))) == NULL ||
-	    (esn && (r->resync_buf = malloc(REPLAY_RESYNC_BUFSZ)) == NULL)) {
+	if ((r->bits = calloc(r->size / 64, sizeof(*r->bits))) == NULL) {
 		log_warn("replay window");
 		replay_free(r);
 		return -1;
 	}
 	return 0;
+}
+
+uint8_t *
+replay_resync_buf(struct replay *r)
+{
+	static struct log_limit lim;
+
+	if (!r->esn)
+		return NULL;
+	if (r->resync_buf == NULL &&
+	    (r->resync_buf = malloc(REPLAY_RESYNC_BUFSZ)) == NULL)
+		log_ratelimited(&lim, LOG_LVL_WARN, "ESN resync: no memory "
+		    "for a %zu-byte buffer", (size_t)REPLAY_RESYNC_BUFSZ);
+	return r->resync_buf;
 }
 
 void

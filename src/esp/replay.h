@@ -27,13 +27,16 @@ struct replay {
 	 * more than one high half, since a failed AEAD decryption destroys
 	 * it. */
 	uint64_t  auth_fails;
-	uint8_t  *resync_buf;   /* ESN only: REPLAY_RESYNC_BUFSZ bytes */
+	uint8_t  *resync_buf;   /* REPLAY_RESYNC_BUFSZ bytes, or NULL */
 };
 
-/* Allocates the window, and for ESN the resync buffer too, so that an
- * inbound SA's memory is all allocated at load, never per packet. */
+/* Allocates the window when the SA is keyed, never per packet. */
 int  replay_init(struct replay *r, uint32_t size, bool esn);
 void replay_free(struct replay *r);
+/* The resync buffer of an ESN window, allocated the first time an AEAD
+ * SA resynchronises and kept with the window (most SAs never do, and
+ * CBC suites never need it); NULL without ESN or memory. */
+uint8_t *replay_resync_buf(struct replay *r);
 
 /* Given the 32 bits on the wire, infers the full 64-bit number (for ESN,
  * RFC 4303 A2.2) into *seq and says whether it may be accepted. */

@@ -31,6 +31,28 @@ sockaddr_len(sa_family_t af)
 	return 0;
 }
 
+void
+sockaddr_inet_set(union sockaddr_inet *a, const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET)
+		memcpy(&a->sin, ss, sizeof(a->sin));
+	else if (ss->ss_family == AF_INET6)
+		memcpy(&a->sin6, ss, sizeof(a->sin6));
+	else
+		a->sa.sa_family = AF_UNSPEC;
+}
+
+void
+sockaddr_inet_get(const union sockaddr_inet *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->sa.sa_family == AF_INET)
+		memcpy(ss, &a->sin, sizeof(a->sin));
+	else if (a->sa.sa_family == AF_INET6)
+		memcpy(ss, &a->sin6, sizeof(a->sin6));
+}
+
 /* Options common to UDP and raw ESP: receive the outer TOS, never
  * fragment locally (DF for IPv4; EMSGSIZE instead of fragments for IPv6),
  * so the engine learns the path MTU and shrinks the inner MTU instead. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -23,6 +24,21 @@ int sock_esp_open(sa_family_t af, const struct sockaddr_storage *local);
 
 /* Bytes of a struct sockaddr of family af; 0 if neither IPv4 nor IPv6. */
 socklen_t sockaddr_len(sa_family_t af);
+
+/* An IPv4 or IPv6 socket address in the room it needs (28 bytes, not
+ * sockaddr_storage's 128): what is kept per peer. sa.sa_family is
+ * AF_UNSPEC when it holds none. */
+union sockaddr_inet {
+	struct sockaddr     sa;
+	struct sockaddr_in  sin;
+	struct sockaddr_in6 sin6;
+};
+/* From and to the storage the socket calls take; another family than
+ * AF_INET or AF_INET6 becomes AF_UNSPEC. */
+void sockaddr_inet_set(union sockaddr_inet *a,
+    const struct sockaddr_storage *ss);
+void sockaddr_inet_get(const union sockaddr_inet *a,
+    struct sockaddr_storage *ss);
 
 /* One datagram of a batch to send. */
 struct sock_tx_slot {

@@ -149,6 +149,44 @@ test_peer_changes(void **state)
 	    "site.conf:5: peer \"r\" is new; restart vpntund to apply it");
 }
 
+#define PEER_Q "peer \"q\" {\n network 10.1.2.0/24\n" \
+	" endpoint 198.18.2.4\n key \"q.key\"\n}\n"
+
+/* The answer of config_reload_check for from against to. */
+static int
+check_pair(const char *from, const char *to)
+{
+	struct config old, new;
+	int rv;
+
+	put_default_key("k.key");
+	put_default_key_seeded("q.key", 2);
+	load(from, &old);
+	load(to, &new);
+	memset(&err, 0, sizeof(err));
+	rv = config_reload_check(&old, &new, &err);
+	config_free(&old);
+	config_free(&new);
+	return rv;
+}
+
+/* Peers are matched by name, wherever they stand in the file. */
+static void
+test_peer_order(void **state)
+{
+	(void)state;
+	assert_int_equal(check_pair(SITE PEER("") PEER_Q,
+	    SITE PEER_Q PEER("")), 0);
+	assert_int_equal(check_pair(SITE PEER("") PEER_Q,
+	    SITE PEER_Q), -1);
+	assert_string_equal(err.msg, "site.conf: peer \"p\" is gone; "
+	    "restart vpntund to apply it");
+	assert_int_equal(check_pair(SITE PEER("") PEER_Q,
+	    SITE PEER("")), -1);
+	assert_string_equal(err.msg, "site.conf: peer \"q\" is gone; "
+	    "restart vpntund to apply it");
+}
+
 /* A new key is a new SA: refused, and the message holds no key byte. */
 static void
 test_key_changed(void **state)
@@ -246,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_same_file),
 		cmocka_unit_test(test_reloadable_parts),
 		cmocka_unit_test(test_peer_changes),
+		cmocka_unit_test(test_peer_order),
 		cmocka_unit_test(test_key_changed),
 		cmocka_unit_test(test_wiped_keys),
 		cmocka_unit_test(test_site_and_mtu),

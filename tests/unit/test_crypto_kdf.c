@@ -112,6 +112,11 @@ main(void)
 		cmocka_unit_test(test_hkdf_a1),
 		cmocka_unit_test(test_hkdf_a3),
 		cmocka_unit_test(test_hkdf_limits),
+		/* One HKDF context serves every call: again, in another
+		 * order, nothing of an earlier call may carry over. */
+		cmocka_unit_test(test_hkdf_a3),
+		cmocka_unit_test(test_hkdf_a1),
+		cmocka_unit_test(test_hkdf_a3),
 		cmocka_unit_test(test_hmac_rfc4231_2),
 	};
 

@@ -75,12 +75,15 @@ test_sizes(void **state)
 		assert_int_equal(r.auth_fails, 0);
 		/* Only ESN resynchronises (RFC 4303 A3). */
 		assert_null(r.resync_buf);
+		assert_null(replay_resync_buf(&r));
 		replay_free(&r);
 	}
-	/* An ESN window comes with its resync buffer, allocated now
-	 * rather than per packet; ASan checks its size. */
+	/* An ESN window gets its resync buffer the first time it is
+	 * asked for, then keeps that one; ASan checks its size. */
 	assert_int_equal(replay_init(&r, 64, true), 0);
-	assert_non_null(r.resync_buf);
+	assert_null(r.resync_buf);
+	assert_non_null(replay_resync_buf(&r));
+	assert_ptr_equal(replay_resync_buf(&r), r.resync_buf);
 	memset(r.resync_buf, 0xa5, REPLAY_RESYNC_BUFSZ);
 	assert_true(REPLAY_RESYNC_BUFSZ >= PKT_BUFSZ);
 	replay_free(&r);

@@ -1,6 +1,7 @@
-/* esp_wire_len(), which the QoS scheduler charges each queued packet, is
- * exactly what esp_encap() then produces: for every suite, with and
- * without ESN, for inner lengths across several cipher blocks. */
+/* esp_wire_len(), and esp_suite_wire_len() which the QoS scheduler
+ * charges each queued packet, are exactly what esp_encap() then
+ * produces: for every suite, with and without ESN, for inner lengths
+ * across several cipher blocks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,6 +62,9 @@ test_wire_len(void **unused)
 				pk.len = n;
 				assert_int_equal(esp_encap(&sa, &pk, 4), 0);
 				assert_int_equal(esp_wire_len(&sa, n), pk.len);
+				/* What QoS charges before the SA is keyed. */
+				assert_int_equal(esp_suite_wire_len(ci, ai, n),
+				    pk.len);
 				assert_true(pk.len <= n + esp_overhead(&sa));
 			}
 			sa_crypto_free(sa.crypto);

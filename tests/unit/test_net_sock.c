@@ -687,10 +687,49 @@ test_open_errors(void **state)
 	assert_int_equal(strlen(s), sizeof(s) - 1);
 }
 
+/* A peer's compact address carries what the socket calls need, both
+ * families, and nothing for another. */
+static void
+test_sockaddr_inet(void **state)
+{
+	struct sockaddr_storage ss, back;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	union sockaddr_inet a;
+
+	(void)state;
+	assert_true(sizeof(a) <= sizeof(struct sockaddr_in6));
+	memset(&ss, 0, sizeof(ss));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(4500);
+	assert_int_equal(inet_pton(AF_INET, "198.18.0.2", &sin->sin_addr), 1);
+	sockaddr_inet_set(&a, &ss);
+	memset(&back, 0xee, sizeof(back));
+	sockaddr_inet_get(&a, &back);
+	assert_memory_equal(&back, &ss, sizeof(ss));
+	memset(&ss, 0, sizeof(ss));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(4501);
+	sin6->sin6_flowinfo = htonl(7);
+	sin6->sin6_scope_id = 3;
+	assert_int_equal(inet_pton(AF_INET6, "fd00::2", &sin6->sin6_addr), 1);
+	sockaddr_inet_set(&a, &ss);
+	memset(&back, 0xee, sizeof(back));
+	sockaddr_inet_get(&a, &back);
+	assert_memory_equal(&back, &ss, sizeof(ss));
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = AF_UNIX;
+	sockaddr_inet_set(&a, &ss);
+	assert_int_equal(a.sa.sa_family, AF_UNSPEC);
+	sockaddr_inet_get(&a, &back);
+	assert_int_equal(back.ss_family, AF_UNSPEC);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sockaddr_inet),
 		cmocka_unit_test(test_udp_v4),
 		cmocka_unit_test(test_udp_v6),
 		cmocka_unit_test(test_raw_esp_v4),

@@ -1,5 +1,5 @@
-/* JSON writer: exact output, escaping, and truncation that never writes
- * past the caller's capacity. */
+/* JSON writer: exact output, escaping, truncation that never writes
+ * past the caller's capacity, and a document written in pieces. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +172,55 @@ test_too_deep_and_unbalanced(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* Through a small buffer emptied after each element, the same bytes as
+ * at once: commas and nesting carry across pieces. */
+static void
+test_pieces(void **state)
+{
+	struct json j;
+	char whole[256], piece[48], joined[256];
+	size_t n = 0;
+	int pass, i;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			json_init(&j, whole, sizeof(whole));
+		else
+			json_init(&j, piece, sizeof(piece));
+		json_object_begin(&j, NULL);
+		json_string(&j, "site", "central");
+		json_array_begin(&j, "peers");
+		for (i = 0; i < 4; i++) {
+			if (pass == 1) {
+				assert_false(j.overflow);
+				memcpy(joined + n, piece, j.len);
+				n += j.len;
+				json_restart(&j);
+				assert_int_equal(j.len, 0);
+			}
+			json_object_begin(&j, NULL);
+			json_uint(&j, "n", (uint64_t)i);
+			json_bool(&j, "up", i % 2 == 0);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		assert_false(j.overflow);
+	}
+	memcpy(joined + n, piece, j.len + 1);
+	assert_string_equal(joined, whole);
+	assert_string_equal(whole, "{\"site\":\"central\",\"peers\":["
+	    "{\"n\":0,\"up\":true},{\"n\":1,\"up\":false},"
+	    "{\"n\":2,\"up\":true},{\"n\":3,\"up\":false}]}");
+	/* An overflow is not forgotten by a restart. */
+	json_init(&j, piece, 4);
+	json_string(&j, "long", "value");
+	assert_true(j.overflow);
+	json_restart(&j);
+	assert_true(j.overflow);
+}
+
 int
 main(void)
 {
@@ -182,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_overflow_sticks),
 		cmocka_unit_test(test_too_deep_and_unbalanced),
+		cmocka_unit_test(test_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
