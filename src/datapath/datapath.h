@@ -2,7 +2,8 @@
  * writes the tun, outbound.c classifies what was read, qos.c schedules
  * it, transmit.c encrypts it and txq.c sends it in batches; inbound.c
  * takes ESP from the outer sockets back to tun, or to ebridge.c for
- * frames. Each stage calls only the ones after it. */
+ * frames. Each stage calls only the ones after it; the one way back is
+ * tun_write, for the ICMP errors outbound.c answers with. */
 #ifndef VPNTUND_DATAPATH_H
 #define VPNTUND_DATAPATH_H
 
