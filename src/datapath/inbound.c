@@ -229,10 +229,12 @@ gro_datagram(struct engine *e, struct outer_sock *s, enum sock_rx what,
 }
 
 /* With UDP GRO a message may hold a run of datagrams from one source:
- * read into the large buffers and split. Fewer messages fit in them
- * than datagrams in a plain batch, so when the kernel did not coalesce,
- * reading goes on until a batch's worth of datagrams went to tun as one
- * collection, as without GRO. */
+ * read into the large buffers and split. While runs arrive, a call asks
+ * for OUTER_GRO_RUNS messages, so that one callback handles a few
+ * hundred datagrams and not thousands before tun is read again; while
+ * none do, for a plain batch's worth, so that datagrams the kernel did
+ * not coalesce cost no more calls than without GRO. Reading goes on
+ * until a batch's worth of datagrams went to tun as one collection. */
 static void
 read_gro(struct engine *e, struct outer_sock *s)
 {
@@ -240,14 +242,15 @@ read_gro(struct engine *e, struct outer_sock *s)
 	enum sock_rx what;
 	size_t pos, off, len, used = 0, total = 0;
 	bool collecting = false;
-	int i, n;
+	int i, n, want;
 
 	do {
-		for (i = 0; i < OUTER_GRO_MSGS; i++) {
+		want = s->gro_runs_seen ? OUTER_GRO_RUNS : OUTER_GRO_MSGS;
+		for (i = 0; i < want; i++) {
 			rx[i].buf = e->gro_in + (size_t)i * SOCK_GRO_MSG_MAX;
 			rx[i].cap = SOCK_GRO_MSG_MAX;
 		}
-		n = sock_recv_batch(s->fd, s->kind, s->af, rx, OUTER_GRO_MSGS);
+		n = sock_recv_batch(s->fd, s->kind, s->af, rx, (size_t)want);
 		if (n == -1)
 			log_ratelimited(&e->lim_sock, LOG_LVL_WARN,
 			    "outer socket: receive: %s", strerror(errno));
@@ -257,6 +260,7 @@ read_gro(struct engine *e, struct outer_sock *s)
 		if (!collecting)
 			tun_collect(e);
 		collecting = true;
+		s->gro_runs_seen = false;
 		for (i = 0; i < n; i++) {
 			if (rx[i].what != SOCK_RX_GRO) {
 				total++;
@@ -265,6 +269,7 @@ read_gro(struct engine *e, struct outer_sock *s)
 				continue;
 			}
 			s->rx_gro_messages++;
+			s->gro_runs_seen = true;
 			pos = 0;
 			while (sock_rx_next(&rx[i], &pos, &what, &off, &len)) {
 				s->rx_gro_segments++;
@@ -273,7 +278,7 @@ read_gro(struct engine *e, struct outer_sock *s)
 				    &rx[i], &used);
 			}
 		}
-	} while (n == OUTER_GRO_MSGS && total < ENGINE_BUDGET);
+	} while (n == want && total < ENGINE_BUDGET);
 	s->rx_datagrams += total;
 	if (collecting)
 		tun_flush(e);

@@ -185,6 +185,8 @@ enum osock_gro {
  * The buffer is 4 MiB of address space, of which only what runs fill is
  * ever touched. */
 #define OUTER_GRO_MSGS ENGINE_BUDGET
+/* Messages per call while runs arrive: up to some 350 datagrams. */
+#define OUTER_GRO_RUNS 8
 struct outer_sock {
 	struct engine     *eng;
 	int                fd;          /* -1 if not open */
@@ -198,6 +200,7 @@ struct outer_sock {
 	uint64_t           rx_calls;    /* recvmmsg calls that returned some */
 	uint64_t           rx_datagrams;
 	enum osock_gro     gro;
+	bool               gro_runs_seen;       /* in the last call */
 	uint64_t           rx_gro_messages;     /* runs of several datagrams */
 	uint64_t           rx_gro_segments;     /* the datagrams they held */
 };
