@@ -5,6 +5,7 @@
 #include "src/control/control.h"
 
 #include <event2/buffer.h>
+#include <linux/if_tun.h>
 #include <stdio.h>
 
 #include "src/net/sock_filter.h"
@@ -15,7 +16,8 @@ static void
 tun_features(const struct engine *e, char *buf, size_t len)
 {
 	static const struct { unsigned bit; const char *name; } f[] = {
-		{ 0x01, "csum" }, { 0x02, "tso4" }, { 0x04, "tso6" },
+		{ TUN_F_CSUM, "csum" }, { TUN_F_TSO4, "tso4" },
+		{ TUN_F_TSO6, "tso6" },
 		{ TUN_OFFLOAD_USO4, "uso4" }, { TUN_OFFLOAD_USO6, "uso6" },
 	};
 	size_t i, n = 0;
