@@ -2,7 +2,6 @@
  * "status" and "status json", and "bridge" / "bridge json", the learned
  * MAC addresses with their port and age (docs/vpntunctl.8.md). */
 #include "src/control/control.h"
-#include "src/datapath/datapath.h"
 
 #include <event2/buffer.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "src/datapath/datapath.h"
 #include "util/json.h"
 
 #define MAC_STR_LEN     18      /* "02:00:00:00:00:01" */

@@ -1,12 +1,12 @@
 /* Peer liveness and the engine's once-a-second tick (see liveness.h). */
 #include "src/control/control.h"
-#include "src/datapath/datapath.h"
 
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/datapath/datapath.h"
 #include "src/net/hook_runner.h"
 
 #define NS 1000000000ULL

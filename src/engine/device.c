@@ -3,7 +3,6 @@
  * the ops' (src/net/dev.h: rtnetlink for the kernel's tun); closing it
  * removes the device. */
 #include "src/engine/engine_internal.h"
-#include "src/datapath/datapath.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/datapath/datapath.h"
 #include "src/datapath/icmp.h"
 #include "src/net/hook.h"
 

@@ -1,8 +1,6 @@
 /* Engine life cycle (see engine.h): prepare without devices, start them,
  * run the loop, undo in reverse order. */
 #include "src/engine/engine_internal.h"
-#include "src/control/control.h"
-#include "src/datapath/datapath.h"
 
 #include <event2/event.h>
 #ifdef __GLIBC__
@@ -13,7 +11,9 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "src/control/control.h"
 #include "src/control/ctl.h"
+#include "src/datapath/datapath.h"
 #include "src/datapath/qos.h"
 
 static struct pkt *

@@ -3,7 +3,6 @@
  * each with a kernel filter that lets only its static peers' sources
  * through (site.conf(5) socket-filter). */
 #include "src/engine/engine_internal.h"
-#include "src/datapath/datapath.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -12,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "src/datapath/datapath.h"
 #include "src/net/sock_filter.h"
 
 /* Which families a peer may use: its endpoint's, or for a dynamic peer
