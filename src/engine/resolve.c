@@ -21,8 +21,16 @@
 
 enum { Q_A, Q_AAAA, Q_MAX };
 
+/* A query's callback argument: evdns reports a failure without the
+ * query's type, so each query says which it is. */
+struct resolve_query {
+	struct resolve_peer     *rp;
+	int                      q;
+};
+
 struct resolve_peer {
 	struct resolver         *res;
+	struct resolve_query     query[Q_MAX];
 	struct peer             *peer;
 	struct event            *timer;
 	struct evdns_request    *req[Q_MAX];
@@ -168,14 +176,11 @@ static void
 answer_cb(int result, char type, int count, int ttl, void *addresses,
     void *arg)
 {
-	struct resolve_peer *rp = arg;
-	int q = type == DNS_IPv6_AAAA ? Q_AAAA : Q_A;
+	const struct resolve_query *query = arg;
+	struct resolve_peer *rp = query->rp;
+	int q = query->q;
 	size_t i, n;
 
-	/* Which query this answers: by type when there is an answer, else
-	 * the one still pending that failed. */
-	if (result != DNS_ERR_NONE)
-		q = rp->req[Q_A] != NULL ? Q_A : Q_AAAA;
 	rp->req[q] = NULL;
 	if (result == DNS_ERR_SHUTDOWN || result == DNS_ERR_CANCEL)
 		return;
@@ -189,13 +194,13 @@ answer_cb(int result, char type, int count, int ttl, void *addresses,
 		struct sockaddr_storage *ss = &rp->ans[q][rp->nans[q]];
 
 		memset(ss, 0, sizeof(*ss));
-		if (type == DNS_IPv4_A) {
+		if (type == DNS_IPv4_A && q == Q_A) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
 			sin->sin_family = AF_INET;
 			memcpy(&sin->sin_addr, (const uint8_t *)addresses +
 			    i * 4, 4);
-		} else if (type == DNS_IPv6_AAAA) {
+		} else if (type == DNS_IPv6_AAAA && q == Q_AAAA) {
 			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 			sin6->sin6_family = AF_INET6;
@@ -224,10 +229,10 @@ lookup(struct resolve_peer *rp)
 	/* Answers arrive from the loop, so both requests are out before
 	 * either is seen. */
 	if (v4 && (rp->req[Q_A] = evdns_base_resolve_ipv4(dns, name,
-	    DNS_QUERY_NO_SEARCH, answer_cb, rp)) == NULL)
+	    DNS_QUERY_NO_SEARCH, answer_cb, &rp->query[Q_A])) == NULL)
 		rp->err[Q_A] = DNS_ERR_UNKNOWN;
 	if (v6 && (rp->req[Q_AAAA] = evdns_base_resolve_ipv6(dns, name,
-	    DNS_QUERY_NO_SEARCH, answer_cb, rp)) == NULL)
+	    DNS_QUERY_NO_SEARCH, answer_cb, &rp->query[Q_AAAA])) == NULL)
 		rp->err[Q_AAAA] = DNS_ERR_UNKNOWN;
 	if (rp->req[Q_A] == NULL && rp->req[Q_AAAA] == NULL)
 		failed(rp, !v4 && !v6 ? "no outer socket for its transport" :
@@ -325,6 +330,8 @@ resolve_start(struct engine *e)
 		rp = &r->peers[r->npeers++];
 		rp->res = r;
 		rp->peer = &e->peers[i];
+		rp->query[Q_A] = (struct resolve_query){ rp, Q_A };
+		rp->query[Q_AAAA] = (struct resolve_query){ rp, Q_AAAA };
 		e->peers[i].named = rp;
 		if ((rp->timer = evtimer_new(e->base, timer_cb, rp)) == NULL) {
 			log_warnx("resolver: timer");
