@@ -6,7 +6,9 @@
 # the name moves to a second central (c2, 198.18.3.1, with its own LAN
 # host at 172.16.0.10) follows it within a bounded wait: status shows the
 # new endpoint, and traffic and counters are at the new central. The
-# AAAA record is never used: r1's outer address is IPv4.
+# AAAA record is never used: r1's outer address is IPv4. r2, whose outer
+# family is open, names the central by a name with an AAAA record only
+# and reaches it over IPv6.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init named_endpoint
@@ -14,9 +16,15 @@ command -v dnsmasq >/dev/null || vt_skip "no dnsmasq (apt-get install dnsmasq-ba
 vt_topology v4
 VT_SITES+=(c2)
 VT_EXTRA_SITE_r1=$'\tresolver 198.18.53.53\n\tresolve-interval 1 5'
+VT_EXTRA_SITE_r2=$VT_EXTRA_SITE_r1
 vt_write_configs udp v4 aes-gcm
 sed -i 's/^\tendpoint 198.18.0.1 port 4500$/\tendpoint central.vpn.test port 4500/' "$(vt_conf r1)"
 grep -q "endpoint central.vpn.test port 4500" "$(vt_conf r1)" || fail "could not name the central in r1.conf"
+sed -i -e 's/^\tendpoint 198.18.0.1 port 4500$/\tendpoint central6.vpn.test port 4500/' \
+    -e 's/^\touter 198.18.2.2$/\touter any/' "$(vt_conf r2)"
+sed -i 's/^\touter 198.18.0.1$/\touter any/' "$(vt_conf c)"
+grep -q "endpoint central6.vpn.test port 4500" "$(vt_conf r2)" && grep -q "outer any" "$(vt_conf r2)" &&
+	grep -q "outer any" "$(vt_conf c)" || fail "could not write r2.conf and c.conf"
 inet=$(vt_ns inet)
 
 # The second central: same config and keys, another outer address, and a
@@ -30,7 +38,7 @@ vt_addr "$c2" wan0 198.18.3.1/24
 ip -n "$c2" route add default via 198.18.3.254
 vt_nsadd "$(vt_ns lc2)"
 vt_lan "$c2" lan0 "$(vt_ns lc2)" 172.16.0 fd00:172:16
-sed -e 's/^\touter 198.18.0.1$/\touter 198.18.3.1/' -e "s|$VT_TMP/c\\.|$VT_TMP/c2.|" \
+sed -e 's/^\touter any$/\touter 198.18.3.1/' -e "s|$VT_TMP/c\\.|$VT_TMP/c2.|" \
     "$(vt_conf c)" >"$(vt_conf c2)"
 grep -q "outer 198.18.3.1" "$(vt_conf c2)" && grep -q "c2.sock" "$(vt_conf c2)" ||
 	fail "could not write c2.conf"
@@ -38,7 +46,7 @@ grep -q "outer 198.18.3.1" "$(vt_conf c2)" && grep -q "c2.sock" "$(vt_conf c2)" 
 # The DNS server, on the "internet" router.
 ip -n "$inet" addr add 198.18.53.53/32 dev lo
 hosts=$VT_TMP/hosts
-printf '198.18.0.1 central.vpn.test\n2001:db8::1 central.vpn.test\n' >"$hosts"
+printf '198.18.0.1 central.vpn.test\n2001:db8::1 central.vpn.test central6.vpn.test\n' >"$hosts"
 dns_pid=
 dns_start() {
 	vt_bg dnsmasq ip netns exec "$inet" dnsmasq --no-daemon --conf-file=/dev/null \
@@ -84,6 +92,13 @@ vt_ping l1 172.16.0.10 3
 vt_udp_send l1 172.16.0.10 7000 "named" 2
 wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" named' -ge 2 || fail "datagrams to lc missing"
 assert_ge "$(vt_peer_counter c r1 packets_in)" $((cin0 + 5)) "central: packets_in from r1"
+# r2 may use either family: the name has only an AAAA record, so it goes
+# over IPv6.
+vt_start r2
+assert_eq "$(vt_peer r2 central 'p["endpoint"]')" "[2001:db8::1]:4500" "r2's endpoint"
+assert_eq "$(vt_peer c r2 'p["endpoint"]')" "[2001:db8:2::2]:4500" "central: r2's endpoint"
+vt_ping l2 172.16.0.10 3
+assert_ge "$(vt_peer_counter c r2 packets_in)" 3 "central: packets_in from r2"
 # TTL 1 s, clamped to resolve-interval 1..5: asked again and again.
 look0=$(vt_peer_counter r1 central resolve.lookups)
 wait_until 10 vt_cmp 'vt_peer_counter r1 central resolve.lookups' -ge $((look0 + 2)) ||
@@ -110,7 +125,7 @@ assert_ge "$(vt_peer_counter r1 central resolve.failures)" $((fail0 + 2)) "failu
 #    wait, and its traffic goes there, not to the first.
 VT_NO_SYNC_WAIT=1 vt_start c2 "$(vt_conf c2)"
 vt_udp_listen lc2 7000 "$VT_TMP/udp2.log"
-printf '198.18.3.1 central.vpn.test\n2001:db8::1 central.vpn.test\n' >"$hosts"
+printf '198.18.3.1 central.vpn.test\n2001:db8::1 central.vpn.test central6.vpn.test\n' >"$hosts"
 kill -HUP "$dns_pid"
 cin1=$(vt_peer_counter c r1 packets_in)
 wait_until 20 vt_cmp 'vt_peer r1 central "p[\"endpoint\"]"' = 198.18.3.1:4500 ||
@@ -133,6 +148,7 @@ assert_eq "$(vt_peer_counter c r1 packets_in)" "$cin1" "first central: packets_i
 assert_eq "$(vt_peer_counter r1 central drops.auth)" 0 "r1: auth drops"
 vt_ctl r1 status | grep -q "name central.vpn.test, resolved" || fail "text status after the move"
 
+vt_stop r2
 vt_stop r1
 vt_stop c2
 vt_stop c
