@@ -109,13 +109,13 @@ failed(struct resolve_peer *rp, const char *why)
 		sockaddr_inet_get(&p->endpoint, &ss);
 		sockaddr_ntop(&ss, at, sizeof(at));
 	} else
-		snprintf(at, sizeof(at), "no endpoint");
+		snprintf(at, sizeof(at), "none yet");
 	/* Said when it starts, then every RESOLVE_LOG_EVERY seconds: a
 	 * name that stays down must not fill the log. */
 	if (rp->failing == 1 || now - rp->logged >= RESOLVE_LOG_EVERY) {
 		rp->logged = now;
 		log_warnx("peer %s: cannot resolve %s: %s (%u in a row); "
-		    "keeping %s, next try in %us", p->conf->name,
+		    "endpoint %s, next try in %us", p->conf->name,
 		    p->conf->endpoint_name, why, rp->failing, at, retry);
 	}
 	schedule(rp, retry);
