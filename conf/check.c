@@ -206,7 +206,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	}
 	if (!x->have_endpoint) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\" has no endpoint; "
-		    "expected \"endpoint ADDRESS\" or \"endpoint dynamic\"",
+		    "expected \"endpoint ADDRESS\", \"endpoint HOSTNAME\" or "
+		    "\"endpoint dynamic\"",
 		    pc->name);
 		return -1;
 	}
@@ -271,7 +272,9 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    pc->name, pc->dead, pc->keepalive);
 		return -1;
 	}
-	if (!pc->dynamic) {
+	/* A named endpoint's family is the answer's: the daemon skips
+	 * answers of a family it has no socket for. */
+	if (!pc->dynamic && pc->endpoint_name == NULL) {
 		set_port(&pc->endpoint, pc->port);
 		if (s->outer.ss_family != AF_UNSPEC &&
 		    s->outer.ss_family != pc->endpoint.ss_family) {

@@ -145,6 +145,10 @@ int   key_block_len(const struct peer_conf *);
 int   check_owner(struct lexer *, const char *cfile, int line,
 	    const char *what, const char *path, uid_t uid);
 
+/* hostname.c: 0 if name is a host name vpntund may resolve (RFC 1123
+ * syntax, at least one dot); else -1 and why, for a message. */
+int   hostname_check(const char *name, char *why, size_t whylen);
+
 /* spi.c: the OR rule of the formula, exposed for tests */
 uint32_t spi_fixup(uint32_t raw);
 

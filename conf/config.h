@@ -19,6 +19,12 @@
 
 #define CONF_NAME_MAX   32
 #define CONF_PORT_DEFAULT 4500
+#define CONF_HOST_MAX   254     /* a host name of 253 characters, NUL */
+#define CONF_RESOLVERS_MAX 4
+/* How often a named endpoint is resolved again: its answer's TTL,
+ * clamped to these (site.conf(5), resolve-interval). */
+#define CONF_RESOLVE_MIN_DEFAULT 30
+#define CONF_RESOLVE_MAX_DEFAULT 3600
 
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
@@ -56,7 +62,10 @@ struct peer_conf {
 	enum site_role            role;           /* opposite of ours unless set */
 	struct prefix             network;        /* its primary overlay network */
 	bool                      dynamic;        /* endpoint learned from packets */
-	struct sockaddr_storage   endpoint;       /* address and port, if not dynamic */
+	struct sockaddr_storage   endpoint;       /* address and port, if not dynamic
+	                                             (family AF_UNSPEC if named) */
+	char                     *endpoint_name;  /* a host name the daemon
+	                                             resolves, or NULL */
 	enum transport            transport;
 	uint16_t                  port;           /* UDP port of the peer */
 	const struct cipher_info *cipher;
@@ -138,6 +147,11 @@ struct site_conf {
 	bool                    udp_gso;          /* `udp-gso` */
 	bool                    udp_gro;          /* `udp-gro` */
 	bool                    tun_offload;      /* `tun-offload` */
+	/* Named endpoints: DNS servers to ask instead of resolv.conf's,
+	 * and the bounds on the interval between lookups, in seconds. */
+	struct prefix           resolvers[CONF_RESOLVERS_MAX];
+	size_t                  nresolvers;
+	unsigned                resolve_min, resolve_max;
 };
 
 /* Filter and classification rules: one rule language, compiled

@@ -265,6 +265,44 @@ site_outer(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+/* `resolver ADDRESS`, up to CONF_RESOLVERS_MAX: the DNS servers asked
+ * for named endpoints instead of those of /etc/resolv.conf. */
+static int
+site_resolver(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+
+	if (s->nresolvers == CONF_RESOLVERS_MAX) {
+		conf_errt(&p->lx, kw, "more than %d resolver statements",
+		    CONF_RESOLVERS_MAX);
+		return -1;
+	}
+	if (expr_address(&p->lx, kw->text, &s->resolvers[s->nresolvers]) == -1)
+		return -1;
+	s->nresolvers++;
+	return 0;
+}
+
+/* `resolve-interval MIN MAX`: the bounds on a named endpoint's TTL. */
+static int
+site_resolve_interval(struct parser *p, const struct token *kw)
+{
+	uint64_t lo, hi;
+
+	if (get_number(p, kw, 1, 86400, &lo) == -1 ||
+	    get_number(p, kw, 1, 86400, &hi) == -1)
+		return -1;
+	if (lo > hi) {
+		conf_errt(&p->lx, kw, "resolve-interval %llu %llu: the "
+		    "minimum exceeds the maximum", (unsigned long long)lo,
+		    (unsigned long long)hi);
+		return -1;
+	}
+	p->cf->site.resolve_min = (unsigned)lo;
+	p->cf->site.resolve_max = (unsigned)hi;
+	return 0;
+}
+
 static int
 site_port(struct parser *p, const struct token *kw)
 {
@@ -467,6 +505,8 @@ static const struct keyword site_keywords[] = {
 	{ "peer-down",  site_peer_down },
 	{ "peer-up",    site_peer_up },
 	{ "port",       site_port },
+	{ "resolve-interval", site_resolve_interval },
+	{ "resolver",   site_resolver },
 	{ "role",       site_role },
 	{ "socket-filter", site_socket_filter },
 	{ "state-ahead", site_state_ahead },
@@ -536,6 +576,38 @@ peer_opt_port(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+/* A word that is no address and no address function (net(), host(),
+ * mask()) is taken for a host name: checked, then kept as written. */
+static bool
+endpoint_is_name(const struct token *pk)
+{
+	struct prefix a;
+
+	if (pk->type != T_WORD || addr_parse(pk->text, &a) == 0)
+		return false;
+	return strcmp(pk->text, "net") != 0 && strcmp(pk->text, "host") != 0 &&
+	    strcmp(pk->text, "mask") != 0;
+}
+
+static int
+peer_endpoint_name(struct parser *p, const struct token *kw)
+{
+	char why[128];
+	struct token t;
+
+	lex_next(&p->lx, &t);
+	if (hostname_check(t.text, why, sizeof(why)) == -1) {
+		conf_errt(&p->lx, &t, "expected an address or a host name "
+		    "after \"%s\", got \"%.64s\": %s", kw->text, t.text, why);
+		return -1;
+	}
+	if ((p->peer->endpoint_name = strdup(t.text)) == NULL) {
+		conf_errt(&p->lx, &t, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 peer_endpoint(struct parser *p, const struct token *kw)
 {
@@ -543,10 +615,16 @@ peer_endpoint(struct parser *p, const struct token *kw)
 	struct prefix a;
 	struct token t;
 
+	free(p->peer->endpoint_name);
+	p->peer->endpoint_name = NULL;
+	memset(&p->peer->endpoint, 0, sizeof(p->peer->endpoint));
+	p->peer->dynamic = false;
 	if (pk->type == T_WORD && strcmp(pk->text, "dynamic") == 0) {
 		lex_next(&p->lx, &t);
 		p->peer->dynamic = true;
-		memset(&p->peer->endpoint, 0, sizeof(p->peer->endpoint));
+	} else if (endpoint_is_name(pk)) {
+		if (peer_endpoint_name(p, kw) == -1)
+			return -1;
 	} else {
 		if (expr_address(&p->lx, kw->text, &a) == -1)
 			return -1;
@@ -1263,6 +1341,8 @@ site_defaults(struct site_conf *s)
 	s->udp_gso = true;
 	s->udp_gro = true;
 	s->tun_offload = true;
+	s->resolve_min = CONF_RESOLVE_MIN_DEFAULT;
+	s->resolve_max = CONF_RESOLVE_MAX_DEFAULT;
 }
 
 /* The array grew by doubling: give back what no peer uses, which with
@@ -1354,6 +1434,7 @@ config_free(struct config *cf)
 		for (i = 0; i < cf->npeers; i++) {
 			free(cf->peers[i].policies);
 			free(cf->peers[i].key_file);
+			free(cf->peers[i].endpoint_name);
 			free(cf->peers[i].tap_key_file);
 			keyfile_drop(&cf->peers[i]);
 		}

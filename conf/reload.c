@@ -15,6 +15,7 @@
 enum kind {
 	K_MEM,          /* bytes, compared as they are */
 	K_STR,          /* a NUL-terminated array */
+	K_PSTR,         /* a char *, NULL or a string */
 	K_PFX,          /* one struct prefix */
 	K_PFXS,         /* an array of them, counted by the size_t at aux */
 	K_SOCK,         /* a struct sockaddr_storage */
@@ -65,6 +66,9 @@ static const struct field site_fields[] = {
 	F(site_conf, udp_gso, "udp-gso", K_MEM),
 	F(site_conf, udp_gro, "udp-gro", K_MEM),
 	F(site_conf, tun_offload, "tun-offload", K_MEM),
+	FA(site_conf, resolvers, nresolvers, "resolver"),
+	F(site_conf, resolve_min, "resolve-interval", K_MEM),
+	F(site_conf, resolve_max, "resolve-interval", K_MEM),
 };
 
 static const struct field peer_fields[] = {
@@ -72,6 +76,7 @@ static const struct field peer_fields[] = {
 	F(peer_conf, network, "network", K_PFX),
 	F(peer_conf, dynamic, "endpoint", K_MEM),
 	F(peer_conf, endpoint, "endpoint", K_SOCK),
+	F(peer_conf, endpoint_name, "endpoint", K_PSTR),
 	F(peer_conf, transport, "transport", K_MEM),
 	F(peer_conf, port, "transport port", K_MEM),
 	F(peer_conf, cipher, "cipher", K_MEM),
@@ -152,6 +157,7 @@ static bool
 field_same(const struct field *f, const void *a, const void *b)
 {
 	const char *pa = (const char *)a + f->off, *pb = (const char *)b + f->off;
+	const char *sa, *sb;
 	size_t n, i;
 
 	switch (f->kind) {
@@ -159,6 +165,12 @@ field_same(const struct field *f, const void *a, const void *b)
 		return memcmp(pa, pb, f->size) == 0;
 	case K_STR:
 		return strncmp(pa, pb, f->size) == 0;
+	case K_PSTR:
+		memcpy(&sa, pa, sizeof(sa));
+		memcpy(&sb, pb, sizeof(sb));
+		if (sa == NULL || sb == NULL)
+			return sa == sb;
+		return strcmp(sa, sb) == 0;
 	case K_PFX:
 		return prefix_same((const void *)pa, (const void *)pb);
 	case K_PFXS:

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "src/datapath/qos.h"
+#include "src/engine/resolve.h"
 #include "src/net/sock_filter.h"
 #include "util/json.h"
 
@@ -177,6 +178,56 @@ json_liveness(struct json *j, const struct peer *p)
 	json_object_end(j);
 }
 
+/* A named peer's lookups (resolve.h); null for the others. */
+static void
+json_resolve(struct json *j, const struct peer *p)
+{
+	struct resolve_info ri;
+
+	if (resolve_peer_info(p, &ri) == -1) {
+		json_null(j, "resolve");
+		return;
+	}
+	json_object_begin(j, "resolve");
+	json_string(j, "name", ri.name);
+	json_time(j, "resolved", ri.resolved);
+	json_uint(j, "interval", ri.ttl);
+	json_time(j, "next", ri.next);
+	json_uint(j, "lookups", ri.lookups);
+	json_uint(j, "failures", ri.failures);
+	json_uint(j, "failing", ri.failing);
+	json_uint(j, "moves", ri.moves);
+	if (ri.error[0] != '\0')
+		json_string(j, "error", ri.error);
+	else
+		json_null(j, "error");
+	json_object_end(j);
+}
+
+static void
+text_resolve(const struct peer *p, const struct timespec *now,
+    struct evbuffer *out)
+{
+	struct resolve_info ri;
+
+	if (resolve_peer_info(p, &ri) == -1)
+		return;
+	evbuffer_add_printf(out, "%16s name %s, ", "", ri.name);
+	if (ri.resolved != 0)
+		evbuffer_add_printf(out, "resolved %llds ago",
+		    (long long)(now->tv_sec - ri.resolved));
+	else
+		evbuffer_add_printf(out, "not resolved yet");
+	evbuffer_add_printf(out, ", next in %llds; %llu lookups, %llu "
+	    "failed, %llu moves", (long long)(ri.next - now->tv_sec),
+	    (unsigned long long)ri.lookups, (unsigned long long)ri.failures,
+	    (unsigned long long)ri.moves);
+	if (ri.failing > 0)
+		evbuffer_add_printf(out, "; failing %u in a row: %s",
+		    ri.failing, ri.error);
+	evbuffer_add_printf(out, "\n");
+}
+
 static void
 json_peer(struct json *j, const struct peer *p)
 {
@@ -190,6 +241,7 @@ json_peer(struct json *j, const struct peer *p)
 	else
 		json_null(j, "endpoint");
 	json_bool(j, "dynamic", p->conf->dynamic);
+	json_resolve(j, p);
 	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
 	    "udp" : "esp");
 	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
@@ -494,7 +546,8 @@ status_text(struct engine *e, struct evbuffer *out)
 			endpoint_ntop(p, ep, sizeof(ep));
 		else
 			snprintf(ep, sizeof(ep), "%s", p->conf->dynamic ?
-			    "(dynamic, unknown)" : "-");
+			    "(dynamic, unknown)" : p->named != NULL ?
+			    "(named, unresolved)" : "-");
 		if (p->st.last_in != 0)
 			snprintf(last, sizeof(last), "%llds ago",
 			    (long long)(now.tv_sec - p->st.last_in));
@@ -511,6 +564,7 @@ status_text(struct engine *e, struct evbuffer *out)
 		    (unsigned long long)p->st.bytes_out,
 		    (unsigned long long)peer_drops(p), last);
 		text_peer_keys(p, &now, out);
+		text_resolve(p, &now, out);
 		bridge_text_peer(p, out);
 		if (peer_drops(p) == 0)
 			continue;

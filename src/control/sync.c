@@ -157,6 +157,17 @@ sync_start(struct engine *e)
 }
 
 void
+sync_endpoint_moved(struct engine *e, struct peer *p)
+{
+	struct sockaddr_storage to;
+
+	if (!p->derived || !p->have_endpoint)
+		return;
+	sockaddr_inet_get(&p->endpoint, &to);
+	ask(e, p, &to);
+}
+
+void
 sync_tick(struct engine *e, struct peer *p, uint64_t now_ns)
 {
 	struct peer_sync *y = &p->sync;

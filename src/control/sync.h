@@ -61,6 +61,9 @@ int  sync_peer_init(struct engine *e, struct peer *p);
 void sync_peer_free(struct peer *p);
 /* Asks every derived peer whose endpoint is known. */
 void sync_start(struct engine *e);
+/* p's endpoint was set or moved by its name (resolve.c): a derived
+ * peer is asked there, since the router found there may be another. */
+void sync_endpoint_moved(struct engine *e, struct peer *p);
 /* A packet on p's inbound control SPI, from src. */
 void sync_input(struct engine *e, struct peer *p, struct pkt *pk,
     const struct sockaddr_storage *src);

@@ -15,6 +15,7 @@
 #include "src/control/ctl.h"
 #include "src/datapath/datapath.h"
 #include "src/datapath/qos.h"
+#include "src/engine/resolve.h"
 
 static struct pkt *
 pkt_alloc(size_t n)
@@ -251,6 +252,8 @@ engine_start(struct engine *e)
 	}
 	hints_read(e);
 	sync_start(e);
+	if (resolve_start(e) == -1)
+		return -1;
 	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
 	    e->npeers, e->npeers == 1 ? "" : "s", e->tun_name,
 	    e->br != NULL ? ", tap " : "", e->br != NULL ? e->br->name : "");
@@ -297,6 +300,7 @@ engine_free(struct engine *e)
 	if (e->tun_ev != NULL)
 		event_free(e->tun_ev);
 	liveness_stop(e);
+	resolve_stop(e);
 	ebridge_free(e);
 	device_close(e);
 	outer_close(e);

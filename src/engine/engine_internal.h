@@ -34,6 +34,8 @@ struct evbuffer;
 struct eqos;
 struct json;
 struct hook_runner;
+struct resolver;
+struct resolve_peer;
 
 /* Packets handled per event callback before yielding to the loop, so one
  * busy direction cannot starve the other: one recvmmsg from an outer
@@ -122,6 +124,7 @@ struct peer {
 	bool                     integrity;     /* inbound SAs have an ICV */
 	union sockaddr_inet      endpoint;
 	bool                     have_endpoint;
+	struct resolve_peer     *named;         /* endpoint HOSTNAME (resolve.c) */
 	struct peer_stats        st;
 	struct log_limit         lim_in, lim_out;
 	bool                     bridge_port;
@@ -223,6 +226,7 @@ struct engine {
 	struct policy_table  pol;           /* outbound policies, compiled */
 	struct eqos         *qos;           /* NULL: no rules and no qos block */
 	struct ebridge      *br;            /* NULL: no tap */
+	struct resolver     *res;           /* NULL: no named endpoints */
 
 	/* The devices' ops (dev_ops_kernel unless a test set others). */
 	const struct dev_ops *dev_ops;
@@ -290,6 +294,11 @@ struct outer_sock *peer_sock(struct peer *p);
 /* The socket of p's transport for the family of dst, or NULL. */
 struct outer_sock *peer_sock_to(struct peer *p,
     const struct sockaddr_storage *dst);
+/* Whether p's endpoint is at addr's address (any port). */
+bool peer_endpoint_is(const struct peer *p, const struct sockaddr_storage *addr);
+/* Moves p's endpoint to addr's address with its configured port, logged
+ * (a named peer whose name now resolves elsewhere). */
+void peer_move_endpoint(struct peer *p, const struct sockaddr_storage *addr);
 /* Called after an ESP packet from src authenticated on p's SA. */
 void peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src);
 /* Whether src is p's endpoint (address, and port for udp). */

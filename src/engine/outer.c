@@ -14,14 +14,14 @@
 #include "src/datapath/datapath.h"
 #include "src/net/sock_filter.h"
 
-/* Which families a peer may use: its endpoint's, or for a dynamic peer
- * the `outer` family, or both when that is unset. */
+/* Which families a peer may use: its endpoint's, or for a dynamic or
+ * named peer the `outer` family, or both when that is unset. */
 static void
 peer_families(const struct engine *e, const struct peer *p, bool *v4, bool *v6)
 {
 	sa_family_t af;
 
-	if (p->conf->dynamic)
+	if (p->conf->dynamic || p->conf->endpoint_name != NULL)
 		af = e->cf->site.outer.ss_family;
 	else
 		af = p->endpoint.sa.sa_family;
@@ -140,8 +140,12 @@ outer_filter(struct engine *e, struct outer_sock *s)
 	if (now == OSF_ON) {
 		if ((addrs = calloc(e->npeers + 1, sizeof(*addrs))) == NULL)
 			now = OSF_ERROR;
+		/* A named peer's address, once resolved (resolve.c sets
+		 * the filters again whenever it moves). */
 		for (i = 0; addrs != NULL && i < e->npeers; i++)
-			if (peer_uses(e, &e->peers[i], s))
+			if (peer_uses(e, &e->peers[i], s) &&
+			    e->peers[i].have_endpoint &&
+			    e->peers[i].endpoint.sa.sa_family == s->af)
 				sockaddr_inet_get(&e->peers[i].endpoint,
 				    &addrs[n++]);
 	}

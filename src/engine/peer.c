@@ -127,7 +127,8 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 		    " (control channel)") == -1)
 			return -1;
 	}
-	if (!pc->dynamic) {
+	/* A named peer has no endpoint until its name resolves. */
+	if (!pc->dynamic && pc->endpoint_name == NULL) {
 		sockaddr_inet_set(&p->endpoint, &pc->endpoint);
 		if (pc->transport == TRANSPORT_UDP &&
 		    inet_port(&p->endpoint) == 0)
@@ -264,6 +265,36 @@ peer_learn_endpoint(struct peer *p, const struct sockaddr_storage *src)
 	    sockaddr_ntop(&ss, now, sizeof(now)), was);
 }
 
+bool
+peer_endpoint_is(const struct peer *p, const struct sockaddr_storage *addr)
+{
+	return p->have_endpoint && inet_addr_equal(&p->endpoint, addr);
+}
+
+void
+peer_move_endpoint(struct peer *p, const struct sockaddr_storage *addr)
+{
+	const struct peer_conf *pc = p->conf;
+	struct sockaddr_storage ss;
+	char was[128], now[128];
+
+	if (p->have_endpoint) {
+		sockaddr_inet_get(&p->endpoint, &ss);
+		sockaddr_ntop(&ss, was, sizeof(was));
+	} else
+		snprintf(was, sizeof(was), "unknown");
+	/* The configured port: one a NAT gave the old address is not the
+	 * new address's. */
+	sockaddr_inet_set(&p->endpoint, addr);
+	inet_set_port(&p->endpoint, pc->transport != TRANSPORT_UDP ? 0 :
+	    pc->port != 0 ? pc->port : CONF_PORT_DEFAULT);
+	p->have_endpoint = true;
+	sockaddr_inet_get(&p->endpoint, &ss);
+	log_info("peer %s: endpoint %s (%s, was %s)", pc->name,
+	    sockaddr_ntop(&ss, now, sizeof(now)), pc->endpoint_name != NULL ?
+	    pc->endpoint_name : "set", was);
+}
+
 static size_t
 outer_header_len(sa_family_t af, enum transport t)
 {
@@ -282,7 +313,7 @@ peer_conf_worst_overhead(const struct config *cf, const struct peer_conf *pc)
 {
 	sa_family_t af = pc->endpoint.ss_family;
 
-	if (pc->dynamic)
+	if (pc->dynamic || pc->endpoint_name != NULL)
 		af = cf->site.outer.ss_family != AF_UNSPEC ?
 		    cf->site.outer.ss_family : AF_INET6;
 	return outer_header_len(af, pc->transport) +
