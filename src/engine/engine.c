@@ -249,6 +249,10 @@ engine_start(struct engine *e)
 		log_warnx("liveness timer");
 		return -1;
 	}
+	if (drop_report_start(e) == -1) {
+		log_warnx("drop report timer");
+		return -1;
+	}
 	hints_read(e);
 	sync_start(e);
 	log_info("site %s: %zu peer%s, tun %s%s%s", e->cf->site.name,
@@ -297,6 +301,7 @@ engine_free(struct engine *e)
 	if (e->tun_ev != NULL)
 		event_free(e->tun_ev);
 	liveness_stop(e);
+	drop_report_stop(e);
 	ebridge_free(e);
 	device_close(e);
 	outer_close(e);
