@@ -60,6 +60,7 @@ for ns in inet central phys; do
 	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
 done
 
+say "making the key file both routers share (vpntunctl genkey)"
 # The examples name their key file relative to the config. The repository
 # ships no key: one file, made fresh for this run, serves both routers.
 cp -r "$src/conf/examples" "$tmp/conf"
