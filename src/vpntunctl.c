@@ -199,6 +199,7 @@ genkey(int argc, char **argv)
 		{ "keysize", required_argument, NULL, 'k' },
 		{ "auth",    required_argument, NULL, 'a' },
 		{ "force",   no_argument,       NULL, 'f' },
+		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL,      0,                 NULL, 0 },
 	};
 	const char *cipher = NULL, *auth = NULL, *path;
@@ -212,8 +213,11 @@ genkey(int argc, char **argv)
 	int ch;
 
 	optind = 0;     /* glibc: start over on the new argv */
-	while ((ch = getopt_long(argc, argv, "+a:C:fk:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+a:C:fhk:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'C':
 			cipher = optarg;
 			break;
@@ -328,8 +332,14 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc >= 1 && strcmp(argv[0], "genkey") == 0)
+	/* genkey talks to no daemon: a socket given with it is a mistake. */
+	if (argc >= 1 && strcmp(argv[0], "genkey") == 0) {
+		if (have_socket || conf != NULL) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 		return genkey(argc, argv);
+	}
 	if ((cmd = command_line(argc, argv)) == NULL ||
 	    (have_socket && conf != NULL)) {
 		usage(stderr);

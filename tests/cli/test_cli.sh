@@ -105,6 +105,7 @@ expect 2 "$B/vpntunctl" genkey --cipher aes-gcm --auth hmac-sha1-96 "$T/bad.key"
 expect 2 "$B/vpntunctl" genkey --cipher 3des-cbc --keysize 128 "$T/bad.key"
 expect 2 "$B/vpntunctl" genkey --cipher rot13 "$T/bad.key"
 expect 2 "$B/vpntunctl" genkey
+expect 2 "$B/vpntunctl" -s "$T/a.sock" genkey "$T/bad.key"
 [ ! -e "$T/bad.key" ] || fail "a refused suite left a file"
 
 # -c: the socket from the config, its key file never read (none exists);
