@@ -53,7 +53,8 @@ site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
 		return -1;
 	}
 	if (s->control[0] == '\0')
-		snprintf(s->control, sizeof(s->control), "/run/vpntund.sock");
+		snprintf(s->control, sizeof(s->control), "%s",
+		    CONF_CONTROL_DEFAULT);
 	return 0;
 }
 
@@ -227,8 +228,7 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	if (!x->have_role)
 		pc->role = s->role == ROLE_CENTRAL ? ROLE_REMOTE : ROLE_CENTRAL;
 	if (!x->have_auth)
-		pc->auth = auth_by_name(pc->cipher->aead ? "none" :
-		    "hmac-sha256-128");
+		pc->auth = conf_auth_default(pc->cipher);
 	if (pc->auth == NULL) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\": no default auth "
 		    "algorithm available", pc->name);
@@ -361,6 +361,12 @@ name_cmp(const struct peer_conf *a, const struct peer_conf *b)
 	return strcmp(a->name, b->name);
 }
 
+const struct auth_info *
+conf_auth_default(const struct cipher_info *ci)
+{
+	return auth_by_name(ci->aead ? "none" : "hmac-sha256-128");
+}
+
 static int
 spi_in_cmp(const struct peer_conf *a, const struct peer_conf *b)
 {
@@ -370,7 +376,7 @@ spi_in_cmp(const struct peer_conf *a, const struct peer_conf *b)
 int
 conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
     struct qos_extra *qx, const struct bridge_extra *bx,
-    const struct site_extra *sx)
+    const struct site_extra *sx, bool keys)
 {
 	size_t i, j, *twin;
 
@@ -416,6 +422,8 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 	    bridge_finish(lx, cf, px, qx, bx) == -1 ||
 	    spis_distinct(lx, cf, px) == -1)
 		return -1;
+	if (!keys)
+		return 0;
 	for (i = 0; i < cf->npeers; i++)
 		if (keyfile_load(lx, &cf->peers[i], &cf->site,
 		    px[i].key_file_conf, px[i].key_line) == -1)

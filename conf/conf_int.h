@@ -250,9 +250,14 @@ struct site_extra {
 	int         hook_line[HOOK_MAX];
 };
 
+/* keys false: everything but reading the key files (config_load_nokeys). */
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
 	    struct qos_extra *, const struct bridge_extra *,
-	    const struct site_extra *);
+	    const struct site_extra *, bool keys);
+/* A peer's suite without cipher and auth statements; the auth default
+ * depends on the cipher (an AEAD tag is its own integrity check). */
+#define CONF_CIPHER_DEFAULT "blowfish-cbc"
+const struct auth_info *conf_auth_default(const struct cipher_info *);
 
 /* check_bridge.c: the tap, the bridge statements and the tap SAs, once
  * the peers are complete (their roles and networks known). */

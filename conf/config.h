@@ -25,6 +25,9 @@
  * clamped to these (site.conf(5), resolve-interval). */
 #define CONF_RESOLVE_MIN_DEFAULT 30
 #define CONF_RESOLVE_MAX_DEFAULT 3600
+/* The control socket of a site block without `control`, and where
+ * vpntunctl looks without -s or -c. */
+#define CONF_CONTROL_DEFAULT "/run/vpntund/vpntund.sock"
 
 enum site_role { ROLE_CENTRAL, ROLE_REMOTE };
 enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
@@ -212,6 +215,11 @@ struct conf_error {
  * returns -1 with err->msg set and nothing left allocated. */
 int  config_load(const char *path, struct config *cf, struct conf_error *err)
     __attribute__((warn_unused_result));
+/* The same parse and checks without reading any key file (the peers'
+ * keys stay NULL): for vpntunctl -c, which wants the site block's
+ * control path and has no business with the keys. */
+int  config_load_nokeys(const char *path, struct config *cf,
+    struct conf_error *err) __attribute__((warn_unused_result));
 /* Parses from memory (tests); name is used in messages, key files are
  * resolved relative to base_dir. */
 int  config_load_string(const char *name, const char *text, const char *base_dir,
@@ -233,6 +241,25 @@ void config_warn(const struct config *cf);
  * vpntund to apply it"). */
 int  config_reload_check(const struct config *old, const struct config *new,
     struct conf_error *err);
+
+/* Bytes of one block of a key file (site.conf(5), KEY FILES): cipher key,
+ * salt (AEAD), auth key (ai may be NULL: none). */
+size_t keyfile_block_len(const struct cipher_info *ci, size_t key_bits,
+    const struct auth_info *ai);
+/* A cipher and auth as site.conf names them (conf/keygen.c): NULL names
+ * and key_bits 0 take the defaults a peer block has; -1 with err->msg
+ * for what a peer block would refuse. */
+int  keyfile_suite(const char *cipher, size_t key_bits, const char *auth,
+    const struct cipher_info **ci, size_t *bits, const struct auth_info **ai,
+    struct conf_error *err);
+/* Writes a new key file at path for the suite, from fresh random bytes:
+ * two blocks (central -> remote, remote -> central) that config_load
+ * reads. Mode 0600; refuses an existing path unless replace, which puts
+ * a new file in its place at once (a temporary file renamed over it).
+ * -1 with err->msg. */
+int  keyfile_generate(const char *path, const struct cipher_info *ci,
+    size_t key_bits, const struct auth_info *ai, bool replace,
+    struct conf_error *err) __attribute__((warn_unused_result));
 
 /* The documented SPI formula (docs/site.conf.5.md, "SPI derivation"):
  * the SPI of traffic from the site with network `from` and role from_role

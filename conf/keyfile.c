@@ -20,12 +20,18 @@
 
 #define KEYFILE_MAX 65536
 
+size_t
+keyfile_block_len(const struct cipher_info *ci, size_t key_bits,
+    const struct auth_info *ai)
+{
+	return key_bits / 8 + ci->salt_len + (ai != NULL ? ai->key_len : 0);
+}
+
 /* Bytes of one direction: cipher key, salt (AEAD), auth key. */
 int
 key_block_len(const struct peer_conf *pc)
 {
-	return (int)(pc->key_bits / 8 + pc->cipher->salt_len +
-	    (pc->auth ? pc->auth->key_len : 0));
+	return (int)keyfile_block_len(pc->cipher, pc->key_bits, pc->auth);
 }
 
 int

@@ -1164,7 +1164,7 @@ do_peer(struct parser *p, const struct token *kw)
 	p->peer->line = kw->line;
 	p->peer->transport = TRANSPORT_UDP;
 	p->peer->port = CONF_PORT_DEFAULT;
-	p->peer->cipher = cipher_by_name("blowfish-cbc");
+	p->peer->cipher = cipher_by_name(CONF_CIPHER_DEFAULT);
 	p->peer->key_bits = p->peer->cipher ? p->peer->cipher->key_default * 8 :
 	    0;
 	p->peer->replay_window = 1024;
@@ -1363,7 +1363,7 @@ trim_peers(struct parser *p)
 }
 
 static int
-load(struct parser *p, struct config *cf, const char *file)
+load(struct parser *p, struct config *cf, const char *file, bool keys)
 {
 	int rv;
 
@@ -1376,7 +1376,8 @@ load(struct parser *p, struct config *cf, const char *file)
 	if (rv == 0)
 		trim_peers(p);
 	if (rv == 0)
-		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx);
+		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx,
+		    keys);
 	free(p->px);
 	free(p->qx.rules);
 	free(p->qx.meter_files);
@@ -1386,8 +1387,9 @@ load(struct parser *p, struct config *cf, const char *file)
 	return rv;
 }
 
-int
-config_load(const char *path, struct config *cf, struct conf_error *err)
+static int
+load_file(const char *path, struct config *cf, struct conf_error *err,
+    bool keys)
 {
 	struct parser p;
 
@@ -1397,7 +1399,20 @@ config_load(const char *path, struct config *cf, struct conf_error *err)
 		lex_free(&p.lx);
 		return -1;
 	}
-	return load(&p, cf, path);
+	return load(&p, cf, path, keys);
+}
+
+int
+config_load(const char *path, struct config *cf, struct conf_error *err)
+{
+	return load_file(path, cf, err, true);
+}
+
+int
+config_load_nokeys(const char *path, struct config *cf,
+    struct conf_error *err)
+{
+	return load_file(path, cf, err, false);
 }
 
 int
@@ -1413,7 +1428,7 @@ config_load_string(const char *name, const char *text, const char *base_dir,
 		lex_free(&p.lx);
 		return -1;
 	}
-	return load(&p, cf, name);
+	return load(&p, cf, name, true);
 }
 
 void

@@ -1,6 +1,7 @@
 /* vpntund: the IPsec (ESP) tunnel daemon.
  *
  *   vpntund -c site.conf [-f] [-n] [-R] [-v]...
+ *   vpntund --help | --version
  *
  * -n checks the configuration (keys included) and exits like `nginx -t`;
  * -f stays in the foreground and logs to stderr; otherwise the daemon
@@ -8,6 +9,7 @@
  * without marks in the state file start afresh. Everything that can
  * be checked without a device is checked before the first device exists. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,12 +22,32 @@
 #include "src/engine/engine.h"
 #include "util/log.h"
 
-static void
-usage(void)
+/* To stdout and 0 when asked for, to stderr and 2 on bad usage. */
+static void __attribute__((noreturn))
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: vpntund -c site.conf [-f] [-n] [-R] [-v]...\n");
-	exit(2);
+	fprintf(fp, "usage: vpntund -c site.conf [-f] [-n] [-R] [-v]...\n"
+	    "       vpntund -h | --help | --version\n"
+	    "  -c, --config FILE   the site.conf to run\n"
+	    "  -f, --foreground    do not detach; log to stderr\n"
+	    "  -n, --check         check the configuration (keys included) "
+	    "and exit\n"
+	    "  -R, --fresh-state   manual SAs without marks in the state "
+	    "file start afresh\n"
+	    "  -v, --verbose       log more (repeatable)\n");
+	exit(status);
 }
+
+static const struct option long_options[] = {
+	{ "config",      required_argument, NULL, 'c' },
+	{ "foreground",  no_argument,       NULL, 'f' },
+	{ "check",       no_argument,       NULL, 'n' },
+	{ "fresh-state", no_argument,       NULL, 'R' },
+	{ "verbose",     no_argument,       NULL, 'v' },
+	{ "help",        no_argument,       NULL, 'h' },
+	{ "version",     no_argument,       NULL, 'V' },
+	{ NULL,          0,                 NULL, 0 },
+};
 
 /* daemon(3) moves to "/": paths used after that must not be relative to
  * where we were started. -1 (err set) if the result does not fit. */
@@ -101,7 +123,8 @@ main(int argc, char *argv[])
 	const char *path = NULL;
 	int ch, foreground = 0, check = 0, verbose = 0, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnRv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnRv", long_options,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -118,12 +141,17 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("vpntund %s\n", VPNTUND_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (path == NULL || optind != argc)
-		usage();
+		usage(stderr, 2);
 
 	log_init("vpntund", raise_level(LOG_LVL_INFO, verbose), false);
 	if (crypto_global_init() == -1) {

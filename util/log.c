@@ -1,24 +1,60 @@
 #include "util/log.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level cur_level = LOG_LVL_INFO;
 static bool to_syslog;
+static bool to_journal;         /* stderr is a journald stream */
 static const char *log_ident = "vpntund";
+
+/* systemd.exec(5): a service's stderr connected to journald carries
+ * $JOURNAL_STREAM, "device:inode" of that stream. Comparing it with
+ * stderr itself tells our stream from one a child of such a service
+ * redirected (to a file, a terminal) but still inherited the variable. */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL)
+		return false;
+	errno = 0;
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != ':')
+		return false;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != '\0')
+		return false;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *ident, enum log_level level, bool use_syslog)
 {
+	int saved = errno;
+
 	log_ident = ident;
 	cur_level = level;
 	to_syslog = use_syslog;
+	to_journal = !use_syslog && stderr_is_journal();
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	errno = saved;
 }
 
 void
@@ -41,6 +77,7 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *tag[] = { "error", "warning", "info", "debug" };
+	static const char *journal_prio[] = { "<3>", "<4>", "<6>", "<7>" };
 	char msg[1024];
 	int saved = errno;
 
@@ -53,10 +90,17 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 		else
 			syslog(prio[level], "%s", msg);
 	} else {
+		/* "<N>" first: journald reads it as the line's priority
+		 * (sd-daemon(3)), as syslog would have it. One fprintf, one
+		 * write: a line is never split between processes. */
+		const char *pfx = to_journal ? journal_prio[level] : "";
+
 		if (suffix)
-			fprintf(stderr, "%s: %s: %s: %s\n", log_ident, tag[level], msg, suffix);
+			fprintf(stderr, "%s%s: %s: %s: %s\n", pfx, log_ident,
+			    tag[level], msg, suffix);
 		else
-			fprintf(stderr, "%s: %s: %s\n", log_ident, tag[level], msg);
+			fprintf(stderr, "%s%s: %s: %s\n", pfx, log_ident,
+			    tag[level], msg);
 		fflush(stderr);
 	}
 	errno = saved;

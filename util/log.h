@@ -9,6 +9,9 @@
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
+/* Without syslog, lines go to stderr as "ident: level: message", each
+ * preceded by its syslog priority ("<4>", sd-daemon(3)) when stderr is
+ * the journald stream $JOURNAL_STREAM names. */
 void log_init(const char *ident, enum log_level level, bool use_syslog);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

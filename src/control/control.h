@@ -9,6 +9,13 @@
 void hints_read(struct engine *e);
 void hints_write(struct engine *e);
 
+/* drop_report.c: every 10 s, a warning per peer whose replay or
+ * authentication drops moved, with the interval's counts (a timer made
+ * by drop_report_start in engine_start). drop_report_tick is one look. */
+int  drop_report_start(struct engine *e);
+void drop_report_tick(struct engine *e);
+void drop_report_stop(struct engine *e);
+
 /* status.c */
 int  status_handler(const char *cmd, struct evbuffer *out, void *arg);
 /* The answer of a JSON command: buf (freed) and a newline, or an error

@@ -250,6 +250,10 @@ engine_start(struct engine *e)
 		log_warnx("liveness timer");
 		return -1;
 	}
+	if (drop_report_start(e) == -1) {
+		log_warnx("drop report timer");
+		return -1;
+	}
 	hints_read(e);
 	sync_start(e);
 	if (resolve_start(e) == -1)
@@ -301,6 +305,7 @@ engine_free(struct engine *e)
 		event_free(e->tun_ev);
 	liveness_stop(e);
 	resolve_stop(e);
+	drop_report_stop(e);
 	ebridge_free(e);
 	device_close(e);
 	outer_close(e);

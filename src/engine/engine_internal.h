@@ -36,6 +36,7 @@ struct json;
 struct hook_runner;
 struct resolver;
 struct resolve_peer;
+struct drop_report;
 
 /* Packets handled per event callback before yielding to the loop, so one
  * busy direction cannot starve the other: one recvmmsg from an outer
@@ -219,6 +220,7 @@ struct engine {
 	struct log_limit     lim_hints;
 	uint64_t             start_id;      /* random, per start (sync.h) */
 	struct event        *tick;          /* liveness.c, once a second */
+	struct drop_report  *drop_report;   /* drop_report.c */
 	struct hook_runner  *hooks;         /* peer-up, peer-down */
 	struct peer         *peers;
 	size_t               npeers;

@@ -832,8 +832,8 @@ vt_capture_wait() { # FILE
 	[ -s "$1" ] || fail "capture: empty $1"
 }
 
-vt_inject() { # NS FILE
-	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" inject "$2" >/dev/null ||
+vt_inject() { # NS FILE [COUNT]
+	ip netns exec "$(vt_ns "$1")" "$VT_PY" "$VT_DIR/pkt.py" inject "$2" ${3:+"$3"} >/dev/null ||
 		fail "inject $2 from $1 failed"
 }
 

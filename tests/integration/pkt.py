@@ -17,9 +17,9 @@
         instead; creates FILE.ready once the socket is bound; exit 1 on
         timeout. With COUNT > 1 (ESP only) the first COUNT matching
         packets go to FILE.0 ... FILE.<COUNT-1>, and FILE is the last
-    pkt.py inject FILE
-        send the IP packet in FILE as it is (raw socket, header included):
-        a replay of a captured packet
+    pkt.py inject FILE [COUNT]
+        send the IP packet in FILE as it is (raw socket, header included),
+        COUNT times (default 1): a replay of a captured packet
     pkt.py espinfo FILE
         print "SPI SEQ PROTO TOS" of the captured packet (PROTO: 17 for ESP
         in UDP, 50 for raw ESP; SPI and SEQ in decimal; TOS / traffic class
@@ -232,18 +232,20 @@ def capture(iface, src, dst, minlen, path, timeout, kind="esp", count=1):
         return
 
 
-def inject(path):
+def inject(path, count=1):
     with open(path, "rb") as f:
         ip = f.read()
     if ip[0] >> 4 == 4:
         dst = socket.inet_ntop(socket.AF_INET, ip[16:20])
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-        s.sendto(ip, (dst, 0))
+        to = (dst, 0)
     else:
         dst = socket.inet_ntop(socket.AF_INET6, ip[24:40])
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
-        s.sendto(ip, (dst, 0, 0, 0))
-    print("injected %d bytes to %s" % (len(ip), dst))
+        to = (dst, 0, 0, 0)
+    for _ in range(count):
+        s.sendto(ip, to)
+    print("injected %d bytes to %s, %d times" % (len(ip), dst, count))
 
 
 def settos(src, dst, tos):
@@ -350,8 +352,8 @@ def main():
     elif len(a) in (7, 8, 9) and a[0] == "capture":
         capture(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]),
                 a[7] if len(a) > 7 else "esp", int(a[8]) if len(a) > 8 else 1)
-    elif len(a) == 2 and a[0] == "inject":
-        inject(a[1])
+    elif len(a) in (2, 3) and a[0] == "inject":
+        inject(a[1], int(a[2]) if len(a) == 3 else 1)
     elif len(a) == 2 and a[0] == "espinfo":
         espinfo(a[1])
     else:

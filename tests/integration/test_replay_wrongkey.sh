@@ -5,6 +5,8 @@
 # dropped as auth and does not move the window; a remote with the wrong key
 # gets nothing through: with derived keying it cannot even synchronise, so
 # it sends no data at all, and its requests are refused by the central.
+# The central's log sums the replays and forgeries up, per peer, in one
+# warning every 10 s with the interval's counts, not one per packet.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -u
 vt_init replay
@@ -23,6 +25,30 @@ read -r spi seq _ < <(vt_espinfo "$VT_TMP/orig.pkt")
 vt_log_msg "captured spi $spi seq $seq"
 wait_until 10 vt_cmp 'vt_lines "$VT_TMP/udp.log" once-only' -ge 1 ||
 	fail "the original datagram did not arrive"
+
+# The central's drop reports on r1 (3c): lines, replays, forgeries.
+drop_report() {
+	"$VT_PY" - "$(vt_log c)" <<'EOF'
+import re, sys
+n = r = a = 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.fullmatch(r"vpntund: warning: peer r1: (.*) in the last 10 s\n", line)
+    if not m:
+        continue
+    n += 1
+    for part in m.group(1).split(", "):
+        k = int(part.split()[0])
+        if re.fullmatch(r"\d+ packets? dropped as (replays|a replay)", part):
+            r += k
+        elif re.fullmatch(r"\d+( packets?)? failed authentication", part):
+            a += k
+        else:
+            sys.exit("bad drop report: " + line)
+print(n, r, a)
+EOF
+}
+read -r nrep0 _ < <(drop_report)
+t0=$SECONDS
 
 # 2. replay it three times from the "internet"
 rep0=$(vt_peer_counter c r1 drops.replay)
@@ -45,6 +71,32 @@ wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.auth' -ge 1 ||
 vt_ping l1 172.16.0.10 3
 assert_eq "$(vt_peer_counter c r1 drops.replay)" $((rep0 + 3)) "replay drops after the forgery"
 assert_eq "$(vt_lines "$VT_TMP/udp.log" once-only)" 1 "datagram delivered once only"
+
+# 3b. a burst of replays, in chunks that the socket buffer holds
+for i in 1 2 3 4; do
+	before=$(vt_peer_counter c r1 drops.replay)
+	vt_inject inet "$VT_TMP/orig.pkt" 50
+	wait_until 10 vt_cmp 'vt_peer_counter c r1 drops.replay' -ge $((before + 50)) ||
+		fail "burst $i: central drops.replay $(vt_peer_counter c r1 drops.replay), expected $((before + 50))"
+done
+assert_eq "$(vt_lines "$VT_TMP/udp.log" once-only)" 1 "datagram delivered once only"
+
+# 3c. the drop report: "peer r1: N packets dropped as replays, M failed
+#     authentication in the last 10 s" lines whose counts add up to the
+#     counters, at most one per 10 s
+rep=$(vt_peer_counter c r1 drops.replay)
+auth=$(vt_peer_counter c r1 drops.auth)
+wait_until 25 vt_cmp 'drop_report | cut -d" " -f2-' = "$rep $auth" ||
+	fail "drop report on r1 (lines, replays, auth): $(drop_report), expected replays $rep and auth $auth"
+read -r nrep _ < <(drop_report)
+elapsed=$((SECONDS - t0))
+vt_log_msg "drop report: $nrep lines for $rep replays and $auth forgeries in $elapsed s"
+assert_ge "$rep" $((rep0 + 203)) "central: replays counted"
+[ $((nrep - nrep0)) -le $((elapsed / 10 + 1)) ] ||
+	fail "drop report: $((nrep - nrep0)) lines in $elapsed s, expected at most one per 10 s"
+grep -q "peer r1: [0-9]* packets dropped as replays" "$(vt_log c)" ||
+	fail "drop report: no line summing several replays"
+assert_eq "$(vt_peer_counter c r1 drops.replay)" "$rep" "central: replays after the report"
 
 # 4. r2 with the wrong key (config otherwise right): nothing gets through
 vt_write_key "$VT_TMP/r2-wrong.key" aes-gcm

@@ -118,4 +118,26 @@ put_default_key(const char *name)
 	put_default_key_seeded(name, 1);
 }
 
+/* What the examples' peers use (blowfish-cbc keysize 256,
+ * hmac-sha256-128), made as vpntunctl genkey makes it: the repository
+ * ships no key. */
+static __attribute__((unused)) void
+put_example_key(const char *name)
+{
+	const struct cipher_info *ci;
+	const struct auth_info *ai;
+	struct conf_error e;
+	char path[PATH_MAX];
+	size_t bits;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	unlink(path);
+	if (keyfile_suite("blowfish-cbc", 256, "hmac-sha256-128", &ci, &bits,
+	    &ai, &e) == -1 || keyfile_generate(path, ci, bits, ai, false,
+	    &e) == -1) {
+		fprintf(stderr, "%s\n", e.msg);
+		abort();
+	}
+}
+
 #endif

@@ -603,15 +603,13 @@ static void
 test_example(void **state)
 {
 	struct config cf;
-	char dir[PATH_MAX], *text, *key;
+	char dir[PATH_MAX], *text;
 	const struct qos_conf *q;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/keys", tdir);
 	mkdir(dir, 0700);
-	key = slurp_example("keys/physician1.key");
-	put_file("keys/physician1.key", key, 0600);
-	free(key);
+	put_example_key("keys/physician1.key");
 	text = slurp_example("remote.conf");
 	load_ok(text, &cf);
 	free(text);

@@ -1,6 +1,8 @@
 /* Logging: levels filter, errno is preserved, and per-packet messages are
  * rate-limited with the number suppressed reported later. Output goes to
  * stderr, which each test redirects into a temporary file to read back. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,6 +129,42 @@ test_ratelimit(void **state)
 	assert_int_equal(lim.suppressed, 0);
 }
 
+/* Under journald ($JOURNAL_STREAM naming stderr) each line starts with
+ * its syslog priority; a stream that is not the one named gets none. */
+static void
+test_journal_priority(void **state)
+{
+	struct stat st;
+	char js[64];
+
+	(void)state;
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("logtest", LOG_LVL_DEBUG, false);
+	log_warnx("w");
+	log_info("i");
+	log_debug("d");
+	errno = EPERM;
+	log_warn("e");
+	assert_string_equal(captured(), "<4>logtest: warning: w\n"
+	    "<6>logtest: info: i\n<7>logtest: debug: d\n"
+	    "<4>logtest: warning: e: Operation not permitted\n");
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("logtest", LOG_LVL_DEBUG, false);
+	log_warnx("plain");
+	assert_non_null(strstr(captured(), "\nlogtest: warning: plain\n"));
+	setenv("JOURNAL_STREAM", "junk", 1);
+	log_init("logtest", LOG_LVL_DEBUG, false);
+	log_info("junk");
+	assert_non_null(strstr(captured(), "\nlogtest: info: junk\n"));
+	unsetenv("JOURNAL_STREAM");
+	log_init("logtest", LOG_LVL_INFO, false);
+}
+
 static void
 test_ratelimit_respects_level(void **state)
 {
@@ -150,6 +188,8 @@ main(void)
 		    capture_stop),
 		cmocka_unit_test_setup_teardown(test_ratelimit, capture_start,
 		    capture_stop),
+		cmocka_unit_test_setup_teardown(test_journal_priority,
+		    capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_ratelimit_respects_level,
 		    capture_start, capture_stop),
 	};
