@@ -179,6 +179,9 @@ struct peer_extra {
 	int         life_line[2];
 	bool        life_soft[2];
 	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
+	/* The file of each written tunnel or funnel, one per policy (its
+	 * line is the policy's own); NULL for the default tunnel. */
+	const char **policy_file;
 };
 
 /* keysep.c: no cipher key and no auth key on two SAs of the config;
@@ -244,11 +247,24 @@ struct site_extra {
 	int         line;
 	const char *hook_file[HOOK_MAX];
 	int         hook_line[HOOK_MAX];
+	/* Where each address and exclude statement is, by index. */
+	const char *address_file[8];
+	int         address_line[8];
+	const char *exclude_file[16];
+	int         exclude_line[16];
 };
 
 int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
 	    struct qos_extra *, const struct bridge_extra *,
 	    const struct site_extra *);
+
+/* check_nets.c: every written address lies in a network of the site;
+ * no tunnel or funnel side lies inside an exclude (once the peers'
+ * default tunnels exist). */
+int   site_addresses_inside(struct lexer *, const struct site_conf *,
+	    const struct site_extra *);
+int   policies_not_excluded(struct lexer *, const struct config *,
+	    const struct peer_extra *, const struct site_extra *);
 
 /* check_bridge.c: the tap, the bridge statements and the tap SAs, once
  * the peers are complete (their roles and networks known). */
