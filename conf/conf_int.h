@@ -102,6 +102,11 @@ void  lex_next(struct lexer *, struct token *);
 void  lex_unget(struct lexer *, const struct token *);
 int   lex_define(struct lexer *, const struct token *name, const struct token *tok,
 	    const struct value *val);
+/* The macros defined, with their last values, into cf->vars. */
+int   lex_export_macros(struct lexer *, struct config *cf);
+/* The value as it would be written: an address without a length unless
+ * one was written or kept. */
+const char *value_str(const struct value *, char *buf, size_t len);
 
 /* Formats "file:line: msg" into the error, once: the first error wins. */
 void  conf_err(struct lexer *, const char *file, int line, const char *fmt, ...)
@@ -342,6 +347,8 @@ int   do_meter(struct parser *, const struct token *kw);
 int   get_rate(struct parser *, const struct token *kw, uint64_t *bps);
 /* "64kbit", "1500kbit", "2Mbit": the largest unit that divides exactly. */
 const char *rate_str(uint64_t bps, char *buf, size_t len);
+/* parse_rule.c: "udp", "icmp6" or the number of a protocol. */
+const char *rule_proto_name(int proto, char *buf, size_t len);
 /* A DSCP by name (ef, af41, cs1, be, va) or number 0..63. */
 int   get_dscp(struct parser *, const struct token *kw, uint8_t *dscp);
 

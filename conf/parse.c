@@ -1315,6 +1315,8 @@ load(struct parser *p, struct config *cf, const char *file)
 		trim_peers(p);
 	if (rv == 0)
 		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx);
+	if (rv == 0)
+		rv = lex_export_macros(&p->lx, cf);
 	for (i = 0; i < cf->npeers && p->px != NULL; i++)
 		free(p->px[i].policy_file);
 	free(p->px);
@@ -1383,5 +1385,6 @@ config_free(struct config *cf)
 	}
 	free(cf->rules);
 	free(cf->meters);
+	free(cf->vars);
 	memset(cf, 0, sizeof(*cf));
 }
