@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conf/addrexpr.h"
 #include "conf/config.h"
 
 #define CONF_INCLUDE_MAX 8
@@ -58,22 +59,13 @@ enum tok {
 	T_ERROR,        /* the lexer has set the error message */
 };
 
-/* The result of an address expression. has_len says whether a prefix
- * length was written (or kept by host()/+/-): a bare address is a /32 or
- * /128 where a prefix is wanted, and just an address where one is not. */
-struct value {
-	struct prefix p;
-	bool          has_len;
-	bool          is_mask;      /* from mask(): only valid as an address */
-};
-
 struct token {
 	enum tok     type;
 	int          line;
 	const char  *file;          /* name for messages; lives in the lexer */
 	const char  *dir;           /* directory of that file */
 	char         text[CONF_TOKEN_MAX];
-	struct value val;           /* T_VALUE */
+	struct addr_value val;           /* T_VALUE */
 };
 
 struct macro;
@@ -101,12 +93,12 @@ const struct token *lex_peek(struct lexer *);
 void  lex_next(struct lexer *, struct token *);
 void  lex_unget(struct lexer *, const struct token *);
 int   lex_define(struct lexer *, const struct token *name, const struct token *tok,
-	    const struct value *val);
+	    const struct addr_value *val);
 /* The macros defined, with their last values, into cf->vars. */
 int   lex_export_macros(struct lexer *, struct config *cf);
 /* The value as it would be written: an address without a length unless
  * one was written or kept. */
-const char *value_str(const struct value *, char *buf, size_t len);
+const char *value_str(const struct addr_value *, char *buf, size_t len);
 
 /* Formats "file:line: msg" into the error, once: the first error wins. */
 void  conf_err(struct lexer *, const char *file, int line, const char *fmt, ...)
@@ -115,22 +107,14 @@ void  conf_errt(struct lexer *, const struct token *, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *tok_describe(const struct token *, char *buf, size_t len);
 
-/* addr.c: numbers and addresses; copy_str copies all of src or, if it
- * does not fit, as much as fits and returns -1. */
+/* addr.c: copy_str copies all of src or, if it does not fit, as much as
+ * fits and returns -1. The address arithmetic is in conf/addrexpr.h. */
 int   copy_str(char *dst, size_t len, const char *src);
-int   parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-int   addr_parse(const char *s, struct prefix *p);
-int   addr_add(struct prefix *p, uint64_t n, bool subtract);
-void  prefix_network(struct prefix *p);
-int   mask_to_len(const struct prefix *mask, uint8_t *len);
-void  len_to_mask(sa_family_t af, uint8_t len, struct prefix *mask);
-int   prefix_cmp(const struct prefix *a, const struct prefix *b);
-unsigned addr_bits(sa_family_t af);
 
 /* expr.c: address expressions; `after` names the keyword and `noun` what
  * it wants ("an address or prefix"), for messages. */
 int   expr_parse(struct lexer *, const char *after, const char *noun,
-	    struct value *out);
+	    struct addr_value *out);
 int   expr_prefix(struct lexer *, const char *after, struct prefix *out);
 int   expr_address(struct lexer *, const char *after, struct prefix *out);
 

@@ -30,7 +30,7 @@ struct source {
 struct macro {
 	char          name[64];
 	bool          is_value;
-	struct value  val;
+	struct addr_value  val;
 	enum tok      type;         /* T_WORD or T_STRING if !is_value */
 	char          text[CONF_TOKEN_MAX];
 	struct macro  *next;
@@ -566,7 +566,7 @@ lex_unget(struct lexer *lx, const struct token *t)
 
 int
 lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
-    const struct value *val)
+    const struct addr_value *val)
 {
 	struct macro *m;
 
@@ -603,7 +603,7 @@ lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
 }
 
 const char *
-value_str(const struct value *v, char *buf, size_t len)
+value_str(const struct addr_value *v, char *buf, size_t len)
 {
 	char *slash;
 

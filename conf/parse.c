@@ -1146,7 +1146,7 @@ static int
 do_macro(struct parser *p, const struct token *name)
 {
 	char d[CONF_TOKEN_MAX + 8];
-	struct value v;
+	struct addr_value v;
 	struct token t, eq;
 	const struct token *pk;
 
