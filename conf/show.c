@@ -61,7 +61,7 @@ sockaddr_str(const struct sockaddr_storage *ss, bool with_port, char *buf,
 static void
 show_spi(FILE *out, const char *what, uint32_t spi)
 {
-	fprintf(out, "\t%-22s 0x%08x (%u)\n", what, spi, spi);
+	fprintf(out, "\t%-24s 0x%08x (%u)\n", what, spi, spi);
 }
 
 static void

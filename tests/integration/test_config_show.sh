@@ -68,8 +68,8 @@ has "$out" $'\tkeying derived'
 has "$out" $'\tkey "'"$ex"$'/keys/physician1.key"\t# 64 bytes per direction'
 r_out=$(spi 10.1.1.0/24 remote 10.1.0.0/24)
 r_in=$(spi 10.1.0.0/24 central 10.1.1.0/24)
-has "$out" "$(printf '\t%-22s %s' 'spi out' "$r_out")"
-has "$out" "$(printf '\t%-22s %s' 'spi in' "$r_in")"
+has "$out" "$(printf '\t%-24s %s' 'spi out' "$r_out")"
+has "$out" "$(printf '\t%-24s %s' 'spi in' "$r_in")"
 # policies: all three remote prefixes... the /24s as written, then the /16
 pol=$(grep -E $'^#\t[0-9]+\\. ' <<<"$out")
 assert_eq "$pol" $'#\t1. peer "nursing-home": tunnel 10.1.1.0/24 <-> 10.1.0.0/24
@@ -90,8 +90,8 @@ out=$("$VTD" -n -v -c "$ex/central.conf" 2>/dev/null)
 has "$out" "physician1 = 10.1.1.0/24"          # $home + 256
 has "$out" $'\taddress 10.1.0.1/24'
 has "$out" $'\tendpoint dynamic'
-has "$out" "$(printf '\t%-22s %s' 'spi out' "$r_in")"
-has "$out" "$(printf '\t%-22s %s' 'spi in' "$r_out")"
+has "$out" "$(printf '\t%-24s %s' 'spi out' "$r_in")"
+has "$out" "$(printf '\t%-24s %s' 'spi in' "$r_out")"
 pol=$(grep -E $'^#\t[0-9]+\\. ' <<<"$out")
 assert_eq "$pol" $'#\t1. peer "physician1": tunnel 10.1.0.0/24 <-> 10.1.1.0/24
 #\t2. peer "physician1": funnel 10.1.0.0/24 <-> 10.2.1.0/24

@@ -130,20 +130,20 @@ test_show(void **state)
 	/* r1's SPIs from the formula, and the derived keying extras */
 	spi = doc_spi(home, 24, 'C', r1, 24);
 	assert_int_equal(spi, cf.peers[0].spi_out);
-	snprintf(line, sizeof(line), "\tspi out                0x%08x (%u)",
+	snprintf(line, sizeof(line), "\tspi out                  0x%08x (%u)",
 	    spi, spi);
 	has_line(out, line);
-	snprintf(line, sizeof(line), "\tspi out, odd epochs    0x%08x (%u)",
+	snprintf(line, sizeof(line), "\tspi out, odd epochs      0x%08x (%u)",
 	    spi ^ 1, spi ^ 1);
 	has_line(out, line);
 	spi = doc_spi(r1, 24, 'R', home, 24);
-	snprintf(line, sizeof(line), "\tspi in                 0x%08x (%u)",
+	snprintf(line, sizeof(line), "\tspi in                   0x%08x (%u)",
 	    spi, spi);
 	has_line(out, line);
 	/* r2: explicit, manual: no odd epochs, no control channel */
 	has_line(out, "\t# SPIs, hex (decimal); set with spi");
-	has_line(out, "\tspi out                0x00001002 (4098)");
-	has_line(out, "\tspi in                 0x00001001 (4097)");
+	has_line(out, "\tspi out                  0x00001002 (4098)");
+	has_line(out, "\tspi in                   0x00001001 (4097)");
 	r2 = strstr(out, "peer \"r2\" {\n");
 	assert_non_null(r2);
 	end = strstr(r2, "\n}\n");
