@@ -296,6 +296,7 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		pc->policies[0].local = s->networks[0];
 		pc->policies[0].remote = pc->network;
 		pc->policies[0].line = pc->line;
+		pc->policies[0].implied = true;
 		pc->npolicies = 1;
 	}
 	if (!pc->spi_explicit) {

@@ -89,7 +89,7 @@ policies_not_excluded(struct lexer *lx, const struct config *cf,
 			}
 			if (x == -1)
 				continue;
-			if (px[i].policy_file != NULL) {
+			if (!pol->implied) {
 				file = px[i].policy_file[j];
 				kind = pol->funnel ? "funnel" : "tunnel";
 			} else {

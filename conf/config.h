@@ -38,6 +38,7 @@ struct policy_conf {
 	struct prefix local;
 	struct prefix remote;
 	bool          funnel;           /* written as `funnel` (paper 3.3) */
+	bool          implied;          /* the default tunnel: none written */
 	int           line;
 };
 

@@ -185,7 +185,8 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 	for (i = 0; i < pc->npolicies; i++) {
 		fputc('\t', out);
 		show_policy(out, &pc->policies[i]);
-		fputc('\n', out);
+		fprintf(out, "%s\n", pc->policies[i].implied ? "\t# the default: "
+		    "no tunnel or funnel written" : "");
 	}
 	fprintf(out, "\t# SPIs, hex (decimal); %s\n", pc->spi_explicit ?
 	    "set with spi" : "derived (site.conf(5), SPI DERIVATION)");

@@ -140,6 +140,9 @@ test_show(void **state)
 	snprintf(line, sizeof(line), "\tspi in                   0x%08x (%u)",
 	    spi, spi);
 	has_line(out, line);
+	has_line(out, "\ttunnel 10.1.0.0/24 <-> 10.1.2.0/24\t# the default: "
+	    "no tunnel or funnel written");
+	has_line(out, "\tfunnel 172.16.0.0/16 <-> 10.2.0.0/16");
 	/* r2: explicit, manual: no odd epochs, no control channel */
 	has_line(out, "\t# SPIs, hex (decimal); set with spi");
 	has_line(out, "\tspi out                  0x00001002 (4098)");
