@@ -299,6 +299,7 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		pc->policies[0].local = s->networks[0];
 		pc->policies[0].remote = pc->network;
 		pc->policies[0].line = pc->line;
+		pc->policies[0].implied = true;
 		pc->npolicies = 1;
 	}
 	if (!pc->spi_explicit) {
@@ -381,6 +382,7 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 	size_t i, j, *twin;
 
 	if (site_finish(lx, &cf->site, sx->file, sx->line) == -1 ||
+	    site_addresses_inside(lx, &cf->site, sx) == -1 ||
 	    site_hooks(lx, &cf->site, sx) == -1)
 		return -1;
 	if ((twin = earlier_twins(cf, name_cmp)) == NULL) {
@@ -401,6 +403,8 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 		}
 	}
 	free(twin);
+	if (policies_not_excluded(lx, cf, px, sx) == -1)
+		return -1;
 	/* Inbound SPIs pick the SA of an arriving packet (RFC 4303 2.1). */
 	if ((twin = earlier_twins(cf, spi_in_cmp)) == NULL) {
 		conf_err(lx, sx->file, sx->line, "out of memory");

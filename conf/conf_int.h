@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conf/addrexpr.h"
 #include "conf/config.h"
 
 #define CONF_INCLUDE_MAX 8
@@ -58,22 +59,13 @@ enum tok {
 	T_ERROR,        /* the lexer has set the error message */
 };
 
-/* The result of an address expression. has_len says whether a prefix
- * length was written (or kept by host()/+/-): a bare address is a /32 or
- * /128 where a prefix is wanted, and just an address where one is not. */
-struct value {
-	struct prefix p;
-	bool          has_len;
-	bool          is_mask;      /* from mask(): only valid as an address */
-};
-
 struct token {
 	enum tok     type;
 	int          line;
 	const char  *file;          /* name for messages; lives in the lexer */
 	const char  *dir;           /* directory of that file */
 	char         text[CONF_TOKEN_MAX];
-	struct value val;           /* T_VALUE */
+	struct addr_value val;           /* T_VALUE */
 };
 
 struct macro;
@@ -101,7 +93,12 @@ const struct token *lex_peek(struct lexer *);
 void  lex_next(struct lexer *, struct token *);
 void  lex_unget(struct lexer *, const struct token *);
 int   lex_define(struct lexer *, const struct token *name, const struct token *tok,
-	    const struct value *val);
+	    const struct addr_value *val);
+/* The macros defined, with their last values, into cf->vars. */
+int   lex_export_macros(struct lexer *, struct config *cf);
+/* The value as it would be written: an address without a length unless
+ * one was written or kept. */
+const char *value_str(const struct addr_value *, char *buf, size_t len);
 
 /* Formats "file:line: msg" into the error, once: the first error wins. */
 void  conf_err(struct lexer *, const char *file, int line, const char *fmt, ...)
@@ -110,22 +107,14 @@ void  conf_errt(struct lexer *, const struct token *, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *tok_describe(const struct token *, char *buf, size_t len);
 
-/* addr.c: numbers and addresses; copy_str copies all of src or, if it
- * does not fit, as much as fits and returns -1. */
+/* addr.c: copy_str copies all of src or, if it does not fit, as much as
+ * fits and returns -1. The address arithmetic is in conf/addrexpr.h. */
 int   copy_str(char *dst, size_t len, const char *src);
-int   parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-int   addr_parse(const char *s, struct prefix *p);
-int   addr_add(struct prefix *p, uint64_t n, bool subtract);
-void  prefix_network(struct prefix *p);
-int   mask_to_len(const struct prefix *mask, uint8_t *len);
-void  len_to_mask(sa_family_t af, uint8_t len, struct prefix *mask);
-int   prefix_cmp(const struct prefix *a, const struct prefix *b);
-unsigned addr_bits(sa_family_t af);
 
 /* expr.c: address expressions; `after` names the keyword and `noun` what
  * it wants ("an address or prefix"), for messages. */
 int   expr_parse(struct lexer *, const char *after, const char *noun,
-	    struct value *out);
+	    struct addr_value *out);
 int   expr_prefix(struct lexer *, const char *after, struct prefix *out);
 int   expr_address(struct lexer *, const char *after, struct prefix *out);
 
@@ -183,6 +172,9 @@ struct peer_extra {
 	int         life_line[2];
 	bool        life_soft[2];
 	const char *tap_key_conf;       /* where `tap-sa dedicated key` is */
+	/* The file of each written tunnel or funnel, one per policy (its
+	 * line is the policy's own); NULL for the default tunnel. */
+	const char **policy_file;
 };
 
 /* keysep.c: no cipher key and no auth key on two SAs of the config;
@@ -248,6 +240,11 @@ struct site_extra {
 	int         line;
 	const char *hook_file[HOOK_MAX];
 	int         hook_line[HOOK_MAX];
+	/* Where each address and exclude statement is, by index. */
+	const char *address_file[8];
+	int         address_line[8];
+	const char *exclude_file[16];
+	int         exclude_line[16];
 };
 
 /* keys false: everything but reading the key files (config_load_nokeys). */
@@ -258,6 +255,14 @@ int   conf_finish(struct lexer *, struct config *, struct peer_extra *,
  * depends on the cipher (an AEAD tag is its own integrity check). */
 #define CONF_CIPHER_DEFAULT "blowfish-cbc"
 const struct auth_info *conf_auth_default(const struct cipher_info *);
+
+/* check_nets.c: every written address lies in a network of the site;
+ * no tunnel or funnel side lies inside an exclude (once the peers'
+ * default tunnels exist). */
+int   site_addresses_inside(struct lexer *, const struct site_conf *,
+	    const struct site_extra *);
+int   policies_not_excluded(struct lexer *, const struct config *,
+	    const struct peer_extra *, const struct site_extra *);
 
 /* check_bridge.c: the tap, the bridge statements and the tap SAs, once
  * the peers are complete (their roles and networks known). */
@@ -335,6 +340,8 @@ int   do_meter(struct parser *, const struct token *kw);
 int   get_rate(struct parser *, const struct token *kw, uint64_t *bps);
 /* "64kbit", "1500kbit", "2Mbit": the largest unit that divides exactly. */
 const char *rate_str(uint64_t bps, char *buf, size_t len);
+/* parse_rule.c: "udp", "icmp6" or the number of a protocol. */
+const char *rule_proto_name(int proto, char *buf, size_t len);
 /* A DSCP by name (ef, af41, cs1, be, va) or number 0..63. */
 int   get_dscp(struct parser *, const struct token *kw, uint8_t *dscp);
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "crypto/crypto.h"
@@ -46,6 +47,7 @@ struct policy_conf {
 	struct prefix local;
 	struct prefix remote;
 	bool          funnel;           /* written as `funnel` (paper 3.3) */
+	bool          implied;          /* the default tunnel: none written */
 	int           line;
 };
 
@@ -193,6 +195,14 @@ struct qos_conf {
 	int                   bridge_class;       /* frames of the tap; -1 none */
 };
 
+/* A macro as it stood at the end of the file, address expressions
+ * evaluated: what `vpntund -n -v` shows. */
+#define CONF_VAR_VALUE_MAX 1040
+struct conf_var {
+	char name[64];
+	char value[CONF_VAR_VALUE_MAX];   /* strings in double quotes */
+};
+
 struct config {
 	char              file[PATH_MAX];
 	struct site_conf  site;
@@ -203,6 +213,8 @@ struct config {
 	size_t            nrules;
 	struct meter_def *meters;
 	size_t            nmeters;
+	struct conf_var  *vars;           /* in the order first defined */
+	size_t            nvars;
 };
 
 #define CONF_ERR_MAX 512
@@ -233,6 +245,10 @@ void config_drop_keys(struct config *cf);
  * mistaken for safe: a CBC peer without integrity (auth none), a 64-bit
  * block cipher past the SWEET32 bound. For vpntund and vpntund -n. */
 void config_warn(const struct config *cf);
+/* Prints the configuration as loaded and resolved (vpntund -n -v):
+ * macros, the site, each peer with its SPIs, the policies in the order
+ * outbound packets meet them, QoS, meters and rules. Never key bytes. */
+void config_show(FILE *out, const struct config *cf);
 /* Whether a running daemon configured by old can take new by reloading
  * (conf/reload.c): 0 if new differs only in its rules, meters, the qos
  * block's bandwidth, classes and mss-clamp, and log-level; else -1 with

@@ -8,7 +8,7 @@
 #include "conf/conf_int.h"
 
 static int expr_term(struct lexer *, const char *, const char *,
-    struct value *);
+    struct addr_value *);
 
 /* Parentheses and calls recurse; a config is written by people, so a
  * small bound costs nothing and keeps hostile input off the stack limit. */
@@ -32,7 +32,7 @@ expect(struct lexer *lx, enum tok type, const char *what, const char *ctx)
 /* f(x) and f(x, n) for the three functions. */
 static int
 expr_call(struct lexer *lx, const struct token *fn, const char *after,
-    struct value *v)
+    struct addr_value *v)
 {
 	char ctx[64], d[CONF_TOKEN_MAX + 8], b[INET6_ADDRSTRLEN + 8];
 	struct token t;
@@ -88,7 +88,7 @@ expr_call(struct lexer *lx, const struct token *fn, const char *after,
 
 static int
 expr_term(struct lexer *lx, const char *after, const char *noun,
-    struct value *v)
+    struct addr_value *v)
 {
 	char d[CONF_TOKEN_MAX + 8];
 	struct token t;
@@ -123,7 +123,7 @@ expr_term(struct lexer *lx, const char *after, const char *noun,
 
 /* `/ 24` or `/ 255.255.255.0`: sets the prefix length, keeps host bits. */
 static int
-reprefix(struct lexer *lx, const char *after, struct value *v)
+reprefix(struct lexer *lx, const char *after, struct addr_value *v)
 {
 	char d[CONF_TOKEN_MAX + 8];
 	struct token t;
@@ -155,11 +155,11 @@ reprefix(struct lexer *lx, const char *after, struct value *v)
 	return 0;
 }
 
-static int expr_rest(struct lexer *, const char *, struct value *);
+static int expr_rest(struct lexer *, const char *, struct addr_value *);
 
 int
 expr_parse(struct lexer *lx, const char *after, const char *noun,
-    struct value *v)
+    struct addr_value *v)
 {
 	int rc;
 
@@ -180,7 +180,7 @@ expr_parse(struct lexer *lx, const char *after, const char *noun,
 
 /* The `/ len`, `+ n` and `- n` that follow a term, left to right. */
 static int
-expr_rest(struct lexer *lx, const char *after, struct value *v)
+expr_rest(struct lexer *lx, const char *after, struct addr_value *v)
 {
 	char d[CONF_TOKEN_MAX + 8], b[INET6_ADDRSTRLEN + 8];
 	const struct token *pk;
@@ -220,7 +220,7 @@ expr_rest(struct lexer *lx, const char *after, struct value *v)
 int
 expr_prefix(struct lexer *lx, const char *after, struct prefix *out)
 {
-	struct value v;
+	struct addr_value v;
 	const struct token *pk = lex_peek(lx);
 	struct token at = *pk;
 
@@ -241,7 +241,7 @@ int
 expr_address(struct lexer *lx, const char *after, struct prefix *out)
 {
 	char b[INET6_ADDRSTRLEN + 8];
-	struct value v;
+	struct addr_value v;
 	const struct token *pk = lex_peek(lx);
 	struct token at = *pk;
 
@@ -256,4 +256,51 @@ expr_address(struct lexer *lx, const char *after, struct prefix *out)
 	v.p.len = (uint8_t)addr_bits(v.p.af);
 	*out = v.p;
 	return 0;
+}
+
+int
+addr_expr_eval(const char *text, const char *after, struct addr_value *out,
+    char *err, size_t errlen)
+{
+	static const char name[] = "expression", eof[] = "got end of file";
+	char d[CONF_TOKEN_MAX + 8];
+	struct conf_error ce;
+	struct lexer lx;
+	struct token t;
+	const char *msg;
+	size_t skip;
+	int rc = -1;
+
+	memset(&ce, 0, sizeof(ce));
+	if (lex_init_string(&lx, name, text, ".", &ce) == 0 &&
+	    expr_parse(&lx, after, "an address or prefix", out) == 0) {
+		/* One expression and nothing after it. */
+		do
+			lex_next(&lx, &t);
+		while (t.type == T_EOS);
+		if (t.type == T_EOF)
+			rc = 0;
+		else if (t.type != T_ERROR)
+			conf_errt(&lx, &t, "expected the end of the expression, "
+			    "got %s", tok_describe(&t, d, sizeof(d)));
+	}
+	lex_free(&lx);
+	if (rc == 0)
+		return 0;
+	/* "expression:1: ": the line means nothing on a command line. */
+	msg = ce.msg;
+	skip = strlen(name);
+	if (strncmp(msg, name, skip) == 0 && msg[skip] == ':') {
+		msg = strchr(msg + skip + 1, ':');
+		msg = msg != NULL ? msg + 1 + (msg[1] == ' ') : ce.msg;
+	}
+	/* The text has no file: what ends it is the end of the expression. */
+	skip = strlen(msg);
+	if (skip >= sizeof(eof) - 1 && strcmp(msg + skip - (sizeof(eof) - 1),
+	    eof) == 0)
+		snprintf(err, errlen, "%.*sgot nothing", (int)(skip -
+		    (sizeof(eof) - 1)), msg);
+	else
+		snprintf(err, errlen, "%s", msg);
+	return -1;
 }

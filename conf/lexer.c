@@ -30,7 +30,7 @@ struct source {
 struct macro {
 	char          name[64];
 	bool          is_value;
-	struct value  val;
+	struct addr_value  val;
 	enum tok      type;         /* T_WORD or T_STRING if !is_value */
 	char          text[CONF_TOKEN_MAX];
 	struct macro  *next;
@@ -566,7 +566,7 @@ lex_unget(struct lexer *lx, const struct token *t)
 
 int
 lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
-    const struct value *val)
+    const struct addr_value *val)
 {
 	struct macro *m;
 
@@ -598,6 +598,47 @@ lex_define(struct lexer *lx, const struct token *name, const struct token *tok,
 		m->is_value = false;
 		m->type = tok->type;
 		copy_str(m->text, sizeof(m->text), tok->text);
+	}
+	return 0;
+}
+
+const char *
+value_str(const struct addr_value *v, char *buf, size_t len)
+{
+	char *slash;
+
+	prefix_ntop(&v->p, buf, len);
+	if (!v->has_len && (slash = strchr(buf, '/')) != NULL)
+		*slash = '\0';
+	return buf;
+}
+
+int
+lex_export_macros(struct lexer *lx, struct config *cf)
+{
+	const struct macro *m;
+	struct conf_var *v;
+	size_t n = 0, i;
+
+	for (m = lx->macros; m != NULL; m = m->next)
+		n++;
+	if (n == 0)
+		return 0;
+	if ((cf->vars = calloc(n, sizeof(*cf->vars))) == NULL) {
+		conf_err(lx, cf->file, 0, "out of memory");
+		return -1;
+	}
+	cf->nvars = n;
+	/* The list holds the newest first. */
+	for (i = n, m = lx->macros; m != NULL; m = m->next) {
+		v = &cf->vars[--i];
+		copy_str(v->name, sizeof(v->name), m->name);
+		if (m->is_value)
+			value_str(&m->val, v->value, sizeof(v->value));
+		else if (m->type == T_STRING)
+			snprintf(v->value, sizeof(v->value), "\"%s\"", m->text);
+		else
+			copy_str(v->value, sizeof(v->value), m->text);
 	}
 	return 0;
 }

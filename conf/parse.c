@@ -183,8 +183,12 @@ site_address(struct parser *p, const struct token *kw)
 {
 	struct site_conf *s = &p->cf->site;
 
-	return add_prefix(p, kw, s->addresses, &s->naddresses,
-	    sizeof(s->addresses) / sizeof(s->addresses[0]));
+	if (add_prefix(p, kw, s->addresses, &s->naddresses,
+	    sizeof(s->addresses) / sizeof(s->addresses[0])) == -1)
+		return -1;
+	p->sx.address_file[s->naddresses - 1] = kw->file;
+	p->sx.address_line[s->naddresses - 1] = kw->line;
+	return 0;
 }
 
 static int
@@ -192,8 +196,12 @@ site_exclude(struct parser *p, const struct token *kw)
 {
 	struct site_conf *s = &p->cf->site;
 
-	return add_prefix(p, kw, s->excludes, &s->nexcludes,
-	    sizeof(s->excludes) / sizeof(s->excludes[0]));
+	if (add_prefix(p, kw, s->excludes, &s->nexcludes,
+	    sizeof(s->excludes) / sizeof(s->excludes[0])) == -1)
+		return -1;
+	p->sx.exclude_file[s->nexcludes - 1] = kw->file;
+	p->sx.exclude_line[s->nexcludes - 1] = kw->line;
+	return 0;
 }
 
 int
@@ -945,6 +953,7 @@ peer_policy(struct parser *p, const struct token *kw)
 {
 	char d[CONF_TOKEN_MAX + 8];
 	struct policy_conf pc, *np;
+	const char **nf;
 	struct token t;
 
 	memset(&pc, 0, sizeof(pc));
@@ -973,8 +982,16 @@ peer_policy(struct parser *p, const struct token *kw)
 		conf_errt(&p->lx, kw, "out of memory");
 		return -1;
 	}
-	np[p->peer->npolicies++] = pc;
 	p->peer->policies = np;
+	nf = reallocarray(p->extra->policy_file, p->peer->npolicies + 1,
+	    sizeof(*nf));
+	if (nf == NULL) {
+		conf_errt(&p->lx, kw, "out of memory");
+		return -1;
+	}
+	p->extra->policy_file = nf;
+	nf[p->peer->npolicies] = kw->file;
+	np[p->peer->npolicies++] = pc;
 	return 0;
 }
 
@@ -1207,7 +1224,7 @@ static int
 do_macro(struct parser *p, const struct token *name)
 {
 	char d[CONF_TOKEN_MAX + 8];
-	struct value v;
+	struct addr_value v;
 	struct token t, eq;
 	const struct token *pk;
 
@@ -1365,6 +1382,7 @@ trim_peers(struct parser *p)
 static int
 load(struct parser *p, struct config *cf, const char *file, bool keys)
 {
+	size_t i;
 	int rv;
 
 	memset(cf, 0, sizeof(*cf));
@@ -1378,6 +1396,10 @@ load(struct parser *p, struct config *cf, const char *file, bool keys)
 	if (rv == 0)
 		rv = conf_finish(&p->lx, cf, p->px, &p->qx, &p->bx, &p->sx,
 		    keys);
+	if (rv == 0)
+		rv = lex_export_macros(&p->lx, cf);
+	for (i = 0; i < cf->npeers && p->px != NULL; i++)
+		free(p->px[i].policy_file);
 	free(p->px);
 	free(p->qx.rules);
 	free(p->qx.meter_files);
@@ -1459,5 +1481,6 @@ config_free(struct config *cf)
 	}
 	free(cf->rules);
 	free(cf->meters);
+	free(cf->vars);
 	memset(cf, 0, sizeof(*cf));
 }

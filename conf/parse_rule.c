@@ -58,8 +58,8 @@ proto_has_ports(int proto)
 	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
 }
 
-static const char *
-proto_name(int proto, char *buf, size_t len)
+const char *
+rule_proto_name(int proto, char *buf, size_t len)
 {
 	const struct named *n;
 
@@ -363,7 +363,7 @@ rule_finish(struct parser *p, const struct token *kw, struct rule_state *st)
 	if (st->have_port && m->proto != -1 && !proto_has_ports(m->proto)) {
 		conf_err(&p->lx, kw->file, st->port_line, "\"port\" needs a "
 		    "protocol with ports (tcp, udp, sctp or udplite), not "
-		    "proto %s", proto_name(m->proto, b, sizeof(b)));
+		    "proto %s", rule_proto_name(m->proto, b, sizeof(b)));
 		return -1;
 	}
 	if (st->seen[R_ICMP].type != T_EOF && m->proto != 1 && m->proto != 58) {

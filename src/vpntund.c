@@ -191,6 +191,8 @@ main(int argc, char *argv[])
 	}
 	if (check) {
 		printf("configuration OK\n");
+		if (verbose > 0)
+			config_show(stdout, &cf);
 		config_free(&cf);
 		return 0;
 	}

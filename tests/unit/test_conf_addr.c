@@ -15,9 +15,15 @@
 #define PEER "peer \"p\" {\n network 10.9.1.0/24\n endpoint dynamic\n" \
 	" key \"k.key\"\n tunnel 10.9.0.0/24 <-> 10.9.1.0/24\n}\n"
 
+/* The same with an IPv6 tunnel, which no IPv4 exclude can hold. */
+#define PEER6 "peer \"p\" {\n network 10.9.1.0/24\n endpoint dynamic\n" \
+	" key \"k.key\"\n tunnel fd09::/64 <-> fd09:1::/64\n}\n"
+
 static struct conf_error err;
 
-/* Evaluates expr as a macro and uses it as the site's tun address. */
+/* Evaluates expr as a macro and uses it as the site's exclude: a prefix
+ * kept as written, which no other statement constrains (an address must
+ * lie in a network of the site). */
 static int
 eval(const char *expr, char *out, size_t len)
 {
@@ -25,10 +31,10 @@ eval(const char *expr, char *out, size_t len)
 	struct config cf;
 
 	snprintf(text, sizeof(text), "x = %s\nsite \"s\" {\n"
-	    " network 10.9.0.0/24\n address $x\n}\n" PEER, expr);
+	    " network 10.9.0.0/24\n exclude $x\n}\n" PEER6, expr);
 	if (config_load_string("t.conf", text, tdir, &cf, &err) == -1)
 		return -1;
-	prefix_ntop(&cf.site.addresses[0], out, len);
+	prefix_ntop(&cf.site.excludes[0], out, len);
 	config_free(&cf);
 	return 0;
 }
@@ -136,7 +142,7 @@ test_errors(void **state)
 	check_err("host(10.1.0.0/24, -1)", "expected a host number in host()");
 	/* A single word is kept as text and checked where it is used. */
 	check_err("10.1.0.0.0", "t.conf:4: expected an address or prefix after "
-	    "\"address\", got \"10.1.0.0.0\"");
+	    "\"exclude\", got \"10.1.0.0.0\"");
 	check_err("nett(10.1.0.0)", "got \"nett\"");
 }
 
@@ -177,7 +183,7 @@ test_macros(void **state)
 	    "third = $next + $step\n"
 	    "wide = $third / 16\n"
 	    "name = \"vpn7\"\n"
-	    "site \"s\" {\n network $base\n network $third\n"
+	    "site \"s\" {\n network $base\n network $third\n network $next\n"
 	    " address host($next, 9)\n address $wide\n tun $name\n}\n" PEER,
 	    tdir, &cf, &err) == -1)
 		fail_msg("%s", err.msg);

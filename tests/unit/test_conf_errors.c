@@ -173,6 +173,47 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n}\n",
 	  "site.conf:5: peer \"p\": network 10.1.0.77/24 overlaps this site's "
 	  "network 10.1.0.0/24" },
+	/* A tun address lies in one of the site's networks. */
+	{ "site \"s\" {\n network 10.1.0.0/24\n address 10.1.1.1/24\n}\n"
+	  PEER,
+	  "site.conf:3: address 10.1.1.1/24 lies outside the site's networks "
+	  "(10.1.0.0/24); expected an address inside a \"network\" of the "
+	  "site" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n network fd00:1::/64\n"
+	  " address host(10.1.0.0/24, 1)\n address fd00:2::1/64\n}\n" PEER,
+	  "site.conf:5: address fd00:2::1/64 lies outside the site's networks "
+	  "(10.1.0.0/24, fd00:1::/64); expected an address inside a "
+	  "\"network\" of the site" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n address 10.1.0.255/16\n"
+	  " address 10.1.0.0/25 - 1\n}\n" PEER,
+	  "site.conf:4: address 10.0.255.255/25 lies outside the site's "
+	  "networks (10.1.0.0/24)" },
+	/* No tunnel or funnel side inside an excluded network, either side,
+	 * the default tunnel included. */
+	{ "site \"s\" {\n network 10.1.0.0/24\n exclude 192.168.1.0/24\n}\n"
+	  "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel 10.1.0.0/24 <-> 10.1.1.0/24\n"
+	  " funnel 192.168.1.0/24 <-> 172.16.0.0/16\n}\n",
+	  "site.conf:10: peer \"p\": funnel 192.168.1.0/24 <-> 172.16.0.0/16: "
+	  "its local side lies inside exclude 192.168.1.0/24 (site.conf:3), "
+	  "which never enters the VPN; expected prefixes outside every "
+	  "excluded network" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n exclude 192.168.0.0/16\n}\n"
+	  "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel 10.1.0.0/24 <-> 192.168.7.0/24\n}\n",
+	  "site.conf:9: peer \"p\": tunnel 10.1.0.0/24 <-> 192.168.7.0/24: its "
+	  "remote side lies inside exclude 192.168.0.0/16 (site.conf:3)" },
+	{ "site \"s\" {\n network fd00:1::/64\n exclude fd00:1::/48\n}\n"
+	  "peer \"p\" {\n network fd00:2::/64\n endpoint dynamic\n"
+	  " key \"k.key\"\n}\n",
+	  "site.conf:5: peer \"p\": the default tunnel fd00:1::/64 <-> "
+	  "fd00:2::/64: its local side lies inside exclude fd00:1::/48 "
+	  "(site.conf:3)" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n exclude 10.1.1.5\n}\n"
+	  "peer \"p\" {\n network 10.1.1.0/24\n endpoint dynamic\n"
+	  " key \"k.key\"\n tunnel 10.1.0.0/24 <-> 10.1.1.5/32\n}\n",
+	  "site.conf:9: peer \"p\": tunnel 10.1.0.0/24 <-> 10.1.1.5/32: its "
+	  "remote side lies inside exclude 10.1.1.5/32 (site.conf:3)" },
 	/* address arithmetic */
 	{ "site \"s\" {\n network host(10.1.0.0/24, 256)\n}\n" PEER,
 	  "site.conf:2: host(10.1.0.0/24, 256): 256 does not fit in a /24" },
@@ -299,6 +340,55 @@ test_error_in_include_names_it(void **state)
 	assert_non_null(strstr(err.msg, "peers.conf:3)"));
 }
 
+/* Where the funnel and the exclude are written in other files, the
+ * message names those files. */
+static void
+test_excluded_in_includes(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+	char want[1024];
+
+	(void)state;
+	put_default_key("k.key");
+	put_file("lan.conf", "# the family LAN\n exclude 192.168.1.0/24\n",
+	    0644);
+	put_file("funnels.conf", "\n\n funnel 192.168.1.128/25 <-> "
+	    "10.1.0.0/24\n", 0644);
+	assert_int_equal(config_load_string("site.conf",
+	    "site \"s\" {\n network 10.1.1.0/24\n include \"lan.conf\"\n}\n"
+	    "peer \"p\" {\n network 10.1.0.0/24\n endpoint dynamic\n"
+	    " key \"k.key\"\n include \"funnels.conf\"\n}\n", tdir, &cf,
+	    &err), -1);
+	snprintf(want, sizeof(want), "%s/funnels.conf:3: peer \"p\": funnel "
+	    "192.168.1.128/25 <-> 10.1.0.0/24: its local side lies inside "
+	    "exclude 192.168.1.0/24 (%s/lan.conf:2), which never enters the "
+	    "VPN; expected prefixes outside every excluded network", tdir,
+	    tdir);
+	assert_string_equal(err.msg, want);
+}
+
+/* An exclude inside a wider tunnel is the hole it is meant to cut
+ * (site.conf(5)): that loads. */
+static void
+test_exclude_hole_loads(void **state)
+{
+	struct config cf;
+	struct conf_error err;
+
+	(void)state;
+	put_default_key("k.key");
+	if (config_load_string("site.conf",
+	    "site \"s\" {\n network 10.1.1.0/24\n exclude 192.168.1.0/24\n"
+	    " exclude 10.2.1.128/25\n}\n"
+	    "peer \"p\" {\n network 10.1.0.0/24\n endpoint dynamic\n"
+	    " key \"k.key\"\n tunnel 10.1.1.0/24 <-> 10.1.0.0/24\n"
+	    " funnel 10.2.1.0/24 <-> 0.0.0.0/0\n}\n", tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cf.peers[0].npolicies, 2);
+	config_free(&cf);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -318,6 +408,8 @@ main(void)
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_expression_nesting),
 		cmocka_unit_test(test_error_in_include_names_it),
+		cmocka_unit_test(test_excluded_in_includes),
+		cmocka_unit_test(test_exclude_hole_loads),
 		cmocka_unit_test(test_missing_file),
 	};
 
