@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/vpntund.sock"
+#define DEFAULT_SOCKET "/run/vpntund/vpntund.sock"
 #define TIMEOUT_MS     5000
 #define ANSWER_MAX     (64UL * 1024 * 1024)	/* far above any status */
 

@@ -129,7 +129,7 @@ test_defaults(void **state)
 	assert_int_equal(cf.site.mtu, 0);
 	assert_int_equal(cf.site.outer.ss_family, AF_UNSPEC);
 	assert_string_equal(cf.site.state_file, "/var/lib/vpntund/home.state");
-	assert_string_equal(cf.site.control, "/run/vpntund.sock");
+	assert_string_equal(cf.site.control, "/run/vpntund/vpntund.sock");
 	assert_string_equal(cf.site.up, "");
 	assert_string_equal(cf.site.down, "");
 	assert_string_equal(cf.site.peer_up, "");
