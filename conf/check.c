@@ -52,6 +52,8 @@ site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
 		conf_err(lx, file, line, "state file path too long");
 		return -1;
 	}
+	/* In a directory of its own: systemd's RuntimeDirectory=, the one
+	 * place under /run a sandboxed unit may write. */
 	if (s->control[0] == '\0')
 		snprintf(s->control, sizeof(s->control), "%s",
 		    CONF_CONTROL_DEFAULT);
