@@ -138,6 +138,11 @@ struct site_conf {
 	bool                    udp_gso;          /* `udp-gso` */
 	bool                    udp_gro;          /* `udp-gro` */
 	bool                    tun_offload;      /* `tun-offload` */
+	/* `user`: after start-up the packet process runs as this user,
+	 * without capabilities, under a seccomp filter; "" = stays root. */
+	char                    user[CONF_NAME_MAX];
+	uid_t                   uid;
+	gid_t                   gid;
 };
 
 /* Filter and classification rules: one rule language, compiled
@@ -204,6 +209,19 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+
+/* Every file the parser reads is opened with conf_open(path, flags),
+ * flags being O_RDONLY with O_NONBLOCK, O_CLOEXEC and maybe O_NOFOLLOW:
+ * open(2) unless conf_set_opener() named another function (NULL: back
+ * to open(2)), which returns a descriptor or -1 with errno set. */
+typedef int (*conf_open_fn)(const char *path, int flags, void *arg);
+void conf_set_opener(conf_open_fn fn, void *arg);
+int  conf_open(const char *path, int flags);
+/* Whether conf_open() has opened the file of canonical path real with
+ * open(2) (the files a privileged parent may open for its child). */
+bool conf_opened_before(const char *real);
+/* The canonical path of fd, opened from path: malloc'd, or NULL. */
+char *conf_fd_path(int fd, const char *path);
 /* Wipes and frees the peers' keys, leaving their fingerprints (key_id):
  * what the engine does once its SAs hold them. */
 void config_drop_keys(struct config *cf);

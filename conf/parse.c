@@ -5,6 +5,8 @@
  * other statements (peer role, auth, keepalive, tunnels) are filled in by
  * check.c. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pwd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +323,33 @@ site_control(struct parser *p, const struct token *kw)
 	    sizeof(p->cf->site.control));
 }
 
+/* The user is looked up now, so that `vpntund -n` on the router
+ * itself finds a name that is missing there. Root would make the
+ * separation pointless. */
+static int
+site_user(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+	struct passwd *pw;
+
+	if (get_string(p, kw, "a user name", s->user, sizeof(s->user)) == -1)
+		return -1;
+	errno = 0;
+	if ((pw = getpwnam(s->user)) == NULL) {
+		conf_errt(&p->lx, kw, "user %s: %s", s->user,
+		    errno != 0 ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		conf_errt(&p->lx, kw, "user %s: expected a user "
+		    "other than root (uid and gid not 0)", s->user);
+		return -1;
+	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+	return 0;
+}
+
 /* A hook script's path, kept as written (vpntund makes it absolute
  * against the directory it started in) and checked at the end. */
 static int
@@ -477,6 +506,7 @@ static const struct keyword site_keywords[] = {
 	{ "udp-gro",    site_udp_gro },
 	{ "udp-gso",    site_udp_gso },
 	{ "up",         site_up },
+	{ "user",       site_user },
 	{ NULL,         NULL }
 };
 

@@ -65,6 +65,7 @@ static const struct field site_fields[] = {
 	F(site_conf, udp_gso, "udp-gso", K_MEM),
 	F(site_conf, udp_gro, "udp-gro", K_MEM),
 	F(site_conf, tun_offload, "tun-offload", K_MEM),
+	F(site_conf, user, "user", K_STR),
 };
 
 static const struct field peer_fields[] = {

@@ -18,6 +18,7 @@
 #include "conf/config.h"
 #include "crypto/crypto.h"
 #include "src/engine/engine.h"
+#include "src/engine/privsep.h"
 #include "util/log.h"
 
 static void
@@ -194,6 +195,16 @@ main(int argc, char *argv[])
 			engine_free(e);
 			return 1;
 		}
+	}
+	switch (privsep_split(e, &rc)) {
+	case -1:
+		log_warnx("start-up failed; nothing left running");
+		engine_free(e);
+		return 1;
+	case 1:
+		/* The privileged parent, its packet process gone. */
+		log_info("exiting");
+		return rc;
 	}
 	rc = engine_run(e);
 	engine_free(e);

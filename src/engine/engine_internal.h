@@ -217,6 +217,8 @@ struct engine {
 	uint64_t             start_id;      /* random, per start (sync.h) */
 	struct event        *tick;          /* liveness.c, once a second */
 	struct hook_runner  *hooks;         /* peer-up, peer-down */
+	int                  priv_fd;       /* to the privileged parent;
+	                                       -1: none (privsep.h) */
 	struct peer         *peers;
 	size_t               npeers;
 	struct sa_table      spis;          /* inbound SPI -> struct peer */

@@ -297,6 +297,11 @@ vt_init() {
 	P="vt${short:0:6}$$"
 	VT_TMP=$(mktemp -d "/tmp/vt-${short:0:12}.XXXXXX")
 	chmod 700 "$VT_TMP"
+	# The daemons drop to this user after start-up (site.conf `user`;
+	# VT_USER= runs them as root throughout). Their state files and
+	# hints are written there.
+	VT_USER=${VT_USER-nobody}
+	[ -z "$VT_USER" ] || chown "$VT_USER" "$VT_TMP"
 	trap vt_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -533,6 +538,7 @@ site "$1" {
 	log stderr
 	log-level ${VT_LOG_LEVEL:-debug}
 EOF
+	[ -n "${VT_USER:-}" ] && printf '\tuser %s\n' "$VT_USER"
 	[ -n "$9" ] && printf '%s\n' "$9"
 	echo "}"
 }
