@@ -139,8 +139,10 @@ struct site_conf {
 	bool                    udp_gro;          /* `udp-gro` */
 	bool                    tun_offload;      /* `tun-offload` */
 	/* `user`: after start-up the packet process runs as this user,
-	 * without capabilities, under a seccomp filter; "" = stays root. */
+	 * without capabilities, under a seccomp filter; "" = stays root.
+	 * uid and gid are set by config_resolve_user(). */
 	char                    user[CONF_NAME_MAX];
+	int                     user_line;
 	uid_t                   uid;
 	gid_t                   gid;
 };
@@ -209,6 +211,12 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+
+/* Looks up the site's `user` in the system's user database: done when
+ * the daemon starts or checks the file on the router (vpntund -n), not
+ * by config_load(), so that a file can be read where the user does not
+ * exist. 0 (also with no user), or -1 with err set (file:line). */
+int  config_resolve_user(struct config *cf, struct conf_error *err);
 
 /* Every file the parser reads is opened with conf_open(path, flags),
  * flags being O_RDONLY with O_NONBLOCK, O_CLOEXEC and maybe O_NOFOLLOW:

@@ -5,8 +5,6 @@
  * other statements (peer role, auth, keepalive, tunnels) are filled in by
  * check.c. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <pwd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,31 +321,13 @@ site_control(struct parser *p, const struct token *kw)
 	    sizeof(p->cf->site.control));
 }
 
-/* The user is looked up now, so that `vpntund -n` on the router
- * itself finds a name that is missing there. Root would make the
- * separation pointless. */
 static int
 site_user(struct parser *p, const struct token *kw)
 {
 	struct site_conf *s = &p->cf->site;
-	struct passwd *pw;
 
-	if (get_string(p, kw, "a user name", s->user, sizeof(s->user)) == -1)
-		return -1;
-	errno = 0;
-	if ((pw = getpwnam(s->user)) == NULL) {
-		conf_errt(&p->lx, kw, "user %s: %s", s->user,
-		    errno != 0 ? strerror(errno) : "no such user");
-		return -1;
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		conf_errt(&p->lx, kw, "user %s: expected a user "
-		    "other than root (uid and gid not 0)", s->user);
-		return -1;
-	}
-	s->uid = pw->pw_uid;
-	s->gid = pw->pw_gid;
-	return 0;
+	s->user_line = kw->line;
+	return get_string(p, kw, "a user name", s->user, sizeof(s->user));
 }
 
 /* A hook script's path, kept as written (vpntund makes it absolute

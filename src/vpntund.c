@@ -157,6 +157,13 @@ main(int argc, char *argv[])
 	}
 	log_set_level(cf.site.log_level);
 	config_warn(&cf);
+	if (config_resolve_user(&cf, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
+		if (check)
+			fprintf(stderr, "configuration check failed\n");
+		config_free(&cf);
+		return 1;
+	}
 	if (check && engine_check_config(&cf) == -1) {
 		fprintf(stderr, "configuration check failed\n");
 		config_free(&cf);

@@ -191,8 +191,11 @@ privsep_split(struct engine *e, int *status)
 	sigset_t stop, old;
 	int sv[2], rc;
 
-	if (e->cf->site.user[0] == '\0')
+	if (e->cf->site.user[0] == '\0') {
+		log_info("no user in the site block: running as root, in one "
+		    "process, without a sandbox");
 		return 0;
+	}
 	if (state_dir_writable(e) == -1)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
