@@ -1,12 +1,14 @@
 /* The packet process's user, capabilities and seccomp filter (sandbox.h). */
 #include "src/engine/sandbox.h"
 
-#include <linux/capability.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <linux/capability.h>
+#include <linux/sockios.h>
 #include <grp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -123,7 +125,7 @@ static const int allowed[] = {
 	SCMP_SYS(ftruncate), SCMP_SYS(rename), SCMP_SYS(renameat),
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(readlink),
 	SCMP_SYS(readlinkat), SCMP_SYS(access), SCMP_SYS(faccessat),
-	SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
+	SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(fchmod),
 	/* sockets already open, and new ones for the resolver, syslog and
 	 * the monitor's and control socket's clients */
 	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
@@ -131,7 +133,12 @@ static const int allowed[] = {
 	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(connect),
 	SCMP_SYS(shutdown), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(bind),
-	SCMP_SYS(ioctl),
+};
+
+/* ioctl only for these: no terminal input injected (TIOCSTI) into a
+ * foreground daemon's terminal, no device reconfigured. */
+static const unsigned long allowed_ioctls[] = {
+	FIONREAD, FIONBIO, TCGETS, SIOCGIFNAME, SIOCGIFINDEX,
 };
 
 /* Sanitizer builds only: LeakSanitizer stops the world at exit with a
@@ -175,6 +182,10 @@ add_rules(scmp_filter_ctx ctx)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 	    0) < 0)
 		return -1;
+	for (i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i])) < 0)
+			return -1;
 	/* New sockets only of the families the process already uses. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0 ||

@@ -2,8 +2,9 @@
  * sandbox_drop_user() the uids, gids and every capability set are as
  * asked and root cannot be had back; after sandbox_enter() the calls the
  * daemon makes still work, threads can be made, and a forbidden call
- * (execve, a new process, a packet socket, setuid) kills the process with
+ * (execve, a new process, a packet socket, setuid, TIOCSTI) kills the process with
  * SIGSYS after naming the call on stderr. Needs root (skipped otherwise). */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -168,6 +169,17 @@ setuid_refused(void)
 }
 
 static void
+tiocsti_refused(void)
+{
+	char c = 'x';
+
+	if (sandbox_drop_user(NOBODY, NOBODY) != 0 || sandbox_enter() != 0)
+		_exit(98);
+	(void)ioctl(STDIN_FILENO, TIOCSTI, &c);
+	_exit(97);
+}
+
+static void
 fork_refused(void)
 {
 	if (sandbox_drop_user(NOBODY, NOBODY) != 0 || sandbox_enter() != 0)
@@ -240,6 +252,7 @@ test_forbidden_calls(void **state)
 	expect_refused(exec_refused, SYS_execve);
 	expect_refused(packet_socket_refused, SYS_socket);
 	expect_refused(setuid_refused, SYS_setuid);
+	expect_refused(tiocsti_refused, SYS_ioctl);
 #if !defined(__SANITIZE_ADDRESS__)
 	/* Sanitizer builds let clone through for LeakSanitizer. */
 	expect_refused(fork_refused, SYS_clone);
