@@ -157,6 +157,13 @@ struct site_conf {
 	struct prefix           resolvers[CONF_RESOLVERS_MAX];
 	size_t                  nresolvers;
 	unsigned                resolve_min, resolve_max;
+	/* `user`: after start-up the packet process runs as this user,
+	 * without capabilities, under a seccomp filter; "" = stays root.
+	 * uid and gid are set by config_resolve_user(). */
+	char                    user[CONF_NAME_MAX];
+	int                     user_line;
+	uid_t                   uid;
+	gid_t                   gid;
 };
 
 /* Filter and classification rules: one rule language, compiled
@@ -238,6 +245,25 @@ int  config_load_string(const char *name, const char *text, const char *base_dir
     struct config *cf, struct conf_error *err) __attribute__((warn_unused_result));
 /* Wipes keys and frees. */
 void config_free(struct config *cf);
+
+/* Looks up the site's `user` in the system's user database: done when
+ * the daemon starts or checks the file on the router (vpntund -n), not
+ * by config_load(), so that a file can be read where the user does not
+ * exist. 0 (also with no user), or -1 with err set (file:line). */
+int  config_resolve_user(struct config *cf, struct conf_error *err);
+
+/* Every file the parser reads is opened with conf_open(path, flags),
+ * flags being O_RDONLY with O_NONBLOCK, O_CLOEXEC and maybe O_NOFOLLOW:
+ * open(2) unless conf_set_opener() named another function (NULL: back
+ * to open(2)), which returns a descriptor or -1 with errno set. */
+typedef int (*conf_open_fn)(const char *path, int flags, void *arg);
+void conf_set_opener(conf_open_fn fn, void *arg);
+int  conf_open(const char *path, int flags);
+/* Whether conf_open() has opened the file of canonical path real with
+ * open(2) (the files a privileged parent may open for its child). */
+bool conf_opened_before(const char *real);
+/* The canonical path of fd, opened from path: malloc'd, or NULL. */
+char *conf_fd_path(int fd, const char *path);
 /* Wipes and frees the peers' keys, leaving their fingerprints (key_id):
  * what the engine does once its SAs hold them. */
 void config_drop_keys(struct config *cf);

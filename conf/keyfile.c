@@ -63,7 +63,7 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 	int fd, fl;
 
 	/* Not blocking: a FIFO in its place is refused, not waited on. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	if ((fd = conf_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1) {
 		conf_err(lx, cfile, line, "cannot open key file %s: %s",
 		    path, strerror(errno));

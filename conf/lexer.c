@@ -169,8 +169,8 @@ lex_init_string(struct lexer *lx, const char *name, const char *text,
  * error at once, not a daemon that waits for a writer. *notreg says the
  * file was there but not a regular file. */
 static int
-read_file(const char *path, char **bufp, size_t *lenp, bool *notreg,
-    char *why, size_t whylen)
+read_file(const char *path, char **bufp, size_t *lenp, char **realp,
+    bool *notreg, char *why, size_t whylen)
 {
 	struct stat st;
 	char *buf;
@@ -179,7 +179,7 @@ read_file(const char *path, char **bufp, size_t *lenp, bool *notreg,
 	int fd, fl;
 
 	*notreg = false;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+	if ((fd = conf_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -1;
 	}
@@ -222,9 +222,17 @@ read_file(const char *path, char **bufp, size_t *lenp, bool *notreg,
 		}
 		len += (size_t)n;
 	}
+	*realp = conf_fd_path(fd, path);
 	close(fd);
 	buf[len] = '\0';
+	if (*realp == NULL) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		free(buf);
+		return -1;
+	}
 	if (strlen(buf) != len) {
+		free(*realp);
+		*realp = NULL;
 		snprintf(why, whylen, "contains a NUL byte");
 		free(buf);
 		return -1;
@@ -242,7 +250,8 @@ open_file(struct lexer *lx, const char *path, const struct token *at)
 	struct source *s;
 	bool notreg;
 
-	if (read_file(path, &buf, &len, &notreg, why, sizeof(why)) == -1) {
+	if (read_file(path, &buf, &len, &real, &notreg, why,
+	    sizeof(why)) == -1) {
 		if (at != NULL && notreg)
 			conf_errt(lx, at, "%s is not a regular file", path);
 		else if (at != NULL)
@@ -251,13 +260,6 @@ open_file(struct lexer *lx, const char *path, const struct token *at)
 		else
 			snprintf(lx->err->msg, sizeof(lx->err->msg),
 			    "%s: %s", path, why);
-		lx->failed = true;
-		return -1;
-	}
-	if ((real = realpath(path, NULL)) == NULL) {
-		free(buf);
-		snprintf(lx->err->msg, sizeof(lx->err->msg), "%s: %s", path,
-		    strerror(errno));
 		lx->failed = true;
 		return -1;
 	}

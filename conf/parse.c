@@ -367,6 +367,15 @@ site_control(struct parser *p, const struct token *kw)
 	    sizeof(p->cf->site.control));
 }
 
+static int
+site_user(struct parser *p, const struct token *kw)
+{
+	struct site_conf *s = &p->cf->site;
+
+	s->user_line = kw->line;
+	return get_string(p, kw, "a user name", s->user, sizeof(s->user));
+}
+
 /* A hook script's path, kept as written (vpntund makes it absolute
  * against the directory it started in) and checked at the end. */
 static int
@@ -525,6 +534,7 @@ static const struct keyword site_keywords[] = {
 	{ "udp-gro",    site_udp_gro },
 	{ "udp-gso",    site_udp_gso },
 	{ "up",         site_up },
+	{ "user",       site_user },
 	{ NULL,         NULL }
 };
 

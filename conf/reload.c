@@ -69,6 +69,7 @@ static const struct field site_fields[] = {
 	FA(site_conf, resolvers, nresolvers, "resolver"),
 	F(site_conf, resolve_min, "resolve-interval", K_MEM),
 	F(site_conf, resolve_max, "resolve-interval", K_MEM),
+	F(site_conf, user, "user", K_STR),
 };
 
 static const struct field peer_fields[] = {

@@ -6,7 +6,7 @@ pkgs=(build-essential cmake pkg-config libssl-dev libevent-dev libcmocka-dev
       libpcap-dev iproute2 iputils-ping procps openssl tshark python3-scapy
       python3-cryptography
       iperf3 ethtool dnsmasq-base
-      lowdown mandoc groff-base man-db systemd)
+      lowdown mandoc groff-base man-db systemd libseccomp-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

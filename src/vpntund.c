@@ -20,6 +20,7 @@
 #include "conf/config.h"
 #include "crypto/crypto.h"
 #include "src/engine/engine.h"
+#include "src/engine/privsep.h"
 #include "util/log.h"
 
 /* To stdout and 0 when asked for, to stderr and 2 on bad usage. */
@@ -184,6 +185,13 @@ main(int argc, char *argv[])
 	}
 	log_set_level(cf.site.log_level);
 	config_warn(&cf);
+	if (config_resolve_user(&cf, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
+		if (check)
+			fprintf(stderr, "configuration check failed\n");
+		config_free(&cf);
+		return 1;
+	}
 	if (check && engine_check_config(&cf) == -1) {
 		fprintf(stderr, "configuration check failed\n");
 		config_free(&cf);
@@ -224,6 +232,16 @@ main(int argc, char *argv[])
 			engine_free(e);
 			return 1;
 		}
+	}
+	switch (privsep_split(e, &rc)) {
+	case -1:
+		log_warnx("start-up failed; nothing left running");
+		engine_free(e);
+		return 1;
+	case 1:
+		/* The privileged parent, its packet process gone. */
+		log_info("exiting");
+		return rc;
 	}
 	rc = engine_run(e);
 	engine_free(e);

@@ -434,6 +434,12 @@ fail:
 }
 
 void
+ctl_disown_path(struct ctl *c)
+{
+	c->path[0] = '\0';
+}
+
+void
 ctl_close(struct ctl *c)
 {
 	struct ctl_client *cl;
@@ -450,7 +456,7 @@ ctl_close(struct ctl *c)
 		free(cl);
 	}
 	event_free(c->backoff);
-	if (unlink(c->path) == -1 && errno != ENOENT)
+	if (c->path[0] != '\0' && unlink(c->path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", c->path);
 	free(c);
 }

@@ -20,5 +20,8 @@ struct ctl *ctl_open(struct event_base *base, const char *path,
     ctl_handler handler, void *arg);
 /* Stops listening and unlinks the socket. */
 void ctl_close(struct ctl *c);
+/* ctl_close() will leave the socket's path alone: another process (the
+ * privileged parent) removes it. */
+void ctl_disown_path(struct ctl *c);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "src/datapath/datapath.h"
+#include "src/engine/privsep.h"
 #include "src/net/hook_runner.h"
 
 #define NS 1000000000ULL
@@ -34,20 +35,19 @@ engine_now_ns(void)
 	return (uint64_t)now.tv_sec * NS + (uint64_t)now.tv_nsec;
 }
 
-/* Queues the peer-up or peer-down hook (site.conf(5) HOOKS). */
-static void
-run_hook(struct engine *e, struct peer *p, const char *event,
-    const char *script)
+void
+peer_hook_queue(struct engine *e, struct hook_runner *hr,
+    const struct peer_conf *pc, bool up, const char *endpoint)
 {
-	const struct peer_conf *pc = p->conf;
+	const char *event = up ? "peer-up" : "peer-down";
+	const char *script = up ? e->cf->site.peer_up : e->cf->site.peer_down;
 	char ev[32], site[64], tun[64], name[64], ep[160], net[80], what[64];
-	char epbuf[128], netbuf[INET6_ADDRSTRLEN + 8];
-	struct sockaddr_storage ss;
+	char netbuf[INET6_ADDRSTRLEN + 8];
 	char *routes = NULL, *r_env = NULL;
 	struct prefix *rp;
 	size_t i;
 
-	if (script[0] == '\0' || e->hooks == NULL)
+	if (script[0] == '\0')
 		return;
 	if ((rp = calloc(pc->npolicies + 1, sizeof(*rp))) != NULL) {
 		for (i = 0; i < pc->npolicies; i++)
@@ -65,9 +65,7 @@ run_hook(struct engine *e, struct peer *p, const char *event,
 	snprintf(site, sizeof(site), "VPNTUND_SITE=%s", e->cf->site.name);
 	snprintf(tun, sizeof(tun), "VPNTUND_TUN=%s", e->tun_name);
 	snprintf(name, sizeof(name), "VPNTUND_PEER=%s", pc->name);
-	sockaddr_inet_get(&p->endpoint, &ss);
-	snprintf(ep, sizeof(ep), "VPNTUND_PEER_ENDPOINT=%s", p->have_endpoint ?
-	    sockaddr_ntop(&ss, epbuf, sizeof(epbuf)) : "");
+	snprintf(ep, sizeof(ep), "VPNTUND_PEER_ENDPOINT=%s", endpoint);
 	snprintf(net, sizeof(net), "VPNTUND_PEER_NETWORK=%s",
 	    prefix_ntop(&pc->network, netbuf, sizeof(netbuf)));
 	snprintf(what, sizeof(what), "%s %s", event, pc->name);
@@ -75,10 +73,32 @@ run_hook(struct engine *e, struct peer *p, const char *event,
 		char *envp[] = { ev, site, tun, name, ep, net, r_env,
 		    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
-		(void)hook_runner_run(e->hooks, script, envp, what);
+		(void)hook_runner_run(hr, script, envp, what);
 	}
 	free(r_env);
 	free(routes);
+}
+
+/* Queues the peer-up or peer-down hook (site.conf(5) HOOKS), or asks the
+ * privileged parent to, after privilege separation. */
+static void
+run_hook(struct engine *e, struct peer *p, bool up)
+{
+	const char *script = up ? e->cf->site.peer_up : e->cf->site.peer_down;
+	char epbuf[PEER_ENDPOINT_TEXT];
+	struct sockaddr_storage ss;
+
+	if (script[0] == '\0')
+		return;
+	epbuf[0] = '\0';
+	if (p->have_endpoint) {
+		sockaddr_inet_get(&p->endpoint, &ss);
+		(void)sockaddr_ntop(&ss, epbuf, sizeof(epbuf));
+	}
+	if (e->priv_fd != -1)
+		privsep_peer_hook(e, (size_t)(p - e->peers), up, epbuf);
+	else if (e->hooks != NULL)
+		peer_hook_queue(e, e->hooks, p->conf, up, epbuf);
 }
 
 static void
@@ -96,9 +116,9 @@ set_state(struct engine *e, struct peer *p, enum live_state s)
 	    live_state_name(was));
 	/* Stale is only a warning sign: the hooks see up and down. */
 	if (s == LIVE_UP && was == LIVE_DOWN)
-		run_hook(e, p, "peer-up", e->cf->site.peer_up);
+		run_hook(e, p, true);
 	else if (s == LIVE_DOWN)
-		run_hook(e, p, "peer-down", e->cf->site.peer_down);
+		run_hook(e, p, false);
 }
 
 void

@@ -36,4 +36,14 @@ void liveness_sent(struct peer *p);
 int  liveness_start(struct engine *e);
 void liveness_stop(struct engine *e);
 
+struct hook_runner;
+struct peer_conf;
+/* Room for a peer's endpoint as text ("[addr]:port"). */
+#define PEER_ENDPOINT_TEXT 96
+/* Queues pc's peer-up (up) or peer-down hook on hr, if the site has one,
+ * with its environment; endpoint is the peer's address as text, "" if
+ * none. The privileged parent runs it for its packet process too. */
+void peer_hook_queue(struct engine *e, struct hook_runner *hr,
+    const struct peer_conf *pc, bool up, const char *endpoint);
+
 #endif

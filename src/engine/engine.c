@@ -114,6 +114,7 @@ engine_new(struct config *cf)
 		return NULL;
 	}
 	e->dev_ops = &dev_ops_kernel;
+	e->priv_fd = -1;
 	dev_init(&e->tun, DEV_TUN, e->dev_ops, NULL);
 	for (k = 0; k < OSOCK_MAX; k++) {
 		e->socks[k].eng = e;

@@ -222,6 +222,8 @@ struct engine {
 	struct event        *tick;          /* liveness.c, once a second */
 	struct drop_report  *drop_report;   /* drop_report.c */
 	struct hook_runner  *hooks;         /* peer-up, peer-down */
+	int                  priv_fd;       /* to the privileged parent;
+	                                       -1: none (privsep.h) */
 	struct peer         *peers;
 	size_t               npeers;
 	struct sa_table      spis;          /* inbound SPI -> struct peer */

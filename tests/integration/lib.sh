@@ -297,6 +297,15 @@ vt_init() {
 	P="vt${short:0:6}$$"
 	VT_TMP=$(mktemp -d "/tmp/vt-${short:0:12}.XXXXXX")
 	chmod 700 "$VT_TMP"
+	# The daemons drop to this user after start-up (site.conf `user`;
+	# VT_USER= runs them as root throughout) and write their state files
+	# and hints here: the directory is the user's group's. Root keeps it,
+	# for tools that drop their privileges as root (dumpcap).
+	VT_USER=${VT_USER-nobody}
+	if [ -n "$VT_USER" ]; then
+		chgrp "$(id -g "$VT_USER")" "$VT_TMP"
+		chmod 770 "$VT_TMP"
+	fi
 	trap vt_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -533,6 +542,7 @@ site "$1" {
 	log stderr
 	log-level ${VT_LOG_LEVEL:-debug}
 EOF
+	[ -n "${VT_USER:-}" ] && printf '\tuser %s\n' "$VT_USER"
 	[ -n "$9" ] && printf '%s\n' "$9"
 	echo "}"
 }
@@ -674,10 +684,11 @@ vt_stop() {
 	vt_log_msg "stopped $s"
 }
 
-# The sanitizers and the daemon's own invariant checks report in the log.
+# The sanitizers, the seccomp filter and the daemon's own invariant checks
+# report in the log.
 vt_log_clean() {
 	local bad
-	bad=$(grep -E "AddressSanitizer|LeakSanitizer|runtime error:" "$(vt_log "$1")" | head -n 5) || true
+	bad=$(grep -E "AddressSanitizer|LeakSanitizer|runtime error:|refused by the sandbox|outside its sandbox" "$(vt_log "$1")" | head -n 5) || true
 	[ -z "$bad" ] || fail "vpntund for $1 reported: $bad"
 }
 

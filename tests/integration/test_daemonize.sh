@@ -35,14 +35,24 @@ rc=0
 (cd "$VT_TMP" && ip netns exec "$r1" timeout 20 "$VPNTUND_BUILD/vpntund" -R -c rel.conf) \
 	>"$VT_TMP/start.out" 2>&1 || rc=$?
 assert_eq "$rc" 0 "exit status of the detaching start ($(cat "$VT_TMP/start.out"))"
-# Every process in our namespace r1 is the daemon we just started.
+# Every process in our namespace r1 is the daemon we just started: with a
+# user (VT_USER), its privileged parent and the packet process.
 pids=$(ip netns pids "$r1")
-[ "$(wc -w <<<"$pids")" -eq 1 ] || fail "expected one daemon in r1, found: '$pids'"
-pid=$pids
+want=1
+[ -z "$VT_USER" ] || want=2
+[ "$(wc -w <<<"$pids")" -eq "$want" ] || fail "expected $want processes of the daemon in r1, found: '$pids'"
+pid=
+for p in $pids; do
+	ppid=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status")
+	grep -qw -- "$ppid" <<<"$pids" || pid=$p
+done
+[ -n "$pid" ] || fail "no parent among the daemon's processes: $pids"
 VT_BG_PIDS+=("$pid")
 [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$VPNTUND_BUILD/vpntund")" ] ||
 	fail "process $pid in r1 is not vpntund"
-[ "$(readlink "/proc/$pid/cwd")" = / ] || fail "daemon's cwd is $(readlink "/proc/$pid/cwd"), not /"
+for p in $pids; do
+	[ "$(readlink "/proc/$p/cwd")" = / ] || fail "daemon process $p's cwd is $(readlink "/proc/$p/cwd"), not /"
+done
 assert_eq "$(timeout 5 "$VPNTUND_BUILD/vpntunctl" -s "$VT_TMP/r1.sock" status --json |
 	"$VT_PY" -c 'import json,sys; print(json.load(sys.stdin)["site"])')" r1 "status of the detached daemon"
 assert_eq "$(stat -c %a "$VT_TMP/r1.sock")" 600 "control socket mode"
