@@ -138,6 +138,8 @@ struct site_conf {
 	bool                    udp_gso;          /* `udp-gso` */
 	bool                    udp_gro;          /* `udp-gro` */
 	bool                    tun_offload;      /* `tun-offload` */
+	/* The HTTP status server; family AF_UNSPEC = off. */
+	struct sockaddr_storage monitor;
 };
 
 /* Filter and classification rules: one rule language, compiled

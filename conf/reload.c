@@ -65,6 +65,8 @@ static const struct field site_fields[] = {
 	F(site_conf, udp_gso, "udp-gso", K_MEM),
 	F(site_conf, udp_gro, "udp-gro", K_MEM),
 	F(site_conf, tun_offload, "tun-offload", K_MEM),
+	/* Its socket is opened before the daemon drops its privileges. */
+	F(site_conf, monitor, "monitor", K_SOCK),
 };
 
 static const struct field peer_fields[] = {
