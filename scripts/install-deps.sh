@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libevent-dev libcmocka-dev
       libpcap-dev iproute2 iputils-ping procps openssl tshark python3-scapy
       python3-cryptography
-      iperf3 ethtool)
+      iperf3 ethtool
+      curl prometheus chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
