@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/vpntunctl_top.h"
+
 #define DEFAULT_SOCKET "/run/vpntund.sock"
 #define TIMEOUT_MS     5000
 #define ANSWER_MAX     (64UL * 1024 * 1024)	/* far above any status */
@@ -24,7 +26,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: vpntunctl [-h] [-s socket] status [--json]\n"
 	    "       vpntunctl [-h] [-s socket] bridge [--json]\n"
 	    "       vpntunctl [-h] [-s socket] rules [--json]\n"
-	    "       vpntunctl [-h] [-s socket] reload\n");
+	    "       vpntunctl [-h] [-s socket] reload\n"
+	    "       vpntunctl [-h] [-s socket] top [-d seconds] [-n count]\n");
 }
 
 /* The daemon's command lines, and which take --json. */
@@ -200,6 +203,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc >= 1 && strcmp(argv[0], "top") == 0)
+		return top_main(path, argc, argv);
 	if ((cmd = command_line(argc, argv)) == NULL) {
 		usage(stderr);
 		return 1;
