@@ -165,7 +165,8 @@
 			tr.appendChild(el("td", "mono", p.endpoint === null ?
 			    (p.dynamic ? "dynamic, unknown" : "-") : p.endpoint));
 			tr.appendChild(el("td", "", p.transport));
-			tr.appendChild(el("td", "", p.suite));
+			tr.appendChild(el("td", "suite", p.suite.replace("/",
+			    "/\u200b")));
 			tr.appendChild(el("td", "mono spi-in", p.spi_in));
 			tr.appendChild(el("td", "mono spi-out", p.spi_out));
 			for (const f of ["packets_in", "packets_out"]) {
@@ -194,7 +195,7 @@
 			      data: push("in:" + p.name, rin) },
 			    { label: "out", color: "#d9480f",
 			      data: push("out:" + p.name, rout) }],
-			    fmtBits, 360, 110));
+			    fmtBits, 480, 120));
 		}
 		body.replaceChildren(...rows);
 		graphs.replaceChildren(...figs);
