@@ -123,8 +123,12 @@ grep -qi "^Content-Security-Policy: default-src 'none'; script-src 'self'" \
 grep -q '<script src="/monitor.js"' "$VT_TMP/page.html" || fail "/ is not the page"
 ! grep -Eqi '(src|href)="(https?:)?//' "$VT_TMP/page.html" ||
 	fail "the page loads something from elsewhere"
-assert_eq "$(hcode c "$C/monitor.js")" 200 "GET /monitor.js"
-assert_eq "$(hcode c "$C/monitor.css")" 200 "GET /monitor.css"
+assert_eq "$(hget c "$C/monitor.js" -o /dev/null -w '%{content_type}')" \
+    "text/javascript; charset=utf-8" "type of /monitor.js"
+assert_eq "$(hget c "$C/monitor.css" -o /dev/null -w '%{content_type}')" \
+    "text/css; charset=utf-8" "type of /monitor.css"
+assert_eq "$(hget c "$C/status.json" -o /dev/null -w '%{content_type}')" \
+    "application/json" "type of /status.json"
 assert_eq "$(hcode c "$C/nonexistent")" 404 "GET of an unknown path"
 assert_eq "$(hcode c "$C/status.json/../x")" 404 "GET of a path around one"
 assert_eq "$(hcode c "$C/bridge.json")" 404 "GET /bridge.json without a tap"
