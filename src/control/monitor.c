@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -252,6 +253,9 @@ monitor_start(struct engine *e)
 
 	if (ss->ss_family == AF_UNSPEC)
 		return 0;
+	/* The Date header's time conversion reads the zone file at its
+	 * first use: now, while files may still be opened. */
+	tzset();
 	sockaddr_ntop(ss, addr, sizeof(addr));
 	if ((fd = monitor_listen(ss)) == -1) {
 		log_warn("monitor %s", addr);
