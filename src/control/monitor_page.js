@@ -6,11 +6,12 @@
 
 (function () {
 	const SAMPLES = 120;
+	const GRAPHED_PEERS = 12;       /* the busiest, on a large site */
 	const SVG = "http://www.w3.org/2000/svg";
 	const params = new URLSearchParams(window.location.search);
 	const interval = Math.max(200, Number(params.get("interval")) || 1000);
 	const series = new Map();       /* key -> array of the last samples */
-	let last = null;                /* {status, t}: the previous fetch */
+	let last = null;                /* {peers, t}: the previous fetch */
 
 	function $(id) { return document.getElementById(id); }
 
@@ -136,18 +137,16 @@
 	}
 
 	function rate(p, field, dt) {
-		if (!last || dt <= 0)
-			return 0;
-		const q = last.status.peers.find((x) => x.name === p.name);
+		const q = last ? last.peers.get(p.name) : undefined;
 
-		if (!q || p[field] < q[field])
+		if (!q || dt <= 0 || p[field] < q[field])
 			return 0;
 		return (p[field] - q[field]) * 8 / dt;
 	}
 
 	function renderPeers(s, dt) {
 		const body = $("peers").tBodies[0], graphs = $("peer-graphs");
-		const rows = [], figs = [];
+		const rows = [], busy = [];
 
 		for (const p of s.peers) {
 			const tr = el("tr");
@@ -190,15 +189,19 @@
 				dc.classList.add("drops-nonzero");
 			tr.appendChild(dc);
 			rows.push(tr);
-			figs.push(graph(p.name + " traffic", [
-			    { label: "in", color: "#1f6feb",
-			      data: push("in:" + p.name, rin) },
-			    { label: "out", color: "#d9480f",
-			      data: push("out:" + p.name, rout) }],
-			    fmtBits, 480, 120));
+			busy.push({ name: p.name, rin: rin, rout: rout });
 		}
 		body.replaceChildren(...rows);
-		graphs.replaceChildren(...figs);
+		/* A graph per peer while there are few; else the busiest. */
+		if (busy.length > GRAPHED_PEERS)
+			busy.sort((a, b) => (b.rin + b.rout) - (a.rin + a.rout));
+		graphs.replaceChildren(...busy.slice(0, GRAPHED_PEERS).map((b) =>
+		    graph(b.name + " traffic", [
+		    { label: "in", color: "#1f6feb",
+		      data: push("in:" + b.name, b.rin) },
+		    { label: "out", color: "#d9480f",
+		      data: push("out:" + b.name, b.rout) }],
+		    fmtBits, 480, 120)));
 	}
 
 	function renderQos(s) {
@@ -281,7 +284,7 @@
 		renderPeers(s, dt);
 		renderQos(s);
 		renderSiteDrops(s);
-		last = { status: s, t: t };
+		last = { peers: new Map(s.peers.map((p) => [p.name, p])), t: t };
 		return renderBridge(s);
 	}
 
