@@ -20,7 +20,7 @@ vt_ping l1 172.16.0.10 5
 dom() {
 	local profile
 	profile=$(mktemp -d "$VT_TMP/chromium.XXXXXX")
-	ip netns exec "$(vt_ns c)" timeout 60 "$CHROMIUM" --headless \
+	ip netns exec "$(vt_ns c)" timeout 120 "$CHROMIUM" --headless \
 	    --no-sandbox --disable-gpu --no-first-run --no-proxy-server --enable-logging=stderr --v=0 \
 	    --user-data-dir="$profile" --virtual-time-budget=4000 \
 	    --dump-dom 'http://127.0.0.1:9180/?interval=500' \
