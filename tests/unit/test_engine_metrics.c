@@ -213,6 +213,7 @@ test_engine_metrics(void **state)
 	free(s);
 	evbuffer_free(b);
 	engine_free(e);
+	free(cf);
 }
 
 int
