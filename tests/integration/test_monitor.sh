@@ -208,5 +208,16 @@ assert_ge "${pin%.*}" 5 "r1 packets/s in, in top"
 assert_ge "${pout%.*}" 5 "r1 packets/s out, in top"
 grep -q '^r2 ' "$VT_TMP/top.out" || fail "top does not show r2"
 
+# a stop with clients still connected is a clean stop
+fds0=$(ls /proc/"$pid"/fd | wc -l)
+ip netns exec "$(vt_ns c)" $VT_PY - <<'PY' &
+import socket, time
+ss = [socket.create_connection(("127.0.0.1", 9180)) for _ in range(3)]
+ss[0].sendall(b"GET /status.json HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(30)
+PY
+VT_BG_PIDS+=("$!")
+fds3() { [ "$(ls /proc/"$pid"/fd | wc -l)" -ge $((fds0 + 3)) ]; }
+wait_until 10 fds3 || fail "3 clients not accepted"
 vt_stop r1
 vt_stop c
