@@ -207,6 +207,13 @@ assert_eq "$state" up "r1's state in top"
 assert_ge "${pin%.*}" 5 "r1 packets/s in, in top"
 assert_ge "${pout%.*}" 5 "r1 packets/s out, in top"
 grep -q '^r2 ' "$VT_TMP/top.out" || fail "top does not show r2"
+# on a terminal, each frame clears the screen first
+if command -v script >/dev/null; then
+	script -qec "$VPNTUND_BUILD/vpntunctl -s $(vt_sock c) top -n 2 -d 0.2" \
+	    /dev/null >"$VT_TMP/top.tty" </dev/null || fail "top on a terminal"
+	assert_eq "$(grep -o $'\033\\[H\033\\[2J' "$VT_TMP/top.tty" | wc -l)" 2 \
+	    "screen clears of two frames on a terminal"
+fi
 
 # a stop with clients still connected is a clean stop
 fds0=$(ls /proc/"$pid"/fd | wc -l)
