@@ -164,6 +164,8 @@ struct site_conf {
 	int                     user_line;
 	uid_t                   uid;
 	gid_t                   gid;
+	/* The HTTP status server; family AF_UNSPEC = off. */
+	struct sockaddr_storage monitor;
 };
 
 /* Filter and classification rules: one rule language, compiled

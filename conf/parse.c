@@ -503,6 +503,37 @@ site_tun_offload(struct parser *p, const struct token *kw)
 	return get_yes_no(p, kw, &p->cf->site.tun_offload);
 }
 
+/* `monitor [ADDRESS] port N`: the HTTP status server (vpntund(8),
+ * MONITORING), on loopback unless an address is given. */
+static int
+site_monitor(struct parser *p, const struct token *kw)
+{
+	char d[CONF_TOKEN_MAX + 8];
+	const struct token *pk = lex_peek(&p->lx);
+	struct prefix a;
+	struct token t;
+	uint64_t v;
+
+	memset(&a, 0, sizeof(a));
+	a.af = AF_INET;
+	a.addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+	if ((pk->type != T_WORD || strcmp(pk->text, "port") != 0) &&
+	    expr_address(&p->lx, kw->text, &a) == -1)
+		return -1;
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type != T_WORD || strcmp(t.text, "port") != 0) {
+		conf_errt(&p->lx, &t, "expected \"port\" after \"%s\" and its "
+		    "address, got %s", kw->text, DESC(&t, d));
+		return -1;
+	}
+	if (get_number(p, &t, 1, 65535, &v) == -1)
+		return -1;
+	set_sockaddr(&p->cf->site.monitor, &a, (uint16_t)v);
+	return 0;
+}
+
 static const struct keyword site_keywords[] = {
 	{ "address",    site_address },
 	{ "bridge",     site_bridge },
@@ -515,6 +546,7 @@ static const struct keyword site_keywords[] = {
 	{ "hook-timeout", site_hook_timeout },
 	{ "log",        site_log },
 	{ "log-level",  site_log_level },
+	{ "monitor",    site_monitor },
 	{ "mtu",        site_mtu },
 	{ "network",    site_network },
 	{ "outer",      site_outer },

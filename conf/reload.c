@@ -70,6 +70,8 @@ static const struct field site_fields[] = {
 	F(site_conf, resolve_min, "resolve-interval", K_MEM),
 	F(site_conf, resolve_max, "resolve-interval", K_MEM),
 	F(site_conf, user, "user", K_STR),
+	/* Its socket is opened before the daemon drops its privileges. */
+	F(site_conf, monitor, "monitor", K_SOCK),
 };
 
 static const struct field peer_fields[] = {

@@ -2,14 +2,36 @@
  * choices that are allowed on purpose, such as the paper's encryption
  * without integrity, said plainly so that nobody mistakes them for safe
  * ones. */
+#include <netinet/in.h>
+
 #include "conf/conf_int.h"
 #include "util/log.h"
+
+static bool
+loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
 
 void
 config_warn(const struct config *cf)
 {
 	const struct peer_conf *pc;
 	size_t i;
+
+	/* The page and /metrics show addresses, SPIs and counters to
+	 * whoever reaches the port. */
+	if (cf->site.monitor.ss_family != AF_UNSPEC &&
+	    !loopback(&cf->site.monitor))
+		log_warnx("monitor: not on loopback: anyone who reaches its "
+		    "address may read the status (no authentication); keep "
+		    "it on a management network or behind a firewall");
 
 	for (i = 0; i < cf->npeers; i++) {
 		pc = &cf->peers[i];

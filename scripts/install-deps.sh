@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev libevent-dev libcmocka-dev
       libpcap-dev iproute2 iputils-ping procps openssl tshark python3-scapy
       python3-cryptography
-      iperf3 ethtool dnsmasq-base
+      iperf3 ethtool dnsmasq-base curl prometheus chromium
       lowdown mandoc groff-base man-db systemd libseccomp-dev)
 
 missing=()

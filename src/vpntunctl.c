@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "src/vpntunctl_top.h"
 
 #define TIMEOUT_MS     5000
 #define ANSWER_MAX     (64UL * 1024 * 1024)	/* far above any status */
@@ -34,6 +35,8 @@ usage(FILE *fp)
 	    "       vpntunctl [-s socket | -c site.conf] bridge [--json]\n"
 	    "       vpntunctl [-s socket | -c site.conf] rules [--json]\n"
 	    "       vpntunctl [-s socket | -c site.conf] reload\n"
+	    "       vpntunctl [-s socket | -c site.conf] top [-d seconds] "
+	    "[-n count]\n"
 	    "       vpntunctl genkey [--cipher NAME [--keysize BITS]] "
 	    "[--auth NAME] [--force] FILE\n"
 	    "       vpntunctl -h | --help | --version\n"
@@ -340,8 +343,7 @@ main(int argc, char *argv[])
 		}
 		return genkey(argc, argv);
 	}
-	if ((cmd = command_line(argc, argv)) == NULL ||
-	    (have_socket && conf != NULL)) {
+	if (have_socket && conf != NULL) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -349,6 +351,12 @@ main(int argc, char *argv[])
 		if (socket_of(conf, conf_path, sizeof(conf_path)) == -1)
 			return EXIT_FAILED;
 		path = conf_path;
+	}
+	if (argc >= 1 && strcmp(argv[0], "top") == 0)
+		return top_main(path, argc, argv);
+	if ((cmd = command_line(argc, argv)) == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
 	}
 
 	if ((fd = connect_ctl(path)) == -1) {

@@ -1,7 +1,7 @@
 /* Answers on the control socket: "status" (a table for people) and
  * "status json" (the fixed format scripts and tests parse), and "reload";
  * "rules" and "rules json" are answered by rules_status.c, "bridge" and
- * "bridge json" by bridge_status.c. */
+ * "bridge json" by bridge_status.c, "metrics" by metrics.c. */
 #include "src/control/control.h"
 
 #include <event2/buffer.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "src/control/monitor.h"
 #include "src/datapath/qos.h"
 #include "src/engine/resolve.h"
 #include "src/net/sock_filter.h"
@@ -623,5 +624,7 @@ status_handler(const char *cmd, struct evbuffer *out, void *arg)
 		return bridge_table_text(e, out);
 	if (strcmp(cmd, "bridge json") == 0)
 		return bridge_table_json(e, out);
+	if (strcmp(cmd, "metrics") == 0)
+		return metrics_write(e, out);
 	return -1;
 }

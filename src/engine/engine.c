@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "src/control/control.h"
 #include "src/control/ctl.h"
+#include "src/control/monitor.h"
 #include "src/datapath/datapath.h"
 #include "src/datapath/qos.h"
 #include "src/engine/resolve.h"
@@ -255,6 +256,8 @@ engine_start(struct engine *e)
 		log_warnx("drop report timer");
 		return -1;
 	}
+	if (monitor_start(e) == -1)
+		return -1;
 	hints_read(e);
 	sync_start(e);
 	if (resolve_start(e) == -1)
@@ -310,6 +313,7 @@ engine_free(struct engine *e)
 	ebridge_free(e);
 	device_close(e);
 	outer_close(e);
+	monitor_stop(e);
 	if (e->ctl != NULL)
 		ctl_close(e->ctl);
 	/* Before the base (its timer) and pkt_out (which it may own). */

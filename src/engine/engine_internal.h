@@ -28,6 +28,7 @@
 struct event;
 struct event_base;
 struct ctl;
+struct monitor;
 struct txq;
 struct tun_io;
 struct evbuffer;
@@ -248,6 +249,7 @@ struct engine {
 	struct event        *tun_ev;
 	struct event        *sig_ev[3];
 	struct ctl          *ctl;
+	struct monitor      *monitor;       /* HTTP status (monitor.h) */
 	struct txq          *txq;           /* the send batch (txq.c) */
 	struct tun_io       *tunio;         /* tun_io.c */
 	struct {

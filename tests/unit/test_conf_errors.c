@@ -56,6 +56,16 @@ static const struct bad bad[] = {
 	  "site.conf:3: outer-mtu 100 is out of range, expected 576..9000" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n port 70000\n}\n" PEER,
 	  "site.conf:3: port 70000 is out of range, expected 1..65535" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n monitor 9180\n}\n" PEER,
+	  "site.conf:3: expected an address after \"monitor\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n monitor ::1 9180\n}\n" PEER,
+	  "site.conf:3: expected \"port\" after \"monitor\" and its address, "
+	  "got \"9180\"" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n monitor port 0\n}\n" PEER,
+	  "site.conf:3: port 0 is out of range, expected 1..65535" },
+	{ "site \"s\" {\n network 10.1.0.0/24\n monitor 10.0.0.0/8 port 1\n}\n"
+	  PEER, "site.conf:3: expected an address without a prefix length "
+	  "after \"monitor\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n port -1\n}\n" PEER,
 	  "site.conf:3: expected a number 1..65535 after \"port\", got \"-\"" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n port 12ab\n}\n" PEER,

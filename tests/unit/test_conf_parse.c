@@ -128,6 +128,7 @@ test_defaults(void **state)
 	assert_int_equal(cf.site.outer_mtu, 1500);
 	assert_int_equal(cf.site.mtu, 0);
 	assert_int_equal(cf.site.outer.ss_family, AF_UNSPEC);
+	assert_int_equal(cf.site.monitor.ss_family, AF_UNSPEC);
 	assert_string_equal(cf.site.state_file, "/var/lib/vpntund/home.state");
 	assert_string_equal(cf.site.control, "/run/vpntund/vpntund.sock");
 	assert_string_equal(cf.site.up, "");
@@ -450,6 +451,52 @@ test_networks_apart(void **state)
 	}
 }
 
+static const char *
+sockaddr_str(const struct sockaddr_storage *ss, char *b, size_t len)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(b, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(b, len, "%s:%u", a, ntohs(sin->sin_port));
+	}
+	return b;
+}
+
+/* `monitor`: loopback unless an address is given, IPv4 or IPv6. */
+static void
+test_monitor(void **state)
+{
+	static const struct {
+		const char *stmt, *want;
+	} cases[] = {
+		{ "monitor port 9180", "127.0.0.1:9180" },
+		{ "monitor 10.1.0.1 port 80", "10.1.0.1:80" },
+		{ "monitor fd00:1::1 port 9180", "[fd00:1::1]:9180" },
+	};
+	struct config cf;
+	char text[512], b[64];
+	size_t i;
+
+	(void)state;
+	put_default_key("k.key");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" { network "
+		    "10.1.0.0/24\n %s\n}\npeer \"p\" { network 10.1.1.0/24; "
+		    "endpoint dynamic; key \"k.key\" }\n", cases[i].stmt);
+		if (config_load_string("m.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("%s: %s", cases[i].stmt, err.msg);
+		assert_string_equal(sockaddr_str(&cf.site.monitor, b,
+		    sizeof(b)), cases[i].want);
+		config_free(&cf);
+	}
+}
+
 static void
 test_names(void **state)
 {
@@ -470,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_networks_apart),
+		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_names),
 	};
 

@@ -153,6 +153,49 @@ test_sweet32(void **state)
 	config_free(&cf);
 }
 
+/* A monitor beyond loopback is allowed, with a word: it has no
+ * authentication. */
+static void
+test_monitor(void **state)
+{
+	static const struct {
+		const char *stmt;
+		bool        warns;
+	} cases[] = {
+		{ "monitor port 9180", false },
+		{ "monitor 127.0.0.2 port 9180", false },
+		{ "monitor ::1 port 9180", false },
+		{ "monitor 10.1.0.1 port 9180", true },
+		{ "monitor fd00::1 port 9180", true },
+	};
+	struct config cf;
+	char text[512], *k, *w;
+	size_t i;
+
+	(void)state;
+	k = key_hex(2 * 36, 1);
+	put_file("x.key", k, 0600);
+	free(k);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "site \"s\" {\n network "
+		    "10.1.0.0/24\n %s\n}\npeer \"x\" {\n network 10.1.1.0/24\n"
+		    " endpoint 198.18.2.2\n cipher aes-gcm\n key \"x.key\"\n}\n",
+		    cases[i].stmt);
+		if (config_load_string("site.conf", text, tdir, &cf, &err) == -1)
+			fail_msg("%s", err.msg);
+		w = warnings(&cf);
+		if (cases[i].warns)
+			assert_string_equal(w, "test: warning: monitor: not on "
+			    "loopback: anyone who reaches its address may read "
+			    "the status (no authentication); keep it on a "
+			    "management network or behind a firewall\n");
+		else
+			assert_string_equal(w, "");
+		free(w);
+		config_free(&cf);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -167,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_auth_none),
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_sweet32),
+		cmocka_unit_test(test_monitor),
 	};
 
 	return cmocka_run_group_tests(tests, setup, tdir_teardown);

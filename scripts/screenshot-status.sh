@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Takes docs/status-page.png: the monitor's page of physician1's router
+# (conf/examples/remote.conf, with `monitor port 9180` added) in the
+# topology of scripts/demo.sh, while its office sends a voice call, video
+# and web traffic through the tunnel's QoS classes and an IPX frame
+# crosses the bridge. Headless chromium in the router's namespace.
+#
+#   ./scripts/screenshot-status.sh [OUT.png] [BUILD-DIR]   (as root)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$src/docs/status-page.png}
+build=${2:-$src/build}
+[ -x "$build/vpntund" ] || { echo "no $build/vpntund: build first" >&2; exit 1; }
+
+P=vts$$
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	for ns in inet central phys hosp office; do
+		ip netns del "$P$ns" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+bg() { "$@" >/dev/null 2>&1 </dev/null & pids+=($!); }
+link() {
+	ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
+	ip -n "$P$1" addr add "$3" dev "$2"
+	ip -n "$P$4" addr add "$6" dev "$5"
+	ip -n "$P$1" link set "$2" up
+	ip -n "$P$4" link set "$5" up
+}
+
+for ns in inet central phys hosp office; do
+	ip netns add "$P$ns"
+	ip -n "$P$ns" link set lo up
+done
+link inet  i-c   198.18.0.254/24 central c-out 198.18.0.1/24
+link inet  i-p   198.19.1.1/24   phys    p-out 198.19.1.2/24
+link central c-lan 172.16.0.1/16 hosp    h0    172.16.0.10/16
+link phys  p-off 10.2.1.1/24     office  o0    10.2.1.10/24
+ip -n "${P}central" route add default via 198.18.0.254
+ip -n "${P}phys"    route add default via 198.19.1.1
+ip -n "${P}hosp"    route add default via 172.16.0.1
+ip -n "${P}office"  route add default via 10.2.1.1
+for ns in inet central phys; do
+	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
+done
+
+cp -r "$src/conf/examples" "$tmp/conf"
+chmod 600 "$tmp/conf/keys/"*.key
+sed -i "s#\"/var/lib/vpntund/#\"$tmp/#; s#\"/run/vpntund/#\"$tmp/#" \
+    "$tmp/conf/"*.conf
+sed -i 's/^\tlog-level info$/&\n\tmonitor port 9180/' "$tmp/conf/remote.conf"
+grep -q 'monitor port 9180' "$tmp/conf/remote.conf"
+ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" \
+    2>"$tmp/central.log" &
+pids+=($!)
+ip netns exec "${P}phys" "$build/vpntund" -f -c "$tmp/conf/remote.conf" \
+    2>"$tmp/remote.log" &
+pids+=($!)
+for _ in $(seq 50); do
+	nsx office ping -c1 -W1 172.16.0.10 >/dev/null 2>&1 && break
+	sleep 0.2
+done
+nsx office ping -c1 -W1 172.16.0.10 >/dev/null
+
+# The voice call (EF, 160 bytes every 20 ms), video to the home's port
+# 5004 (more than the line takes: it queues and CoDel drops), and the
+# record's web pages over HTTP from the hospital.
+head -c 300000 /dev/urandom >"$tmp/record.bin"
+bg nsx hosp python3 -m http.server -d "$tmp" -b 172.16.0.10 80
+bg nsx office python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, 0xb8)
+while True:
+    s.sendto(b"v" * 160, ("172.16.0.10", 4000)); time.sleep(0.02)'
+bg nsx office python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t = time.monotonic()
+while True:
+    burst = 12 if int(time.monotonic() - t) % 8 < 4 else 3
+    for _ in range(burst):
+        s.sendto(b"f" * 500, ("10.1.0.1", 5004))
+    time.sleep(0.5)'
+bg nsx office sh -c 'while :; do
+	python3 -c "import urllib.request as u; u.urlopen(\"http://172.16.0.10/record.bin\", timeout=20).read()"
+	sleep 2; done'
+# an IPX frame into the remote's tap: the bridge learns its MAC
+nsx phys python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("ipx0", 0))
+src = bytes.fromhex("020000000a01")
+s.send(b"\xff" * 6 + src + b"\x81\x37" + b"\xff\xff\x00\x1e\x00\x04" + bytes(24))'
+
+# The page keeps its samples in the browser: let it gather a minute in
+# real time, then ask chromium for the picture over its DevTools socket.
+profile=$(mktemp -d)
+nsx phys chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --no-proxy-server --hide-scrollbars --user-data-dir="$profile" \
+    --window-size=1280,1600 --remote-debugging-port=9222 \
+    'http://127.0.0.1:9180/' >/dev/null 2>&1 &
+pids+=($!)
+sleep "${SHOT_WAIT:-60}"
+nsx phys python3 - "$tmp/shot.png" <<'PY'
+import base64, json, os, socket, struct, sys, urllib.request
+op = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+pages = json.load(op.open("http://127.0.0.1:9222/json/list", timeout=10))
+url = [p for p in pages if p["type"] == "page"][0]["webSocketDebuggerUrl"]
+host, path = url[len("ws://"):].split("/", 1)
+s = socket.create_connection(tuple(host.rsplit(":", 1)), timeout=30)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+           "Sec-WebSocket-Version: 13\r\n\r\n" % (path, host, key)).encode())
+f = s.makefile("rb")
+while f.readline() not in (b"\r\n", b""):
+    pass
+msg = json.dumps({"id": 1, "method": "Page.captureScreenshot",
+                  "params": {"format": "png"}}).encode()
+mask = os.urandom(4)
+hdr = b"\x81" + (bytes([0x80 | 126]) + struct.pack("!H", len(msg))
+                 if len(msg) > 125 else bytes([0x80 | len(msg)]))
+s.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+data = b""
+while True:
+    b0, b1 = f.read(2)
+    n = b1 & 0x7f
+    if n == 126:
+        n = struct.unpack("!H", f.read(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", f.read(8))[0]
+    data += f.read(n)
+    if b0 & 0x80:
+        r = json.loads(data)
+        data = b""
+        if r.get("id") == 1:
+            break
+open(sys.argv[1], "wb").write(base64.b64decode(r["result"]["data"]))
+PY
+rm -rf "$profile"
+cp "$tmp/shot.png" "$out"
+echo "wrote $out"
