@@ -29,6 +29,9 @@ install(CODE "
   set(VPNTUND_SYSTEMD_UNITDIR \"${VPNTUND_SYSTEMD_UNITDIR}\")
   include(\"${CMAKE_SOURCE_DIR}/cmake/install_units.cmake\")")
 
-# systemd-sysusers reads it (the package's postinst runs it).
+# systemd-sysusers and systemd-tmpfiles read them (the package's postinst
+# runs both): the user vpntund and its state directory.
 install(FILES ${CMAKE_SOURCE_DIR}/dist/sysusers.d/vpntund.conf
         DESTINATION lib/sysusers.d)
+install(FILES ${CMAKE_SOURCE_DIR}/dist/tmpfiles.d/vpntund.conf
+        DESTINATION lib/tmpfiles.d)

@@ -67,8 +67,14 @@ cp -r "$src/conf/examples" "$tmp/conf"
 mkdir -p "$tmp/conf/keys"
 "$build/vpntunctl" genkey --cipher blowfish-cbc --keysize 256 \
 	--auth hmac-sha256-128 "$tmp/conf/keys/physician1.key"
-# The demo leaves nothing behind: its state files go to $tmp.
+# The demo leaves nothing behind: its state files go to $tmp. The
+# examples' packet processes run as `vpntund`, the user the package makes;
+# the demo, which installs nothing, has them run as nobody, in whose group
+# the state directory is.
 sed -i "s#\"/var/lib/vpntund/#\"$tmp/state/#" "$tmp/conf/"*.conf
+sed -i 's/^\tuser vpntund$/\tuser nobody/' "$tmp/conf/"*.conf
+chmod 711 "$tmp"
+install -d -m 770 -g "$(id -g nobody)" "$tmp/state"
 
 say "checking both configs (vpntund -n)"
 "$build/vpntund" -n -c "$tmp/conf/central.conf"

@@ -52,9 +52,15 @@ for ns in inet central phys; do
 done
 
 cp -r "$src/conf/examples" "$tmp/conf"
-chmod 600 "$tmp/conf/keys/"*.key
-sed -i "s#\"/var/lib/vpntund/#\"$tmp/#; s#\"/run/vpntund/#\"$tmp/#" \
+"$build/vpntunctl" genkey --cipher blowfish-cbc --keysize 256 \
+	--auth hmac-sha256-128 "$tmp/conf/keys/physician1.key" 2>/dev/null
+sed -i "s#\"/var/lib/vpntund/#\"$tmp/state/#; s#\"/run/vpntund/#\"$tmp/#" \
     "$tmp/conf/"*.conf
+# The central uses the default control socket: give it one in $tmp.
+sed -i 's#^\tstate-file .*#&\n\tcontrol "'"$tmp"'/central.sock"#' "$tmp/conf/central.conf"
+sed -i 's/^\tuser vpntund$/\tuser nobody/' "$tmp/conf/"*.conf
+chmod 711 "$tmp"
+install -d -m 770 -g "$(id -g nobody)" "$tmp/state"
 sed -i 's/^\tlog-level info$/&\n\tmonitor port 9180/' "$tmp/conf/remote.conf"
 grep -q 'monitor port 9180' "$tmp/conf/remote.conf"
 ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" \

@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "src/control/control.h"
+#include "src/control/monitor.h"
 #include "src/engine/privsep_int.h"
 #include "src/engine/privsep_msg.h"
+#include "src/engine/resolve.h"
 #include "src/net/hook_runner.h"
 
 /* A child that has not exited this long after SIGTERM is killed. */
@@ -201,6 +203,9 @@ forget_packet_side(struct engine *e)
 	if (e->state != NULL)
 		(void)state_close(e->state, false);
 	e->state = NULL;
+	/* Its sockets: the monitor's listener, the resolver's. */
+	monitor_stop(e);
+	resolve_stop(e);
 	peers_free(e);
 	outer_close(e);
 }

@@ -75,7 +75,7 @@ for f in /usr/sbin/vpntund /usr/bin/vpntunctl \
     /usr/share/doc/vpntund/examples/remote.conf \
     /lib/systemd/system/vpntund.service \
     /lib/systemd/system/vpntund@.service \
-    /usr/lib/sysusers.d/vpntund.conf; do
+    /usr/lib/sysusers.d/vpntund.conf /usr/lib/tmpfiles.d/vpntund.conf; do
 	grep -qxF "$f" "$tmp/files" || bad "package lacks $f"
 done
 ! grep -q '^/etc' "$tmp/files" || bad "package ships files in /etc"
@@ -133,6 +133,9 @@ echo "user: $pw"
 uid=$(id -u vpntund)
 [ "$uid" -lt 1000 ] || bad "vpntund is not a system user (uid $uid)"
 getent group vpntund >/dev/null || bad "no group vpntund"
+# The state directory is the packet process's (tmpfiles.d).
+st=$(stat -c '%U:%G %a' /var/lib/vpntund 2>&1) || bad "no /var/lib/vpntund: $st"
+[ "$st" = "vpntund:vpntund 700" ] || bad "/var/lib/vpntund is $st"
 
 # The units as packaged, against the installed binary and pages.
 if command -v systemd-analyze >/dev/null; then

@@ -29,6 +29,8 @@ bad() { echo "FAIL: $*"; fail=1; }
 [ -f "$units/vpntund@.service" ] || bad "vpntund@.service not installed"
 [ -f "$prefix/lib/sysusers.d/vpntund.conf" ] ||
 	bad "sysusers.d/vpntund.conf not installed"
+[ -f "$prefix/lib/tmpfiles.d/vpntund.conf" ] ||
+	bad "tmpfiles.d/vpntund.conf not installed"
 [ "$fail" = 0 ] || exit 1
 ln -s vpntund@.service "$units/vpntund@site1.service"
 
@@ -61,8 +63,9 @@ for line in ProtectSystem=strict NoNewPrivileges=yes DevicePolicy=closed \
     "DeviceAllow=/dev/net/tun rw" \
     "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK" \
     "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE" \
-    "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN" \
-    RuntimeDirectory=vpntund StateDirectory=vpntund; do
+    "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_KILL" \
+    "CapabilityBoundingSet=CAP_DAC_OVERRIDE" \
+    RuntimeDirectory=vpntund "ReadWritePaths=-/var/lib/vpntund"; do
 	check_line vpntund.service "$line"
 done
 # The instance and the plain unit keep the same sandbox.

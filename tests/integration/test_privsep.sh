@@ -21,7 +21,7 @@ echo "\$VPNTUND_EVENT \$(id -u)" >>"$VT_TMP/hooks.log"
 EOF
 	chmod 700 "$VT_TMP/$h.sh"
 done
-VT_EXTRA_SITE_c=$(printf '\tup "%s"\n\tdown "%s"\n\tpeer-up "%s"' \
+VT_EXTRA_SITE_c=$(printf '\tup "%s"\n\tdown "%s"\n\tpeer-up "%s"\n\tmonitor port 9180' \
     "$VT_TMP/up.sh" "$VT_TMP/down.sh" "$VT_TMP/peer-up.sh")
 vt_write_configs udp v4 aes-gcm
 vt_start c
@@ -44,11 +44,13 @@ done
 assert_eq "$(field "$child" NoNewPrivs)" 1 "packet process NoNewPrivs"
 assert_eq "$(field "$child" Seccomp)" 2 "packet process seccomp mode (filter)"
 assert_eq "$(field "$parent" Uid)" "0 0 0 0" "the parent stays root"
-# The parent holds no socket of the outer network; the child holds them.
-udp=$(ip netns exec "$(vt_ns c)" ss -Hnuap)
-echo "$udp" | grep -q "pid=$child," || fail "the packet process holds no UDP socket: $udp"
-if echo "$udp" | grep -q "pid=$parent,"; then
-	fail "the parent holds a UDP socket: $udp"
+# The parent holds no socket of the network (outer UDP, the monitor's
+# TCP listener); the child holds them.
+inet=$(ip netns exec "$(vt_ns c)" ss -Hnutap)
+echo "$inet" | grep -q "udp.*pid=$child," || fail "the packet process holds no UDP socket: $inet"
+echo "$inet" | grep -q "LISTEN.*127.0.0.1:9180.*pid=$child," || fail "the packet process does not hold the monitor's socket: $inet"
+if echo "$inet" | grep -q "pid=$parent,"; then
+	fail "the parent holds a network socket: $inet"
 fi
 
 # Hooks ran as root, through the parent.
