@@ -165,8 +165,15 @@ say "vpntunctl reload on the remote router (its file unchanged): the tunnel goes
 nsx phys "$build/vpntunctl" -c "$tmp/conf/remote.conf" reload
 
 say "the central router crashes (SIGKILL) and starts again"
+# Its packet process (the child running as the site's user) dies with it;
+# like a supervisor, wait for both before starting again.
+child=$(cat /proc/"${pids[0]}"/task/*/children)
 kill -KILL "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null || true
+for _ in $(seq 100); do
+	kill -0 $child 2>/dev/null || break
+	sleep 0.05
+done
 t0=$(date +%s%N)
 ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" 2>>"$tmp/central.log" &
 pids[0]=$!

@@ -61,6 +61,9 @@
 #                           sanitizer report in its log
 #   vt_restart SITE
 #   vt_alive SITE / vt_dead PID   process checks (for wait_until)
+#   vt_packet_pid SITE      the process that handles packets (the child
+#                           running as VT_USER, else the daemon)
+#   vt_crash SITE           SIGKILL, waits for the daemon and its child
 #   vt_ctl SITE ARGS...     vpntunctl -s SOCK ARGS (5 s timeout)
 #   vt_status SITE          prints `vpntunctl status --json`
 #   vt_counter SITE EXPR    python expression over the JSON as d
@@ -693,6 +696,35 @@ vt_log_clean() {
 }
 
 vt_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+# vt_packet_pid SITE: the process that handles the site's packets: with a
+# user (site.conf `user`, VT_USER), the daemon's child running as that
+# user; without, the daemon itself.
+vt_packet_pid() {
+	local pid=${VT_PID[$1]:?vt_packet_pid: $1 not running} c
+	if [ -n "$VT_USER" ]; then
+		for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+			if [ "$(stat -c %u /proc/"$c" 2>/dev/null)" = "$(id -u "$VT_USER")" ]; then
+				echo "$c"
+				return 0
+			fi
+		done
+	fi
+	echo "$pid"
+}
+
+# vt_crash SITE: SIGKILL to the daemon, as a crash; returns once it and
+# its packet process (which dies with it) are gone, like a supervisor
+# that waits for the whole service before starting it again.
+vt_crash() {
+	local pid=${VT_PID[$1]:?vt_crash: $1 not running} child
+	child=$(vt_packet_pid "$1")
+	kill -KILL "$pid"
+	wait_until 10 vt_dead "$pid" || fail "$1 survived SIGKILL"
+	wait "$pid" 2>/dev/null || true
+	wait_until 10 vt_dead "$child" || fail "$1's packet process $child outlived its parent"
+	unset "VT_PID[$1]"
+}
 
 vt_restart() {
 	vt_stop "$1"

@@ -27,7 +27,8 @@ ka_out() { live keepalives_out; }
 
 vt_start c
 vt_start r1
-r1pid=${VT_PID[r1]}
+# Its packet process falls silent when stopped (its parent sends nothing).
+r1pid=$(vt_packet_pid r1)
 # A stopped daemon ignores the SIGTERM of the cleanup until SIGKILL.
 vtl_at_exit "kill -CONT $r1pid"
 

@@ -160,7 +160,7 @@ assert_eq "$(hcode r1 'http://[::1]:9181/')" 000 "r1's monitor on ::1"
 
 # at most 32 connections at once: 40 idle clients get 32 descriptors;
 # once they go, the server answers again
-pid=${VT_PID[c]}
+pid=$(vt_packet_pid c)
 fds0=$(ls /proc/"$pid"/fd | wc -l)
 ip netns exec "$(vt_ns c)" $VT_PY - "$VT_TMP/hold" <<'PY' &
 import socket, sys, time, os

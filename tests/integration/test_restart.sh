@@ -143,10 +143,7 @@ vt_ping l1 172.16.0.10 2
 # tunnel is back.
 seq3=$(vt_peer_counter r1 central seq_out)
 rep3=$(vt_peer_counter c r1 drops.replay)
-pid=${VT_PID[r1]}
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-unset "VT_PID[r1]"
+vt_crash r1
 [ -e "$(vt_sock r1)" ] || vt_log_msg "note: no stale socket left by SIGKILL"
 wait_until 10 bash -c "! ip -n $(vt_ns r1) link show $VT_TUN >/dev/null 2>&1" ||
 	fail "tun of the killed r1 still there"

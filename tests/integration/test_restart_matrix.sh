@@ -87,10 +87,7 @@ down() { # SITE SIG
 		vt_stop "$1"
 		return
 	fi
-	kill -KILL "$pid"
-	wait_until 10 vt_dead "$pid" || fail "$1 survived SIGKILL"
-	wait "$pid" 2>/dev/null || true
-	unset "VT_PID[$1]"
+	vt_crash "$1"
 	vt_log_clean "$1"
 }
 
