@@ -7,12 +7,8 @@
  * with top -b. */
 #include "src/vpntunctl_top.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "src/ctl_client.h"
 
 #define TOP_TIMEOUT_MS 5000
 #define TOP_ANSWER_MAX (256UL * 1024 * 1024)
@@ -62,87 +60,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-wait_fd(int fd, short events, double deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int rv;
-
-	for (;;) {
-		double left = deadline - now_s();
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		rv = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (rv > 0)
-			return 0;
-		if (rv == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* One conversation on the control socket: "metrics", the answer until
- * the daemon closes. NUL-terminated; NULL with errno on failure. */
-static char *
-ask_metrics(const char *path)
-{
-	static const char cmd[] = "metrics\n";
-	double deadline = now_s() + TOP_TIMEOUT_MS / 1000.0;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd, saved;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(cmd) - 1)
-		goto fail;
-	(void)shutdown(fd, SHUT_WR);
-	for (;;) {
-		if (cap - len < 4096 + 1) {
-			if (cap >= TOP_ANSWER_MAX) {
-				errno = EMSGSIZE;
-				goto fail;
-			}
-			cap = cap == 0 ? 65536 : cap * 2;
-			if ((nb = realloc(buf, cap)) == NULL)
-				goto fail;
-			buf = nb;
-		}
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			goto fail;
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			goto fail;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-fail:
-	saved = errno;
-	close(fd);
-	free(buf);
-	errno = saved;
-	return NULL;
 }
 
 /* A label's value, unescaped (\\, \", \n), into out; returns where the
@@ -446,7 +363,9 @@ top_main(const char *sock, int argc, char **argv)
 	bool have_prev = false, tty = isatty(STDOUT_FILENO);
 	double delay = 1, next;
 	long iterations = 0, i;
+	enum ctl_stage stage;
 	char *text, *end;
+	size_t len;
 	int ch;
 
 	optind = 0;     /* glibc: start afresh after main's getopt */
@@ -457,7 +376,7 @@ top_main(const char *sock, int argc, char **argv)
 			if (*end != '\0' || !(delay >= 0.1 && delay <= 3600)) {
 				fprintf(stderr, "vpntunctl top: -d wants "
 				    "seconds, 0.1..3600\n");
-				return 1;
+				return 2;
 			}
 			break;
 		case 'n':
@@ -465,7 +384,7 @@ top_main(const char *sock, int argc, char **argv)
 			if (*end != '\0' || iterations < 1) {
 				fprintf(stderr, "vpntunctl top: -n wants a "
 				    "positive number\n");
-				return 1;
+				return 2;
 			}
 			break;
 		case 'h':
@@ -473,12 +392,12 @@ top_main(const char *sock, int argc, char **argv)
 			return 0;
 		default:
 			top_usage(stderr);
-			return 1;
+			return 2;
 		}
 	}
 	if (optind != argc) {
 		top_usage(stderr);
-		return 1;
+		return 2;
 	}
 	memset(&prev, 0, sizeof(prev));
 	next = now_s();
@@ -487,11 +406,12 @@ top_main(const char *sock, int argc, char **argv)
 			next += delay;
 			sleep_until(next);
 		}
-		if ((text = ask_metrics(sock)) == NULL) {
+		if ((text = ctl_ask(sock, "metrics\n", TOP_TIMEOUT_MS,
+		    TOP_ANSWER_MAX, &len, &stage)) == NULL) {
 			fprintf(stderr, "vpntunctl top: %s: %s\n", sock,
 			    strerror(errno));
 			frame_free(&prev);
-			return 1;
+			return stage == CTL_CONNECT ? 3 : 1;
 		}
 		if (strncmp(text, "error:", 6) == 0) {
 			fputs(text, stderr);
