@@ -51,6 +51,19 @@ struct policy_conf {
 	int           line;
 };
 
+/* The order in which outbound packets are matched against the peers'
+ * policies: the longest remote prefix first, then as written; a pair of
+ * two families never matches and is left out. The engine compiles its
+ * policy table in this order and `vpntund -n -v` shows it. Returns the
+ * policies so ordered (malloc'd, *n of them), or NULL if out of memory. */
+struct policy_ref {
+	size_t peer;                    /* index in the peers */
+	size_t idx;                     /* in that peer's policies */
+};
+struct peer_conf;
+struct policy_ref *policy_order(const struct peer_conf *peers, size_t npeers,
+    size_t *n);
+
 /* Keys of one SA, in the order RFC 4106 KEYMAT uses: cipher key, salt. */
 struct sa_keys {
 	uint8_t enc[CRYPTO_KEY_MAX + CRYPTO_SALT_MAX];

@@ -215,55 +215,23 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 	fprintf(out, "}\n");
 }
 
-struct pol_at {
-	size_t peer, idx, seq;
-	const struct policy_conf *pol;
-};
-
-/* The order of src/datapath/policy.c (policy_table_init): the longest
- * remote prefix first, then as written; pairs of two families never
- * match and are left out there too. */
-static int
-pol_at_cmp(const void *a, const void *b)
-{
-	const struct pol_at *x = a, *y = b;
-
-	if (x->pol->remote.len != y->pol->remote.len)
-		return x->pol->remote.len > y->pol->remote.len ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 static void
 show_policy_order(FILE *out, const struct config *cf)
 {
-	struct pol_at *v;
-	size_t n = 0, max = 0, i, j;
+	struct policy_ref *v;
+	size_t n, i;
 
-	for (i = 0; i < cf->npeers; i++)
-		max += cf->peers[i].npolicies;
 	fprintf(out, "# policies, in the order outbound packets are matched "
 	    "(longest remote prefix first, then as written; the first "
 	    "match picks the peer)\n");
-	if ((v = calloc(max > 0 ? max : 1, sizeof(*v))) == NULL) {
+	if ((v = policy_order(cf->peers, cf->npeers, &n)) == NULL) {
 		fprintf(out, "#\t(out of memory)\n");
 		return;
 	}
-	for (i = 0; i < cf->npeers; i++)
-		for (j = 0; j < cf->peers[i].npolicies; j++) {
-			if (cf->peers[i].policies[j].local.af !=
-			    cf->peers[i].policies[j].remote.af)
-				continue;
-			v[n].peer = i;
-			v[n].idx = j;
-			v[n].seq = n;
-			v[n].pol = &cf->peers[i].policies[j];
-			n++;
-		}
-	qsort(v, n, sizeof(*v), pol_at_cmp);
 	for (i = 0; i < n; i++) {
 		fprintf(out, "#\t%zu. peer \"%s\": ", i + 1,
 		    cf->peers[v[i].peer].name);
-		show_policy(out, v[i].pol);
+		show_policy(out, &cf->peers[v[i].peer].policies[v[i].idx]);
 		fprintf(out, "\n");
 	}
 	free(v);

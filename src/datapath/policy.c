@@ -67,65 +67,36 @@ policy_excluded(const struct site_conf *site, sa_family_t af,
 	return false;
 }
 
-struct pol_ent {
-	uint32_t peer;
-	uint32_t seq;                   /* position as written: a stable sort */
-	const struct policy_conf *pol;
-};
-
-static int
-pol_ent_cmp(const void *a, const void *b)
-{
-	const struct pol_ent *x = a, *y = b;
-
-	if (x->pol->remote.len != y->pol->remote.len)
-		return x->pol->remote.len > y->pol->remote.len ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 int
 policy_table_init(struct policy_table *t, const struct peer_conf *peers,
     size_t npeers)
 {
-	struct pol_ent *ents = NULL;
+	struct policy_ref *order;
 	struct match_rule *rules = NULL;
 	const struct policy_conf *pol;
-	size_t max = 0, n = 0, i, j;
+	size_t n = 0, i;
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < npeers; i++)
-		max += peers[i].npolicies;
-	ents = calloc(max > 0 ? max : 1, sizeof(*ents));
-	rules = calloc(max > 0 ? max : 1, sizeof(*rules));
-	t->peer = calloc(max > 0 ? max : 1, sizeof(*t->peer));
-	if (ents == NULL || rules == NULL || t->peer == NULL)
+	if ((order = policy_order(peers, npeers, &n)) == NULL)
 		goto out;
-	for (i = 0; i < npeers; i++) {
-		for (j = 0; j < peers[i].npolicies; j++) {
-			pol = &peers[i].policies[j];
-			/* A pair of two families can never match a packet. */
-			if (pol->local.af != pol->remote.af)
-				continue;
-			ents[n].peer = (uint32_t)i;
-			ents[n].seq = (uint32_t)n;
-			ents[n].pol = pol;
-			n++;
-		}
-	}
-	qsort(ents, n, sizeof(*ents), pol_ent_cmp);
+	rules = calloc(n > 0 ? n : 1, sizeof(*rules));
+	t->peer = calloc(n > 0 ? n : 1, sizeof(*t->peer));
+	if (rules == NULL || t->peer == NULL)
+		goto out;
 	for (i = 0; i < n; i++) {
 		struct match_rule *r = &rules[i];
 
-		r->af = ents[i].pol->remote.af;
-		r->src = ents[i].pol->local;
-		r->dst = ents[i].pol->remote;
+		pol = &peers[order[i].peer].policies[order[i].idx];
+		r->af = pol->remote.af;
+		r->src = pol->local;
+		r->dst = pol->remote;
 		r->proto = -1;
 		r->sport_hi = r->dport_hi = 65535;
 		r->icmp_type = -1;
 		r->iface = MATCH_IF_ANY;
-		r->result = ents[i].peer;
-		t->peer[i] = ents[i].peer;
+		r->result = (uint32_t)order[i].peer;
+		t->peer[i] = (uint32_t)order[i].peer;
 	}
 	t->n = n;
 	t->m = matcher_compile(rules, n);
@@ -134,11 +105,11 @@ policy_table_init(struct policy_table *t, const struct peer_conf *peers,
 		rc = 0;
 out:
 	if (rc == -1) {
-		log_warnx("policies: out of memory compiling %zu policies", max);
+		log_warnx("policies: out of memory compiling %zu policies", n);
 		policy_table_free(t);
 	}
 	free(rules);
-	free(ents);
+	free(order);
 	return rc;
 }
 
