@@ -19,6 +19,16 @@
 
 #include "util/log.h"
 
+/* Sanitizer builds only: LeakSanitizer stops the world at exit with a
+ * traced clone of the process. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+
 /* Past the last capability any kernel knows of. */
 #define CAP_PROBE_MAX 64
 
@@ -75,6 +85,13 @@ sandbox_drop_user(uid_t uid, gid_t gid)
 		log_warnx("root could be had back after dropping it");
 		return -1;
 	}
+#ifdef SANITIZER_BUILD
+	/* LeakSanitizer's tracer must attach at exit. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1) {
+		log_warn("dumpable");
+		return -1;
+	}
+#endif
 	return 0;
 }
 
@@ -141,19 +158,10 @@ static const unsigned long allowed_ioctls[] = {
 	FIONREAD, FIONBIO, TCGETS, SIOCGIFNAME, SIOCGIFINDEX,
 };
 
-/* Sanitizer builds only: LeakSanitizer stops the world at exit with a
- * traced clone of the process. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZER_BUILD 1
-#endif
-#endif
 #ifdef SANITIZER_BUILD
 static const int sanitizer_allowed[] = {
 	SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(prctl),
-	SCMP_SYS(sched_getaffinity), SCMP_SYS(getdents64),
+	SCMP_SYS(sched_getaffinity), SCMP_SYS(getdents), SCMP_SYS(getdents64),
 	SCMP_SYS(open), SCMP_SYS(kill),
 };
 #endif
