@@ -104,6 +104,18 @@ show_site(FILE *out, const struct config *cf)
 	fprintf(out, "\tport %u\n", s->port);
 	fprintf(out, "\touter-mtu %u\n", s->outer_mtu);
 	fprintf(out, "\tcontrol \"%s\"\n", s->control);
+	if (s->monitor.ss_family != AF_UNSPEC)
+		fprintf(out, "\tmonitor %s\n", sockaddr_str(&s->monitor, true,
+		    b, sizeof(b)));
+	for (i = 0; i < s->nresolvers; i++)
+		fprintf(out, "\tresolver %s\n", inet_ntop(s->resolvers[i].af,
+		    s->resolvers[i].addr.b, b, sizeof(b)));
+	fprintf(out, "\tresolve-interval %u %u\n", s->resolve_min,
+	    s->resolve_max);
+	if (s->user[0] != '\0')
+		fprintf(out, "\tuser %s\n", s->user);
+	else
+		fprintf(out, "\t# no user: the daemon stays root throughout\n");
 	fprintf(out, "\tstate-file \"%s\"\n", s->state_file);
 	fprintf(out, "\tstate-ahead %llu\n",
 	    (unsigned long long)s->state_ahead);
@@ -150,6 +162,9 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 	fprintf(out, "\tnetwork %s\n", pfx(&pc->network, b, sizeof(b)));
 	if (pc->dynamic)
 		fprintf(out, "\tendpoint dynamic\n");
+	else if (pc->endpoint_name != NULL)
+		fprintf(out, "\tendpoint %s\t# resolved by the running "
+		    "daemon\n", pc->endpoint_name);
 	else
 		fprintf(out, "\tendpoint %s\n", sockaddr_str(&pc->endpoint,
 		    false, b, sizeof(b)));

@@ -86,12 +86,14 @@ test_show(void **state)
 	    "gw = mask($home)\n"
 	    "name = \"tun9\"\n"
 	    "site \"hub\" {\n network $home\n network fd00:1::/64\n"
-	    " address host($home, 9)\n tun $name\n exclude 192.168.0.0/16\n}\n"
+	    " address host($home, 9)\n tun $name\n exclude 192.168.0.0/16\n"
+	    " user nobody\n monitor port 9180\n resolver 192.0.2.53\n}\n"
 	    "peer \"r1\" {\n network $r1\n endpoint 198.18.1.2 port 4600\n"
 	    " key \"r1.key\"\n"
 	    " funnel 172.16.0.0/16 <-> 10.2.0.0/16\n"
 	    " tunnel $home <-> $r1\n}\n"
-	    "peer \"r2\" {\n network $r2\n endpoint dynamic\n key \"r2.key\"\n"
+	    "peer \"r2\" {\n network $r2\n endpoint hub.vpn.example.org\n"
+	    " key \"r2.key\"\n"
 	    " keying manual\n spi in 0x1001 out 4098\n}\n"
 	    "peer \"v6\" {\n network fd00:2::/64\n endpoint 2001:db8::2\n"
 	    " transport esp\n cipher aes-gcm\n key \"gcm.key\"\n"
@@ -114,6 +116,12 @@ test_show(void **state)
 	has_line(out, "\ttun tun9");
 	has_line(out, "\touter any");
 	has_line(out, "\tstate-file \"/var/lib/vpntund/hub.state\"");
+	has_line(out, "\tuser nobody");
+	has_line(out, "\tmonitor 127.0.0.1 port 9180");
+	has_line(out, "\tresolver 192.0.2.53");
+	has_line(out, "\tresolve-interval 30 3600");
+	has_line(out, "\tendpoint hub.vpn.example.org\t# resolved by the "
+	    "running daemon");
 	has_line(out, "\tendpoint 198.18.1.2");
 	has_line(out, "\ttransport udp port 4600");
 	has_line(out, "\ttransport esp");
@@ -164,8 +172,8 @@ test_show(void **state)
 	    "#\t4. peer \"r2\": tunnel 10.1.0.0/24 <-> 10.1.2.0/24\n"
 	    "#\t5. peer \"r1\": funnel 172.16.0.0/16 <-> 10.2.0.0/16\n"));
 	assert_non_null(strstr(out,
-	    "pass out proto udp dscp 46\t# 1, line 36\n"
-	    "block in inet6 proto icmp6 icmp-type 128\t# 2, line 37\n"));
+	    "pass out proto udp dscp 46\t# 1, line 39\n"
+	    "block in inet6 proto icmp6 icmp-type 128\t# 2, line 40\n"));
 	/* key_hex counts up from the seed: r1's first bytes, gcm's too */
 	assert_null(strstr(out, "0102030405"));
 	assert_null(strstr(out, "0708090a0b"));
