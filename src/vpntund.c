@@ -209,6 +209,11 @@ main(int argc, char *argv[])
 	if (cf.site.log_syslog)
 		log_init("vpntund", log_get_level(), true);
 	signal(SIGPIPE, SIG_IGN);
+	if (privsep_check(&cf) == -1) {
+		log_warnx("start-up failed; nothing left running");
+		config_free(&cf);
+		return 1;
+	}
 	if ((e = engine_new(&cf)) == NULL) {
 		config_free(&cf);
 		return 1;

@@ -116,16 +116,20 @@ open_by_parent(const char *path, int flags, void *arg)
 
 /* Manual SAs write the state file's marks as the process runs: its
  * directory must take new files from the user (the writer renames a
- * temporary file over it). Said now, before the tunnels are up. */
-static int
-state_dir_writable(const struct engine *e)
+ * temporary file over it). */
+int
+privsep_check(const struct config *cf)
 {
-	const struct site_conf *site = &e->cf->site;
+	const struct site_conf *site = &cf->site;
 	char dir[PATH_MAX];
 	struct stat st;
+	size_t i;
 	bool w;
 
-	if (e->state == NULL)
+	for (i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].keying == KEYING_MANUAL)
+			break;
+	if (site->user[0] == '\0' || i == cf->npeers)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s", site->state_file);
 	if (stat(dirname(dir), &st) == -1) {
@@ -196,8 +200,6 @@ privsep_split(struct engine *e, int *status)
 		    "process, without a sandbox");
 		return 0;
 	}
-	if (state_dir_writable(e) == -1)
-		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("socketpair");
 		return -1;

@@ -20,7 +20,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct config;
 struct engine;
+
+/* Before anything starts, with a user: whether the packet process will be
+ * able to write what it must (the state file's directory, with manual
+ * SAs). 0, or -1 (logged). */
+int  privsep_check(const struct config *cf);
 
 /* Splits a started engine, when its site names a user. Returns 0 in the
  * process that goes on to engine_run() (the sandboxed child, or the only

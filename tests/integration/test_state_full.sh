@@ -18,6 +18,8 @@ ahead=1024
 mnt=$VT_TMP/st
 mkdir -m 700 "$mnt"
 mount -t tmpfs -o size=64k,mode=0700 vtl-state "$mnt" || vt_skip "cannot mount a tmpfs"
+# The packet process writes the state file as the test's user.
+[ -z "$VT_USER" ] || chown "$VT_USER" "$mnt"
 # Lazily: the central may still hold the directory when this runs.
 vtl_at_exit "umount -l '$mnt'"
 VT_EXTRA_SITE_c=$'\tstate-ahead '$ahead
