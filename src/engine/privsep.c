@@ -24,6 +24,9 @@
 #include "src/engine/sandbox.h"
 #include "src/net/hook_runner.h"
 
+/* The packet process waits this long for the parent to open a file. */
+#define OPEN_TIMEOUT_MS 5000
+
 void
 privsep_stop_signals(sigset_t *set)
 {
@@ -32,9 +35,6 @@ privsep_stop_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
 }
-
-/* The packet process waits this long for the parent to open a file. */
-#define OPEN_TIMEOUT_MS 5000
 
 void
 privsep_peer_hook(struct engine *e, size_t i, bool up, const char *endpoint)
