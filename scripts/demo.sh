@@ -18,63 +18,27 @@ P=vtd$$                   # namespace prefix, unique to this run
 tmp=$(mktemp -d)
 pids=()
 
+. "$src/scripts/paper_site.sh"
+
 cleanup() {
 	local pid
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	for ns in inet central phys hosp office priv; do
-		ip netns del "$P$ns" 2>/dev/null || true
-	done
+	paper_net_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
-
-# link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces
-link() {
-	ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
-	ip -n "$P$1" addr add "$3" dev "$2"
-	ip -n "$P$4" addr add "$6" dev "$5"
-	ip -n "$P$1" link set "$2" up
-	ip -n "$P$4" link set "$5" up
-}
 
 say "building the topology (namespaces prefixed $P)"
-for ns in inet central phys hosp office priv; do
-	ip netns add "$P$ns"
-	ip -n "$P$ns" link set lo up
-done
-link inet  i-c   198.18.0.254/24 central c-out 198.18.0.1/24
-link inet  i-p   198.19.1.1/24   phys    p-out 198.19.1.2/24
-link central c-lan 172.16.0.1/16 hosp    h0    172.16.0.10/16
-link phys  p-off 10.2.1.1/24     office  o0    10.2.1.10/24
-link phys  p-prv 192.168.1.1/24  priv    v0    192.168.1.10/24
-ip -n "${P}central" route add default via 198.18.0.254
-ip -n "${P}phys"    route add default via 198.19.1.1
-ip -n "${P}hosp"    route add default via 172.16.0.1
-ip -n "${P}office"  route add default via 10.2.1.1
-ip -n "${P}priv"    route add default via 192.168.1.1
-for ns in inet central phys; do
-	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
-done
+paper_net_up
 
 say "making the key file both routers share (vpntunctl genkey)"
 # The examples name their key file relative to the config. The repository
 # ships no key: one file, made fresh for this run, serves both routers.
-cp -r "$src/conf/examples" "$tmp/conf"
-mkdir -p "$tmp/conf/keys"
-"$build/vpntunctl" genkey --cipher blowfish-cbc --keysize 256 \
-	--auth hmac-sha256-128 "$tmp/conf/keys/physician1.key"
-# The demo leaves nothing behind: its state files go to $tmp. The
-# examples' packet processes run as `vpntund`, the user the package makes;
-# the demo, which installs nothing, has them run as nobody, in whose group
-# the state directory is.
-sed -i "s#\"/var/lib/vpntund/#\"$tmp/state/#" "$tmp/conf/"*.conf
-sed -i 's/^\tuser vpntund$/\tuser nobody/' "$tmp/conf/"*.conf
-chmod 711 "$tmp"
-install -d -m 770 -g "$(id -g nobody)" "$tmp/state"
+# The demo leaves nothing behind: its state files go to $tmp.
+paper_configs "$src" "$build" "$tmp"
 
 say "checking both configs (vpntund -n)"
 "$build/vpntund" -n -c "$tmp/conf/central.conf"

@@ -15,52 +15,24 @@ build=${2:-$src/build}
 P=vts$$
 tmp=$(mktemp -d)
 pids=()
+. "$src/scripts/paper_site.sh"
+
 cleanup() {
 	local pid
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	for ns in inet central phys hosp office; do
-		ip netns del "$P$ns" 2>/dev/null || true
-	done
+	paper_net_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
 bg() { "$@" >/dev/null 2>&1 </dev/null & pids+=($!); }
-link() {
-	ip link add "$2" netns "$P$1" type veth peer name "$5" netns "$P$4"
-	ip -n "$P$1" addr add "$3" dev "$2"
-	ip -n "$P$4" addr add "$6" dev "$5"
-	ip -n "$P$1" link set "$2" up
-	ip -n "$P$4" link set "$5" up
-}
 
-for ns in inet central phys hosp office; do
-	ip netns add "$P$ns"
-	ip -n "$P$ns" link set lo up
-done
-link inet  i-c   198.18.0.254/24 central c-out 198.18.0.1/24
-link inet  i-p   198.19.1.1/24   phys    p-out 198.19.1.2/24
-link central c-lan 172.16.0.1/16 hosp    h0    172.16.0.10/16
-link phys  p-off 10.2.1.1/24     office  o0    10.2.1.10/24
-ip -n "${P}central" route add default via 198.18.0.254
-ip -n "${P}phys"    route add default via 198.19.1.1
-ip -n "${P}hosp"    route add default via 172.16.0.1
-ip -n "${P}office"  route add default via 10.2.1.1
-for ns in inet central phys; do
-	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
-done
-
-cp -r "$src/conf/examples" "$tmp/conf"
-"$build/vpntunctl" genkey --cipher blowfish-cbc --keysize 256 \
-	--auth hmac-sha256-128 "$tmp/conf/keys/physician1.key" 2>/dev/null
-sed -i "s#\"/var/lib/vpntund/#\"$tmp/state/#; s#\"/run/vpntund/#\"$tmp/#" \
-    "$tmp/conf/"*.conf
-# The central uses the default control socket: give it one in $tmp.
+paper_net_up
+paper_configs "$src" "$build" "$tmp" 2>/dev/null
+# The control sockets in $tmp too: the central's is the default, which a
+# vpntund running on this machine may hold.
+sed -i "s#\"/run/vpntund/#\"$tmp/#" "$tmp/conf/"*.conf
 sed -i 's#^\tstate-file .*#&\n\tcontrol "'"$tmp"'/central.sock"#' "$tmp/conf/central.conf"
-sed -i 's/^\tuser vpntund$/\tuser nobody/' "$tmp/conf/"*.conf
-chmod 711 "$tmp"
-install -d -m 770 -g "$(id -g nobody)" "$tmp/state"
 sed -i 's/^\tlog-level info$/&\n\tmonitor port 9180/' "$tmp/conf/remote.conf"
 grep -q 'monitor port 9180' "$tmp/conf/remote.conf"
 ip netns exec "${P}central" "$build/vpntund" -f -c "$tmp/conf/central.conf" \
