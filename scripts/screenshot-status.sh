@@ -19,13 +19,22 @@ pids=()
 
 cleanup() {
 	local pid
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	# A background job of bg() leads a process group of its own: what
+	# it started (chromium's helpers, a loop's current command) goes too.
+	for pid in "${pids[@]}"; do
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+	done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	paper_net_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-bg() { "$@" >/dev/null 2>&1 </dev/null & pids+=($!); }
+# bg NS CMD...: CMD in namespace $P<NS>, in the background, in a process
+# group of its own whose id is its pid (setsid execs it: no fork).
+bg() {
+	setsid ip netns exec "$P$1" "${@:2}" >/dev/null 2>&1 </dev/null &
+	pids+=($!)
+}
 
 paper_net_up
 paper_configs "$src" "$build" "$tmp" 2>/dev/null
@@ -51,14 +60,14 @@ nsx office ping -c1 -W1 172.16.0.10 >/dev/null
 # 5004 (more than the line takes: it queues and CoDel drops), and the
 # record's web pages over HTTP from the hospital.
 head -c 300000 /dev/urandom >"$tmp/record.bin"
-bg nsx hosp python3 -m http.server -d "$tmp" -b 172.16.0.10 80
-bg nsx office python3 -c '
+bg hosp python3 -m http.server -d "$tmp" -b 172.16.0.10 80
+bg office python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, 0xb8)
 while True:
     s.sendto(b"v" * 160, ("172.16.0.10", 4000)); time.sleep(0.02)'
-bg nsx office python3 -c '
+bg office python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 t = time.monotonic()
@@ -67,7 +76,7 @@ while True:
     for _ in range(burst):
         s.sendto(b"f" * 500, ("10.1.0.1", 5004))
     time.sleep(0.5)'
-bg nsx office sh -c 'while :; do
+bg office sh -c 'while :; do
 	python3 -c "import urllib.request as u; u.urlopen(\"http://172.16.0.10/record.bin\", timeout=20).read()"
 	sleep 2; done'
 # an IPX frame into the remote's tap: the bridge learns its MAC
@@ -80,12 +89,12 @@ s.send(b"\xff" * 6 + src + b"\x81\x37" + b"\xff\xff\x00\x1e\x00\x04" + bytes(24)
 
 # The page keeps its samples in the browser: let it gather a minute in
 # real time, then ask chromium for the picture over its DevTools socket.
-profile=$(mktemp -d)
-nsx phys chromium --headless --no-sandbox --disable-gpu --no-first-run \
+profile=$tmp/chromium
+mkdir -m 700 "$profile"
+bg phys chromium --headless --no-sandbox --disable-gpu --no-first-run \
     --no-proxy-server --hide-scrollbars --user-data-dir="$profile" \
     --window-size=1280,1600 --remote-debugging-port=9222 \
-    'http://127.0.0.1:9180/' >/dev/null 2>&1 &
-pids+=($!)
+    'http://127.0.0.1:9180/'
 sleep "${SHOT_WAIT:-60}"
 nsx phys python3 - "$tmp/shot.png" <<'PY'
 import base64, json, os, socket, struct, sys, urllib.request
@@ -123,6 +132,5 @@ while True:
             break
 open(sys.argv[1], "wb").write(base64.b64decode(r["result"]["data"]))
 PY
-rm -rf "$profile"
 cp "$tmp/shot.png" "$out"
 echo "wrote $out"
