@@ -47,6 +47,13 @@ config_warn(const struct config *cf)
 			    "and the tunnel; they cannot read traffic or learn "
 			    "keys; use hmac-sha256-128 or an AEAD cipher",
 			    pc->name);
+		/* RFC 2451 allows Blowfish keys from 40 bits, and KAME's
+		 * setkey makes them; a search of 2^40 keys is an afternoon. */
+		if (pc->cipher->id == CIPHER_BLOWFISH_CBC &&
+		    pc->key_bits < 128)
+			log_warnx("peer \"%s\": blowfish-cbc keysize %zu: a key "
+			    "this short can be found by trying them all; use "
+			    "keysize 128 or more", pc->name, pc->key_bits);
 		/* Allowed, since tests and short-lived links may want it,
 		 * but past the bound the hard limit was meant to keep. */
 		if (pc->cipher->block == 8 &&

@@ -5,9 +5,10 @@
 #include "crypto/crypto.h"
 
 static const struct cipher_info ciphers[] = {
-	/* RFC 2451 2.2: 40..448-bit keys; we refuse < 128 and default to 256,
-	 * the paper's choice, rather than RFC 2451's 128. */
-	{ CIPHER_BLOWFISH_CBC, "blowfish-cbc", 8, 8, 16, 56, 32, 1,
+	/* RFC 2451 2.2: 40..448-bit keys, all of them, as KAME's setkey
+	 * takes them (below 128 bits with a warning, conf/warn.c); the
+	 * default is 256, the paper's choice, rather than RFC 2451's 128. */
+	{ CIPHER_BLOWFISH_CBC, "blowfish-cbc", 8, 8, 5, 56, 32, 1,
 	    0, 0, false },
 	/* RFC 2451 2.2: 192 bits, the parity bits are ignored. */
 	{ CIPHER_3DES_CBC, "3des-cbc", 8, 8, 24, 24, 24, 8, 0, 0, false },

@@ -40,7 +40,11 @@ static const struct bad bad[] = {
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n cipher blowfish-cbc keysize 100\n}\n",
 	  "site.conf:8: keysize 100 is not valid for blowfish-cbc, expected "
-	  "128..448 in steps of 8" },
+	  "40..448 in steps of 8" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher blowfish-cbc keysize 32\n}\n",
+	  "site.conf:8: keysize 32 is not valid for blowfish-cbc, expected "
+	  "40..448 in steps of 8" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n cipher 3des-cbc keysize 192\n}\n",
 	  "site.conf:8: cipher 3des-cbc has a fixed key size of 192 bits" },

@@ -108,6 +108,39 @@ test_quiet(void **state)
 	config_free(&cf);
 }
 
+/* Blowfish keys of 40 to 120 bits load (RFC 2451, KAME's setkey) with a
+ * word; 128 bits and up, nothing. */
+static void
+test_short_blowfish(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	load(" cipher blowfish-cbc keysize 40\n auth hmac-sha256-128\n",
+	    5 + 32, &cf);
+	assert_int_equal(cf.peers[0].key_bits, 40);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": blowfish-cbc "
+	    "keysize 40: a key this short can be found by trying them all; "
+	    "use keysize 128 or more\n");
+	free(w);
+	config_free(&cf);
+	load(" cipher blowfish-cbc keysize 120\n auth hmac-sha256-128\n",
+	    15 + 32, &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "blowfish-cbc keysize 120: a key this "
+	    "short"));
+	free(w);
+	config_free(&cf);
+	load(" cipher blowfish-cbc keysize 128\n auth hmac-sha256-128\n",
+	    16 + 32, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+}
+
 /* Above 64 MiB a 64-bit block cipher loads, with a word about SWEET32;
  * at the bound or with 128-bit blocks, nothing. */
 static void
@@ -210,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_auth_none),
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_sweet32),
+		cmocka_unit_test(test_short_blowfish),
 		cmocka_unit_test(test_monitor),
 	};
 

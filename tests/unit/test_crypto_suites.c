@@ -20,7 +20,7 @@ test_cipher_table(void **state)
 	assert_int_equal(ci->id, CIPHER_BLOWFISH_CBC);
 	assert_int_equal(ci->block, 8);
 	assert_int_equal(ci->iv_len, 8);
-	assert_int_equal(ci->key_min, 16);
+	assert_int_equal(ci->key_min, 5);        /* 40 bits, RFC 2451 */
 	assert_int_equal(ci->key_max, 56);
 	assert_int_equal(ci->key_step, 1);
 	assert_int_equal(ci->key_default, 32);   /* 256 bits, as in the paper */
@@ -91,7 +91,7 @@ test_key_sizes(void **state)
 
 	(void)state;
 	for (n = 0; n <= 64; n++) {
-		assert_int_equal(cipher_key_len_ok(bf, n), n >= 16 && n <= 56);
+		assert_int_equal(cipher_key_len_ok(bf, n), n >= 5 && n <= 56);
 		assert_int_equal(cipher_key_len_ok(aes, n),
 		    n == 16 || n == 24 || n == 32);
 		assert_int_equal(cipher_key_len_ok(
