@@ -279,6 +279,17 @@ collect_peers(struct conv *c)
 				return -1;
 			continue;
 		}
+		/* RFC 3686 2 and RFC 4303 3.2, which vpntund enforces. */
+		if (strcmp(sa->auth, "none") == 0 &&
+		    (strcmp(sa->cipher, "aes-ctr") == 0 ||
+		    strcmp(sa->cipher, "null") == 0)) {
+			conv_err(c, sa->line, "-E %s without -A: vpntund "
+			    "refuses %s without an integrity algorithm (%s); "
+			    "expected -A", sa->ealg, sa->cipher,
+			    strcmp(sa->cipher, "null") == 0 ?
+			    "RFC 4303 3.2" : "RFC 3686 2");
+			return -1;
+		}
 		if ((pe = peer_of(c, remote)) == NULL) {
 			if (c->npeers == CONV_PEERS_MAX) {
 				conv_err(c, sa->line, "more than %d peers",

@@ -969,6 +969,17 @@ test_convert_errors(void **state)
 	(void)state;
 	convert_err(paper_sas, &o, "t.conf: no outbound tunnel policy says "
 	    "which end is this router: give --local ADDR");
+	snprintf(text, sizeof(text), "add 10.0.0.1 10.0.0.2 esp 300 -E aes-ctr "
+	    "%s;\nspdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec "
+	    "esp/tunnel/10.0.0.1-10.0.0.2/require;\n", hexkey(20, 1));
+	convert_err(text, &o, "t.conf:1: -E aes-ctr without -A: vpntund "
+	    "refuses aes-ctr without an integrity algorithm (RFC 3686 2); "
+	    "expected -A");
+	convert_err("add 10.0.0.2 10.0.0.1 esp 300 -E simple -A null;\n"
+	    "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec "
+	    "esp/tunnel/10.0.0.1-10.0.0.2/require;\n", &o,
+	    "t.conf:1: -E simple without -A: vpntund refuses null without an "
+	    "integrity algorithm (RFC 4303 3.2); expected -A");
 	snprintf(text, sizeof(text), "%s"
 	    "spdadd 10.1.1.0/24 10.1.0.0/24 any -P out ipsec "
 	    "esp/tunnel/198.19.1.2-198.18.0.1/require;\n"
@@ -977,13 +988,15 @@ test_convert_errors(void **state)
 	convert_err(text, &o, "t.conf:4: the outbound tunnels start at "
 	    "198.19.1.2 (line 3) and at 198.18.0.1: give --local ADDR, this "
 	    "router's address");
-	convert_err("add 198.19.1.2 198.18.0.1 esp 0x1001 -E null;\n"
+	convert_err("add 198.19.1.2 198.18.0.1 esp 0x1001 -E 3des-cbc "
+	    "0x000102030405060708090a0b0c0d0e0f0001020304050607;\n"
 	    "spdadd 10.1.1.0/24 10.1.0.0/24 any -P out ipsec "
 	    "esp/tunnel/198.19.1.2-198.18.0.1/require;\n", &o,
 	    "t.conf:1: peer kame-198-18-0-1 has an SA only from 198.19.1.2 "
 	    "to 198.18.0.1: expected an SA each way");
 	snprintf(text, sizeof(text), "%s"
-	    "add 198.19.1.2 198.18.0.1 esp 0x1003 -E null;\n"
+	    "add 198.19.1.2 198.18.0.1 esp 0x1003 -E null -A hmac-md5 "
+	    "\"0123456789abcdef\";\n"
 	    "spdadd 10.1.1.0/24 10.1.0.0/24 any -P out ipsec "
 	    "esp/tunnel/198.19.1.2-198.18.0.1/require;\n", paper_sas);
 	convert_err(text, &o, "t.conf:3: a second SA from 198.19.1.2 to "
