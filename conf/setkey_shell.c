@@ -40,11 +40,29 @@ first_word(const char *l, char *w, size_t size)
 	return n;
 }
 
+/* Whether a command line runs setkey: as its command, or behind a pipe
+ * (`cat <<END | setkey -c`). */
+static bool
+runs_setkey(const char *line)
+{
+	const char *l = line;
+	char w[64];
+
+	for (;;) {
+		first_word(l, w, sizeof(w));
+		if (strcmp(base(w), "setkey") == 0)
+			return true;
+		if ((l = strchr(l, '|')) == NULL)
+			return false;
+		l++;
+	}
+}
+
 bool
 sk_shell_is_script(const char *text)
 {
 	const char *l = text, *nl;
-	char w[64], line[256];
+	char line[256];
 	size_t n;
 
 	for (; *l != '\0'; l = nl + 1) {
@@ -54,8 +72,7 @@ sk_shell_is_script(const char *text)
 			n = sizeof(line) - 1;
 		memcpy(line, l, n);
 		line[n] = '\0';
-		first_word(line, w, sizeof(w));
-		if (strcmp(base(w), "setkey") == 0 && strstr(line, "<<"))
+		if (runs_setkey(line) && strstr(line, "<<"))
 			return true;
 		if (nl == NULL)
 			break;
@@ -302,7 +319,7 @@ command(struct sk_parser *p, int line, char *cmd, bool *heredoc,
 		return 0;
 	}
 	name = base(w[0]);
-	*setkey = strcmp(name, "setkey") == 0;
+	*setkey = runs_setkey(text);
 	if (*heredoc) {
 		if (*setkey)
 			return 0;

@@ -598,6 +598,16 @@ test_heredoc(void **state)
 	    "not carried over (import what it reads on its own)");
 	setkey_free(&sk);
 
+	/* A here-document piped into setkey. */
+	parse_ok("cat << 'EOF' | /usr/sbin/setkey -c\nflush;\nEOF\n");
+	assert_true(sk.shell);
+	assert_int_equal(sk.nnotes, 1);
+	assert_int_equal(sk.notes[0].line, 2);
+	assert_string_equal(sk.notes[0].text, "flush: not carried over "
+	    "(vpntund starts with exactly the SAs and policies of "
+	    "site.conf)");
+	setkey_free(&sk);
+
 	parse_err("setkey -c <<END\nadd $myend $hisend esp 0x1001 "
 	    "-E null;\nEND\n", "t.conf:2: shell variable $myend: fill in "
 	    "the script's variables first");
