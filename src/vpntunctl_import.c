@@ -317,8 +317,9 @@ import_setkey_main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	fprintf(stderr, "vpntunctl: import-setkey: wrote %s/site.conf (site "
-	    "\"%s\", %zu peers) and %zu key files in %s/keys, mode 600\n",
-	    dir, name, imp.npeers, imp.nkeys, dir);
+	    "\"%s\", %zu peer%s) and %zu key files in %s/keys, mode 600\n",
+	    dir, name, imp.npeers, imp.npeers == 1 ? "" : "s", imp.nkeys,
+	    dir);
 	for (i = 0; i < imp.nmsgs; i++)
 		fprintf(stderr, "vpntunctl: import-setkey: check: %s\n",
 		    imp.msgs[i]);
