@@ -29,7 +29,7 @@ union hash_ctx {
 static const struct {
 	size_t	mdlen;
 	size_t	block;
-	size_t	ctxlen;		/* what a packet copies and wipes */
+	size_t	ctxlen;		/* what a key keeps, a packet copies */
 } hashes[] = {
 	[H_MD5] = { MD5_DIGEST_LENGTH, MD5_CBLOCK, sizeof(MD5_CTX) },
 	[H_SHA1] = { SHA_DIGEST_LENGTH, SHA_CBLOCK, sizeof(SHA_CTX) },
@@ -41,9 +41,12 @@ static const struct {
 	    sizeof(SHA512_CTX) },
 };
 
+/* Only as large as its hash needs: SHA-1's states are 96 bytes each,
+ * SHA-512's 216. */
 struct hmac_key {
 	enum hash	hash;
-	union hash_ctx	inner, outer;	/* key material */
+	size_t		ctxlen;
+	uint8_t		st[];		/* inner state, then outer: key material */
 };
 
 /* The hash of an HMAC suite; -1 for the others. The truncations share
@@ -129,15 +132,17 @@ hmac_key_new(enum auth_id id, const uint8_t *key, size_t keylen)
 {
 	struct hmac_key *h;
 	uint8_t k[HMAC_BLOCK_MAX], ipad[HMAC_BLOCK_MAX], opad[HMAC_BLOCK_MAX];
-	union hash_ctx t;
-	size_t i, block;
+	union hash_ctx t, in, out;
+	size_t i, block, ctxlen;
 	int hash, ok;
 
 	if ((hash = hash_of(id)) == -1)
 		return NULL;
-	if ((h = calloc(1, sizeof(*h))) == NULL)
+	ctxlen = hashes[hash].ctxlen;
+	if ((h = calloc(1, sizeof(*h) + 2 * ctxlen)) == NULL)
 		return NULL;
 	h->hash = (enum hash)hash;
+	h->ctxlen = ctxlen;
 	block = hashes[hash].block;
 	/* RFC 2104 2: a key longer than the block is hashed first; a
 	 * shorter one is padded with zeros. */
@@ -155,14 +160,20 @@ hmac_key_new(enum auth_id id, const uint8_t *key, size_t keylen)
 		ipad[i] = k[i] ^ 0x36;
 		opad[i] = k[i] ^ 0x5c;
 	}
-	ok = ok && hash_init(h->hash, &h->inner) &&
-	    hash_update(h->hash, &h->inner, ipad, block) &&
-	    hash_init(h->hash, &h->outer) &&
-	    hash_update(h->hash, &h->outer, opad, block);
+	ok = ok && hash_init(h->hash, &in) &&
+	    hash_update(h->hash, &in, ipad, block) &&
+	    hash_init(h->hash, &out) &&
+	    hash_update(h->hash, &out, opad, block);
+	if (ok) {
+		memcpy(h->st, &in, ctxlen);
+		memcpy(h->st + ctxlen, &out, ctxlen);
+	}
 	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_cleanse(ipad, sizeof(ipad));
 	OPENSSL_cleanse(opad, sizeof(opad));
 	OPENSSL_cleanse(&t, sizeof(t));
+	OPENSSL_cleanse(&in, sizeof(in));
+	OPENSSL_cleanse(&out, sizeof(out));
 	if (!ok) {
 		hmac_key_free(h);
 		return NULL;
@@ -175,7 +186,7 @@ hmac_key_free(struct hmac_key *h)
 {
 	if (h == NULL)
 		return;
-	OPENSSL_cleanse(h, sizeof(*h));
+	OPENSSL_cleanse(h, sizeof(*h) + 2 * h->ctxlen);
 	free(h);
 }
 
@@ -189,16 +200,15 @@ int
 hmac_compute(const struct hmac_key *h, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, uint8_t *md)
 {
-	size_t ctxlen = hashes[h->hash].ctxlen;
+	size_t ctxlen = h->ctxlen;
 	union hash_ctx t;
 	int ok;
 
-	/* Only the hash's own state: SHA-1 need not copy SHA-512's. */
-	memcpy(&t, &h->inner, ctxlen);
+	memcpy(&t, h->st, ctxlen);
 	ok = (l1 == 0 || hash_update(h->hash, &t, d1, l1)) &&
 	    (l2 == 0 || hash_update(h->hash, &t, d2, l2)) &&
 	    hash_final(h->hash, &t, md);
-	memcpy(&t, &h->outer, ctxlen);
+	memcpy(&t, h->st + ctxlen, ctxlen);
 	ok = ok && hash_update(h->hash, &t, md, hashes[h->hash].mdlen) &&
 	    hash_final(h->hash, &t, md);
 	/* What is left of a state holds the full MAC. */
