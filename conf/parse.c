@@ -702,7 +702,7 @@ peer_transport(struct parser *p, const struct token *kw)
 
 static const char cipher_list[] =
     "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305";
-static const char auth_list[] = "none, hmac-sha1-96, hmac-sha256-128";
+static const char auth_list[] = AUTH_NAMES;
 
 static int
 peer_cipher(struct parser *p, const struct token *kw)

@@ -96,8 +96,9 @@ init_once(void)
 {
 	static const char *const ciphers[] = { "blowfish-cbc", "3des-cbc",
 	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
-	static const char *const auths[] = { "none", "hmac-sha1-96",
-	    "hmac-sha256-128" };
+	static const char *const auths[] = { "none", "hmac-md5-96",
+	    "hmac-sha1-96", "hmac-sha256-128", "hmac-sha384-192",
+	    "hmac-sha512-256", "aes-xcbc-mac-96" };
 	static const char nul[] = "a = 10.0.0.0/8\n\0b = 1\n";
 	static bool done;
 	bool have[512] = { false };
