@@ -90,8 +90,10 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	int rc;
 
 	kind_keys(pc, kind, &kout, &kin, &spi_out, &spi_in);
-	rc = sa_root_init(&o->root, pc, kout, spi_out, p->derived);
-	if (sa_root_init(&in->root, pc, kin, spi_in, p->derived) == -1 ||
+	rc = sa_root_init(&o->root, pc, &pc->suite_out, kout, spi_out,
+	    p->derived);
+	if (sa_root_init(&in->root, pc, &pc->suite_in, kin, spi_in,
+	    p->derived) == -1 ||
 	    rc == -1)
 		return -1;
 	if (p->derived) {
@@ -113,7 +115,7 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	in->ready = true;
 	/* The same key at every start: AEAD IVs get a random base, so
 	 * they do not repeat even when sequence numbers do. */
-	if (pc->cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
+	if (pc->suite_out.cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);
 }
@@ -141,7 +143,7 @@ sa_out_ready(const struct peer *p)
 static uint64_t
 cipher_bytes(const struct peer *p, size_t len)
 {
-	size_t block = p->conf->cipher->block;
+	size_t block = p->conf->suite_out.cipher->block;
 
 	return (len + 2 + block - 1) / block * block;
 }
