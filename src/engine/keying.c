@@ -126,9 +126,14 @@ sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
 	}
 	if (sa->crypto == NULL)
 		goto fail;
-	if (!encrypt && replay_init(&sa->replay, pc->replay_window,
+	if (!encrypt && pc->replay_window == 0)
+		replay_init_off(&sa->replay);
+	else if (!encrypt && replay_init(&sa->replay, pc->replay_window,
 	    pc->esn) == -1)
 		goto fail;
+	if (!encrypt)
+		sa->padding = pc->padding == PADDING_ZERO ? ESP_PAD_ZERO :
+		    pc->padding == PADDING_ANY ? ESP_PAD_ANY : ESP_PAD_STRICT;
 	return 0;
 fail:
 	log_warnx("peer %s: cannot key the %s SA 0x%08x", pc->name,

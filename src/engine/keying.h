@@ -43,7 +43,8 @@ void sa_root_wipe(struct sa_root *r);
 uint32_t sa_root_spi(const struct sa_root *r, uint64_t e);
 /* Keys sa for epoch e (derived) or with the configured keys (manual, which
  * wipes them: one SA per direction, a second call fails), with a fresh
- * replay window of the peer's size for an inbound SA. sa's previous
+ * replay window of the peer's size (none for replay-window 0) and its
+ * padding check for an inbound SA. sa's previous
  * contents are freed first. */
 int  sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
     struct esp_sa *sa);
