@@ -3,7 +3,9 @@
  * once, holding key files of every length a suite can ask for
  * ("k<bytes>.key", e.g. k128.key for blowfish-256 + hmac-sha256-128, and
  * a second set "k<bytes>-2.key" of other bytes, since every SA needs its
- * own key; keys/physician1.key as in conf/examples and keys/tap.key), a
+ * own key; "s<bytes>.key" and "s<bytes>-2.key" of one block for `sa in`
+ * and `sa out`, e.g. s44.key for 3des-cbc + hmac-sha1-96;
+ * keys/physician1.key as in conf/examples and keys/tap.key), a
  * few bad ones (same.key's two blocks are equal; fifo.key and fifo.conf
  * are FIFOs, which must be refused, not waited on), and files to
  * include. Hook scripts are system files (/bin/true, /etc/passwd). A
@@ -100,7 +102,7 @@ init_once(void)
 	    "hmac-sha256-128" };
 	static const char nul[] = "a = 10.0.0.0/8\n\0b = 1\n";
 	static bool done;
-	bool have[512] = { false };
+	bool have[512] = { false }, have_one[256] = { false };
 	char name[32], path[PATH_MAX];
 	size_t c, a, k, n;
 
@@ -132,6 +134,16 @@ init_once(void)
 					snprintf(name, sizeof(name),
 					    "k%zu-2.key", n);
 					put_key_seeded(name, n, 101);
+				}
+				/* One block, for `sa in` and `sa out`. */
+				n /= 2;
+				if (!have_one[n]) {
+					have_one[n] = true;
+					snprintf(name, sizeof(name), "s%zu.key", n);
+					put_key_seeded(name, n, 51);
+					snprintf(name, sizeof(name),
+					    "s%zu-2.key", n);
+					put_key_seeded(name, n, 151);
 				}
 				if (ci->key_step == 0)
 					break;
