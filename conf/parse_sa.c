@@ -152,9 +152,10 @@ sa_finish(struct lexer *lx, struct peer_conf *pc, struct peer_extra *x)
 		}
 		/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
 		if (su->cipher->aead && su->auth->id != AUTH_NONE) {
-			conf_err(lx, x->sa_file[dir], x->sa_line[dir], "auth %s "
-			    "cannot be used with the AEAD cipher %s, expected "
-			    "\"auth none\"", su->auth->name, su->cipher->name);
+			conf_err(lx, x->sa_file[dir], x->sa_line[dir],
+			    "auth %s cannot be used with the AEAD cipher %s, "
+			    "expected \"auth none\"", su->auth->name,
+			    su->cipher->name);
 			return -1;
 		}
 	}

@@ -122,7 +122,8 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	in->ready = true;
 	/* The same key at every start: AEAD IVs get a random base, so
 	 * they do not repeat even when sequence numbers do. */
-	if (pc->suite_out.cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
+	if (pc->suite_out.cipher->aead &&
+	    crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);
 }

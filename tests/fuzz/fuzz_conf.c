@@ -139,7 +139,8 @@ init_once(void)
 				n /= 2;
 				if (!have_one[n]) {
 					have_one[n] = true;
-					snprintf(name, sizeof(name), "s%zu.key", n);
+					snprintf(name, sizeof(name),
+					    "s%zu.key", n);
 					put_key_seeded(name, n, 51);
 					snprintf(name, sizeof(name),
 					    "s%zu-2.key", n);

@@ -155,7 +155,8 @@ test_defaults(void **state)
 	assert_int_equal(ntohs(((struct sockaddr_in *)&pc->endpoint)->sin_port),
 	    4500);
 	assert_string_equal(pc->suite_out.cipher->name, "blowfish-cbc");
-	assert_int_equal(pc->suite_out.key_bits, pc->suite_out.cipher->key_default * 8);
+	assert_int_equal(pc->suite_out.key_bits,
+	    pc->suite_out.cipher->key_default * 8);
 	assert_string_equal(pc->suite_out.auth->name, "hmac-sha256-128");
 	assert_int_equal(pc->replay_window, 1024);
 	assert_false(pc->esn);

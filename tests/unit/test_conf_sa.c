@@ -168,7 +168,8 @@ static const struct bad bad[] = {
 	  "site.conf:8: \"sa in\" needs \"spi\" N (256..4294967295)" },
 	{ SITE HEAD " sa out spi 300 key \"out.key\"\n}\n",
 	  "site.conf:8: \"sa out\" needs \"cipher\" and a cipher name" },
-	{ SITE HEAD " sa in spi 300 spi 301 cipher 3des-cbc key \"in.key\"\n}\n",
+	{ SITE HEAD " sa in spi 300 spi 301 cipher 3des-cbc key "
+	  "\"in.key\"\n}\n",
 	  "site.conf:8: \"sa in\": \"spi\" is given twice" },
 	{ SITE HEAD " sa in spi 255 cipher 3des-cbc key \"in.key\"\n}\n",
 	  "site.conf:8: spi 255 is out of range, expected 256..4294967295" },
@@ -183,7 +184,8 @@ static const struct bad bad[] = {
 	  "\"out.key\"\n}\n",
 	  "site.conf:8: keysize 36 is not valid for blowfish-cbc, expected "
 	  "40..448 in steps of 8" },
-	{ SITE HEAD " sa in spi 300 cipher 3des-cbc auth md5 key \"in.key\"\n}\n",
+	{ SITE HEAD " sa in spi 300 cipher 3des-cbc auth md5 key "
+	  "\"in.key\"\n}\n",
 	  "site.conf:8: unknown auth \"md5\", expected one of none, "
 	  "hmac-sha1-96, hmac-sha256-128" },
 	{ SITE HEAD SA_IN SA_IN SA_OUT "}\n",
