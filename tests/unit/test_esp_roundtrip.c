@@ -776,6 +776,123 @@ test_bad_padding(void **state)
 	}
 }
 
+/* A trailer of padlen bytes of kind 0 (1, 2, 3, ...), 1 (zeros) or 2
+ * (other bytes, as KAME's -f random-pad sends) after 32 - 2 - padlen
+ * bytes of payload. */
+static void
+pad_pt(uint8_t *pt, size_t padlen, int kind)
+{
+	size_t i;
+
+	good_pt(pt, 32, padlen);
+	for (i = 0; i < padlen; i++)
+		if (kind == 1)
+			pt[30 - padlen + i] = 0;
+		else if (kind == 2)
+			pt[30 - padlen + i] = (uint8_t)(0xa7 ^ (i * 29));
+}
+
+/* padding strict | zero | any (RFC 4303 2.4; site.conf(5)): which
+ * padding bytes each accepts, with and without an ICV, CBC and AEAD.
+ * The pad length bound holds in every mode, and a refused packet is
+ * MALFORMED and leaves the window. */
+static void
+test_padding_modes(void **state)
+{
+	/* 3des-cbc sha1, blowfish-128 sha256, blowfish none, aes-gcm */
+	static const size_t which[] = { 10, 2, 0, 18 };
+	/* [mode][kind]: accepted? */
+	static const bool ok[3][3] = {
+		[ESP_PAD_STRICT] = { true, false, false },
+		[ESP_PAD_ZERO] = { true, true, false },
+		[ESP_PAD_ANY] = { true, true, true },
+	};
+	uint8_t pt[32], nh;
+	struct pair pp;
+	uint64_t seq = 0, got;
+	size_t w;
+	int mode, kind;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+		for (mode = ESP_PAD_STRICT; mode <= ESP_PAD_ANY; mode++) {
+			pair_init(&pp, &suites[which[w]], false);
+			pp.in.padding = (enum esp_pad)mode;
+			for (kind = 0; kind < 3; kind++) {
+				uint64_t top = pp.in.replay.top;
+
+				pad_pt(pt, 10, kind);
+				craft(&pp, &pk, pt, 32, ++seq);
+				assert_int_equal(esp_decap(&pp.in, &pk, &nh,
+				    &got, false), ok[mode][kind] ? ESP_OK :
+				    ESP_DROP_MALFORMED);
+				if (!ok[mode][kind]) {
+					assert_int_equal(pp.in.replay.top, top);
+					continue;
+				}
+				assert_int_equal(got, seq);
+				assert_int_equal(pk.len, 20);
+				assert_int_equal(nh, 4);
+				assert_int_equal(pkt_data(&pk)[0], 0x45);
+				assert_true(esp_accept(&pp.in, got));
+			}
+			/* Pad length beyond the ciphertext: refused by all. */
+			pad_pt(pt, 10, 1);
+			pt[30] = 31;
+			craft(&pp, &pk, pt, 32, ++seq);
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got,
+			    false), ESP_DROP_MALFORMED);
+			/* No padding at all passes every mode. */
+			pad_pt(pt, 0, 1);
+			craft(&pp, &pk, pt, 32, ++seq);
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got,
+			    false), ESP_OK);
+			assert_int_equal(pk.len, 30);
+			assert_true(esp_accept(&pp.in, got));
+			pair_free(&pp);
+			seq = 0;
+		}
+	}
+}
+
+/* replay-window 0: anti-replay off (RFC 4303 3.4.3). A repeated number,
+ * one far behind the top and one from a peer that restarted at 1 all
+ * pass; only a number above the top moves it (what may move a dynamic
+ * endpoint). Authentication still decides. */
+static void
+test_replay_off(void **state)
+{
+	static const uint64_t seqs[] = { 1, 2, 2, 1, 5000, 3, 5000, 1 };
+	static const bool moves[] = { true, true, false, false, true, false,
+	    false, false };
+	uint8_t pt[32], nh;
+	struct pair pp;
+	uint64_t got;
+	size_t i;
+
+	(void)state;
+	pair_init(&pp, &suites[10], false);     /* 3des-cbc sha1 */
+	replay_free(&pp.in.replay);
+	replay_init_off(&pp.in.replay);
+	good_pt(pt, 32, 10);
+	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		craft(&pp, &pk, pt, 32, seqs[i]);
+		assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got, false),
+		    ESP_OK);
+		assert_int_equal(got, seqs[i]);
+		assert_int_equal(pk.len, 20);
+		assert_int_equal(esp_accept(&pp.in, got), moves[i]);
+	}
+	assert_int_equal(pp.in.replay.top, 5000);
+	/* A forged packet still fails its ICV. */
+	craft(&pp, &pk, pt, 32, 6000);
+	pkt_data(&pk)[20] ^= 1;
+	assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got, false),
+	    ESP_DROP_AUTH);
+	assert_int_equal(pp.in.replay.top, 5000);
+	pair_free(&pp);
+}
+
 /* skip_icv: the ICV is not checked (keys unknown) but still stripped. */
 static void
 test_skip_icv(void **state)
@@ -1804,6 +1921,8 @@ main(void)
 		cmocka_unit_test(test_no_room),
 		cmocka_unit_test(test_dummy),
 		cmocka_unit_test(test_bad_padding),
+		cmocka_unit_test(test_padding_modes),
+		cmocka_unit_test(test_replay_off),
 		cmocka_unit_test(test_skip_icv),
 		cmocka_unit_test(test_auth_none_forgery),
 		cmocka_unit_test(test_drops_keep_window),
