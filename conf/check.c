@@ -246,7 +246,7 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		return -1;
 	}
 	/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
-	if (pc->cipher->aead && pc->auth->id != AUTH_NONE) {
+	if (cipher_is_aead(pc->cipher) && pc->auth->id != AUTH_NONE) {
 		conf_err(lx, x->file, x->auth_line, "auth %s cannot be used with "
 		    "the AEAD cipher %s, expected \"auth none\"",
 		    pc->auth->name, pc->cipher->name);
@@ -257,7 +257,8 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	/* Without an ICV no data packet proves who sent it; derived keying
 	 * confirms a new address over its authenticated control channel,
 	 * manual keying has nothing to confirm it with. */
-	if (pc->dynamic && pc->keying == KEYING_MANUAL && !pc->cipher->aead &&
+	if (pc->dynamic && pc->keying == KEYING_MANUAL &&
+	    !cipher_is_aead(pc->cipher) &&
 	    pc->auth->id == AUTH_NONE) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\": endpoint dynamic "
 		    "with auth none needs keying derived: nothing else could "
@@ -376,7 +377,7 @@ name_cmp(const struct peer_conf *a, const struct peer_conf *b)
 const struct auth_info *
 conf_auth_default(const struct cipher_info *ci)
 {
-	return auth_by_name(ci->aead ? "none" : "hmac-sha256-128");
+	return auth_by_name(cipher_is_aead(ci) ? "none" : "hmac-sha256-128");
 }
 
 static int

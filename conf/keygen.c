@@ -66,7 +66,7 @@ keyfile_suite(const char *cipher, size_t key_bits, const char *auth,
 		    auth);
 		return -1;
 	}
-	if (ci->aead && ai->id != AUTH_NONE) {
+	if (cipher_is_aead(ci) && ai->id != AUTH_NONE) {
 		keygen_err(err, "auth %s cannot be used "
 		    "with the AEAD cipher %s, expected \"auth none\"",
 		    ai->name, ci->name);

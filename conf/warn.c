@@ -38,7 +38,7 @@ config_warn(const struct config *cf)
 		/* Without an ICV a forged or altered packet still decrypts
 		 * (RFC 4303 3.4.4); only the inner header and policy checks
 		 * judge it. Confidentiality and the keys are not at stake. */
-		if (!pc->cipher->aead && (pc->auth == NULL ||
+		if (!cipher_is_aead(pc->cipher) && (pc->auth == NULL ||
 		    pc->auth->id == AUTH_NONE))
 			log_warnx("peer \"%s\": auth none: packets are not "
 			    "authenticated: anyone on the path can inject "

@@ -111,9 +111,10 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	    sa_in_key_cur(in, 0) == -1)
 		return -1;
 	in->ready = true;
-	/* The same key at every start: AEAD IVs get a random base, so
-	 * they do not repeat even when sequence numbers do. */
-	if (pc->cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
+	/* The same key at every start: AEAD and CTR IVs get a random
+	 * base, so they do not repeat even when sequence numbers do. */
+	if (cipher_counter_iv(pc->cipher) &&
+	    crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);
 }

@@ -317,7 +317,7 @@ check_config(const struct config *cf)
 		FUZZ_CHECK(terminated(p->name, sizeof(p->name)));
 		FUZZ_CHECK(p->cipher != NULL);
 		FUZZ_CHECK(cipher_key_len_ok(p->cipher, p->key_bits / 8));
-		FUZZ_CHECK(!p->cipher->aead || p->auth == NULL ||
+		FUZZ_CHECK(!cipher_is_aead(p->cipher) || p->auth == NULL ||
 		    p->auth->id == AUTH_NONE);
 		enc = p->key_bits / 8 + p->cipher->salt_len;
 		FUZZ_CHECK(p->key_in->enc_len == enc &&

@@ -380,7 +380,7 @@ test_everything(void **state)
 	pc = &cf.peers[1];
 	assert_true(pc->dynamic);
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
-	assert_true(pc->cipher->aead);
+	assert_true(cipher_is_aead(pc->cipher));
 	assert_int_equal(pc->keying, KEYING_MANUAL);
 	assert_int_equal(pc->key_out->enc_len, 36);
 	assert_int_equal(pc->key_out->auth_len, 0);
