@@ -252,6 +252,23 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    pc->auth->name, pc->cipher->name);
 		return -1;
 	}
+	/* RFC 3686 2: CTR MUST NOT go without integrity; RFC 4303 3.2:
+	 * NULL encryption and no integrity MUST NOT be used together. */
+	if (cipher_needs_auth(pc->cipher) && pc->auth->id == AUTH_NONE) {
+		conf_err(lx, x->file, x->auth_line, "auth none cannot be used "
+		    "with the cipher %s, which needs an integrity algorithm "
+		    "(%s); expected hmac-sha256-128 or hmac-sha1-96",
+		    pc->cipher->name, pc->cipher->mode == CIPHER_MODE_CTR ?
+		    "RFC 3686 2" : "RFC 4303 3.2");
+		return -1;
+	}
+	if (pc->cipher->weak != NULL && !pc->allow_weak_cipher) {
+		conf_err(lx, x->file, x->cipher_line != 0 ? x->cipher_line :
+		    pc->line, "%s is a weak cipher (%s); to use it anyway, "
+		    "add \"allow-weak-cipher yes\" to peer \"%s\"",
+		    pc->cipher->name, pc->cipher->weak, pc->name);
+		return -1;
+	}
 	if (peer_lifetimes(lx, pc, x) == -1)
 		return -1;
 	/* Without an ICV no data packet proves who sent it; derived keying

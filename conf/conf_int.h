@@ -159,6 +159,7 @@ struct peer_extra {
 	bool        have_port;
 	int         port_line;
 	int         auth_line;
+	int         cipher_line;        /* 0 = the default cipher */
 	int         keepalive_line;
 	bool        have_dead;
 	const char *dead_file;

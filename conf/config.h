@@ -88,6 +88,7 @@ struct peer_conf {
 	uint16_t                  port;           /* UDP port of the peer */
 	const struct cipher_info *cipher;
 	size_t                    key_bits;       /* cipher key size, without salt */
+	bool                      allow_weak_cipher; /* des-cbc allowed */
 	const struct auth_info   *auth;
 	uint32_t                  spi_in;         /* SPI we receive with */
 	uint32_t                  spi_out;        /* SPI we send with */

@@ -238,7 +238,9 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 
 		if (pc->cipher->salt_len)
 			k += snprintf(parts + k, sizeof(parts) - k,
-			    " + %zu salt", pc->cipher->salt_len);
+			    " + %zu %s", pc->cipher->salt_len,
+			    pc->cipher->mode == CIPHER_MODE_CTR ? "nonce" :
+			    "salt");
 		if (pc->auth && pc->auth->key_len)
 			snprintf(parts + k, sizeof(parts) - k, " + %zu auth key",
 			    pc->auth->key_len);
@@ -249,15 +251,16 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 	/* One key for both directions would be two SAs on one key (and
 	 * reflected packets would pass); keysep.c checks across files. */
 	if (CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ||
-	    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ||
+	    (pc->key_bits > 0 &&
+	    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0) ||
 	    (pc->auth != NULL && pc->auth->key_len != 0 &&
 	    CRYPTO_memcmp(bytes + blk - pc->auth->key_len,
 	    bytes + 2 * blk - pc->auth->key_len, pc->auth->key_len) == 0)) {
 		conf_err(lx, cfile, line, "key file %s: both blocks hold the "
 		    "same %s; each direction needs its own", path,
 		    CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ? "key" :
-		    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ?
-		    "cipher key" : "auth key");
+		    pc->key_bits > 0 && CRYPTO_memcmp(bytes, bytes + blk,
+		    pc->key_bits / 8) == 0 ? "cipher key" : "auth key");
 		goto out;
 	}
 	if (site_counts_as_central(pc, s)) {

@@ -123,14 +123,15 @@ keys_distinct(struct lexer *lx, const struct config *cf,
 				    pc->tap_key_in) : (dir ? pc->key_out :
 				    pc->key_in);
 				/* The cipher key without the salt, which is
-				 * not a key (RFC 4106 8.1). */
+				 * not a key (RFC 4106 8.1); null has none. */
 				refs[n].order = ORDER(i, tap, dir);
 				refs[n].part = PART_CIPHER;
-				if (digest(ctx, md, salt, sizeof(salt),
-				    PART_CIPHER, k->enc, pc->key_bits / 8,
-				    refs[n].digest) == -1)
+				if (pc->key_bits > 0 && digest(ctx, md, salt,
+				    sizeof(salt), PART_CIPHER, k->enc,
+				    pc->key_bits / 8, refs[n].digest) == -1)
 					goto hash_failed;
-				n++;
+				if (pc->key_bits > 0)
+					n++;
 				if (k->auth_len == 0)
 					continue;
 				refs[n].order = ORDER(i, tap, dir);

@@ -700,8 +700,6 @@ peer_transport(struct parser *p, const struct token *kw)
 	return 0;
 }
 
-static const char cipher_list[] =
-    "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305";
 static const char auth_list[] = "none, hmac-sha1-96, hmac-sha256-128";
 
 static int
@@ -716,11 +714,12 @@ peer_cipher(struct parser *p, const struct token *kw)
 		return -1;
 	if ((c = cipher_by_name(t.text)) == NULL) {
 		conf_errt(&p->lx, &t, "unknown cipher \"%s\", expected one of "
-		    "%s", t.text, cipher_list);
+		    "%s", t.text, cipher_names());
 		return -1;
 	}
 	p->peer->cipher = c;
 	p->peer->key_bits = c->key_default * 8;
+	p->extra->cipher_line = kw->line;
 	pk = lex_peek(&p->lx);
 	if (pk->type != T_WORD || strcmp(pk->text, "keysize") != 0)
 		return 0;
@@ -856,6 +855,19 @@ peer_esn(struct parser *p, const struct token *kw)
 	if (get_choice(p, kw, yesno, &i) == -1)
 		return -1;
 	p->peer->esn = i == 1;
+	return 0;
+}
+
+/* `allow-weak-cipher yes`: the peer may use a cipher the table marks
+ * weak (des-cbc); check.c refuses it otherwise. */
+static int
+peer_allow_weak(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, yesno, &i) == -1)
+		return -1;
+	p->peer->allow_weak_cipher = i == 1;
 	return 0;
 }
 
@@ -1038,6 +1050,7 @@ peer_policy(struct parser *p, const struct token *kw)
 }
 
 static const struct keyword peer_keywords[] = {
+	{ "allow-weak-cipher", peer_allow_weak },
 	{ "auth",          peer_auth },
 	{ "bridge",        peer_bridge },
 	{ "cipher",        peer_cipher },

@@ -174,6 +174,8 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 		fprintf(out, "\ttransport esp\n");
 	fprintf(out, "\tcipher %s keysize %zu\n", pc->cipher->name,
 	    pc->key_bits);
+	if (pc->allow_weak_cipher)
+		fprintf(out, "\tallow-weak-cipher yes\n");
 	fprintf(out, "\tauth %s\n", pc->auth != NULL ? pc->auth->name :
 	    "none");
 	fprintf(out, "\tkeying %s\n", derived ? "derived" : "manual");

@@ -47,13 +47,29 @@ config_warn(const struct config *cf)
 			    "and the tunnel; they cannot read traffic or learn "
 			    "keys; use hmac-sha256-128 or an AEAD cipher",
 			    pc->name);
-		/* RFC 2451 allows Blowfish keys from 40 bits, and KAME's
-		 * setkey makes them; a search of 2^40 keys is an afternoon. */
-		if (pc->cipher->id == CIPHER_BLOWFISH_CBC &&
-		    pc->key_bits < 128)
-			log_warnx("peer \"%s\": blowfish-cbc keysize %zu: a key "
-			    "this short can be found by trying them all; use "
-			    "keysize 128 or more", pc->name, pc->key_bits);
+		/* RFC 2451 allows Blowfish and CAST keys from 40 bits, and
+		 * KAME's setkey makes them; a search of 2^40 keys is an
+		 * afternoon. */
+		if ((pc->cipher->id == CIPHER_BLOWFISH_CBC ||
+		    pc->cipher->id == CIPHER_CAST128_CBC) && pc->key_bits < 128)
+			log_warnx("peer \"%s\": %s keysize %zu: a key this "
+			    "short can be found by trying them all; use "
+			    "keysize 128 or more", pc->name, pc->cipher->name,
+			    pc->key_bits);
+		/* Allowed by allow-weak-cipher yes, for peers (KAME) that
+		 * know nothing better; said at every start. */
+		if (pc->cipher->weak != NULL)
+			log_warnx("peer \"%s\": %s is a weak cipher (%s): "
+			    "anyone who records the traffic can read it; "
+			    "allowed by allow-weak-cipher yes; use aes-cbc "
+			    "or aes-gcm where the peer can", pc->name,
+			    pc->cipher->name, pc->cipher->weak);
+		/* RFC 2410: integrity without confidentiality. */
+		if (pc->cipher->mode == CIPHER_MODE_NULL)
+			log_warnx("peer \"%s\": cipher null: packets are not "
+			    "encrypted (RFC 2410): anyone on the path reads "
+			    "the traffic; %s only proves who sent it", pc->name,
+			    pc->auth != NULL ? pc->auth->name : "auth");
 		/* Allowed, since tests and short-lived links may want it,
 		 * but past the bound the hard limit was meant to keep. */
 		if (pc->cipher->block == 8 &&

@@ -95,7 +95,8 @@ static void
 init_once(void)
 {
 	static const char *const ciphers[] = { "blowfish-cbc", "3des-cbc",
-	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
+	    "aes-cbc", "aes-gcm", "chacha20-poly1305", "des-cbc",
+	    "cast128-cbc", "aes-ctr", "null" };
 	static const char *const auths[] = { "none", "hmac-sha1-96",
 	    "hmac-sha256-128" };
 	static const char nul[] = "a = 10.0.0.0/8\n\0b = 1\n";
@@ -319,6 +320,9 @@ check_config(const struct config *cf)
 		FUZZ_CHECK(cipher_key_len_ok(p->cipher, p->key_bits / 8));
 		FUZZ_CHECK(!cipher_is_aead(p->cipher) || p->auth == NULL ||
 		    p->auth->id == AUTH_NONE);
+		FUZZ_CHECK(!cipher_needs_auth(p->cipher) ||
+		    (p->auth != NULL && p->auth->id != AUTH_NONE));
+		FUZZ_CHECK(p->cipher->weak == NULL || p->allow_weak_cipher);
 		enc = p->key_bits / 8 + p->cipher->salt_len;
 		FUZZ_CHECK(p->key_in->enc_len == enc &&
 		    p->key_out->enc_len == enc);
