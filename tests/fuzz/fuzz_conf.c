@@ -283,7 +283,8 @@ check_keys(const struct config *cf)
 			kb = cf->peers[j].key_bits / 8;
 			for (x = 0; x < na; x++) {
 				for (y = i == j ? x + 1 : 0; y < nb; y++) {
-					FUZZ_CHECK(ka != kb ||
+					/* null has no cipher key */
+					FUZZ_CHECK(ka == 0 || ka != kb ||
 					    memcmp(a[x]->enc, b[y]->enc,
 					    ka) != 0);
 					FUZZ_CHECK(a[x]->auth_len == 0 ||
