@@ -182,6 +182,16 @@ test_kame_ciphers(void **state)
 	free(w);
 	config_free(&cf);
 
+	/* 64-bit blocks: past 64 MiB, the SWEET32 word names it. */
+	load(" cipher cast128-cbc\n auth hmac-sha1-96\n lifetime bytes 65 MiB\n",
+	    16 + 20, &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "peer \"x\": lifetime bytes 68157440 "
+	    "exceeds 64 MiB, the SWEET32 bound for cast128-cbc, a cipher of "
+	    "64-bit blocks"));
+	free(w);
+	config_free(&cf);
+
 	/* allow-weak-cipher on a strong cipher changes nothing; aes-ctr
 	 * with an HMAC is quiet, and keeps the long lifetime of 128-bit
 	 * blocks. */
