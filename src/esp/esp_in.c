@@ -17,16 +17,21 @@
 static struct log_limit lim_len, lim_replay, lim_auth, lim_decrypt, lim_pad;
 
 /* RFC 4303 2.4: the sender fills the padding with 1, 2, 3, ...; the
- * receiver SHOULD check it. */
+ * receiver SHOULD check it. KAME's setkey -f zero-pad and -f random-pad
+ * senders do not, so a peer may loosen the check (padding zero, any). */
 static bool
-pad_ok(const uint8_t *pad, size_t padlen)
+pad_ok(enum esp_pad mode, const uint8_t *pad, size_t padlen)
 {
 	size_t i;
+	bool seq = true, zero = true;
 
-	for (i = 0; i < padlen; i++)
-		if (pad[i] != (uint8_t)(i + 1))
-			return false;
-	return true;
+	if (mode == ESP_PAD_ANY)
+		return true;
+	for (i = 0; i < padlen; i++) {
+		seq &= pad[i] == (uint8_t)(i + 1);
+		zero &= pad[i] == 0;
+	}
+	return seq || (mode == ESP_PAD_ZERO && zero);
 }
 
 /* Where an ESP packet's parts are, once its lengths are checked. */
@@ -44,7 +49,7 @@ authentic(struct esp_sa *sa, const struct esp_view *v, uint64_t seq,
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 	uint8_t aad[ESP_AAD_MAX], esnhi[4];
 
-	if (ci->aead) {
+	if (cipher_is_aead(ci)) {
 		/* Its tag cannot be skipped (RFC 4106 5, RFC 7634 2). The
 		 * AAD takes the SPI from the wire, so it is authenticated
 		 * too. */
@@ -71,7 +76,8 @@ resync_applies(const struct esp_sa *sa, bool skip_icv)
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 
 	return sa->esn && sa->replay.esn &&
-	    (ci->aead || (sa_crypto_icv_len(sa->crypto) > 0 && !skip_icv));
+	    (cipher_is_aead(ci) || (sa_crypto_icv_len(sa->crypto) > 0 &&
+	    !skip_icv));
 }
 
 /* RFC 4303 A3.2: the packet failed authentication under the inferred
@@ -93,14 +99,15 @@ resync(struct esp_sa *sa, const struct esp_view *v, uint64_t *seq,
 
 	if (r->auth_fails < UINT64_MAX)
 		r->auth_fails++;
-	if (r->auth_fails < ESP_RESYNC_THRESHOLD || (ci->aead && !saved))
+	if (r->auth_fails < ESP_RESYNC_THRESHOLD ||
+	    (cipher_is_aead(ci) && !saved))
 		return false;
 	first = th + 1 + ESP_RESYNC_SPAN *
 	    ((r->auth_fails - ESP_RESYNC_THRESHOLD) % ESP_RESYNC_ROUNDS);
 	for (h = first; h < first + ESP_RESYNC_SPAN && h <= UINT32_MAX; h++) {
 		if (h == sh)
 			continue;       /* A2.2's guess, already tried */
-		if (ci->aead)
+		if (cipher_is_aead(ci))
 			memcpy(v->ct, r->resync_buf, v->ctlen);
 		cand = h << 32 | seq_lo;
 		if (authentic(sa, v, cand, false)) {
@@ -148,9 +155,9 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 		return ESP_DROP_MALFORMED;
 	}
 	ctlen = p->len - front - icv_len;
-	/* CBC needs whole blocks (RFC 4303 2.4); AEAD suites are stream
-	 * ciphers and accept any length, as Linux does. */
-	if (!ci->aead && ctlen % ci->block != 0) {
+	/* CBC needs whole blocks (RFC 4303 2.4); the stream suites (AEAD,
+	 * CTR, NULL) accept any length, as Linux does. */
+	if (ci->mode == CIPHER_MODE_CBC && ctlen % ci->block != 0) {
 		log_ratelimited(&lim_len, LOG_LVL_WARN,
 		    "malformed ESP spi 0x%08x: ciphertext %zu not a multiple "
 		    "of %zu", sa->spi, ctlen, ci->block);
@@ -176,7 +183,7 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	 * tried under other high halves too (A3), keep a copy. Below the
 	 * threshold no packet is copied. */
 	counts = resync_applies(sa, skip_icv);
-	if (counts && ci->aead &&
+	if (counts && cipher_is_aead(ci) &&
 	    sa->replay.auth_fails >= ESP_RESYNC_THRESHOLD - 1 &&
 	    ctlen <= REPLAY_RESYNC_BUFSZ &&
 	    replay_resync_buf(&sa->replay) != NULL) {
@@ -187,13 +194,16 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	    !(counts && resync(sa, &v, &seq, saved))) {
 		log_ratelimited(&lim_auth, LOG_LVL_WARN,
 		    "ESP spi 0x%08x seq %" PRIu64 ": %s does not verify "
-		    "(%zu bytes)", sa->spi, seq, ci->aead ? "AEAD tag" : "ICV",
-		    p->len);
+		    "(%zu bytes)", sa->spi, seq, cipher_is_aead(ci) ?
+		    "AEAD tag" : "ICV", p->len);
 		return ESP_DROP_AUTH;
 	}
 
-	/* (4) CBC decrypts only what authenticated. */
-	if (!ci->aead && sa_cbc_decrypt(sa->crypto, v.iv, v.ct, ctlen) == -1) {
+	/* (4) CBC and CTR decrypt only what authenticated; NULL has
+	 * nothing to decrypt. */
+	if ((ci->mode == CIPHER_MODE_CBC && sa_cbc_decrypt(sa->crypto, v.iv,
+	    v.ct, ctlen) == -1) || (ci->mode == CIPHER_MODE_CTR &&
+	    sa_ctr_crypt(sa->crypto, v.iv, v.ct, ctlen) == -1)) {
 		log_ratelimited(&lim_decrypt, LOG_LVL_WARN,
 		    "ESP spi 0x%08x seq %" PRIu64 ": decrypt failed "
 		    "(%zu bytes)", sa->spi, seq, ctlen);
@@ -210,10 +220,11 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 		return ESP_DROP_MALFORMED;
 	}
 	inner = ctlen - 2 - padlen;
-	if (!pad_ok(v.ct + inner, padlen)) {
+	if (!pad_ok(sa->padding, v.ct + inner, padlen)) {
 		log_ratelimited(&lim_pad, LOG_LVL_WARN,
 		    "malformed ESP spi 0x%08x seq %" PRIu64 ": padding of %zu "
-		    "bytes is not 1, 2, 3, ...", sa->spi, seq, padlen);
+		    "bytes is not 1, 2, 3, ...%s", sa->spi, seq, padlen,
+		    sa->padding == ESP_PAD_ZERO ? " nor zeros" : "");
 		return ESP_DROP_MALFORMED;
 	}
 	p->off += front;
