@@ -684,7 +684,7 @@ write_sa(struct conv *c, struct cpeer *pe, const struct setkey_sa *sa,
 	    strcmp(sa->cipher, "3des-cbc") != 0 &&
 	    strcmp(sa->cipher, "des-cbc") != 0)
 		fprintf(c->f, " keysize %zu", sa->key_bits);
-	fprintf(c->f, " auth %s key \"keys/%s.%s\"\t# line %d\n", auth,
+	fprintf(c->f, " auth %s key \"keys/%s.%s\"\t# add at line %d\n", auth,
 	    pe->name, dir, sa->line);
 	if (strcmp(auth, "none") == 0 && strcmp(sa->cipher, "aes-gcm") != 0 &&
 	    msg(c, "peer %s: sa %s (line %d) has no integrity check (no "
@@ -827,7 +827,7 @@ write_peer(struct conv *c, struct cpeer *pe)
 			fprintf(c->f, "route at line %d, %s at %d, ",
 			    cp->route_line, s_gif_name(c, pe), s_gif_line(c,
 			    pe));
-		fprintf(c->f, "lines %d, %d%s\n", cp->out_line,
+		fprintf(c->f, "spdadd at lines %d, %d%s\n", cp->out_line,
 		    cp->in_line, cp->widened ? "; setkey's policy had a "
 		    "protocol or ports: vpntund's are by address, narrow "
 		    "it with rules" : "");

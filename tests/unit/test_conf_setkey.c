@@ -776,13 +776,13 @@ test_convert_tunnel(void **state)
 	    "\ttransport esp\t\t# KAME sends raw ESP (IP protocol 50)\n"
 	    "\tkeying manual\n\tnetwork 10.1.0.0/24\n");
 	has("\tsa out spi 0x00001001 cipher blowfish-cbc keysize 256 auth "
-	    "none key \"keys/kame-198-18-0-1.out\"\t# line 2\n");
+	    "none key \"keys/kame-198-18-0-1.out\"\t# add at line 2\n");
 	has("\tsa in  spi 0x00001002 cipher blowfish-cbc keysize 256 auth "
-	    "none key \"keys/kame-198-18-0-1.in\"\t# line 3\n");
+	    "none key \"keys/kame-198-18-0-1.in\"\t# add at line 3\n");
 	has("\treplay-window 0\n");
 	has("\tpadding strict\t\t# -f seq-pad at line 3 (setkey's "
 	    "default)\n");
-	has("\ttunnel 10.1.1.0/24 <-> 10.1.0.0/24\t# lines 4, 6\n");
+	has("\ttunnel 10.1.1.0/24 <-> 10.1.0.0/24\t# spdadd at lines 4, 6\n");
 	hasnt("funnel");
 	hasnt("lifetime");
 	hasnt("allow-weak-cipher");
@@ -863,9 +863,10 @@ test_convert_funnels(void **state)
 	has("\tpadding any\t\t# -f random-pad at line 2\n");
 	has("\tlifetime bytes 50000\t# -bh/-bs: the smaller of "
 	    "the two SAs'\n");
-	has("\tfunnel 172.16.0.0/16 <-> 10.2.1.0/24\t# lines 3, 4\n");
-	has("\ttunnel 10.1.0.0/24 <-> 10.1.1.0/24\t# lines 5, 6\n");
-	has("\tfunnel 10.1.0.0/24 <-> 10.3.0.0/24\t# lines 8, 9; setkey's "
+	has("\tfunnel 172.16.0.0/16 <-> 10.2.1.0/24\t# spdadd at lines 3, 4\n");
+	has("\ttunnel 10.1.0.0/24 <-> 10.1.1.0/24\t# spdadd at lines 5, 6\n");
+	has("\tfunnel 10.1.0.0/24 <-> 10.3.0.0/24\t# spdadd at lines 8, 9; "
+	    "setkey's "
 	    "policy had a protocol or ports: vpntund's are by address, "
 	    "narrow it with rules\n");
 	has("#   line 7: spdadd 10.1.1.0/24 10.1.0.0/24 -P in: not carried "
@@ -936,11 +937,12 @@ test_convert_gif(void **state)
 	convert_ok(text, &o);
 	has("\tnetwork 10.1.0.0/24\n");
 	has("\tsa out spi 0x00002001 cipher aes-ctr keysize 256 auth "
-	    "hmac-sha512-256 key \"keys/kame-198-18-0-1.out\"\t# line 5\n");
+	    "hmac-sha512-256 key \"keys/kame-198-18-0-1.out\"\t# add at line "
+	    "5\n");
 	has("\ttunnel 10.1.1.0/24 <-> 10.1.0.0/24\t# route at line 2, gif0 "
-	    "at 1, lines 7, 8\n");
+	    "at 1, spdadd at lines 7, 8\n");
 	has("\ttunnel 10.1.1.0/24 <-> 172.16.0.0/16\t# route at line 3, gif0 "
-	    "at 1, lines 7, 8\n");
+	    "at 1, spdadd at lines 7, 8\n");
 	assert_int_equal(imp.keys[0].len, 100);
 	assert_string_equal(imp.keys[0].comment, "line 5: esp 0x2001 from "
 	    "198.19.1.2 to 198.18.0.1: 36 bytes of aes-ctr key and nonce, "
@@ -1068,7 +1070,7 @@ test_convert_peers(void **state)
 	    "2001:db8:1234:5678:9abc:def0:1234:5678\n");
 	has("\tsa out spi 0x00003003 cipher aes-cbc keysize 128 auth none "
 	    "key \"keys/peer2.out\"");
-	has("\ttunnel fd00:1::/64 <-> fd00:3::/64\t# lines 7, 8\n");
+	has("\ttunnel fd00:1::/64 <-> fd00:3::/64\t# spdadd at lines 7, 8\n");
 	setkey_import_free(&imp);
 }
 
