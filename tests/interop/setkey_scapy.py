@@ -9,7 +9,7 @@ talks to a vpntund that imported the same script:
     setkey_scapy.py run --script FILE --daemon ADDR --inner-dst ADDR
                         --peer ENDPOINT,INNER_SRC[,SERVE_ADDR] ...
                         [--mode tunnel|gif] [--count N] [--serve N]
-                        [--ready FILE]
+                        [--ready FILE] [--sha2-96]
 
 For each peer (ENDPOINT is scapy's outer address, one of the script's
 SAs' ends; the other end is --daemon): --count ICMP echo requests from
@@ -42,7 +42,10 @@ import warnings
 warnings.filterwarnings("ignore")
 
 from scapy.all import IP, ICMP, Raw, raw, conf  # noqa: E402
-from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
+from scapy.layers.ipsec import (ESP, SecurityAssociation,  # noqa: E402
+                                AUTH_ALGOS, AuthAlgo)
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.hmac import HMAC  # noqa: E402
 
 conf.verb = 0
 
@@ -57,6 +60,16 @@ AUTH = {
     "hmac-sha2-256": "SHA2-256-128", "hmac-sha2-384": "SHA2-384-192",
     "hmac-sha2-512": "SHA2-512-256", "null": None,
 }
+
+
+def sha2_96():
+    """hmac-sha2-* as older KAME computed them: truncated to 96 bits, not
+    to half the hash as RFC 4868 says (vpntunctl import-setkey --sha2-96)."""
+    for bits, h in ((256, hashes.SHA256), (384, hashes.SHA384),
+                    (512, hashes.SHA512)):
+        name = "SHA2-%d-96" % bits
+        AUTH_ALGOS[name] = AuthAlgo(name, mac=HMAC, digestmod=h, icv_size=12)
+        AUTH["hmac-sha2-%d" % bits] = name
 
 
 def setkey_text(path):
@@ -223,6 +236,8 @@ def check_icmp(peer, b, want_type):
 
 
 def run(a):
+    if a.sha2_96:
+        sha2_96()
     sas = parse_adds(a.script)
     peers = [Peer(a, spec, sas) for spec in a.peer]
     by_sock = {p.s: p for p in peers}
@@ -313,6 +328,8 @@ def main():
     r.add_argument("--ready")
     r.add_argument("--timeout", type=float, default=3.0)
     r.add_argument("--serve-timeout", type=float, default=20.0)
+    r.add_argument("--sha2-96", action="store_true",
+                   help="hmac-sha2-* truncated to 96 bits")
     p = sp.add_parser("sas", help="print the add statements as JSON")
     p.add_argument("script")
     a = ap.parse_args()

@@ -23,7 +23,9 @@
 #    IP(inner) / ICMP with the SA applied in transport mode, the replies
 #    decrypted in transport mode into IP(4) / IP(inner): the wire format
 #    is a tunnel's, which the daemon takes and answers.
-# 4. A matrix of ciphers, key sizes and authenticators as FreeBSD's IPsec
+# 4. --sha2-96: hmac-sha2-256/384/512 as older KAME truncated them, to
+#    96 bits, on both sides.
+# 5. A matrix of ciphers, key sizes and authenticators as FreeBSD's IPsec
 #    regression scripts have them, one peer each in one script: imported,
 #    checked with vpntund -n -v (SPIs, suites), then one daemon start and
 #    echo both ways with every peer scapy can key (all but aes-xcbc-mac).
@@ -90,6 +92,7 @@ $(cat "$VT_TMP/$tag.show")"
 
 # exchange TAG MODE COUNT PEER_SPEC... -- PING_DST...: scapy sends COUNT
 # requests per peer and answers one ping per PING_DST from namespace c.
+# KAME_ARGS: more options for setkey_scapy.py.
 exchange() {
 	local tag=$1 mode=$2 count=$3 out=$VT_TMP/$1.kame specs=() dsts=() d
 	shift 3
@@ -100,7 +103,7 @@ exchange() {
 	ip netns exec "$(vt_ns s)" timeout 80 "$VT_PY" "$KAME" run \
 	    --script "$VT_TMP/$tag.sh" --daemon "$MYEND" --inner-dst "$MYTUN" \
 	    --mode "$mode" --count "$count" --serve 1 --ready "$out.ready" \
-	    "${specs[@]}" >"$out" 2>"$out.err" &
+	    ${KAME_ARGS:-} "${specs[@]}" >"$out" 2>"$out.err" &
 	local kpid=$!
 	wait_until 60 test -e "$out.ready" ||
 		fail "$tag: scapy never got to the daemon's requests: $(tail -n 5 "$out.err")"
@@ -265,7 +268,33 @@ counters gif "$PEER" 4 4
 vt_stop c
 echo "ok gif form: IP-in-IP in transport ESP from scapy taken as a tunnel, replies decrypted in transport mode into IP(4)/IP; routes as tunnels" >&2
 
-# --- 4. the matrix --------------------------------------------------------
+# --- 4. --sha2-96: hmac-sha2-* of older KAME ------------------------------
+{
+	echo "setkey -c <<END"
+	for i in 0 1 2; do
+		bits=$((256 + 128 * i)) ep=198.18.0.$((50 + i))
+		echo "add $MYEND $ep esp $((0x5000 + 2 * i)) -E aes-cbc 0x$(hex 16) -A hmac-sha2-$bits 0x$(hex $((bits / 8)));"
+		echo "add $ep $MYEND esp $((0x5001 + 2 * i)) -E aes-cbc 0x$(hex 16) -A hmac-sha2-$bits 0x$(hex $((bits / 8)));"
+		echo "spdadd $MYNET 10.8.$i.0/24 any -P out ipsec esp/tunnel/$MYEND-$ep/require;"
+		echo "spdadd 10.8.$i.0/24 $MYNET any -P in ipsec esp/tunnel/$ep-$MYEND/require;"
+		ip -n "$(vt_ns s)" addr add "$ep/24" dev wan0
+	done
+	echo "END"
+} >"$VT_TMP/sha96.sh"
+import sha96 "$VT_TMP/sha96.sh" --sha2-96
+shows sha96 \
+    "sa in spi 0x00005001 cipher aes-cbc keysize 128 auth hmac-sha256-96 key .*" \
+    "sa in spi 0x00005003 cipher aes-cbc keysize 128 auth hmac-sha384-96 key .*" \
+    "sa in spi 0x00005005 cipher aes-cbc keysize 128 auth hmac-sha512-96 key .*"
+grep -q "^	# --sha2-96: hmac-sha2-\* as the 96-bit truncation of older KAME" \
+    "$VT_TMP/sha96/site.conf" || fail "sha96: no comment on --sha2-96"
+vt_start c "$VT_TMP/sha96/site.conf"
+KAME_ARGS=--sha2-96 exchange sha96 tunnel 1 198.18.0.50,10.8.0.2 \
+    198.18.0.51,10.8.1.2 198.18.0.52,10.8.2.2 -- 10.8.0.2 10.8.1.2 10.8.2.2
+vt_stop c
+echo "ok --sha2-96: hmac-sha2-256/384/512 truncated to 96 bits both ways" >&2
+
+# --- 5. the matrix --------------------------------------------------------
 # CIPHER KEYBYTES AUTH [notraffic]: FreeBSD's regression suites' names.
 MATRIX=(
 	"blowfish-cbc 5 hmac-sha1" "blowfish-cbc 16 hmac-sha1"
