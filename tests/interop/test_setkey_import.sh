@@ -100,6 +100,7 @@ exchange() {
 	shift
 	dsts=("$@")
 	rm -f "$out.ready"
+	# shellcheck disable=SC2086 # KAME_ARGS: options, split on blanks
 	ip netns exec "$(vt_ns s)" timeout 80 "$VT_PY" "$KAME" run \
 	    --script "$VT_TMP/$tag.sh" --daemon "$MYEND" --inner-dst "$MYTUN" \
 	    --mode "$mode" --count "$count" --serve 1 --ready "$out.ready" \
@@ -222,9 +223,10 @@ shows funnel "tunnel $MYNET <-> $HISNET" "funnel $MYNET <-> $F1" \
     "funnel $MYNET <-> $F2" "replay-window 128" \
     "sa in spi 0x00001002 cipher 3des-cbc keysize 192 auth hmac-sha1-96 key .*" \
     "sa out spi 0x00001001 cipher 3des-cbc keysize 192 auth hmac-sha1-96 key .*"
-grep -q '^#   line 3: flush: not carried over' "$VT_TMP/funnel/site.conf" &&
-grep -q "^#   line 10: shell: not carried over: funnel=\"$F1 $F2\"" "$VT_TMP/funnel/site.conf" ||
+if ! grep -q '^#   line 3: flush: not carried over' "$VT_TMP/funnel/site.conf" ||
+    ! grep -q "^#   line 10: shell: not carried over: funnel=\"$F1 $F2\"" "$VT_TMP/funnel/site.conf"; then
 	fail "funnel: the comments on what is not carried over: $(head -n 12 "$VT_TMP/funnel/site.conf")"
+fi
 vt_start c "$VT_TMP/funnel/site.conf"
 # Requests from a host of the first funnel, a ping to one of the second.
 exchange funnel tunnel 2 "$HISEND,172.16.0.5,172.17.0.5" -- 172.17.0.5
