@@ -1,8 +1,9 @@
 /* vpntunctl: asks a running vpntund for its status, its rules with what
  * they matched or the MAC table of its bridge, or to reload its
  * configuration, over the control socket (one command line out, the
- * answer back until the daemon closes); and makes key files (genkey),
- * which needs no daemon. */
+ * answer back until the daemon closes); and makes key files (genkey)
+ * and imports a KAME router's setkey script (import-setkey), which need
+ * no daemon. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 #include "conf/config.h"
 #include "src/ctl_client.h"
+#include "src/vpntunctl_import.h"
 #include "src/vpntunctl_top.h"
 
 #define TIMEOUT_MS     5000
@@ -35,6 +37,9 @@ usage(FILE *fp)
 	    "[-n count]\n"
 	    "       vpntunctl genkey [--cipher NAME [--keysize BITS]] "
 	    "[--auth NAME] [--force] FILE\n"
+	    "       vpntunctl import-setkey [--local ADDR] [--network PREFIX] "
+	    "[--role central|remote]\n"
+	    "                 [--sha2-96] [--force] -o DIR FILE\n"
 	    "       vpntunctl -h | --help | --version\n"
 	    "  -s, --socket PATH   the control socket (default %s)\n"
 	    "  -c, --config FILE   the one the site.conf's control names\n",
@@ -225,6 +230,13 @@ main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 		return genkey(argc, argv);
+	}
+	if (argc >= 1 && strcmp(argv[0], "import-setkey") == 0) {
+		if (have_socket || conf != NULL) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return import_setkey_main(argc, argv);
 	}
 	if (have_socket && conf != NULL) {
 		usage(stderr);
