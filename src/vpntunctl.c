@@ -1,8 +1,8 @@
 /* vpntunctl: asks a running vpntund for its status, its rules with what
  * they matched or the MAC table of its bridge, or to reload its
  * configuration, over the control socket (one command line out, the
- * answer back until the daemon closes); and makes key files (genkey),
- * which needs no daemon. */
+ * answer back until the daemon closes); and makes key files (genkey)
+ * and decrypts captures (decrypt-pcap), which need no daemon. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "util/log.h"
 #include "src/ctl_client.h"
+#include "src/decrypt_pcap.h"
 #include "src/vpntunctl_top.h"
 
 #define TIMEOUT_MS     5000
@@ -35,6 +37,10 @@ usage(FILE *fp)
 	    "[-n count]\n"
 	    "       vpntunctl genkey [--cipher NAME [--keysize BITS]] "
 	    "[--auth NAME] [--force] FILE\n"
+	    "       vpntunctl decrypt-pcap (-c site.conf | --sa SPEC)... "
+	    "[--skip-icv]\n"
+	    "                 [--udp-port N] [-v] -r in.pcap -w out.pcap "
+	    "[-W frames.pcap]\n"
 	    "       vpntunctl -h | --help | --version\n"
 	    "  -s, --socket PATH   the control socket (default %s)\n"
 	    "  -c, --config FILE   the one the site.conf's control names\n",
@@ -216,13 +222,20 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	/* genkey talks to no daemon: a socket given with it is a mistake. */
-	if (argc >= 1 && strcmp(argv[0], "genkey") == 0) {
+	/* genkey and decrypt-pcap talk to no daemon: a socket given with
+	 * them is a mistake. */
+	if (argc >= 1 && (strcmp(argv[0], "genkey") == 0 ||
+	    strcmp(argv[0], "decrypt-pcap") == 0)) {
 		if (have_socket || conf != NULL) {
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		return genkey(argc, argv);
+		if (argv[0][0] == 'g')
+			return genkey(argc, argv);
+		/* Messages of the shared code (keying) as vpntunctl's;
+		 * per-packet ones only with -v. */
+		log_init("vpntunctl", LOG_LVL_ERR, false);
+		return decrypt_pcap_main(argc, argv);
 	}
 	if (have_socket && conf != NULL) {
 		usage(stderr);
