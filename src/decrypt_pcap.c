@@ -147,25 +147,45 @@ dump(pcap_dumper_t *d, const struct pcap_pkthdr *h, const uint8_t *p,
 	pcap_dump((u_char *)d, &oh, p);
 }
 
+/* The length of the IP packet at p of version ver, without the TFC
+ * padding that may follow it (RFC 4303 2.7); 0 if it is not one. */
+static size_t
+ip_len(const uint8_t *p, size_t len, int ver)
+{
+	size_t n;
+
+	if (len < 1 || p[0] >> 4 != ver)
+		return 0;
+	if (ver == 4) {
+		if (len < 20 || (n = be_get16(p + 2)) < 20)
+			return 0;
+	} else {
+		if (len < 40)
+			return 0;
+		n = 40 + (size_t)be_get16(p + 4);
+		if (n == 40 && p[6] == 0)
+			return len;     /* a jumbogram: its length is in
+			                   an option (RFC 2675) */
+	}
+	return n <= len ? n : 0;
+}
+
 /* What the inner packet is and where it goes (RFC 4303 2.6). */
 static void
 deliver(struct run *r, const struct pcap_pkthdr *h, uint8_t nh,
     const uint8_t *p, size_t len)
 {
+	size_t n;
+
 	switch (nh) {
 	case NH_NONE:
 		r->dummies++;
 		return;
 	case NH_IPV4:
-		if (len < 20 || p[0] >> 4 != 4)
-			break;
-		dump(r->dump_ip, h, p, len);
-		r->written++;
-		return;
 	case NH_IPV6:
-		if (len < 40 || p[0] >> 4 != 6)
+		if ((n = ip_len(p, len, nh == NH_IPV4 ? 4 : 6)) == 0)
 			break;
-		dump(r->dump_ip, h, p, len);
+		dump(r->dump_ip, h, p, n);
 		r->written++;
 		return;
 	case NH_ETHERIP:

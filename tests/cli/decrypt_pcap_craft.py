@@ -149,6 +149,8 @@ def main():
         (ether(0x86dd, ipv6(A6, B6, 50, flip_last(esp_gcm(g_c2r, G_OUT, 2, syn, 4)))), None, None, None),
         (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, R_OUT, 3, in4, 4, badpad=True))), None, None, None),
         (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, R_OUT, 4, in4, 4)[:64], frag=0x2000)), None, None, None),
+        # TFC padding behind the inner packet (RFC 4303 2.7): not written
+        (ether(0x0800, ipv4(B4, A4, 17, udp(4500, 4500, esp_cbc(r_r2c, R_IN, 4, in4b + bytes(100), 4)))), None, in4b, None),
     ]
     shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
     # Interface: Ethernet, if_tsresol 9 (nanoseconds).

@@ -7,7 +7,7 @@
 # destination options header, a duplicate, a flipped ICV byte and a
 # flipped GCM tag byte, bad padding, an unknown SPI, a packet the
 # snaplen cut, an ESP fragment, an EtherIP frame, a dummy packet (next
-# header 59), IKE, a NAT-T keepalive and ARP. A third peer with derived
+# header 59), TFC padding, IKE, a NAT-T keepalive and ARP. A third peer with derived
 # keying is skipped with a message. Then the same SAs by --sa, a wrong
 # --sa before the config's (each SPI's SAs are tried in turn), and the
 # usage, file and config errors (exit 2), which never print key bytes.
@@ -106,10 +106,10 @@ EOF
 }
 
 check_summary() {
-	want_count "packets read" 16
-	want_count "ESP found" 13
-	want_count "decrypted" 7
-	want_count "written" 5
+	want_count "packets read" 17
+	want_count "ESP found" 14
+	want_count "decrypted" 8
+	want_count "written" 6
 	want_count "not decrypted" 6
 	want_count "no SA for the SPI" 1
 	want_count "ICV/tag failed" 2
@@ -126,7 +126,7 @@ check_summary() {
 		fail "not ESP breakdown: $(grep 'not ESP' "$T/err")"
 	local sa
 	for sa in \
-	    'SA 0x00001001 in  peer "r": 2 decrypted, 1 failed, 0 duplicate' \
+	    'SA 0x00001001 in  peer "r": 3 decrypted, 1 failed, 0 duplicate' \
 	    'SA 0x00001002 out peer "r": 2 decrypted, 1 failed, 0 duplicate' \
 	    'SA 0x00002001 in  peer "g": 1 decrypted, 0 failed, 0 duplicate' \
 	    'SA 0x00002002 out peer "g": 2 decrypted, 1 failed, 1 duplicate' \
@@ -153,7 +153,7 @@ cmp -s "$T/got.frames" "$T/want.frames" ||
 for k in "$R_C2R" "$R_R2C" "$G_C2R" "$G_R2C"; do
 	grep -qi "${k:0:16}" "$T/err" && fail "a key in the output"
 done
-echo "ok config: 16 frames, 13 ESP, 7 decrypted, 5 IP packets and 1 frame written byte for byte with their ns timestamps, each failure counted"
+echo "ok config: 17 frames, 14 ESP, 8 decrypted, 6 IP packets (one without its TFC padding) and 1 frame written byte for byte with their ns timestamps, each failure counted"
 
 # 2. Without -W the frame is counted, not written; tshark (if there)
 #    reads what we wrote as the same IPv4/IPv6 packets.
@@ -168,6 +168,7 @@ if command -v tshark >/dev/null; then
  fd00::5 raw:ipv6:udp:dns
 10.1.0.7  raw:ip:tcp
 10.1.0.7  raw:ip:tcp
+10.1.1.9  raw:ip:icmp:data
 10.1.1.9  raw:ip:icmp:data"
 	[ "$got" = "$want" ] || fail "tshark reads out.pcap as: $got"
 	echo "ok tshark reads the written packets as IPv4 ICMP, IPv6 UDP, TCP"
@@ -187,11 +188,11 @@ expect 1 "$B/vpntunctl" decrypt-pcap \
     --sa "4098:aes-cbc:128:${R_C2R:0:32}:hmac-sha256-128:${R_C2R:32}" \
     --sa "0x2001:aes-gcm:${G_R2C}" --sa "0x2002:aes-gcm:256:${G_C2R}" \
     -r "$T/cap.pcapng" -w "$T/out4.pcap"
-want_count "decrypted" 7
-want_count "written" 5
+want_count "decrypted" 8
+want_count "written" 6
 want_count "duplicate" 1
 cmp -s "$T/out.pcap" "$T/out4.pcap" || fail "--sa wrote other packets than -c"
-echo "ok --sa: the same 7 decrypted and 5 written; a wrong SA of an SPI is tried, then the right one"
+echo "ok --sa: the same 8 decrypted and 6 written; a wrong SA of an SPI is tried, then the right one"
 
 # 4. Errors: exit 2, "vpntunctl: ..." or "file:line: ...", no key bytes.
 expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/cap.pcapng"
@@ -223,9 +224,9 @@ grep -q "^usage: vpntunctl decrypt-pcap" "$T/out" || fail "--help: $(cat "$T/out
 #    packet is intact); the flipped GCM tag still fails: a tag cannot be
 #    skipped.
 expect 1 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" --skip-icv -r "$T/cap.pcapng" -w "$T/x.pcap"
-want_count "decrypted" 8
+want_count "decrypted" 9
 want_count "ICV/tag failed" 1
-grep -qxF '  SA 0x00001001 in  peer "r": 3 decrypted, 0 failed, 0 duplicate' "$T/err" ||
+grep -qxF '  SA 0x00001001 in  peer "r": 4 decrypted, 0 failed, 0 duplicate' "$T/err" ||
 	fail "--skip-icv: $(grep 0x00001001 "$T/err")"
 echo "ok errors exit 2 without key bytes; --skip-icv skips an HMAC, never a GCM tag"
 echo "PASS: decrypt-pcap"
