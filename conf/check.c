@@ -25,6 +25,13 @@ transport_name(enum transport t)
 	return t == TRANSPORT_UDP ? "udp" : "esp";
 }
 
+const char *
+padding_name(enum padding p)
+{
+	return p == PADDING_ZERO ? "zero" : p == PADDING_ANY ? "any" :
+	    "strict";
+}
+
 static int
 site_finish(struct lexer *lx, struct site_conf *s, const char *file, int line)
 {
@@ -172,7 +179,8 @@ three_quarters(uint64_t v)
 }
 
 /* Lifetimes not written take their defaults from the cipher and esn; a
- * soft limit not written is 3/4 of the hard one. */
+ * soft limit not written is 3/4 of the hard one. They limit what we
+ * send (the peer limits its own SA): the out direction's cipher. */
 static int
 peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
     const struct peer_extra *x)
@@ -180,7 +188,7 @@ peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
 	if (x->life_line[LIFE_BYTES] == 0) {
 		/* SWEET32: 64-bit blocks collide after about 2^32 blocks;
 		 * stay far below the birthday bound. */
-		bool small = pc->cipher->block == 8;
+		bool small = pc->suite_out.cipher->block == 8;
 
 		pc->life_bytes = small ? CONF_LIFE_BYTES_64BIT :
 		    CONF_LIFE_BYTES;
@@ -207,6 +215,47 @@ peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
 	return 0;
 }
 
+static bool
+suite_integrity(const struct sa_suite *su)
+{
+	return su->cipher->aead || (su->auth != NULL &&
+	    su->auth->id != AUTH_NONE);
+}
+
+/* replay-window 0: anti-replay off, which only a manual SA can do
+ * without: with derived keying the window is what keeps a restart from
+ * taking old packets, and ESN infers its high half from the window
+ * (RFC 4303 2.2.1). With an endpoint learned from packets a replayed
+ * one could move it. */
+static int
+peer_window(struct lexer *lx, const struct peer_conf *pc,
+    const struct peer_extra *x)
+{
+	if (pc->replay_window != 0)
+		return 0;
+	if (pc->keying != KEYING_MANUAL) {
+		conf_err(lx, x->replay_file, x->replay_line, "peer \"%s\": "
+		    "replay-window 0 needs \"keying manual\": with derived "
+		    "keying the window keeps a restart from taking old "
+		    "packets", pc->name);
+		return -1;
+	}
+	if (pc->esn) {
+		conf_err(lx, x->replay_file, x->replay_line, "peer \"%s\": "
+		    "replay-window 0 cannot be used with \"esn yes\": the "
+		    "receiver infers the high half of the sequence number from "
+		    "its window", pc->name);
+		return -1;
+	}
+	if (pc->dynamic) {
+		conf_err(lx, x->replay_file, x->replay_line, "peer \"%s\": "
+		    "replay-window 0 cannot be used with \"endpoint dynamic\": "
+		    "a replayed packet could move the endpoint", pc->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
     struct peer_extra *x)
@@ -223,13 +272,15 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    pc->name);
 		return -1;
 	}
-	if (!x->have_key) {
+	if (sa_finish(lx, pc, x) == -1 || peer_window(lx, pc, x) == -1)
+		return -1;
+	if (!x->have_key && !pc->sa_split) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\" has no key; "
 		    "expected a \"key\" statement naming its key file",
 		    pc->name);
 		return -1;
 	}
-	if (pc->cipher == NULL) {
+	if (pc->suite_out.cipher == NULL) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\": the default "
 		    "cipher blowfish-cbc is not available", pc->name);
 		return -1;
@@ -238,18 +289,19 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		return -1;
 	if (!x->have_role)
 		pc->role = s->role == ROLE_CENTRAL ? ROLE_REMOTE : ROLE_CENTRAL;
-	if (!x->have_auth)
-		pc->auth = conf_auth_default(pc->cipher);
-	if (pc->auth == NULL) {
+	if (!x->have_auth && !pc->sa_split)
+		pc->suite_in.auth = pc->suite_out.auth =
+		    conf_auth_default(pc->suite_out.cipher);
+	if (pc->suite_out.auth == NULL) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\": no default auth "
 		    "algorithm available", pc->name);
 		return -1;
 	}
 	/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
-	if (pc->cipher->aead && pc->auth->id != AUTH_NONE) {
+	if (pc->suite_out.cipher->aead && pc->suite_out.auth->id != AUTH_NONE) {
 		conf_err(lx, x->file, x->auth_line, "auth %s cannot be used with "
 		    "the AEAD cipher %s, expected \"auth none\"",
-		    pc->auth->name, pc->cipher->name);
+		    pc->suite_out.auth->name, pc->suite_out.cipher->name);
 		return -1;
 	}
 	if (peer_lifetimes(lx, pc, x) == -1)
@@ -257,8 +309,9 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 	/* Without an ICV no data packet proves who sent it; derived keying
 	 * confirms a new address over its authenticated control channel,
 	 * manual keying has nothing to confirm it with. */
-	if (pc->dynamic && pc->keying == KEYING_MANUAL && !pc->cipher->aead &&
-	    pc->auth->id == AUTH_NONE) {
+	if (pc->dynamic && pc->keying == KEYING_MANUAL &&
+	    (!suite_integrity(&pc->suite_in) ||
+	    !suite_integrity(&pc->suite_out))) {
 		conf_err(lx, x->file, pc->line, "peer \"%s\": endpoint dynamic "
 		    "with auth none needs keying derived: nothing else could "
 		    "tell the peer's address from a forger's", pc->name);
@@ -426,9 +479,10 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 			continue;
 		conf_err(lx, px[i].file, cf->peers[i].line, "inbound SPI "
 		    "0x%08x of peer \"%s\" is also used by peer \"%s\" "
-		    "(%s:%d); set distinct SPIs with \"spi in N out N\"",
+		    "(%s:%d); set distinct SPIs with %s",
 		    cf->peers[i].spi_in, cf->peers[i].name, cf->peers[j].name,
-		    px[j].file, cf->peers[j].line);
+		    px[j].file, cf->peers[j].line, cf->peers[i].sa_split ?
+		    "\"sa in spi N\"" : "\"spi in N out N\"");
 		free(twin);
 		return -1;
 	}
@@ -440,8 +494,9 @@ conf_finish(struct lexer *lx, struct config *cf, struct peer_extra *px,
 	if (!keys)
 		return 0;
 	for (i = 0; i < cf->npeers; i++)
-		if (keyfile_load(lx, &cf->peers[i], &cf->site,
-		    px[i].key_file_conf, px[i].key_line) == -1)
+		if ((cf->peers[i].sa_split ? keyfile_load_sa(lx, &cf->peers[i],
+		    &px[i]) : keyfile_load(lx, &cf->peers[i], &cf->site,
+		    px[i].key_file_conf, px[i].key_line)) == -1)
 			return -1;
 	if (bridge_keys(lx, cf, px) == -1 || keys_distinct(lx, cf, px) == -1)
 		return -1;

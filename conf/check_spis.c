@@ -68,10 +68,11 @@ spis_distinct(struct lexer *lx, const struct config *cf,
 		b = &v[i];
 		conf_err(lx, px[b->peer].file, cf->peers[b->peer].line,
 		    "peer \"%s\": its %s 0x%08x is also the %s of peer \"%s\" "
-		    "(%s:%d); set other SPIs with \"spi in N out N\"",
+		    "(%s:%d); set other SPIs with %s",
 		    cf->peers[b->peer].name, b->what, b->spi, a->what,
 		    cf->peers[a->peer].name, px[a->peer].file,
-		    cf->peers[a->peer].line);
+		    cf->peers[a->peer].line, cf->peers[b->peer].sa_split ?
+		    "\"sa in spi N\"" : "\"spi in N out N\"");
 		free(v);
 		return -1;
 	}

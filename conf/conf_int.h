@@ -128,7 +128,14 @@ int   keyfile_load(struct lexer *, struct peer_conf *, const struct site_conf *,
 	    const char *conf_file, int key_line);
 int   keyfile_load_tap(struct lexer *, struct peer_conf *,
 	    const struct site_conf *, const char *conf_file, int line);
+struct peer_extra;
+/* `sa in` and `sa out`: one block each, from their own files. */
+int   keyfile_load_sa(struct lexer *, struct peer_conf *,
+	    const struct peer_extra *);
+/* Bytes of one direction's block (key files of two blocks: both
+ * directions are the same suite). */
 int   key_block_len(const struct peer_conf *);
+int   suite_block_len(const struct sa_suite *);
 /* A file vpntund trusts (a key file, a hook script) belongs to root or
  * to the user vpntund runs as; else an error naming what and path. */
 int   check_owner(struct lexer *, const char *cfile, int line,
@@ -154,6 +161,18 @@ struct peer_extra {
 	bool        have_endpoint;
 	bool        have_role;
 	bool        have_auth;
+	const char *auth_file;
+	const char *cipher_file;        /* where a peer-level statement is; */
+	int         cipher_line;        /* line 0 = not written */
+	const char *spi_file;
+	int         spi_line;
+	const char *replay_file;
+	int         replay_line;
+	/* `sa in` [SA_IN] and `sa out` [SA_OUT]: where (line 0 = not
+	 * written) and whether it named its auth. */
+	const char *sa_file[2];
+	int         sa_line[2];
+	bool        sa_have_auth[2];
 	bool        have_keepalive;
 	bool        have_key;
 	bool        have_port;
@@ -332,6 +351,17 @@ int   get_quantity(struct parser *, const struct token *kw, const char *what,
 	    const struct unit *units, const char *unit_list, uint64_t *num,
 	    const struct unit **unit, struct token *t, char *shown,
 	    size_t shownlen);
+
+/* parse.c: a cipher [keysize N], an auth, as the peer statements and
+ * `sa` take them. */
+int   get_cipher(struct parser *, const struct token *kw, struct sa_suite *);
+int   get_auth(struct parser *, const struct token *kw, struct sa_suite *);
+
+/* parse_sa.c: `sa in|out spi N cipher C [keysize B] auth A key "F"`,
+ * and its checks once the peer block is read (check.c). */
+enum { SA_IN, SA_OUT };
+int   peer_sa(struct parser *, const struct token *kw);
+int   sa_finish(struct lexer *, struct peer_conf *, struct peer_extra *);
 
 /* parse_qos.c: the qos block and meter statements (top level). */
 int   do_qos(struct parser *, const struct token *kw);

@@ -36,10 +36,16 @@ enum transport { TRANSPORT_UDP, TRANSPORT_ESP };
  * derived from the key file per key epoch, in step with a vpntund peer;
  * or the key file's keys as they are, for peers that are not vpntund. */
 enum keying { KEYING_DERIVED, KEYING_MANUAL };
+/* What a receiver accepts in the ESP padding bytes (RFC 4303 2.4):
+ * 1, 2, 3, ... only; those or all zero (KAME's -f zero-pad); anything
+ * (-f random-pad). Senders always pad 1, 2, 3, ... */
+enum padding { PADDING_STRICT, PADDING_ZERO, PADDING_ANY };
 
 /* "central"/"remote" and "udp"/"esp", as written in site.conf. */
 const char *role_name(enum site_role);
 const char *transport_name(enum transport);
+/* "strict", "zero" or "any". */
+const char *padding_name(enum padding);
 
 /* One traffic selector pair: packets from local to remote go out through
  * the peer's SA; packets arriving on its SA must come from remote to local. */
@@ -72,6 +78,13 @@ struct sa_keys {
 	size_t  auth_len;
 };
 
+/* The transforms of one direction of a peer's SA pair. */
+struct sa_suite {
+	const struct cipher_info *cipher;
+	size_t                    key_bits;   /* cipher key, without salt */
+	const struct auth_info   *auth;
+};
+
 /* A field added to peer_conf or site_conf is one a reload must not
  * change unless the engine can apply it: list it in conf/reload.c. */
 struct peer_conf {
@@ -86,18 +99,25 @@ struct peer_conf {
 	                                             resolves, or NULL */
 	enum transport            transport;
 	uint16_t                  port;           /* UDP port of the peer */
-	const struct cipher_info *cipher;
-	size_t                    key_bits;       /* cipher key size, without salt */
-	const struct auth_info   *auth;
+	/* What we receive with and what we send with: the same unless
+	 * `sa in` and `sa out` set each (sa_split). */
+	struct sa_suite           suite_in;
+	struct sa_suite           suite_out;
 	uint32_t                  spi_in;         /* SPI we receive with */
 	uint32_t                  spi_out;        /* SPI we send with */
 	bool                      spi_explicit;
 	char                     *key_file;       /* set with have_key */
+	/* `sa in` / `sa out` (keying manual): each direction its own key
+	 * file of one block, instead of key_file's two. */
+	bool                      sa_split;
+	char                     *sa_key_file_in;
+	char                     *sa_key_file_out;
 	/* Filled by config_load, each allocated on its own, until the
 	 * engine has keyed its SAs with them (config_drop_keys). */
 	struct sa_keys           *key_in;
 	struct sa_keys           *key_out;
-	uint32_t                  replay_window;  /* packets */
+	uint32_t                  replay_window;  /* packets; 0 = off */
+	enum padding              padding;        /* default PADDING_STRICT */
 	bool                      esn;
 	enum keying               keying;         /* default KEYING_DERIVED */
 	/* SA lifetimes (RFC 4301 4.4.2.1): at the hard limit a derived SA

@@ -1,5 +1,6 @@
 /* Key files: hex, whitespace and # comments, two blocks of key material
- * (central -> remote, then remote -> central). The file must be private
+ * (central -> remote, then remote -> central), or for `sa in` and
+ * `sa out` one block each. The file must be private
  * to its owner, as iked's check_file_secrecy insists. Key bytes never
  * reach a message, and every buffer that held them is wiped. */
 #include <sys/stat.h>
@@ -29,9 +30,15 @@ keyfile_block_len(const struct cipher_info *ci, size_t key_bits,
 
 /* Bytes of one direction: cipher key, salt (AEAD), auth key. */
 int
+suite_block_len(const struct sa_suite *su)
+{
+	return (int)keyfile_block_len(su->cipher, su->key_bits, su->auth);
+}
+
+int
 key_block_len(const struct peer_conf *pc)
 {
-	return (int)keyfile_block_len(pc->cipher, pc->key_bits, pc->auth);
+	return suite_block_len(&pc->suite_out);
 }
 
 int
@@ -181,15 +188,29 @@ decode(uint8_t *out, const char *in, size_t len, int *bad_line, bool *odd)
 }
 
 static void
-fill(struct sa_keys *k, const struct peer_conf *pc, const uint8_t *blk)
+fill(struct sa_keys *k, const struct sa_suite *su, const uint8_t *blk)
 {
-	size_t enc = pc->key_bits / 8 + pc->cipher->salt_len;
+	size_t enc = su->key_bits / 8 + su->cipher->salt_len;
 
 	memset(k, 0, sizeof(*k));
 	memcpy(k->enc, blk, enc);
 	k->enc_len = enc;
-	k->auth_len = pc->auth ? pc->auth->key_len : 0;
+	k->auth_len = su->auth ? su->auth->key_len : 0;
 	memcpy(k->auth, blk + enc, k->auth_len);
+}
+
+/* "16 cipher key + 4 salt + 20 auth key": what a block holds. */
+static void
+block_parts(const struct sa_suite *su, char *parts, size_t len)
+{
+	int k = snprintf(parts, len, "%zu cipher key", su->key_bits / 8);
+
+	if (su->cipher->salt_len)
+		k += snprintf(parts + k, len - k, " + %zu salt",
+		    su->cipher->salt_len);
+	if (su->auth && su->auth->key_len)
+		snprintf(parts + k, len - k, " + %zu auth key",
+		    su->auth->key_len);
 }
 
 /* Which of the two is "central" for the key file: the role, or between
@@ -202,26 +223,28 @@ site_counts_as_central(const struct peer_conf *pc, const struct site_conf *s)
 	return prefix_cmp(&s->networks[0], &pc->network) < 0;
 }
 
-/* The key file at path, for the SA pair whose keys go to in and out. */
-static int
-load_pair(struct lexer *lx, const struct peer_conf *pc,
-    const struct site_conf *s, const char *path, const char *cfile, int line,
-    struct sa_keys *in, struct sa_keys *out)
+/* The bytes of the key file at path, decoded into *bytes (malloc'd,
+ * *cap bytes to wipe): their number, or -1 with the error set. */
+static long
+read_key_bytes(struct lexer *lx, const char *path, const char *cfile,
+    int line, uint8_t **bytes, size_t *cap)
 {
-	char *buf = NULL, parts[96];
-	uint8_t *bytes = NULL;
-	size_t len = 0, blk;
-	long n;
-	int bad_line = 0, rv = -1;
+	char *buf = NULL;
+	size_t len = 0;
+	long n = -1;
+	int bad_line = 0;
 	bool odd;
 
+	*bytes = NULL;
+	*cap = 0;
 	if (read_secret(lx, path, cfile, line, &buf, &len) == -1)
 		return -1;
-	if ((bytes = malloc(len / 2 + 1)) == NULL) {
+	if ((*bytes = malloc(len / 2 + 1)) == NULL) {
 		conf_err(lx, cfile, line, "out of memory");
 		goto out;
 	}
-	if ((n = decode(bytes, buf, len, &bad_line, &odd)) == -1) {
+	*cap = len / 2 + 1;
+	if ((n = decode(*bytes, buf, len, &bad_line, &odd)) == -1) {
 		if (odd)
 			conf_err(lx, cfile, line, "key file %s holds an odd "
 			    "number of hex digits", path);
@@ -229,19 +252,41 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 			conf_err(lx, cfile, line, "key file %s, line %d: "
 			    "expected hex digits, whitespace or a # comment",
 			    path, bad_line);
-		goto out;
 	}
+out:
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return n;
+}
+
+static void
+bytes_drop(uint8_t *bytes, size_t cap)
+{
+	if (bytes == NULL)
+		return;
+	OPENSSL_cleanse(bytes, cap);
+	free(bytes);
+}
+
+/* The key file at path, for the SA pair whose keys go to in and out. */
+static int
+load_pair(struct lexer *lx, const struct peer_conf *pc,
+    const struct site_conf *s, const char *path, const char *cfile, int line,
+    struct sa_keys *in, struct sa_keys *out)
+{
+	/* Both directions are one suite in a file of two blocks. */
+	const struct sa_suite *su = &pc->suite_out;
+	char parts[96];
+	uint8_t *bytes;
+	size_t cap, blk;
+	long n;
+	int rv = -1;
+
+	if ((n = read_key_bytes(lx, path, cfile, line, &bytes, &cap)) == -1)
+		goto out;
 	blk = (size_t)key_block_len(pc);
 	if ((size_t)n != 2 * blk) {
-		int k = snprintf(parts, sizeof(parts), "%zu cipher key",
-		    pc->key_bits / 8);
-
-		if (pc->cipher->salt_len)
-			k += snprintf(parts + k, sizeof(parts) - k,
-			    " + %zu salt", pc->cipher->salt_len);
-		if (pc->auth && pc->auth->key_len)
-			snprintf(parts + k, sizeof(parts) - k, " + %zu auth key",
-			    pc->auth->key_len);
+		block_parts(su, parts, sizeof(parts));
 		conf_err(lx, cfile, line, "key file %s holds %ld bytes, "
 		    "expected %zu (2 x (%s))", path, n, 2 * blk, parts);
 		goto out;
@@ -249,32 +294,55 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 	/* One key for both directions would be two SAs on one key (and
 	 * reflected packets would pass); keysep.c checks across files. */
 	if (CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ||
-	    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ||
-	    (pc->auth != NULL && pc->auth->key_len != 0 &&
-	    CRYPTO_memcmp(bytes + blk - pc->auth->key_len,
-	    bytes + 2 * blk - pc->auth->key_len, pc->auth->key_len) == 0)) {
+	    CRYPTO_memcmp(bytes, bytes + blk, su->key_bits / 8) == 0 ||
+	    (su->auth != NULL && su->auth->key_len != 0 &&
+	    CRYPTO_memcmp(bytes + blk - su->auth->key_len,
+	    bytes + 2 * blk - su->auth->key_len, su->auth->key_len) == 0)) {
 		conf_err(lx, cfile, line, "key file %s: both blocks hold the "
 		    "same %s; each direction needs its own", path,
 		    CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ? "key" :
-		    CRYPTO_memcmp(bytes, bytes + blk, pc->key_bits / 8) == 0 ?
+		    CRYPTO_memcmp(bytes, bytes + blk, su->key_bits / 8) == 0 ?
 		    "cipher key" : "auth key");
 		goto out;
 	}
 	if (site_counts_as_central(pc, s)) {
-		fill(out, pc, bytes);
-		fill(in, pc, bytes + blk);
+		fill(out, su, bytes);
+		fill(in, su, bytes + blk);
 	} else {
-		fill(in, pc, bytes);
-		fill(out, pc, bytes + blk);
+		fill(in, su, bytes);
+		fill(out, su, bytes + blk);
 	}
 	rv = 0;
 out:
-	if (bytes != NULL) {
-		OPENSSL_cleanse(bytes, len / 2 + 1);
-		free(bytes);
+	bytes_drop(bytes, cap);
+	return rv;
+}
+
+/* The key file of `sa in` or `sa out`: one block of its suite. The
+ * two directions' keys are told apart by keysep.c, with every other
+ * SA's. */
+static int
+load_one(struct lexer *lx, const struct sa_suite *su, const char *path,
+    const char *cfile, int line, struct sa_keys *k)
+{
+	char parts[96];
+	uint8_t *bytes;
+	size_t cap, blk = (size_t)suite_block_len(su);
+	long n;
+	int rv = -1;
+
+	if ((n = read_key_bytes(lx, path, cfile, line, &bytes, &cap)) == -1)
+		goto out;
+	if ((size_t)n != blk) {
+		block_parts(su, parts, sizeof(parts));
+		conf_err(lx, cfile, line, "key file %s holds %ld bytes, "
+		    "expected %zu (%s)", path, n, blk, parts);
+		goto out;
 	}
-	OPENSSL_cleanse(buf, len);
-	free(buf);
+	fill(k, su, bytes);
+	rv = 0;
+out:
+	bytes_drop(bytes, cap);
 	return rv;
 }
 
@@ -333,6 +401,21 @@ keyfile_load_tap(struct lexer *lx, struct peer_conf *pc,
 		return -1;
 	return load_pair(lx, pc, s, pc->tap_key_file, cfile, line,
 	    pc->tap_key_in, pc->tap_key_out);
+}
+
+int
+keyfile_load_sa(struct lexer *lx, struct peer_conf *pc,
+    const struct peer_extra *x)
+{
+	if (pair_new(lx, x->sa_file[SA_IN], x->sa_line[SA_IN], &pc->key_in,
+	    &pc->key_out) == -1)
+		return -1;
+	if (load_one(lx, &pc->suite_in, pc->sa_key_file_in, x->sa_file[SA_IN],
+	    x->sa_line[SA_IN], pc->key_in) == -1 ||
+	    load_one(lx, &pc->suite_out, pc->sa_key_file_out,
+	    x->sa_file[SA_OUT], x->sa_line[SA_OUT], pc->key_out) == -1)
+		return -1;
+	return 0;
 }
 
 /* SHA-256 of salt and a pair of keys into id. */

@@ -61,9 +61,8 @@ keyfile_suite(const char *cipher, size_t key_bits, const char *auth,
 	}
 	ai = auth != NULL ? auth_by_name(auth) : conf_auth_default(ci);
 	if (ai == NULL) {
-		keygen_err(err, "unknown auth \"%s\", "
-		    "expected one of none, hmac-sha1-96, hmac-sha256-128",
-		    auth);
+		keygen_err(err, "unknown auth \"%s\", expected one of %s",
+		    auth, AUTH_NAMES);
 		return -1;
 	}
 	if (ci->aead && ai->id != AUTH_NONE) {

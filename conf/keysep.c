@@ -2,7 +2,8 @@
  * keystream or, for AEAD, nonces; the same auth key lets one SA's
  * packets pass for another's. After the key files are read, every
  * cipher key and every auth key of the config (each peer's in and out,
- * and those of its dedicated tap SA) is hashed with a random salt and
+ * from one file or `sa in` and `sa out`'s own, and those of its
+ * dedicated tap SA) is hashed with a random salt and
  * the digests sorted, so 10,000 peers cost one sort of 40,000 digests,
  * not 800 million comparisons. The digests never reach a message and
  * are wiped with the salt; the keys are read in place, never copied. */
@@ -29,6 +30,7 @@ struct key_ref {
 #define ORDER(peer, tap, dir) ((uint32_t)(peer) * 4 + (tap) * 2 + (dir))
 #define ORDER_PEER(o)  ((o) / 4)
 #define ORDER_TAP(o)   ((o) / 2 % 2)
+#define ORDER_DIR(o)   ((o) % 2)
 
 static int
 ref_cmp(const void *a, const void *b)
@@ -61,6 +63,35 @@ digest(EVP_MD_CTX *ctx, const EVP_MD *md, const uint8_t *salt,
 
 static const char *const part_name[] = { "cipher", "auth" };
 
+/* The statement that names the key file of SA o, its file, and the
+ * words before "key file" in a message. */
+static const char *
+key_where(const struct config *cf, const struct peer_extra *px, uint32_t o,
+    const char **cfile, int *line, const char **file)
+{
+	const struct peer_conf *pc = &cf->peers[ORDER_PEER(o)];
+	const struct peer_extra *x = &px[ORDER_PEER(o)];
+	int dir = ORDER_DIR(o) ? SA_OUT : SA_IN;
+
+	if (ORDER_TAP(o)) {
+		*cfile = x->tap_key_conf;
+		*line = x->tap_sa_line;
+		*file = pc->tap_key_file;
+		return "tap-sa ";
+	}
+	if (pc->sa_split) {
+		*cfile = x->sa_file[dir];
+		*line = x->sa_line[dir];
+		*file = dir == SA_IN ? pc->sa_key_file_in :
+		    pc->sa_key_file_out;
+		return dir == SA_IN ? "sa in " : "sa out ";
+	}
+	*cfile = x->key_file_conf;
+	*line = x->key_line;
+	*file = pc->key_file;
+	return "";
+}
+
 /* b repeats a key of a: the message names both SAs and their files,
  * at b's statement. */
 static void
@@ -69,15 +100,14 @@ repeated(struct lexer *lx, const struct config *cf,
 {
 	const struct peer_conf *pa = &cf->peers[ORDER_PEER(a)];
 	const struct peer_conf *pb = &cf->peers[ORDER_PEER(b)];
-	const struct peer_extra *xb = &px[ORDER_PEER(b)];
-	bool ta = ORDER_TAP(a), tb = ORDER_TAP(b);
+	const char *ca, *cb, *fa, *fb, *wa, *wb;
+	int la, lb;
 
-	conf_err(lx, tb ? xb->tap_key_conf : xb->key_file_conf,
-	    tb ? xb->tap_sa_line : xb->key_line, "peer \"%s\": %skey file %s "
-	    "repeats the %s key of peer \"%s\" (%skey file %s); every SA "
-	    "needs its own key", pb->name, tb ? "tap-sa " : "",
-	    tb ? pb->tap_key_file : pb->key_file, part_name[part], pa->name,
-	    ta ? "tap-sa " : "", ta ? pa->tap_key_file : pa->key_file);
+	wa = key_where(cf, px, a, &ca, &la, &fa);
+	wb = key_where(cf, px, b, &cb, &lb, &fb);
+	conf_err(lx, cb, lb, "peer \"%s\": %skey file %s repeats the %s key "
+	    "of peer \"%s\" (%skey file %s); every SA needs its own key",
+	    pb->name, wb, fb, part_name[part], pa->name, wa, fa);
 }
 
 int
@@ -90,7 +120,7 @@ keys_distinct(struct lexer *lx, const struct config *cf,
 	EVP_MD *md = NULL;
 	const struct peer_conf *pc;
 	const struct sa_keys *k;
-	size_t i, n = 0, cap, start;
+	size_t i, n = 0, cap, start, bits;
 	uint32_t first = 0, repeat = UINT32_MAX;
 	uint8_t repeat_part = 0;
 	int tap, dir, rv = -1;
@@ -126,8 +156,10 @@ keys_distinct(struct lexer *lx, const struct config *cf,
 				 * not a key (RFC 4106 8.1). */
 				refs[n].order = ORDER(i, tap, dir);
 				refs[n].part = PART_CIPHER;
+				bits = dir ? pc->suite_out.key_bits :
+				    pc->suite_in.key_bits;
 				if (digest(ctx, md, salt, sizeof(salt),
-				    PART_CIPHER, k->enc, pc->key_bits / 8,
+				    PART_CIPHER, k->enc, bits / 8,
 				    refs[n].digest) == -1)
 					goto hash_failed;
 				n++;

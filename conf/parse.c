@@ -702,10 +702,12 @@ peer_transport(struct parser *p, const struct token *kw)
 
 static const char cipher_list[] =
     "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305";
-static const char auth_list[] = "none, hmac-sha1-96, hmac-sha256-128";
+static const char auth_list[] = AUTH_NAMES;
 
-static int
-peer_cipher(struct parser *p, const struct token *kw)
+/* A cipher name and its optional keysize into su; the auth default
+ * is set later, when it is known whether an auth was written. */
+int
+get_cipher(struct parser *p, const struct token *kw, struct sa_suite *su)
 {
 	const struct cipher_info *c;
 	const struct token *pk;
@@ -719,8 +721,8 @@ peer_cipher(struct parser *p, const struct token *kw)
 		    "%s", t.text, cipher_list);
 		return -1;
 	}
-	p->peer->cipher = c;
-	p->peer->key_bits = c->key_default * 8;
+	su->cipher = c;
+	su->key_bits = c->key_default * 8;
 	pk = lex_peek(&p->lx);
 	if (pk->type != T_WORD || strcmp(pk->text, "keysize") != 0)
 		return 0;
@@ -741,12 +743,12 @@ peer_cipher(struct parser *p, const struct token *kw)
 		    c->key_max * 8, (c->key_step ? c->key_step : 1) * 8);
 		return -1;
 	}
-	p->peer->key_bits = (size_t)bits;
+	su->key_bits = (size_t)bits;
 	return 0;
 }
 
-static int
-peer_auth(struct parser *p, const struct token *kw)
+int
+get_auth(struct parser *p, const struct token *kw, struct sa_suite *su)
 {
 	const struct auth_info *a;
 	struct token t;
@@ -758,8 +760,30 @@ peer_auth(struct parser *p, const struct token *kw)
 		    t.text, auth_list);
 		return -1;
 	}
-	p->peer->auth = a;
+	su->auth = a;
+	return 0;
+}
+
+static int
+peer_cipher(struct parser *p, const struct token *kw)
+{
+	if (get_cipher(p, kw, &p->peer->suite_out) == -1)
+		return -1;
+	p->peer->suite_in.cipher = p->peer->suite_out.cipher;
+	p->peer->suite_in.key_bits = p->peer->suite_out.key_bits;
+	p->extra->cipher_file = kw->file;
+	p->extra->cipher_line = kw->line;
+	return 0;
+}
+
+static int
+peer_auth(struct parser *p, const struct token *kw)
+{
+	if (get_auth(p, kw, &p->peer->suite_out) == -1)
+		return -1;
+	p->peer->suite_in.auth = p->peer->suite_out.auth;
 	p->extra->have_auth = true;
+	p->extra->auth_file = kw->file;
 	p->extra->auth_line = kw->line;
 	return 0;
 }
@@ -803,7 +827,7 @@ peer_key(struct parser *p, const struct token *kw)
 }
 
 static int
-peer_spi(struct parser *p, const struct token *kw __attribute__((unused)))
+peer_spi(struct parser *p, const struct token *kw)
 {
 	char d[CONF_TOKEN_MAX + 8];
 	bool got_in = false, got_out = false;
@@ -833,18 +857,55 @@ peer_spi(struct parser *p, const struct token *kw __attribute__((unused)))
 		}
 	}
 	p->peer->spi_explicit = true;
+	p->extra->spi_file = kw->file;
+	p->extra->spi_line = kw->line;
+	return 0;
+}
+
+/* 64..65536, or 0: anti-replay off (RFC 4303 3.4.3), for manual SAs of
+ * peers that restart their counter (conf_finish checks the keying). */
+static int
+peer_replay_window(struct parser *p, const struct token *kw)
+{
+	struct token t;
+	uint64_t v;
+
+	lex_next(&p->lx, &t);
+	if (t.type == T_ERROR)
+		return -1;
+	if (t.type != T_WORD || parse_u64(t.text, 0, UINT64_MAX, &v) == -1 ||
+	    (v != 0 && (v < 64 || v > 65536))) {
+		char d[CONF_TOKEN_MAX + 8];
+
+		if (t.type == T_WORD && parse_u64(t.text, 0, UINT64_MAX,
+		    &v) == 0)
+			conf_errt(&p->lx, &t, "replay-window %s is out of "
+			    "range, expected 0 (off) or 64..65536", t.text);
+		else
+			conf_errt(&p->lx, &t, "expected a number 0 or "
+			    "64..65536 after \"replay-window\", got %s",
+			    DESC(&t, d));
+		return -1;
+	}
+	/* The bitmap is kept in 64-bit words. 0 turns anti-replay off
+	 * (RFC 4303 3.4.3); conf_finish allows it with manual keying only. */
+	p->peer->replay_window = (uint32_t)((v + 63) / 64 * 64);
+	p->extra->replay_file = kw->file;
+	p->extra->replay_line = kw->line;
 	return 0;
 }
 
 static int
-peer_replay_window(struct parser *p, const struct token *kw)
+peer_padding(struct parser *p, const struct token *kw)
 {
-	uint64_t v;
+	static const char *const set[] = { "strict", "zero", "any", NULL };
+	static const enum padding val[] = { PADDING_STRICT, PADDING_ZERO,
+	    PADDING_ANY };
+	int i;
 
-	if (get_number(p, kw, 64, 65536, &v) == -1)
+	if (get_choice(p, kw, set, &i) == -1)
 		return -1;
-	/* The bitmap is kept in 64-bit words. */
-	p->peer->replay_window = (uint32_t)((v + 63) / 64 * 64);
+	p->peer->padding = val[i];
 	return 0;
 }
 
@@ -1050,8 +1111,10 @@ static const struct keyword peer_keywords[] = {
 	{ "keying",        peer_keying },
 	{ "lifetime",      peer_lifetime },
 	{ "network",       peer_network },
+	{ "padding",       peer_padding },
 	{ "replay-window", peer_replay_window },
 	{ "role",          peer_role },
+	{ "sa",            peer_sa },
 	{ "spi",           peer_spi },
 	{ "tap-sa",        peer_tap_sa },
 	{ "transport",     peer_transport },
@@ -1223,9 +1286,10 @@ do_peer(struct parser *p, const struct token *kw)
 	p->peer->line = kw->line;
 	p->peer->transport = TRANSPORT_UDP;
 	p->peer->port = CONF_PORT_DEFAULT;
-	p->peer->cipher = cipher_by_name(CONF_CIPHER_DEFAULT);
-	p->peer->key_bits = p->peer->cipher ? p->peer->cipher->key_default * 8 :
-	    0;
+	p->peer->suite_out.cipher = cipher_by_name(CONF_CIPHER_DEFAULT);
+	p->peer->suite_out.key_bits = p->peer->suite_out.cipher ?
+	    p->peer->suite_out.cipher->key_default * 8 : 0;
+	p->peer->suite_in = p->peer->suite_out;
 	p->peer->replay_window = 1024;
 	p->peer->keying = KEYING_DERIVED;
 	p->extra->file = kw->file;
@@ -1515,6 +1579,8 @@ config_free(struct config *cf)
 			free(cf->peers[i].key_file);
 			free(cf->peers[i].endpoint_name);
 			free(cf->peers[i].tap_key_file);
+			free(cf->peers[i].sa_key_file_in);
+			free(cf->peers[i].sa_key_file_out);
 			keyfile_drop(&cf->peers[i]);
 		}
 		/* The keys are gone; the rest goes as thoroughly. */

@@ -82,9 +82,13 @@ static const struct field peer_fields[] = {
 	F(peer_conf, endpoint_name, "endpoint", K_PSTR),
 	F(peer_conf, transport, "transport", K_MEM),
 	F(peer_conf, port, "transport port", K_MEM),
-	F(peer_conf, cipher, "cipher", K_MEM),
-	F(peer_conf, key_bits, "cipher keysize", K_MEM),
-	F(peer_conf, auth, "auth", K_MEM),
+	/* (sa_change names `sa in` and `sa out` for these.) */
+	F(peer_conf, suite_in.cipher, "cipher", K_MEM),
+	F(peer_conf, suite_in.key_bits, "cipher keysize", K_MEM),
+	F(peer_conf, suite_in.auth, "auth", K_MEM),
+	F(peer_conf, suite_out.cipher, "cipher", K_MEM),
+	F(peer_conf, suite_out.key_bits, "cipher keysize", K_MEM),
+	F(peer_conf, suite_out.auth, "auth", K_MEM),
 	F(peer_conf, spi_in, "spi", K_MEM),
 	F(peer_conf, spi_out, "spi", K_MEM),
 	/* The keys, not the file's name: a key moved to another file with
@@ -92,6 +96,7 @@ static const struct field peer_fields[] = {
 	 * wiped once the SAs hold them: their fingerprint is not. */
 	F(peer_conf, key_id, "key", K_MEM),
 	F(peer_conf, replay_window, "replay-window", K_MEM),
+	F(peer_conf, padding, "padding", K_MEM),
 	F(peer_conf, esn, "esn", K_MEM),
 	F(peer_conf, keying, "keying", K_MEM),
 	F(peer_conf, life_bytes, "lifetime bytes", K_MEM),
@@ -225,6 +230,32 @@ peer_named(const struct config *cf, const char *name, size_t hint)
 
 #define RESTART "; restart vpntund to apply it"
 
+static bool
+suite_same(const struct sa_suite *a, const struct sa_suite *b)
+{
+	return a->cipher == b->cipher && a->key_bits == b->key_bits &&
+	    a->auth == b->auth;
+}
+
+/* With `sa in` and `sa out` the SPIs, suites and keys are theirs: the
+ * statement that changed, or NULL. */
+static const char *
+sa_change(const struct peer_conf *a, const struct peer_conf *b)
+{
+	if (a->sa_split != b->sa_split)
+		return "sa";
+	if (!a->sa_split)
+		return NULL;
+	if (a->spi_in != b->spi_in || !suite_same(&a->suite_in, &b->suite_in))
+		return "sa in";
+	if (a->spi_out != b->spi_out ||
+	    !suite_same(&a->suite_out, &b->suite_out))
+		return "sa out";
+	if (memcmp(a->key_id, b->key_id, sizeof(a->key_id)) != 0)
+		return "sa key";
+	return NULL;
+}
+
 static int __attribute__((format(printf, 2, 3)))
 refuse(struct conf_error *err, const char *fmt, ...)
 {
@@ -243,6 +274,7 @@ config_reload_check(const struct config *old, const struct config *new,
 {
 	const struct field *f;
 	const struct peer_conf *np, *op;
+	const char *what;
 	size_t i;
 
 	if (strcmp(old->site.name, new->site.name) != 0)
@@ -257,6 +289,9 @@ config_reload_check(const struct config *old, const struct config *new,
 		if ((op = peer_named(old, np->name, i)) == NULL)
 			return refuse(err, "%s:%d: peer \"%s\" is new" RESTART,
 			    new->file, np->line, np->name);
+		if ((what = sa_change(op, np)) != NULL)
+			return refuse(err, "%s:%d: peer \"%s\": %s changed"
+			    RESTART, new->file, np->line, np->name, what);
 		if ((f = first_change(peer_fields, sizeof(peer_fields) /
 		    sizeof(peer_fields[0]), op, np)) != NULL)
 			return refuse(err, "%s:%d: peer \"%s\": %s changed"

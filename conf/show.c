@@ -149,6 +149,23 @@ show_policy(FILE *out, const struct policy_conf *pol)
 	    pfx(&pol->local, l, sizeof(l)), pfx(&pol->remote, r, sizeof(r)));
 }
 
+static const char *
+auth_name(const struct auth_info *ai)
+{
+	return ai != NULL ? ai->name : "none";
+}
+
+/* `sa in` or `sa out` as it would be written, every default filled in. */
+static void
+show_sa(FILE *out, const char *dir, uint32_t spi, const struct sa_suite *su,
+    const char *key_file)
+{
+	fprintf(out, "\tsa %s spi 0x%08x cipher %s keysize %zu auth %s key "
+	    "\"%s\"\t# %d bytes\n", dir, spi, su->cipher->name, su->key_bits,
+	    auth_name(su->auth), key_file != NULL ? key_file : "",
+	    suite_block_len(su));
+}
+
 static void
 show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 {
@@ -172,14 +189,24 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 		fprintf(out, "\ttransport udp port %u\n", pc->port);
 	else
 		fprintf(out, "\ttransport esp\n");
-	fprintf(out, "\tcipher %s keysize %zu\n", pc->cipher->name,
-	    pc->key_bits);
-	fprintf(out, "\tauth %s\n", pc->auth != NULL ? pc->auth->name :
-	    "none");
-	fprintf(out, "\tkeying %s\n", derived ? "derived" : "manual");
-	fprintf(out, "\tkey \"%s\"\t# %d bytes per direction\n",
-	    pc->key_file != NULL ? pc->key_file : "", key_block_len(pc));
-	fprintf(out, "\treplay-window %u\n", pc->replay_window);
+	if (pc->sa_split) {
+		fprintf(out, "\tkeying manual\n");
+		show_sa(out, "in", pc->spi_in, &pc->suite_in,
+		    pc->sa_key_file_in);
+		show_sa(out, "out", pc->spi_out, &pc->suite_out,
+		    pc->sa_key_file_out);
+	} else {
+		fprintf(out, "\tcipher %s keysize %zu\n",
+		    pc->suite_out.cipher->name, pc->suite_out.key_bits);
+		fprintf(out, "\tauth %s\n", auth_name(pc->suite_out.auth));
+		fprintf(out, "\tkeying %s\n", derived ? "derived" : "manual");
+		fprintf(out, "\tkey \"%s\"\t# %d bytes per direction\n",
+		    pc->key_file != NULL ? pc->key_file : "",
+		    key_block_len(pc));
+	}
+	fprintf(out, "\treplay-window %u%s\n", pc->replay_window,
+	    pc->replay_window == 0 ? "\t# off: no anti-replay" : "");
+	fprintf(out, "\tpadding %s\n", padding_name(pc->padding));
 	fprintf(out, "\tesn %s\n", yes_no(pc->esn));
 	fprintf(out, "\tlifetime bytes %llu soft %llu\n",
 	    (unsigned long long)pc->life_bytes,
@@ -203,8 +230,9 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 		fprintf(out, "%s\n", pc->policies[i].implied ? "\t# the default: "
 		    "no tunnel or funnel written" : "");
 	}
-	fprintf(out, "\t# SPIs, hex (decimal); %s\n", pc->spi_explicit ?
-	    "set with spi" : "derived (site.conf(5), SPI DERIVATION)");
+	fprintf(out, "\t# SPIs, hex (decimal); %s\n", pc->sa_split ?
+	    "set with sa" : pc->spi_explicit ? "set with spi" :
+	    "derived (site.conf(5), SPI DERIVATION)");
 	show_spi(out, "spi out", pc->spi_out);
 	show_spi(out, "spi in", pc->spi_in);
 	if (derived) {

@@ -19,6 +19,37 @@ loopback(const struct sockaddr_storage *ss)
 	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
 }
 
+static bool
+integrity(const struct sa_suite *su)
+{
+	return su->cipher->aead || (su->auth != NULL &&
+	    su->auth->id != AUTH_NONE);
+}
+
+/* What one direction's transforms give away. */
+static void
+warn_suite(const struct peer_conf *pc, const struct sa_suite *su,
+    const char *dir)
+{
+	/* Without an ICV a forged or altered packet still decrypts
+	 * (RFC 4303 3.4.4); only the inner header and policy checks
+	 * judge it. Confidentiality and the keys are not at stake. */
+	if (!integrity(su))
+		log_warnx("peer \"%s\": %sauth none: packets are not "
+		    "authenticated: anyone on the path can inject "
+		    "packets or flip bits of captured ones (CBC), and "
+		    "only the inner packet checks stand between them "
+		    "and the tunnel; they cannot read traffic or learn "
+		    "keys; use hmac-sha256-128 or an AEAD cipher",
+		    pc->name, dir);
+	/* RFC 2451 allows Blowfish keys from 40 bits, and KAME's
+	 * setkey makes them; a search of 2^40 keys is an afternoon. */
+	if (su->cipher->id == CIPHER_BLOWFISH_CBC && su->key_bits < 128)
+		log_warnx("peer \"%s\": %sblowfish-cbc keysize %zu: a key "
+		    "this short can be found by trying them all; use "
+		    "keysize 128 or more", pc->name, dir, su->key_bits);
+}
+
 void
 config_warn(const struct config *cf)
 {
@@ -35,28 +66,13 @@ config_warn(const struct config *cf)
 
 	for (i = 0; i < cf->npeers; i++) {
 		pc = &cf->peers[i];
-		/* Without an ICV a forged or altered packet still decrypts
-		 * (RFC 4303 3.4.4); only the inner header and policy checks
-		 * judge it. Confidentiality and the keys are not at stake. */
-		if (!pc->cipher->aead && (pc->auth == NULL ||
-		    pc->auth->id == AUTH_NONE))
-			log_warnx("peer \"%s\": auth none: packets are not "
-			    "authenticated: anyone on the path can inject "
-			    "packets or flip bits of captured ones (CBC), and "
-			    "only the inner packet checks stand between them "
-			    "and the tunnel; they cannot read traffic or learn "
-			    "keys; use hmac-sha256-128 or an AEAD cipher",
-			    pc->name);
-		/* RFC 2451 allows Blowfish keys from 40 bits, and KAME's
-		 * setkey makes them; a search of 2^40 keys is an afternoon. */
-		if (pc->cipher->id == CIPHER_BLOWFISH_CBC &&
-		    pc->key_bits < 128)
-			log_warnx("peer \"%s\": blowfish-cbc keysize %zu: a key "
-			    "this short can be found by trying them all; use "
-			    "keysize 128 or more", pc->name, pc->key_bits);
+		warn_suite(pc, &pc->suite_out, pc->sa_split ? "sa out: " : "");
+		if (pc->sa_split)
+			warn_suite(pc, &pc->suite_in, "sa in: ");
 		/* Allowed, since tests and short-lived links may want it,
-		 * but past the bound the hard limit was meant to keep. */
-		if (pc->cipher->block == 8 &&
+		 * but past the bound the hard limit was meant to keep. The
+		 * limit is on what we send. */
+		if (pc->suite_out.cipher->block == 8 &&
 		    pc->life_bytes > CONF_LIFE_BYTES_64BIT)
 			log_warnx("peer \"%s\": lifetime bytes %llu exceeds "
 			    "64 MiB, the SWEET32 bound for %s, a cipher of "
@@ -65,6 +81,21 @@ config_warn(const struct config *cf)
 			    "lifetime bytes at 64 MiB or below, or use "
 			    "aes-cbc, aes-gcm or chacha20-poly1305", pc->name,
 			    (unsigned long long)pc->life_bytes,
-			    pc->cipher->name);
+			    pc->suite_out.cipher->name);
+		/* RFC 4303 3.4.3 lets a receiver go without; the operator
+		 * chose it for a peer whose counter restarts. */
+		if (pc->replay_window == 0)
+			log_warnx("peer \"%s\": replay-window 0: a captured "
+			    "packet from this peer can be delivered again, at "
+			    "any time; use it only for a peer that restarts "
+			    "its counter (KAME's setkey default -r 0)",
+			    pc->name);
+		/* Without an ICV the padding is one of the few checks a
+		 * forged packet must pass (RFC 4303 2.4). */
+		if (pc->padding == PADDING_ANY && !integrity(&pc->suite_in))
+			log_warnx("peer \"%s\": padding any with auth none: "
+			    "the padding bytes are one of the few checks left "
+			    "against forged packets; use padding strict or "
+			    "zero, or an auth algorithm", pc->name);
 	}
 }

@@ -12,7 +12,7 @@
 #define CRYPTO_KEY_MAX   64      /* 448-bit Blowfish is the largest */
 #define CRYPTO_SALT_MAX  4       /* RFC 4106 / RFC 7634 salt */
 #define CRYPTO_IV_MAX    16
-#define CRYPTO_ICV_MAX   16
+#define CRYPTO_ICV_MAX   32      /* hmac-sha512-256 */
 #define CRYPTO_AUTHKEY_MAX 64
 
 enum cipher_id {
@@ -27,7 +27,20 @@ enum auth_id {
 	AUTH_NONE,
 	AUTH_HMAC_SHA1_96,
 	AUTH_HMAC_SHA256_128,
+	AUTH_HMAC_MD5_96,
+	AUTH_HMAC_SHA384_192,
+	AUTH_HMAC_SHA512_256,
+	AUTH_HMAC_SHA256_96,
+	AUTH_HMAC_SHA384_96,
+	AUTH_HMAC_SHA512_96,
+	AUTH_AES_XCBC_MAC_96,
 };
+
+/* The auth names of crypto/suites.c, in its order, for messages that
+ * list them (test_crypto_suites checks that each is one). */
+#define AUTH_NAMES "none, hmac-md5-96, hmac-sha1-96, hmac-sha256-128, " \
+	"hmac-sha384-192, hmac-sha512-256, hmac-sha256-96, hmac-sha384-96, " \
+	"hmac-sha512-96, aes-xcbc-mac-96"
 
 struct cipher_info {
 	enum cipher_id id;
@@ -45,7 +58,7 @@ struct cipher_info {
 
 struct auth_info {
 	enum auth_id id;
-	const char  *name;            /* "none", "hmac-sha1-96", "hmac-sha256-128" */
+	const char  *name;            /* "none", "hmac-sha1-96", ... */
 	size_t       key_len;         /* bytes */
 	size_t       icv_len;         /* truncated output */
 };
@@ -115,8 +128,9 @@ int sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
     size_t aadlen, uint8_t *data, size_t len, const uint8_t *tag)
     __attribute__((warn_unused_result));
 
-/* HMAC over the concatenation of two pieces (the second for the ESN high
- * bits; may be NULL/0), truncated to the suite's ICV length. */
+/* HMAC or AES-XCBC-MAC over the concatenation of two pieces (the second
+ * for the ESN high bits; may be NULL/0), truncated to the suite's ICV
+ * length. */
 int sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, uint8_t *icv) __attribute__((warn_unused_result));
 /* Computes and compares in constant time (CRYPTO_memcmp); 0 if equal. */

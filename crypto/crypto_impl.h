@@ -11,6 +11,8 @@
 /* The EVP_CIPHER for a suite and key length (AES and GCM differ per key
  * size); NULL if the providers are not loaded or the size is unknown. */
 EVP_CIPHER *crypto_fetched_cipher(enum cipher_id id, size_t keylen);
+/* AES-128-ECB, for AES-XCBC-MAC (xcbc_key below). */
+EVP_CIPHER *crypto_fetched_aes128_ecb(void);
 /* HMAC, for HKDF; per-packet HMAC is hmac_key below. */
 EVP_MAC *crypto_fetched_hmac(void);
 /* HKDF-SHA256 (crypto/kdf.c): one context with its digest set, since
@@ -29,10 +31,11 @@ void bf_cbc_free(struct bf_cbc *b);
 void bf_cbc_crypt(const struct bf_cbc *b, const uint8_t *iv, uint8_t *data,
     size_t len, bool encrypt);
 
-/* HMAC-SHA1 or HMAC-SHA256 (by the auth suite) with the key absorbed
- * once (crypto/hmac.c). compute writes the full, untruncated MAC
- * (hmac_len bytes, at most HMAC_MD_MAX) of d1 || d2 to md. */
-#define HMAC_MD_MAX 32
+/* HMAC with MD5, SHA-1, SHA-256, SHA-384 or SHA-512 (by the auth
+ * suite) with the key absorbed once (crypto/hmac.c). compute writes the
+ * full, untruncated MAC (hmac_len bytes, at most HMAC_MD_MAX) of
+ * d1 || d2 to md. */
+#define HMAC_MD_MAX 64
 struct hmac_key;
 struct hmac_key *hmac_key_new(enum auth_id id, const uint8_t *key,
     size_t keylen);
@@ -40,6 +43,18 @@ void hmac_key_free(struct hmac_key *h);
 size_t hmac_len(const struct hmac_key *h);
 int hmac_compute(const struct hmac_key *h, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, uint8_t *md)
+    __attribute__((warn_unused_result));
+
+/* AES-XCBC-MAC (RFC 3566) with K1 set once in an AES-128-ECB context
+ * and K2, K3 derived at key time (crypto/xcbc.c). keylen must be 16.
+ * compute writes the full 16-byte MAC of d1 || d2 to mac. */
+#define XCBC_KEY_LEN 16
+#define XCBC_MAC_LEN 16
+struct xcbc_key;
+struct xcbc_key *xcbc_key_new(const uint8_t *key, size_t keylen);
+void xcbc_key_free(struct xcbc_key *x);
+int xcbc_compute(struct xcbc_key *x, const uint8_t *d1, size_t l1,
+    const uint8_t *d2, size_t l2, uint8_t *mac)
     __attribute__((warn_unused_result));
 
 /* Logs and empties the OpenSSL error queue. With lim (per-packet paths)

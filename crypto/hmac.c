@@ -1,92 +1,179 @@
 /* HMAC (RFC 2104) with the key absorbed once: the hash states after
  * K ^ ipad and K ^ opad are kept, and a packet starts from copies of
  * them. EVP_MAC_init would hash both key blocks again and, in OpenSSL
- * 3.0, allocate and free digest state for every packet. SHA1_* and
- * SHA256_* are deprecated in 3.0 but shipped, and run the same block
- * functions as EVP. */
+ * 3.0, allocate and free digest state for every packet. MD5_*, SHA1_*,
+ * SHA256_* and SHA384_/SHA512_* are deprecated in 3.0 but shipped, and
+ * run the same block functions as EVP. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/md5.h>
 #include <openssl/sha.h>
 
 #include "crypto/crypto_impl.h"
 
-#define HMAC_BLOCK	64	/* SHA-1 and SHA-256 alike */
+#define HMAC_BLOCK_MAX	128	/* SHA-384 and SHA-512; the others 64 */
+
+enum hash { H_MD5, H_SHA1, H_SHA256, H_SHA384, H_SHA512 };
 
 union hash_ctx {
+	MD5_CTX		md5;
 	SHA_CTX		sha1;
 	SHA256_CTX	sha256;
+	SHA512_CTX	sha512;		/* SHA-384 too */
 };
 
+static const struct {
+	size_t	mdlen;
+	size_t	block;
+	size_t	ctxlen;		/* what a key keeps, a packet copies */
+} hashes[] = {
+	[H_MD5] = { MD5_DIGEST_LENGTH, MD5_CBLOCK, sizeof(MD5_CTX) },
+	[H_SHA1] = { SHA_DIGEST_LENGTH, SHA_CBLOCK, sizeof(SHA_CTX) },
+	[H_SHA256] = { SHA256_DIGEST_LENGTH, SHA256_CBLOCK,
+	    sizeof(SHA256_CTX) },
+	[H_SHA384] = { SHA384_DIGEST_LENGTH, SHA512_CBLOCK,
+	    sizeof(SHA512_CTX) },
+	[H_SHA512] = { SHA512_DIGEST_LENGTH, SHA512_CBLOCK,
+	    sizeof(SHA512_CTX) },
+};
+
+/* Only as large as its hash needs: SHA-1's states are 96 bytes each,
+ * SHA-512's 216. */
 struct hmac_key {
-	enum auth_id	id;
-	size_t		mdlen;
-	union hash_ctx	inner, outer;	/* key material */
+	enum hash	hash;
+	size_t		ctxlen;
+	uint8_t		st[];		/* inner state, then outer: key material */
 };
 
+/* The hash of an HMAC suite; -1 for the others. The truncations share
+ * the hash of the full-length suite. */
 static int
-hash_init(enum auth_id id, union hash_ctx *h)
+hash_of(enum auth_id id)
 {
-	return id == AUTH_HMAC_SHA1_96 ? SHA1_Init(&h->sha1) :
-	    SHA256_Init(&h->sha256);
+	switch (id) {
+	case AUTH_HMAC_MD5_96:
+		return H_MD5;
+	case AUTH_HMAC_SHA1_96:
+		return H_SHA1;
+	case AUTH_HMAC_SHA256_128:
+	case AUTH_HMAC_SHA256_96:
+		return H_SHA256;
+	case AUTH_HMAC_SHA384_192:
+	case AUTH_HMAC_SHA384_96:
+		return H_SHA384;
+	case AUTH_HMAC_SHA512_256:
+	case AUTH_HMAC_SHA512_96:
+		return H_SHA512;
+	default:
+		return -1;
+	}
 }
 
 static int
-hash_update(enum auth_id id, union hash_ctx *h, const uint8_t *d, size_t l)
+hash_init(enum hash hash, union hash_ctx *h)
 {
-	return id == AUTH_HMAC_SHA1_96 ? SHA1_Update(&h->sha1, d, l) :
-	    SHA256_Update(&h->sha256, d, l);
+	switch (hash) {
+	case H_MD5:
+		return MD5_Init(&h->md5);
+	case H_SHA1:
+		return SHA1_Init(&h->sha1);
+	case H_SHA256:
+		return SHA256_Init(&h->sha256);
+	case H_SHA384:
+		return SHA384_Init(&h->sha512);
+	case H_SHA512:
+		return SHA512_Init(&h->sha512);
+	}
+	return 0;
 }
 
 static int
-hash_final(enum auth_id id, union hash_ctx *h, uint8_t *md)
+hash_update(enum hash hash, union hash_ctx *h, const uint8_t *d, size_t l)
 {
-	return id == AUTH_HMAC_SHA1_96 ? SHA1_Final(md, &h->sha1) :
-	    SHA256_Final(md, &h->sha256);
+	switch (hash) {
+	case H_MD5:
+		return MD5_Update(&h->md5, d, l);
+	case H_SHA1:
+		return SHA1_Update(&h->sha1, d, l);
+	case H_SHA256:
+		return SHA256_Update(&h->sha256, d, l);
+	case H_SHA384:
+		return SHA384_Update(&h->sha512, d, l);
+	case H_SHA512:
+		return SHA512_Update(&h->sha512, d, l);
+	}
+	return 0;
+}
+
+static int
+hash_final(enum hash hash, union hash_ctx *h, uint8_t *md)
+{
+	switch (hash) {
+	case H_MD5:
+		return MD5_Final(md, &h->md5);
+	case H_SHA1:
+		return SHA1_Final(md, &h->sha1);
+	case H_SHA256:
+		return SHA256_Final(md, &h->sha256);
+	case H_SHA384:
+		return SHA384_Final(md, &h->sha512);
+	case H_SHA512:
+		return SHA512_Final(md, &h->sha512);
+	}
+	return 0;
 }
 
 struct hmac_key *
 hmac_key_new(enum auth_id id, const uint8_t *key, size_t keylen)
 {
 	struct hmac_key *h;
-	uint8_t k[HMAC_BLOCK], ipad[HMAC_BLOCK], opad[HMAC_BLOCK];
-	union hash_ctx t;
-	size_t i;
-	int ok;
+	uint8_t k[HMAC_BLOCK_MAX], ipad[HMAC_BLOCK_MAX], opad[HMAC_BLOCK_MAX];
+	union hash_ctx t, in, out;
+	size_t i, block, ctxlen;
+	int hash, ok;
 
-	if (id != AUTH_HMAC_SHA1_96 && id != AUTH_HMAC_SHA256_128)
+	if ((hash = hash_of(id)) == -1)
 		return NULL;
-	if ((h = calloc(1, sizeof(*h))) == NULL)
+	ctxlen = hashes[hash].ctxlen;
+	if ((h = calloc(1, sizeof(*h) + 2 * ctxlen)) == NULL)
 		return NULL;
-	h->id = id;
-	h->mdlen = id == AUTH_HMAC_SHA1_96 ? SHA_DIGEST_LENGTH :
-	    SHA256_DIGEST_LENGTH;
+	h->hash = (enum hash)hash;
+	h->ctxlen = ctxlen;
+	block = hashes[hash].block;
 	/* RFC 2104 2: a key longer than the block is hashed first; a
 	 * shorter one is padded with zeros. */
 	memset(k, 0, sizeof(k));
-	if (keylen > HMAC_BLOCK)
-		ok = hash_init(id, &t) && hash_update(id, &t, key, keylen) &&
-		    hash_final(id, &t, k);
+	if (keylen > block)
+		ok = hash_init(h->hash, &t) &&
+		    hash_update(h->hash, &t, key, keylen) &&
+		    hash_final(h->hash, &t, k);
 	else {
 		if (keylen > 0)
 			memcpy(k, key, keylen);
 		ok = 1;
 	}
-	for (i = 0; i < HMAC_BLOCK; i++) {
+	for (i = 0; i < block; i++) {
 		ipad[i] = k[i] ^ 0x36;
 		opad[i] = k[i] ^ 0x5c;
 	}
-	ok = ok && hash_init(id, &h->inner) &&
-	    hash_update(id, &h->inner, ipad, HMAC_BLOCK) &&
-	    hash_init(id, &h->outer) &&
-	    hash_update(id, &h->outer, opad, HMAC_BLOCK);
+	ok = ok && hash_init(h->hash, &in) &&
+	    hash_update(h->hash, &in, ipad, block) &&
+	    hash_init(h->hash, &out) &&
+	    hash_update(h->hash, &out, opad, block);
+	if (ok) {
+		memcpy(h->st, &in, ctxlen);
+		memcpy(h->st + ctxlen, &out, ctxlen);
+	}
 	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_cleanse(ipad, sizeof(ipad));
 	OPENSSL_cleanse(opad, sizeof(opad));
 	OPENSSL_cleanse(&t, sizeof(t));
+	OPENSSL_cleanse(&in, sizeof(in));
+	OPENSSL_cleanse(&out, sizeof(out));
 	if (!ok) {
 		hmac_key_free(h);
 		return NULL;
@@ -99,31 +186,32 @@ hmac_key_free(struct hmac_key *h)
 {
 	if (h == NULL)
 		return;
-	OPENSSL_cleanse(h, sizeof(*h));
+	OPENSSL_cleanse(h, sizeof(*h) + 2 * h->ctxlen);
 	free(h);
 }
 
 size_t
 hmac_len(const struct hmac_key *h)
 {
-	return h->mdlen;
+	return hashes[h->hash].mdlen;
 }
 
 int
 hmac_compute(const struct hmac_key *h, const uint8_t *d1, size_t l1,
     const uint8_t *d2, size_t l2, uint8_t *md)
 {
+	size_t ctxlen = h->ctxlen;
 	union hash_ctx t;
 	int ok;
 
-	t = h->inner;
-	ok = (l1 == 0 || hash_update(h->id, &t, d1, l1)) &&
-	    (l2 == 0 || hash_update(h->id, &t, d2, l2)) &&
-	    hash_final(h->id, &t, md);
-	t = h->outer;
-	ok = ok && hash_update(h->id, &t, md, h->mdlen) &&
-	    hash_final(h->id, &t, md);
+	memcpy(&t, h->st, ctxlen);
+	ok = (l1 == 0 || hash_update(h->hash, &t, d1, l1)) &&
+	    (l2 == 0 || hash_update(h->hash, &t, d2, l2)) &&
+	    hash_final(h->hash, &t, md);
+	memcpy(&t, h->st + ctxlen, ctxlen);
+	ok = ok && hash_update(h->hash, &t, md, hashes[h->hash].mdlen) &&
+	    hash_final(h->hash, &t, md);
 	/* What is left of a state holds the full MAC. */
-	OPENSSL_cleanse(&t, sizeof(t));
+	OPENSSL_cleanse(&t, ctxlen);
 	return ok ? 0 : -1;
 }

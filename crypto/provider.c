@@ -39,6 +39,7 @@ static struct {
 	OSSL_PROVIDER	*prov_default;
 	OSSL_PROVIDER	*prov_legacy;
 	EVP_CIPHER	*cipher[F_MAX];
+	EVP_CIPHER	*aes128_ecb;	/* AES-XCBC-MAC (crypto/xcbc.c) */
 	EVP_MAC		*hmac;
 	EVP_KDF		*hkdf_kdf;
 	EVP_KDF_CTX	*hkdf;          /* SHA-256 set */
@@ -81,6 +82,8 @@ crypto_global_cleanup(void)
 		EVP_CIPHER_free(g.cipher[i]);
 		g.cipher[i] = NULL;
 	}
+	EVP_CIPHER_free(g.aes128_ecb);
+	g.aes128_ecb = NULL;
 	EVP_MAC_free(g.hmac);
 	g.hmac = NULL;
 	EVP_KDF_CTX_free(g.hkdf);	/* cleanses what it holds */
@@ -149,6 +152,11 @@ crypto_global_init(void)
 			goto fail;
 		}
 	}
+	if ((g.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL)) ==
+	    NULL) {
+		crypto_log_errors(NULL, "fetching AES-128-ECB");
+		goto fail;
+	}
 	if ((g.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
 		crypto_log_errors(NULL, "fetching HMAC");
 		goto fail;
@@ -192,6 +200,12 @@ crypto_fetched_cipher(enum cipher_id id, size_t keylen)
 		return NULL;
 	}
 	return g.cipher[f];
+}
+
+EVP_CIPHER *
+crypto_fetched_aes128_ecb(void)
+{
+	return g.aes128_ecb;
 }
 
 EVP_MAC *

@@ -37,7 +37,8 @@ struct sa_crypto {
 	/* CBC, encrypt side: IV = E(ivk, counter) (sa_cbc_iv). */
 	struct cbc_key		 ivk;
 	EVP_CIPHER_CTX		*cctx;		/* AEAD suites */
-	struct hmac_key		*mac;		/* NULL without HMAC */
+	struct hmac_key		*mac;		/* HMAC suites */
+	struct xcbc_key		*xcbc;		/* aes-xcbc-mac-96 */
 	bool			 encrypt;
 	/* The salt is key material: kept here (and wiped on free) because
 	 * each nonce is built from it; bytes after it take the IV. */
@@ -209,6 +210,19 @@ setup_iv_key(struct sa_crypto *c, size_t keylen)
 static int
 setup_mac(struct sa_crypto *c, const uint8_t *authkey, size_t authkeylen)
 {
+	if (c->auth->id == AUTH_AES_XCBC_MAC_96) {
+		/* RFC 3566 4.1: AES-128, no other key size. */
+		if (authkeylen != XCBC_KEY_LEN) {
+			log_warnx("%s: %zu-byte key, expected %d bytes",
+			    c->auth->name, authkeylen, XCBC_KEY_LEN);
+			return -1;
+		}
+		if ((c->xcbc = xcbc_key_new(authkey, authkeylen)) == NULL) {
+			log_warnx("%s: cannot set the key", c->auth->name);
+			return -1;
+		}
+		return 0;
+	}
 	if ((c->mac = hmac_key_new(c->auth->id, authkey, authkeylen)) ==
 	    NULL) {
 		log_warnx("%s: cannot set the key", c->auth->name);
@@ -295,6 +309,7 @@ sa_crypto_free(struct sa_crypto *c)
 	cbc_key_clear(&c->ivk);
 	EVP_CIPHER_CTX_free(c->cctx);	/* cleanses the key schedule */
 	hmac_key_free(c->mac);
+	xcbc_key_free(c->xcbc);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -446,16 +461,21 @@ sa_aead_decrypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
 	return aead_crypt(c, iv, aad, aadlen, data, len, NULL, tag);
 }
 
-/* The full HMAC into md (HMAC_MD_MAX bytes). */
+/* The full HMAC or XCBC MAC into md (HMAC_MD_MAX bytes). */
 static int
 mac_full(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
     size_t l2, uint8_t *md)
 {
-	if (c->mac == NULL)
+	int r;
+
+	if (c->xcbc != NULL)
+		r = xcbc_compute(c->xcbc, d1, l1, d2, l2, md);
+	else if (c->mac != NULL)
+		r = hmac_compute(c->mac, d1, l1, d2, l2, md);
+	else
 		return -1;
-	if (hmac_compute(c->mac, d1, l1, d2, l2, md) == -1) {
-		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s failed",
-		    c->auth->name);
+	if (r == -1) {
+		crypto_log_errors(&c->lim, c->auth->name);
 		return -1;
 	}
 	return 0;
@@ -469,7 +489,8 @@ sa_mac(struct sa_crypto *c, const uint8_t *d1, size_t l1, const uint8_t *d2,
 
 	if (mac_full(c, d1, l1, d2, l2, md) == -1)
 		return -1;
-	/* RFC 2404 2, RFC 4868 2.1.1: send the leftmost bits. */
+	/* RFC 2403 2, RFC 2404 2, RFC 3566 4.3, RFC 4868 2.1.1: send the
+	 * leftmost bits. */
 	memcpy(icv, md, c->auth->icv_len);
 	return 0;
 }

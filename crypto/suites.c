@@ -22,12 +22,25 @@ static const struct cipher_info ciphers[] = {
 	    4, 16, true },
 };
 
+/* In the order of AUTH_NAMES (crypto.h). */
 static const struct auth_info auths[] = {
 	{ AUTH_NONE, "none", 0, 0 },
+	/* RFC 2403: 128-bit key, ICV truncated to 96 bits. */
+	{ AUTH_HMAC_MD5_96, "hmac-md5-96", 16, 12 },
 	/* RFC 2404: 160-bit key, ICV truncated to 96 bits. */
 	{ AUTH_HMAC_SHA1_96, "hmac-sha1-96", 20, 12 },
-	/* RFC 4868 2.1: 256-bit key, ICV truncated to 128 bits. */
+	/* RFC 4868 2.1: a key as long as the digest, ICV half of it. */
 	{ AUTH_HMAC_SHA256_128, "hmac-sha256-128", 32, 16 },
+	{ AUTH_HMAC_SHA384_192, "hmac-sha384-192", 48, 24 },
+	{ AUTH_HMAC_SHA512_256, "hmac-sha512-256", 64, 32 },
+	/* What KAME and FreeBSD sent before RFC 4868, after
+	 * draft-ietf-ipsec-ciph-sha-256-00: the same keys, 96-bit ICVs.
+	 * Only for peers that still do. */
+	{ AUTH_HMAC_SHA256_96, "hmac-sha256-96", 32, 12 },
+	{ AUTH_HMAC_SHA384_96, "hmac-sha384-96", 48, 12 },
+	{ AUTH_HMAC_SHA512_96, "hmac-sha512-96", 64, 12 },
+	/* RFC 3566 4.1, 4.3: a 128-bit AES key, ICV truncated to 96 bits. */
+	{ AUTH_AES_XCBC_MAC_96, "aes-xcbc-mac-96", 16, 12 },
 };
 
 const struct cipher_info *

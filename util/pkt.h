@@ -12,9 +12,10 @@
  * non-ESP marker room (0: it is only on IKE) + ESP header (8) + IV (16). */
 #define PKT_OUTER_MAX     (40 + 8 + 8 + 16)
 /* Worst case behind it: padding to a 16-byte block (15) + pad length and
- * next header (2) + ICV (16), plus 4 bytes of ESN high bits that the HMAC
- * covers but the wire does not carry (RFC 4303 2.2.1). */
-#define PKT_TRAILER_MAX   (15 + 2 + 16 + 4)
+ * next header (2) + ICV (32, hmac-sha512-256), plus 4 bytes of ESN high
+ * bits that the MAC covers but the wire does not carry (RFC 4303
+ * 2.2.1). */
+#define PKT_TRAILER_MAX   (15 + 2 + 32 + 4)
 #define PKT_HEADROOM      128
 #define PKT_TAILROOM      64
 #define PKT_MTU_MAX       9000

@@ -126,6 +126,9 @@ json_sas(struct json *j, const struct peer *p)
 		json_spi(j, "spi", in->cur != NULL ? in->cur->esp.spi :
 		    in->root.spi);
 		json_bool(j, "ready", in->ready);
+		/* 0: anti-replay off (replay-window 0). */
+		json_uint(j, "window", in->cur != NULL &&
+		    !in->cur->esp.replay.off ? in->cur->esp.replay.size : 0);
 		if (in->ready && in->cur != NULL) {
 			json_hex64(j, "epoch", in->cur->epoch);
 			json_uint(j, "top", in->cur->esp.replay.top);
@@ -245,8 +248,12 @@ json_peer(struct json *j, const struct peer *p)
 	json_resolve(j, p);
 	json_string(j, "transport", p->conf->transport == TRANSPORT_UDP ?
 	    "udp" : "esp");
+	/* "suite" is what we send with; `sa in` and `sa out` may differ. */
 	json_string(j, "suite", peer_suite(p, buf, sizeof(buf)));
+	json_string(j, "suite_in", peer_suite_in(p, buf, sizeof(buf)));
 	json_string(j, "keying", p->derived ? "derived" : "manual");
+	json_uint(j, "replay_window", p->conf->replay_window);
+	json_string(j, "padding", padding_name(p->conf->padding));
 	json_spi(j, "spi_in", p->in.root.spi);
 	json_spi(j, "spi_out", p->out.esp.spi);
 	json_uint(j, "packets_in", p->st.packets_in);
@@ -509,6 +516,23 @@ text_peer_keys(const struct peer *p, const struct timespec *now,
 	    (unsigned long long)p->out.esp.seq);
 }
 
+/* What the SUITE column (the out direction) and the defaults leave
+ * unsaid: the in suite of `sa in`, anti-replay off, loose padding. */
+static void
+text_peer_in(const struct peer *p, struct evbuffer *out)
+{
+	char a[PEER_SUITE_MAX], b[PEER_SUITE_MAX];
+
+	if (strcmp(peer_suite(p, a, sizeof(a)),
+	    peer_suite_in(p, b, sizeof(b))) == 0 &&
+	    p->conf->replay_window != 0 && p->conf->padding == PADDING_STRICT)
+		return;
+	evbuffer_add_printf(out, "%16s in: suite %s, replay-window %u%s, "
+	    "padding %s\n", "", b, p->conf->replay_window,
+	    p->conf->replay_window == 0 ? " (off)" : "",
+	    padding_name(p->conf->padding));
+}
+
 static int
 status_text(struct engine *e, struct evbuffer *out)
 {
@@ -565,6 +589,7 @@ status_text(struct engine *e, struct evbuffer *out)
 		    (unsigned long long)p->st.bytes_out,
 		    (unsigned long long)peer_drops(p), last);
 		text_peer_keys(p, &now, out);
+		text_peer_in(p, out);
 		text_resolve(p, &now, out);
 		bridge_text_peer(p, out);
 		if (peer_drops(p) == 0)

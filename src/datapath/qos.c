@@ -589,7 +589,8 @@ wire_len(const struct peer *p, size_t inner_len)
 
 	if (p->conf->transport == TRANSPORT_UDP)
 		n += 8;
-	return n + esp_suite_wire_len(p->conf->cipher, p->conf->auth,
+	return n + esp_suite_wire_len(p->conf->suite_out.cipher,
+	    p->conf->suite_out.auth,
 	    inner_len);
 }
 

@@ -40,20 +40,25 @@ kind_keys(struct peer_conf *pc, enum sa_kind kind, struct sa_keys **out,
 
 /* Manual keying: numbers resume above the state file's marks. An SA
  * without them cannot tell what it sent and received before: it starts
- * only when told to (-R), so a lost file never passes for a first start. */
+ * only when told to (-R), so a lost file never passes for a first start.
+ * With replay-window 0 nothing received is refused, so there is no
+ * inbound mark to keep or to miss: only the outbound one. */
 static int
 manual_state(struct engine *e, struct peer *p, struct sa_out *o,
     struct sa_in *in)
 {
-	uint64_t out_mark, in_mark, ahead = e->cf->site.state_ahead;
-	bool have_out, have_in;
+	uint64_t out_mark, in_mark = 0, ahead = e->cf->site.state_ahead;
+	bool have_out, have_in = true, window = p->conf->replay_window != 0;
 
 	o->mark = state_sa_get(e->state, STATE_OUT, o->esp.spi);
-	in->mark = state_sa_get(e->state, STATE_IN, in->cur->esp.spi);
-	if (o->mark == NULL || in->mark == NULL)
+	if (window)
+		in->mark = state_sa_get(e->state, STATE_IN,
+		    in->cur->esp.spi);
+	if (o->mark == NULL || (window && in->mark == NULL))
 		return -1;
 	have_out = state_sa_loaded(o->mark, &out_mark);
-	have_in = state_sa_loaded(in->mark, &in_mark);
+	if (window)
+		have_in = state_sa_loaded(in->mark, &in_mark);
 	if ((!have_out || !have_in) && !e->fresh_state) {
 		log_warnx("%s:%d: peer \"%s\" (keying manual): the state file "
 		    "%s has no marks for its SA 0x%08x/0x%08x, so it cannot "
@@ -71,6 +76,8 @@ manual_state(struct engine *e, struct peer *p, struct sa_out *o,
 	o->packets = out_mark;
 	state_sa_set(o->mark, out_mark > UINT64_MAX - ahead ?
 	    UINT64_MAX : out_mark + ahead);
+	if (!window)
+		return 0;
 	/* Whatever arrived before the restart stays refused. */
 	if (have_in)
 		replay_set_floor(&in->cur->esp.replay, in_mark);
@@ -90,8 +97,10 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	int rc;
 
 	kind_keys(pc, kind, &kout, &kin, &spi_out, &spi_in);
-	rc = sa_root_init(&o->root, pc, kout, spi_out, p->derived);
-	if (sa_root_init(&in->root, pc, kin, spi_in, p->derived) == -1 ||
+	rc = sa_root_init(&o->root, pc, &pc->suite_out, kout, spi_out,
+	    p->derived);
+	if (sa_root_init(&in->root, pc, &pc->suite_in, kin, spi_in,
+	    p->derived) == -1 ||
 	    rc == -1)
 		return -1;
 	if (p->derived) {
@@ -113,7 +122,8 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	in->ready = true;
 	/* The same key at every start: AEAD IVs get a random base, so
 	 * they do not repeat even when sequence numbers do. */
-	if (pc->cipher->aead && crypto_random_u64(&o->esp.iv_base) == -1)
+	if (pc->suite_out.cipher->aead &&
+	    crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);
 }
@@ -141,7 +151,7 @@ sa_out_ready(const struct peer *p)
 static uint64_t
 cipher_bytes(const struct peer *p, size_t len)
 {
-	size_t block = p->conf->cipher->block;
+	size_t block = p->conf->suite_out.cipher->block;
 
 	return (len + 2 + block - 1) / block * block;
 }

@@ -292,7 +292,9 @@ void peers_free(struct engine *e);
 /* The suite's name, "aes-cbc-128/hmac-sha1-96", in buf; made when
  * shown, not kept with each peer. */
 #define PEER_SUITE_MAX 64
+/* "cipher-bits/auth" of what it sends (peer_suite) and receives. */
 const char *peer_suite(const struct peer *p, char *buf, size_t len);
+const char *peer_suite_in(const struct peer *p, char *buf, size_t len);
 /* The kind of SA frames travel on: the tap SA when dedicated. */
 enum sa_kind peer_frame_kind(const struct peer *p);
 /* The socket to reach p's current endpoint, or NULL. */

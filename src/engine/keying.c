@@ -19,8 +19,8 @@ block_of(const struct sa_keys *k, uint8_t *out)
 }
 
 int
-sa_root_init(struct sa_root *r, const struct peer_conf *pc, struct sa_keys *k,
-    uint32_t spi, bool derived)
+sa_root_init(struct sa_root *r, const struct peer_conf *pc,
+    const struct sa_suite *su, struct sa_keys *k, uint32_t spi, bool derived)
 {
 	uint8_t block[sizeof(k->enc) + sizeof(k->auth)];
 	size_t n;
@@ -28,6 +28,7 @@ sa_root_init(struct sa_root *r, const struct peer_conf *pc, struct sa_keys *k,
 
 	memset(r, 0, sizeof(*r));
 	r->pc = pc;
+	r->suite = su;
 	r->spi = spi;
 	r->derived = derived;
 	if (!derived) {
@@ -75,10 +76,10 @@ esp_sa_clear(struct esp_sa *sa)
 static int
 derive_epoch(const struct sa_root *r, uint64_t e, struct sa_keys *k)
 {
-	const struct peer_conf *pc = r->pc;
+	const struct sa_suite *su = r->suite;
 	uint8_t info[5 + 4 + 8], block[sizeof(k->enc) + sizeof(k->auth)];
-	size_t enc = pc->key_bits / 8 + pc->cipher->salt_len;
-	size_t auth = pc->auth != NULL ? pc->auth->key_len : 0;
+	size_t enc = su->key_bits / 8 + su->cipher->salt_len;
+	size_t auth = su->auth != NULL ? su->auth->key_len : 0;
 	int rc;
 
 	memcpy(info, "epoch", 5);
@@ -114,9 +115,9 @@ sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
 		goto fail;              /* used once already */
 	sa->spi = sa_root_spi(r, e);
 	sa->esn = pc->esn;
-	sa->crypto = sa_crypto_new(pc->cipher, use->enc, use->enc_len,
-	    pc->auth, use->auth_len > 0 ? use->auth : NULL, use->auth_len,
-	    encrypt);
+	sa->crypto = sa_crypto_new(r->suite->cipher, use->enc, use->enc_len,
+	    r->suite->auth, use->auth_len > 0 ? use->auth : NULL,
+	    use->auth_len, encrypt);
 	if (r->derived)
 		crypto_wipe(&k, sizeof(k));
 	else {
@@ -125,9 +126,14 @@ sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
 	}
 	if (sa->crypto == NULL)
 		goto fail;
-	if (!encrypt && replay_init(&sa->replay, pc->replay_window,
+	if (!encrypt && pc->replay_window == 0)
+		replay_init_off(&sa->replay);
+	else if (!encrypt && replay_init(&sa->replay, pc->replay_window,
 	    pc->esn) == -1)
 		goto fail;
+	if (!encrypt)
+		sa->padding = pc->padding == PADDING_ZERO ? ESP_PAD_ZERO :
+		    pc->padding == PADDING_ANY ? ESP_PAD_ANY : ESP_PAD_STRICT;
 	return 0;
 fail:
 	log_warnx("peer %s: cannot key the %s SA 0x%08x", pc->name,

@@ -25,22 +25,26 @@
 /* What one direction of an SA draws its keys from. */
 struct sa_root {
 	const struct peer_conf *pc;
+	const struct sa_suite  *suite;  /* pc's, of this direction */
 	uint32_t        spi;            /* base SPI */
 	bool            derived;
 	uint8_t         prk[CRYPTO_PRK_LEN];    /* derived */
 	struct sa_keys *keys;           /* manual: the caller's, until keyed */
 };
 
-/* Takes the keys of one direction. Derived: k is wiped on return.
- * Manual: k must stay until sa_root_key, which wipes it. */
+/* Takes the keys of one direction, whose transforms are su (pc's
+ * suite_in or suite_out). Derived: k is wiped on return. Manual: k must
+ * stay until sa_root_key, which wipes it. */
 int  sa_root_init(struct sa_root *r, const struct peer_conf *pc,
-    struct sa_keys *k, uint32_t spi, bool derived);
+    const struct sa_suite *su, struct sa_keys *k, uint32_t spi,
+    bool derived);
 void sa_root_wipe(struct sa_root *r);
 /* The SPI epoch e travels with. */
 uint32_t sa_root_spi(const struct sa_root *r, uint64_t e);
 /* Keys sa for epoch e (derived) or with the configured keys (manual, which
  * wipes them: one SA per direction, a second call fails), with a fresh
- * replay window of the peer's size for an inbound SA. sa's previous
+ * replay window of the peer's size (none for replay-window 0) and its
+ * padding check for an inbound SA. sa's previous
  * contents are freed first. */
 int  sa_root_key(struct sa_root *r, uint64_t e, bool encrypt,
     struct esp_sa *sa);

@@ -9,14 +9,24 @@
 
 #include "crypto/crypto.h"
 
+static const char *
+suite_str(const struct sa_suite *su, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%zu/%s", su->cipher->name, su->key_bits,
+	    su->auth != NULL ? su->auth->name : "none");
+	return buf;
+}
+
 const char *
 peer_suite(const struct peer *p, char *buf, size_t len)
 {
-	const struct peer_conf *pc = p->conf;
+	return suite_str(&p->conf->suite_out, buf, len);
+}
 
-	snprintf(buf, len, "%s-%zu/%s", pc->cipher->name, pc->key_bits,
-	    pc->auth != NULL ? pc->auth->name : "none");
-	return buf;
+const char *
+peer_suite_in(const struct peer *p, char *buf, size_t len)
+{
+	return suite_str(&p->conf->suite_in, buf, len);
 }
 
 static uint16_t
@@ -104,8 +114,12 @@ peer_init(struct engine *e, struct peer *p, struct peer_conf *pc)
 	p->derived = pc->keying == KEYING_DERIVED;
 	if (sa_init(e, p, SA_MAIN) == -1)
 		return -1;
-	p->esp_overhead = esp_suite_overhead(pc->cipher, pc->auth);
-	p->integrity = suite_icv_len(pc->cipher, pc->auth) > 0;
+	/* What we send costs the out suite's overhead; what we receive
+	 * is authenticated, or not, by the in suite. */
+	p->esp_overhead = esp_suite_overhead(pc->suite_out.cipher,
+	    pc->suite_out.auth);
+	p->integrity = suite_icv_len(pc->suite_in.cipher,
+	    pc->suite_in.auth) > 0;
 	p->bridge_port = pc->bridge;
 	if (pc->tap_sa) {
 		if ((p->tap = calloc(1, sizeof(*p->tap))) == NULL) {
@@ -317,7 +331,7 @@ peer_conf_worst_overhead(const struct config *cf, const struct peer_conf *pc)
 		af = cf->site.outer.ss_family != AF_UNSPEC ?
 		    cf->site.outer.ss_family : AF_INET6;
 	return outer_header_len(af, pc->transport) +
-	    esp_suite_overhead(pc->cipher, pc->auth);
+	    esp_suite_overhead(pc->suite_out.cipher, pc->suite_out.auth);
 }
 
 size_t

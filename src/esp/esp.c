@@ -3,6 +3,12 @@
 
 #include "src/esp/esp_internal.h"
 
+/* Encapsulation in place needs room for the largest IV, padding and
+ * ICV around every packet (util/pkt.h). */
+_Static_assert(CRYPTO_IV_MAX - 1 + 2 + CRYPTO_ICV_MAX + 4 <= PKT_TRAILER_MAX &&
+    PKT_TRAILER_MAX <= PKT_TAILROOM && PKT_OUTER_MAX <= PKT_HEADROOM,
+    "packet buffers too small for the worst-case ESP overhead");
+
 static const char *const drop_names[ESP_DROP_MAX] = {
 	[ESP_OK] = "ok",
 	[ESP_DROP_MALFORMED] = "malformed",

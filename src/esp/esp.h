@@ -27,6 +27,11 @@ enum esp_drop {
 };
 const char *esp_drop_name(enum esp_drop d);
 
+/* What esp_decap accepts in the padding bytes (RFC 4303 2.4): 1, 2,
+ * 3, ... only; those or all zero; anything. The pad length is checked
+ * in every mode. */
+enum esp_pad { ESP_PAD_STRICT, ESP_PAD_ZERO, ESP_PAD_ANY };
+
 struct esp_sa {
 	uint32_t          spi;
 	struct sa_crypto *crypto;
@@ -49,6 +54,7 @@ struct esp_sa {
 	uint64_t          iv_base;
 	/* inbound */
 	struct replay     replay;
+	enum esp_pad      padding;     /* 0: ESP_PAD_STRICT */
 };
 
 /* Worst-case bytes ESP adds around an inner packet for this SA (header,

@@ -17,16 +17,21 @@
 static struct log_limit lim_len, lim_replay, lim_auth, lim_decrypt, lim_pad;
 
 /* RFC 4303 2.4: the sender fills the padding with 1, 2, 3, ...; the
- * receiver SHOULD check it. */
+ * receiver SHOULD check it. KAME's setkey -f zero-pad and -f random-pad
+ * senders do not, so a peer may loosen the check (padding zero, any). */
 static bool
-pad_ok(const uint8_t *pad, size_t padlen)
+pad_ok(enum esp_pad mode, const uint8_t *pad, size_t padlen)
 {
 	size_t i;
+	bool seq = true, zero = true;
 
-	for (i = 0; i < padlen; i++)
-		if (pad[i] != (uint8_t)(i + 1))
-			return false;
-	return true;
+	if (mode == ESP_PAD_ANY)
+		return true;
+	for (i = 0; i < padlen; i++) {
+		seq &= pad[i] == (uint8_t)(i + 1);
+		zero &= pad[i] == 0;
+	}
+	return seq || (mode == ESP_PAD_ZERO && zero);
 }
 
 /* Where an ESP packet's parts are, once its lengths are checked. */
@@ -210,10 +215,11 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 		return ESP_DROP_MALFORMED;
 	}
 	inner = ctlen - 2 - padlen;
-	if (!pad_ok(v.ct + inner, padlen)) {
+	if (!pad_ok(sa->padding, v.ct + inner, padlen)) {
 		log_ratelimited(&lim_pad, LOG_LVL_WARN,
 		    "malformed ESP spi 0x%08x seq %" PRIu64 ": padding of %zu "
-		    "bytes is not 1, 2, 3, ...", sa->spi, seq, padlen);
+		    "bytes is not 1, 2, 3, ...%s", sa->spi, seq, padlen,
+		    sa->padding == ESP_PAD_ZERO ? " nor zeros" : "");
 		return ESP_DROP_MALFORMED;
 	}
 	p->off += front;

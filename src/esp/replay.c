@@ -11,10 +11,18 @@
 
 #include "util/log.h"
 
+void
+replay_init_off(struct replay *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->off = true;
+}
+
 int
 replay_init(struct replay *r, uint32_t size, bool esn)
 {
 	r->top = 0;
+	r->off = false;
 	r->esn = esn;
 	r->bits = NULL;
 	r->auth_fails = 0;
@@ -58,6 +66,7 @@ replay_free(struct replay *r)
 	r->resync_buf = NULL;
 	r->size = 0;
 	r->top = 0;
+	r->off = false;
 	r->auth_fails = 0;
 }
 
@@ -128,6 +137,10 @@ replay_check(const struct replay *r, uint32_t seq_lo, uint64_t *seq)
 	uint64_t s;
 
 	*seq = seq_lo;
+	/* RFC 4303 3.4.3: without anti-replay no inbound checks are
+	 * performed on the sequence number. */
+	if (r->off)
+		return true;
 	if (r->bits == NULL)
 		return false;   /* never initialised: accept nothing */
 	if (r->esn) {
@@ -152,6 +165,12 @@ replay_update(struct replay *r, uint64_t seq)
 	bool moved = false;
 	uint32_t idx;
 
+	if (r->off) {
+		moved = seq > r->top;
+		if (moved)
+			r->top = seq;
+		return moved;
+	}
 	if (r->bits == NULL)
 		return false;
 	if (seq > r->top) {

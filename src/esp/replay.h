@@ -17,6 +17,7 @@
 
 struct replay {
 	uint64_t  top;          /* highest sequence number accepted (64-bit) */
+	bool      off;          /* anti-replay off (replay_init_off) */
 	uint32_t  size;         /* window size in packets, multiple of 64 */
 	bool      esn;
 	uint64_t *bits;         /* size/64 words, allocated at load */
@@ -32,6 +33,12 @@ struct replay {
 
 /* Allocates the window when the SA is keyed, never per packet. */
 int  replay_init(struct replay *r, uint32_t size, bool esn);
+/* No window: anti-replay off, as RFC 4303 3.4.3 lets a receiver choose
+ * (replay-window 0, manual SAs, never ESN). Every number passes the
+ * check, 0 and repeats included; top still follows the highest number
+ * accepted, so that only a packet above it counts as moving forward
+ * (a dynamic peer's endpoint, the status). */
+void replay_init_off(struct replay *r);
 void replay_free(struct replay *r);
 /* The resync buffer of an ESN window, allocated the first time an AEAD
  * SA resynchronises and kept with the window (most SAs never do, and

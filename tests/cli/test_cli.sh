@@ -83,6 +83,13 @@ chacha20-poly1305 - -
 3des-cbc - hmac-sha1-96
 3des-cbc - none
 aes-cbc 256 none
+aes-cbc 128 hmac-md5-96
+aes-cbc 128 hmac-sha384-192
+aes-cbc 256 hmac-sha512-256
+blowfish-cbc 128 hmac-sha256-96
+3des-cbc - hmac-sha384-96
+aes-cbc 192 hmac-sha512-96
+aes-cbc 128 aes-xcbc-mac-96
 EOF
 # The hint's lines, as printed, make a config that loads.
 expect 0 "$B/vpntunctl" genkey --cipher aes-cbc --keysize 192 "$T/hint.key"

@@ -3,7 +3,9 @@
  * once, holding key files of every length a suite can ask for
  * ("k<bytes>.key", e.g. k128.key for blowfish-256 + hmac-sha256-128, and
  * a second set "k<bytes>-2.key" of other bytes, since every SA needs its
- * own key; keys/physician1.key as in conf/examples and keys/tap.key), a
+ * own key; "s<bytes>.key" and "s<bytes>-2.key" of one block for `sa in`
+ * and `sa out`, e.g. s44.key for 3des-cbc + hmac-sha1-96;
+ * keys/physician1.key as in conf/examples and keys/tap.key), a
  * few bad ones (same.key's two blocks are equal; fifo.key and fifo.conf
  * are FIFOs, which must be refused, not waited on), and files to
  * include. Hook scripts are system files (/bin/true, /etc/passwd). A
@@ -96,11 +98,12 @@ init_once(void)
 {
 	static const char *const ciphers[] = { "blowfish-cbc", "3des-cbc",
 	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
-	static const char *const auths[] = { "none", "hmac-sha1-96",
-	    "hmac-sha256-128" };
+	static const char *const auths[] = { "none", "hmac-md5-96",
+	    "hmac-sha1-96", "hmac-sha256-128", "hmac-sha384-192",
+	    "hmac-sha512-256", "aes-xcbc-mac-96" };
 	static const char nul[] = "a = 10.0.0.0/8\n\0b = 1\n";
 	static bool done;
-	bool have[512] = { false };
+	bool have[512] = { false }, have_one[256] = { false };
 	char name[32], path[PATH_MAX];
 	size_t c, a, k, n;
 
@@ -132,6 +135,17 @@ init_once(void)
 					snprintf(name, sizeof(name),
 					    "k%zu-2.key", n);
 					put_key_seeded(name, n, 101);
+				}
+				/* One block, for `sa in` and `sa out`. */
+				n /= 2;
+				if (!have_one[n]) {
+					have_one[n] = true;
+					snprintf(name, sizeof(name),
+					    "s%zu.key", n);
+					put_key_seeded(name, n, 51);
+					snprintf(name, sizeof(name),
+					    "s%zu-2.key", n);
+					put_key_seeded(name, n, 151);
 				}
 				if (ci->key_step == 0)
 					break;
@@ -251,16 +265,22 @@ overlap(const struct prefix *a, const struct prefix *b)
 	    prefix_contains(wide, narrow->af, narrow->addr.b);
 }
 
-/* The SA keys of peer p: in, out, and the tap SA's when it has one. */
+/* The SA keys of peer p: in, out, and the tap SA's when it has one;
+ * into len the bytes of each cipher key. */
 static size_t
-sa_keys_of(const struct peer_conf *p, const struct sa_keys *k[4])
+sa_keys_of(const struct peer_conf *p, const struct sa_keys *k[4],
+    size_t len[4])
 {
 	size_t n = 0;
 
+	len[n] = p->suite_in.key_bits / 8;
 	k[n++] = p->key_in;
+	len[n] = p->suite_out.key_bits / 8;
 	k[n++] = p->key_out;
 	if (p->tap_sa) {
+		len[n] = p->suite_in.key_bits / 8;
 		k[n++] = p->tap_key_in;
+		len[n] = p->suite_out.key_bits / 8;
 		k[n++] = p->tap_key_out;
 	}
 	return n;
@@ -272,19 +292,17 @@ static void
 check_keys(const struct config *cf)
 {
 	const struct sa_keys *a[4], *b[4];
-	size_t i, j, x, y, na, nb, ka, kb;
+	size_t i, j, x, y, na, nb, ka[4], kb[4];
 
 	for (i = 0; i < cf->npeers; i++) {
-		na = sa_keys_of(&cf->peers[i], a);
-		ka = cf->peers[i].key_bits / 8;
+		na = sa_keys_of(&cf->peers[i], a, ka);
 		for (j = i; j < cf->npeers; j++) {
-			nb = sa_keys_of(&cf->peers[j], b);
-			kb = cf->peers[j].key_bits / 8;
+			nb = sa_keys_of(&cf->peers[j], b, kb);
 			for (x = 0; x < na; x++) {
 				for (y = i == j ? x + 1 : 0; y < nb; y++) {
-					FUZZ_CHECK(ka != kb ||
+					FUZZ_CHECK(ka[x] != kb[y] ||
 					    memcmp(a[x]->enc, b[y]->enc,
-					    ka) != 0);
+					    ka[x]) != 0);
 					FUZZ_CHECK(a[x]->auth_len == 0 ||
 					    a[x]->auth_len != b[y]->auth_len ||
 					    memcmp(a[x]->auth, b[y]->auth,
@@ -293,6 +311,18 @@ check_keys(const struct config *cf)
 			}
 		}
 	}
+}
+
+/* One direction's transforms and the keys that go with them. */
+static void
+check_suite(const struct sa_suite *su, const struct sa_keys *k)
+{
+	FUZZ_CHECK(su->cipher != NULL && su->auth != NULL);
+	FUZZ_CHECK(cipher_key_len_ok(su->cipher, su->key_bits / 8));
+	FUZZ_CHECK(!su->cipher->aead || su->auth->id == AUTH_NONE);
+	FUZZ_CHECK(k->enc_len == su->key_bits / 8 + su->cipher->salt_len);
+	FUZZ_CHECK(k->auth_len == su->auth->key_len);
+	FUZZ_CHECK(k->auth_len <= CRYPTO_AUTHKEY_MAX);
 }
 
 /* site.conf(5) CHECKS, on a config that loaded. */
@@ -312,21 +342,24 @@ check_config(const struct config *cf)
 	    terminated(s->peer_down, sizeof(s->peer_down)));
 	for (i = 0; i < cf->npeers; i++) {
 		const struct peer_conf *p = &cf->peers[i];
-		size_t enc;
 
 		FUZZ_CHECK(terminated(p->name, sizeof(p->name)));
-		FUZZ_CHECK(p->cipher != NULL);
-		FUZZ_CHECK(cipher_key_len_ok(p->cipher, p->key_bits / 8));
-		FUZZ_CHECK(!p->cipher->aead || p->auth == NULL ||
-		    p->auth->id == AUTH_NONE);
-		enc = p->key_bits / 8 + p->cipher->salt_len;
-		FUZZ_CHECK(p->key_in->enc_len == enc &&
-		    p->key_out->enc_len == enc);
-		FUZZ_CHECK(p->key_in->auth_len == p->key_out->auth_len);
-		FUZZ_CHECK(p->key_in->auth_len <= CRYPTO_AUTHKEY_MAX);
+		check_suite(&p->suite_in, p->key_in);
+		check_suite(&p->suite_out, p->key_out);
+		/* One suite both ways unless `sa in` and `sa out`. */
+		FUZZ_CHECK(p->sa_split || (p->suite_in.cipher ==
+		    p->suite_out.cipher && p->suite_in.key_bits ==
+		    p->suite_out.key_bits && p->suite_in.auth ==
+		    p->suite_out.auth));
+		FUZZ_CHECK(!p->sa_split || (p->keying == KEYING_MANUAL &&
+		    !p->tap_sa));
 		FUZZ_CHECK(p->spi_in >= 256 && p->spi_out >= 256);
-		FUZZ_CHECK(p->replay_window >= 64 &&
-		    p->replay_window <= 65536 && p->replay_window % 64 == 0);
+		FUZZ_CHECK((p->replay_window >= 64 &&
+		    p->replay_window <= 65536 && p->replay_window % 64 == 0) ||
+		    (p->replay_window == 0 && p->keying == KEYING_MANUAL &&
+		    !p->esn));
+		FUZZ_CHECK(p->padding == PADDING_STRICT ||
+		    p->padding == PADDING_ZERO || p->padding == PADDING_ANY);
 		FUZZ_CHECK(p->keying == KEYING_DERIVED ||
 		    p->keying == KEYING_MANUAL);
 		FUZZ_CHECK(p->life_bytes >= 4096 && p->life_bytes_soft >= 1 &&

@@ -437,8 +437,11 @@ vt_suite_parse() {
 	[ -n "$kb" ] && VT_KEYLEN=$((kb / 8))
 	case ${a:-none} in
 	none) VT_AUTHLEN=0 ;;
+	hmac-md5-96 | aes-xcbc-mac-96) VT_AUTHLEN=16 ;;
 	hmac-sha1-96) VT_AUTHLEN=20 ;;
-	hmac-sha256-128) VT_AUTHLEN=32 ;;
+	hmac-sha256-128 | hmac-sha256-96) VT_AUTHLEN=32 ;;
+	hmac-sha384-192 | hmac-sha384-96) VT_AUTHLEN=48 ;;
+	hmac-sha512-256 | hmac-sha512-96) VT_AUTHLEN=64 ;;
 	*) fail "unknown auth in suite '$s'" ;;
 	esac
 	if [ -z "$a" ] && [ "$VT_SALTLEN" -eq 0 ]; then

@@ -14,6 +14,11 @@ pairs=(
 	"aes-cbc:256/hmac-sha256-128 aes-gcm:128"
 	"chacha20-poly1305 blowfish-cbc:128/hmac-sha256-128"
 	"aes-cbc:192/none 3des-cbc/hmac-sha256-128"
+	# KAME's authenticators; XCBC has no other peer to test against
+	"aes-cbc:128/aes-xcbc-mac-96 3des-cbc/hmac-md5-96"
+	"aes-cbc:256/hmac-sha512-256 blowfish-cbc:128/hmac-sha384-192"
+	"aes-cbc/hmac-sha256-96 aes-cbc:192/hmac-sha384-96"
+	"blowfish-cbc/hmac-sha512-96 aes-cbc:256/aes-xcbc-mac-96"
 )
 for pair in "${pairs[@]}"; do
 	read -r s1 s2 <<<"$pair"
@@ -32,9 +37,13 @@ for pair in "${pairs[@]}"; do
 	for r in r1 r2; do
 		suite=$(vt_peer c "$r" 'p["suite"]')
 		assert_eq "$(vt_peer "$r" central 'p["suite"]')" "$suite" "suite of $r on both ends"
-		want=${s1%%[:/]*}
-		[ "$r" = r2 ] && want=${s2%%[:/]*}
+		cfg=$s1
+		[ "$r" = r2 ] && cfg=$s2
+		want=${cfg%%[:/]*}
 		[[ $suite == "$want"* ]] || fail "suite of $r: '$suite', configured $want"
+		# and the auth, where the pair names one
+		[[ $cfg != */* || $suite == */"${cfg#*/}" ]] ||
+			fail "suite of $r: '$suite', configured auth ${cfg#*/}"
 		assert_eq "$(vt_peer c "$r" 'sum(p["drops"].values())')" 0 "central: drops of $r ($suite)"
 		assert_eq "$(vt_peer "$r" central 'sum(p["drops"].values())')" 0 "$r: drops ($suite)"
 	done

@@ -49,6 +49,7 @@ from scapy.all import (IP, IPv6, UDP, ICMP, ICMPv6EchoRequest,  # noqa: E402
                        ICMPv6EchoReply, Raw, raw, conf)
 from scapy.layers.ipsec import (ESP, SecurityAssociation, CRYPT_ALGOS,  # noqa: E402
                                 IPSecIntegrityError)
+from scapy.layers import ipsec as scapy_ipsec  # noqa: E402
 
 conf.verb = 0
 
@@ -62,9 +63,34 @@ CIPHERS = {
 }
 AUTHS = {
     "none": (None, 0),
+    "hmac-md5-96": ("HMAC-MD5-96", 16),
     "hmac-sha1-96": ("HMAC-SHA1-96", 20),
     "hmac-sha256-128": ("SHA2-256-128", 32),
+    "hmac-sha384-192": ("SHA2-384-192", 48),
+    "hmac-sha512-256": ("SHA2-512-256", 64),
+    "hmac-sha256-96": ("SHA2-256-96", 32),
+    "hmac-sha384-96": ("SHA2-384-96", 48),
+    "hmac-sha512-96": ("SHA2-512-96", 64),
 }
+
+
+def add_sha2_96():
+    """The SHA-2 HMACs truncated to 96 bits, as KAME and FreeBSD sent
+    them before RFC 4868 (draft-ietf-ipsec-ciph-sha-256-00): scapy knows
+    only the RFC 4868 lengths, so these are its own AuthAlgo (its HMAC
+    from python3-cryptography) with a 12-byte ICV. There is no XCBC in
+    scapy (only AES-CMAC-96): aes-xcbc-mac-96 is not offered here."""
+    if scapy_ipsec.HMAC is None or scapy_ipsec.hashes is None:
+        return
+    for bits in (256, 384, 512):
+        name = "SHA2-%d-96" % bits
+        scapy_ipsec.AUTH_ALGOS.setdefault(name, scapy_ipsec.AuthAlgo(
+            name, mac=scapy_ipsec.HMAC,
+            digestmod=getattr(scapy_ipsec.hashes, "SHA%d" % bits),
+            icv_size=12))
+
+
+add_sha2_96()
 DEFAULT_KEYBITS = {"blowfish-cbc": 128, "3des-cbc": 192, "aes-cbc": 128,
                    "aes-gcm": 256, "chacha20-poly1305": 256}
 

@@ -36,7 +36,9 @@ static const struct bad bad[] = {
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n auth md5\n}\n",
 	  "site.conf:8: unknown auth \"md5\", expected one of none, "
-	  "hmac-sha1-96, hmac-sha256-128" },
+	  "hmac-md5-96, hmac-sha1-96, hmac-sha256-128, hmac-sha384-192, "
+	  "hmac-sha512-256, hmac-sha256-96, hmac-sha384-96, hmac-sha512-96, "
+	  "aes-xcbc-mac-96" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n cipher blowfish-cbc keysize 100\n}\n",
 	  "site.conf:8: keysize 100 is not valid for blowfish-cbc, expected "
@@ -76,7 +78,8 @@ static const struct bad bad[] = {
 	  "site.conf:3: expected a number 1..65535 after \"port\", got \"12ab\"" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n replay-window 32\n}\n",
-	  "site.conf:8: replay-window 32 is out of range, expected 64..65536" },
+	  "site.conf:8: replay-window 32 is out of range, expected 0 (off) or "
+	  "64..65536" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n hook-timeout 0\n}\n" PEER,
 	  "site.conf:3: hook-timeout 0 is out of range, expected 1..3600" },
 	{ "site \"s\" {\n network 10.1.0.0/24\n hook-timeout 3601\n}\n" PEER,

@@ -31,6 +31,16 @@ static const struct suite suites[] = {
 	{ "chacha20-poly1305", 0, NULL, 32 + 4 },
 	{ "3des-cbc", 0, "hmac-sha1-96", 24 + 20 },
 	{ "aes-cbc", 256, "none", 32 },
+	/* KAME's authenticators: RFC 2403, RFC 4868 2.1, RFC 3566 4.1. */
+	{ "aes-cbc", 128, "hmac-md5-96", 16 + 16 },
+	{ "aes-cbc", 128, "hmac-sha384-192", 16 + 48 },
+	{ "aes-cbc", 128, "hmac-sha512-256", 16 + 64 },
+	{ "aes-cbc", 128, "hmac-sha256-96", 16 + 32 },
+	{ "aes-cbc", 128, "hmac-sha384-96", 16 + 48 },
+	{ "aes-cbc", 128, "hmac-sha512-96", 16 + 64 },
+	{ "aes-cbc", 128, "aes-xcbc-mac-96", 16 + 16 },
+	/* the longest block there is */
+	{ "blowfish-cbc", 448, "hmac-sha512-256", 56 + 64 },
 };
 
 static void
@@ -159,6 +169,7 @@ test_bad_suites(void **state)
 	    &bits, &ai, &err), -1);
 	assert_int_equal(keyfile_suite("aes-cbc", 0, "md5", &ci, &bits, &ai,
 	    &err), -1);
+	assert_non_null(strstr(err.msg, "expected one of " AUTH_NAMES));
 	/* The defaults a peer block has. */
 	assert_int_equal(keyfile_suite(NULL, 0, NULL, &ci, &bits, &ai, &err),
 	    0);

@@ -154,9 +154,10 @@ test_defaults(void **state)
 	assert_int_equal(pc->port, 4500);
 	assert_int_equal(ntohs(((struct sockaddr_in *)&pc->endpoint)->sin_port),
 	    4500);
-	assert_string_equal(pc->cipher->name, "blowfish-cbc");
-	assert_int_equal(pc->key_bits, pc->cipher->key_default * 8);
-	assert_string_equal(pc->auth->name, "hmac-sha256-128");
+	assert_string_equal(pc->suite_out.cipher->name, "blowfish-cbc");
+	assert_int_equal(pc->suite_out.key_bits,
+	    pc->suite_out.cipher->key_default * 8);
+	assert_string_equal(pc->suite_out.auth->name, "hmac-sha256-128");
 	assert_int_equal(pc->replay_window, 1024);
 	assert_false(pc->esn);
 	assert_int_equal(pc->keying, KEYING_DERIVED);
@@ -359,8 +360,8 @@ test_everything(void **state)
 	assert_int_equal(sin6->sin6_family, AF_INET6);
 	assert_int_equal(ntohs(sin6->sin6_port), 4502);
 	assert_int_equal(pc->port, 4502);
-	assert_int_equal(pc->key_bits, 448);
-	assert_string_equal(pc->auth->name, "hmac-sha1-96");
+	assert_int_equal(pc->suite_out.key_bits, 448);
+	assert_string_equal(pc->suite_out.auth->name, "hmac-sha1-96");
 	assert_int_equal(pc->key_out->enc_len, 56);
 	assert_int_equal(pc->key_out->auth_len, 20);
 	assert_int_equal(pc->spi_in, 0x1001);
@@ -380,7 +381,7 @@ test_everything(void **state)
 	pc = &cf.peers[1];
 	assert_true(pc->dynamic);
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
-	assert_true(pc->cipher->aead);
+	assert_true(pc->suite_out.cipher->aead);
 	assert_int_equal(pc->keying, KEYING_MANUAL);
 	assert_int_equal(pc->key_out->enc_len, 36);
 	assert_int_equal(pc->key_out->auth_len, 0);

@@ -119,7 +119,7 @@ test_short_blowfish(void **state)
 	(void)state;
 	load(" cipher blowfish-cbc keysize 40\n auth hmac-sha256-128\n",
 	    5 + 32, &cf);
-	assert_int_equal(cf.peers[0].key_bits, 40);
+	assert_int_equal(cf.peers[0].suite_out.key_bits, 40);
 	w = warnings(&cf);
 	assert_string_equal(w, "test: warning: peer \"x\": blowfish-cbc "
 	    "keysize 40: a key this short can be found by trying them all; "
@@ -229,6 +229,67 @@ test_monitor(void **state)
 	}
 }
 
+/* A manual pair of SAs as setkey(8) writes them, each direction its
+ * own suite: each direction is warned about on its own, and so are
+ * replay-window 0 and padding any without an ICV. */
+static void
+test_sa(void **state)
+{
+	struct config cf;
+	char text[1024], *k, *w;
+
+	(void)state;
+	k = key_hex(24, 1);                     /* 3des-cbc, auth none */
+	put_file("in.key", k, 0600);
+	free(k);
+	k = key_hex(5 + 32, 101);               /* blowfish 40 + sha256 */
+	put_file("out.key", k, 0600);
+	free(k);
+	snprintf(text, sizeof(text), SITE "peer \"x\" {\n network "
+	    "10.1.1.0/24\n endpoint 198.18.2.2\n keying manual\n"
+	    " sa in spi 300 cipher 3des-cbc auth none key \"in.key\"\n"
+	    " sa out spi 301 cipher blowfish-cbc keysize 40 key \"out.key\"\n"
+	    " replay-window 0\n padding any\n}\n");
+	if (config_load_string("site.conf", text, tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	w = warnings(&cf);
+	assert_string_equal(w,
+	    "test: warning: peer \"x\": sa out: blowfish-cbc keysize 40: a "
+	    "key this short can be found by trying them all; use keysize 128 "
+	    "or more\n"
+	    "test: warning: peer \"x\": sa in: auth none: packets are not "
+	    "authenticated: anyone on the path can inject packets or flip "
+	    "bits of captured ones (CBC), and only the inner packet checks "
+	    "stand between them and the tunnel; they cannot read traffic or "
+	    "learn keys; use hmac-sha256-128 or an AEAD cipher\n"
+	    "test: warning: peer \"x\": replay-window 0: a captured packet "
+	    "from this peer can be delivered again, at any time; use it only "
+	    "for a peer that restarts its counter (KAME's setkey default "
+	    "-r 0)\n"
+	    "test: warning: peer \"x\": padding any with auth none: the "
+	    "padding bytes are one of the few checks left against forged "
+	    "packets; use padding strict or zero, or an auth algorithm\n");
+	free(w);
+	config_free(&cf);
+
+	/* With an ICV both ways, padding any is said nothing of. */
+	k = key_hex(24 + 20, 1);
+	put_file("in.key", k, 0600);
+	free(k);
+	snprintf(text, sizeof(text), SITE "peer \"x\" {\n network "
+	    "10.1.1.0/24\n endpoint 198.18.2.2\n keying manual\n"
+	    " sa in spi 300 cipher 3des-cbc auth hmac-sha1-96 key "
+	    "\"in.key\"\n sa out spi 301 cipher blowfish-cbc keysize 40 "
+	    "key \"out.key\"\n padding any\n}\n");
+	if (config_load_string("site.conf", text, tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	w = warnings(&cf);
+	assert_null(strstr(w, "padding"));
+	assert_null(strstr(w, "replay-window"));
+	free(w);
+	config_free(&cf);
+}
+
 static int
 setup(void **state)
 {
@@ -245,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_sweet32),
 		cmocka_unit_test(test_short_blowfish),
 		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_sa),
 	};
 
 	return cmocka_run_group_tests(tests, setup, tdir_teardown);

@@ -1,6 +1,8 @@
-/* Known-answer tests for the ciphers, through the sa_crypto API. Every
- * vector was checked against an independent implementation (Python
- * cryptography) before it was written down here. */
+/* Known-answer tests for the ciphers and the integrity algorithms,
+ * through the sa_crypto API (and hmac_compute / xcbc_compute for the
+ * full, untruncated MACs). Every vector was checked against an
+ * independent implementation (Python cryptography and hmac) before it
+ * was written down here. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_impl.h"
 #include "tests/unit/crypto_test_util.h"
 
 #define BUF 256
@@ -52,6 +55,277 @@ cbc_kat(const char *cipher, const char *key, const char *ivh, const char *pth,
 	assert_int_equal(sa_cbc_decrypt(c, iv, buf, ctlen), 0);
 	assert_memory_equal(buf, pt, ptlen);
 	sa_crypto_free(c);
+}
+
+/* Integrity, the way ESP uses it: sa_mac gives the leftmost icv_len
+ * bytes, sa_mac_verify takes them, on SAs of both directions; the
+ * message is also split in two pieces everywhere, as the ESN high bits
+ * split it (RFC 4303 2.2.1). The cipher half of the SA is incidental. */
+static void
+mac_kat(const char *auth, const uint8_t *key, size_t keylen,
+    const uint8_t *msg, size_t len, const char *icvh)
+{
+	const struct auth_info *ai = auth_by_name(auth);
+	uint8_t ckey[16] = { 0 }, want[CRYPTO_ICV_MAX], icv[CRYPTO_ICV_MAX];
+	size_t split, step = len > 64 ? 37 : 1;
+	struct sa_crypto *c;
+	int enc;
+
+	assert_non_null(ai);
+	assert_int_equal(unhex(icvh, want, sizeof(want)), ai->icv_len);
+	for (enc = 0; enc < 2; enc++) {
+		c = sa_crypto_new(cipher_by_name("aes-cbc"), ckey,
+		    sizeof(ckey), ai, key, keylen, enc == 1);
+		assert_non_null(c);
+		assert_int_equal(sa_crypto_icv_len(c), ai->icv_len);
+		for (split = 0; split <= len; split += step) {
+			memset(icv, 0, sizeof(icv));
+			assert_int_equal(sa_mac(c, msg, split, msg + split,
+			    len - split, icv), 0);
+			assert_memory_equal(icv, want, ai->icv_len);
+			assert_int_equal(sa_mac_verify(c, msg, split,
+			    msg + split, len - split, want), 0);
+		}
+		want[ai->icv_len - 1] ^= 0x01;
+		assert_int_equal(sa_mac_verify(c, msg, len, NULL, 0, want),
+		    -1);
+		want[ai->icv_len - 1] ^= 0x01;
+		sa_crypto_free(c);
+	}
+}
+
+static void
+mac_kat_str(const char *auth, const char *key, const char *msg,
+    const char *icvh)
+{
+	mac_kat(auth, (const uint8_t *)key, strlen(key),
+	    (const uint8_t *)msg, strlen(msg), icvh);
+}
+
+/* The whole, untruncated HMAC through hmac_compute (crypto/hmac.c),
+ * which sa_mac truncates: for the RFCs' full outputs and for keys
+ * longer than sa_crypto_new takes. */
+static void
+hmac_kat(enum auth_id id, const uint8_t *key, size_t keylen,
+    const uint8_t *msg, size_t len, const char *mdh)
+{
+	uint8_t want[HMAC_MD_MAX], md[HMAC_MD_MAX];
+	size_t mdlen = unhex(mdh, want, sizeof(want));
+	struct hmac_key *h;
+
+	h = hmac_key_new(id, key, keylen);
+	assert_non_null(h);
+	assert_int_equal(hmac_len(h), mdlen);
+	assert_int_equal(hmac_compute(h, msg, len, NULL, 0, md), 0);
+	assert_memory_equal(md, want, mdlen);
+	hmac_key_free(h);
+}
+
+static void
+hmac_kat_str(enum auth_id id, const char *key, const char *msg,
+    const char *mdh)
+{
+	hmac_kat(id, (const uint8_t *)key, strlen(key), (const uint8_t *)msg,
+	    strlen(msg), mdh);
+}
+
+/* RFC 2202 section 2, test cases 1-3 (HMAC-MD5); hmac-md5-96 sends the
+ * first 96 bits (RFC 2403 2). */
+static void
+test_hmac_md5_rfc2202(void **state)
+{
+	uint8_t k[16], d[50];
+
+	(void)state;
+	/* test_case 1 */
+	memset(k, 0x0b, 16);
+	hmac_kat(AUTH_HMAC_MD5_96, k, 16, (const uint8_t *)"Hi There", 8,
+	    "9294727a3638bb1c13f48ef8158bfc9d");
+	mac_kat("hmac-md5-96", k, 16, (const uint8_t *)"Hi There", 8,
+	    "9294727a3638bb1c13f48ef8");
+	/* test_case 2 */
+	hmac_kat_str(AUTH_HMAC_MD5_96, "Jefe", "what do ya want for nothing?",
+	    "750c783e6ab0b503eaa86e310a5db738");
+	mac_kat_str("hmac-md5-96", "Jefe", "what do ya want for nothing?",
+	    "750c783e6ab0b503eaa86e31");
+	/* test_case 3 */
+	memset(k, 0xaa, 16);
+	memset(d, 0xdd, 50);
+	hmac_kat(AUTH_HMAC_MD5_96, k, 16, d, 50,
+	    "56be34521d144c88dbb8c733f0e8b3f6");
+	mac_kat("hmac-md5-96", k, 16, d, 50, "56be34521d144c88dbb8c733");
+}
+
+/* RFC 4231 4.2 and 4.3 (test cases 1 and 2), HMAC-SHA-384 and -512 in
+ * full, and as the ESP suites truncate them: RFC 4868 2.1.1 (192 and
+ * 256 bits) and the pre-RFC 4868 96 bits. */
+#define RFC4231_TC1_384 "afd03944d84895626b0825f4ab46907f" \
+	"15f9dadbe4101ec682aa034c7cebc59c" \
+	"faea9ea9076ede7f4af152e8b2fa9cb6"
+#define RFC4231_TC1_512 "87aa7cdea5ef619d4ff0b4241a1d6cb0" \
+	"2379f4e2ce4ec2787ad0b30545e17cde" \
+	"daa833b7d6b8a702038b274eaea3f4e4" \
+	"be9d914eeb61f1702e696c203a126854"
+#define RFC4231_TC2_384 "af45d2e376484031617f78d2b58a6b1b" \
+	"9c7ef464f5a01b47e42ec3736322445e" \
+	"8e2240ca5e69e2c78b3239ecfab21649"
+#define RFC4231_TC2_512 "164b7a7bfcf819e2e395fbe73b56e0a3" \
+	"87bd64222e831fd610270cd7ea250554" \
+	"9758bf75c05a994a6d034f65f8f0e6fd" \
+	"caeab1a34d4a6b4b636e070a38bce737"
+
+static void
+test_hmac_sha384_512_rfc4231(void **state)
+{
+	uint8_t k[131];
+	const char *tc6 = "Test Using Larger Than Block-Size Key - Hash Key "
+	    "First";
+
+	(void)state;
+	/* 4.2, test case 1 */
+	memset(k, 0x0b, 20);
+	hmac_kat(AUTH_HMAC_SHA384_192, k, 20, (const uint8_t *)"Hi There", 8,
+	    RFC4231_TC1_384);
+	hmac_kat(AUTH_HMAC_SHA512_256, k, 20, (const uint8_t *)"Hi There", 8,
+	    RFC4231_TC1_512);
+	mac_kat("hmac-sha384-192", k, 20, (const uint8_t *)"Hi There", 8,
+	    "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec6");
+	mac_kat("hmac-sha512-256", k, 20, (const uint8_t *)"Hi There", 8,
+	    "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde");
+	mac_kat("hmac-sha384-96", k, 20, (const uint8_t *)"Hi There", 8,
+	    "afd03944d84895626b0825f4");
+	mac_kat("hmac-sha512-96", k, 20, (const uint8_t *)"Hi There", 8,
+	    "87aa7cdea5ef619d4ff0b424");
+	/* 4.3, test case 2 */
+	hmac_kat_str(AUTH_HMAC_SHA384_192, "Jefe",
+	    "what do ya want for nothing?", RFC4231_TC2_384);
+	hmac_kat_str(AUTH_HMAC_SHA512_256, "Jefe",
+	    "what do ya want for nothing?", RFC4231_TC2_512);
+	mac_kat_str("hmac-sha384-192", "Jefe", "what do ya want for nothing?",
+	    "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47");
+	mac_kat_str("hmac-sha512-256", "Jefe", "what do ya want for nothing?",
+	    "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554");
+	mac_kat_str("hmac-sha384-96", "Jefe", "what do ya want for nothing?",
+	    "af45d2e376484031617f78d2");
+	mac_kat_str("hmac-sha512-96", "Jefe", "what do ya want for nothing?",
+	    "164b7a7bfcf819e2e395fbe7");
+	/* 4.7, test case 6: a 131-byte key, longer than the 128-byte
+	 * block, is hashed first; longer than sa_crypto_new takes, so
+	 * through hmac_compute only. */
+	memset(k, 0xaa, 131);
+	hmac_kat(AUTH_HMAC_SHA384_192, k, 131, (const uint8_t *)tc6,
+	    strlen(tc6),
+	    "4ece084485813e9088d2c63a041bc5b4"
+	    "4f9ef1012a2b588f3cd11f05033ac4c6"
+	    "0c2ef6ab4030fe8296248df163f44952");
+	hmac_kat(AUTH_HMAC_SHA512_256, k, 131, (const uint8_t *)tc6,
+	    strlen(tc6),
+	    "80b24263c7c1a3ebb71493c1dd7be8b4"
+	    "9b46d1f41b4aeec1121b013783f8f352"
+	    "6b56d037e05f2598bd0fd2215d6a1e52"
+	    "95e64f73f63f0aec8b915a985d786598");
+}
+
+/* RFC 4868 2.7.2.2 and 2.7.2.3, test cases AUTH384-1 to -3 and
+ * AUTH512-1 to -3: keys as long as the suites use (48, 64 bytes), the
+ * truncated authenticators. */
+static void
+test_hmac_sha384_512_rfc4868(void **state)
+{
+	uint8_t k[64], d[50];
+	char jefe[4 * 16 + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		memcpy(jefe + 4 * i, "Jefe", 4);
+	/* AUTH384-1, AUTH512-1 */
+	memset(k, 0x0b, 64);
+	mac_kat("hmac-sha384-192", k, 48, (const uint8_t *)"Hi There", 8,
+	    "b6a8d5636f5c6a7224f9977dcf7ee6c7fb6d0c48cbdee973");
+	mac_kat("hmac-sha512-256", k, 64, (const uint8_t *)"Hi There", 8,
+	    "637edc6e01dce7e6742a99451aae82df23da3e92439e590e43e761b33e910fb8");
+	/* AUTH384-2, AUTH512-2: "Jefe" 12 and 16 times */
+	jefe[48] = '\0';
+	mac_kat_str("hmac-sha384-192", jefe, "what do ya want for nothing?",
+	    "2c7353974f1842fd66d53c452ca42122b28c0b594cfb184d");
+	memcpy(jefe + 48, "JefeJefeJefeJefe", 17);
+	mac_kat_str("hmac-sha512-256", jefe, "what do ya want for nothing?",
+	    "cb370917ae8a7ce28cfd1d8f4705d6141c173b2a9362c15df235dfb251b15454");
+	/* AUTH384-3, AUTH512-3 */
+	memset(k, 0xaa, 64);
+	memset(d, 0xdd, 50);
+	mac_kat("hmac-sha384-192", k, 48, d, 50,
+	    "809f439be00274321d4a538652164b53554a508184a0c316");
+	mac_kat("hmac-sha512-256", k, 64, d, 50,
+	    "2ee7acd783624ca9398710f3ee05ae41b9f9b0510c87e49e586cc9bf961733d8");
+}
+
+/* hmac-sha256-96, the pre-RFC 4868 truncation: the first 12 bytes of
+ * RFC 4231 4.2 to 4.4 (test cases 1-3). */
+static void
+test_hmac_sha256_96_rfc4231(void **state)
+{
+	uint8_t k[20], d[50];
+
+	(void)state;
+	memset(k, 0x0b, 20);
+	mac_kat("hmac-sha256-96", k, 20, (const uint8_t *)"Hi There", 8,
+	    "b0344c61d8db38535ca8afce");
+	mac_kat_str("hmac-sha256-96", "Jefe", "what do ya want for nothing?",
+	    "5bdcc146bf60754e6a042426");
+	memset(k, 0xaa, 20);
+	memset(d, 0xdd, 50);
+	mac_kat("hmac-sha256-96", k, 20, d, 50, "773ea91e36800e46854db8eb");
+}
+
+/* RFC 3566 4.6, test cases 1-7: key 000102..0f; messages 00 01 02 ...
+ * of 0, 3, 16, 20, 32 and 34 bytes, and 1000 zero bytes. The full
+ * 128-bit MAC through xcbc_compute, the 96 bits ESP sends through
+ * sa_mac. scapy has no XCBC (only AES-CMAC-96), so these and the ESP
+ * round trips are all the interop evidence there is. */
+static void
+test_aes_xcbc_mac_96_rfc3566(void **state)
+{
+	static const struct {
+		size_t		 len;
+		const char	*mac;
+	} tc[] = {
+		{ 0, "75f0251d528ac01c4573dfd584d79f29" },
+		{ 3, "5b376580ae2f19afe7219ceef172756f" },
+		{ 16, "d2a246fa349b68a79998a4394ff7a263" },
+		{ 20, "47f51b4564966215b8985c63055ed308" },
+		{ 32, "f54f0ec8d2b9f3d36807734bd5283fd4" },
+		{ 34, "becbb3bccdb518a30677d5481fb6b4d8" },
+		{ 1000, "f0dafee895db30253761103b5d84528f" },
+	};
+	uint8_t key[16], msg[1000], want[16], mac[16];
+	char icv96[2 * 12 + 1];
+	struct xcbc_key *x;
+	size_t i, t;
+
+	(void)state;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)i;
+	x = xcbc_key_new(key, sizeof(key));
+	assert_non_null(x);
+	for (t = 0; t < sizeof(tc) / sizeof(tc[0]); t++) {
+		for (i = 0; i < tc[t].len; i++)
+			msg[i] = tc[t].len == 1000 ? 0 : (uint8_t)i;
+		assert_int_equal(unhex(tc[t].mac, want, sizeof(want)), 16);
+		assert_int_equal(xcbc_compute(x, msg, tc[t].len, NULL, 0,
+		    mac), 0);
+		assert_memory_equal(mac, want, 16);
+		/* RFC 3566 4.3: the first 96 bits */
+		memcpy(icv96, tc[t].mac, 24);
+		icv96[24] = '\0';
+		mac_kat("aes-xcbc-mac-96", key, sizeof(key), msg, tc[t].len,
+		    icv96);
+	}
+	xcbc_key_free(x);
+	/* AES-128 only (RFC 3566 4.1). */
+	assert_null(xcbc_key_new(key, 15));
+	assert_null(xcbc_key_new(msg, 32));
 }
 
 /* Blowfish: Eric Young's variable key length vectors (Schneier's
@@ -513,6 +787,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hmac_md5_rfc2202),
+		cmocka_unit_test(test_hmac_sha384_512_rfc4231),
+		cmocka_unit_test(test_hmac_sha384_512_rfc4868),
+		cmocka_unit_test(test_hmac_sha256_96_rfc4231),
+		cmocka_unit_test(test_aes_xcbc_mac_96_rfc3566),
 		cmocka_unit_test(test_blowfish_set_key),
 		cmocka_unit_test(test_blowfish_cbc),
 		cmocka_unit_test(test_blowfish_long_keys),

@@ -60,25 +60,56 @@ test_cipher_table(void **state)
 	assert_null(cipher_by_name(NULL));
 }
 
+/* Key and ICV sizes as the RFCs give them: RFC 2403, RFC 2404, RFC 4868
+ * 2.1 (the key as long as the digest, the ICV half of it), RFC 3566 4.1
+ * and 4.3; the pre-RFC 4868 truncations keep the key and send 96 bits. */
+static const struct {
+	const char	*name;
+	enum auth_id	 id;
+	size_t		 key_len, icv_len;
+} auth_sizes[] = {
+	{ "none", AUTH_NONE, 0, 0 },
+	{ "hmac-md5-96", AUTH_HMAC_MD5_96, 16, 12 },
+	{ "hmac-sha1-96", AUTH_HMAC_SHA1_96, 20, 12 },
+	{ "hmac-sha256-128", AUTH_HMAC_SHA256_128, 32, 16 },
+	{ "hmac-sha384-192", AUTH_HMAC_SHA384_192, 48, 24 },
+	{ "hmac-sha512-256", AUTH_HMAC_SHA512_256, 64, 32 },
+	{ "hmac-sha256-96", AUTH_HMAC_SHA256_96, 32, 12 },
+	{ "hmac-sha384-96", AUTH_HMAC_SHA384_96, 48, 12 },
+	{ "hmac-sha512-96", AUTH_HMAC_SHA512_96, 64, 12 },
+	{ "aes-xcbc-mac-96", AUTH_AES_XCBC_MAC_96, 16, 12 },
+};
+#define NAUTHS (sizeof(auth_sizes) / sizeof(auth_sizes[0]))
+
 static void
 test_auth_table(void **state)
 {
 	const struct auth_info *ai;
+	char names[] = AUTH_NAMES, *p, *name;
+	size_t i, n = 0;
 
 	(void)state;
-	ai = auth_by_name("none");
-	assert_non_null(ai);
-	assert_int_equal(ai->id, AUTH_NONE);
-	assert_int_equal(ai->icv_len, 0);
-	ai = auth_by_name("hmac-sha1-96");
-	assert_non_null(ai);
-	assert_int_equal(ai->key_len, 20);
-	assert_int_equal(ai->icv_len, 12);
-	ai = auth_by_name("hmac-sha256-128");
-	assert_non_null(ai);
-	assert_int_equal(ai->key_len, 32);
-	assert_int_equal(ai->icv_len, 16);
-	assert_null(auth_by_name("hmac-md5-96"));
+	for (i = 0; i < NAUTHS; i++) {
+		ai = auth_by_name(auth_sizes[i].name);
+		assert_non_null(ai);
+		assert_string_equal(ai->name, auth_sizes[i].name);
+		assert_int_equal(ai->id, auth_sizes[i].id);
+		assert_int_equal(ai->key_len, auth_sizes[i].key_len);
+		assert_int_equal(ai->icv_len, auth_sizes[i].icv_len);
+		assert_true(ai->key_len <= CRYPTO_AUTHKEY_MAX);
+		assert_true(ai->icv_len <= CRYPTO_ICV_MAX);
+	}
+	/* The list in messages names these and only these, in order. */
+	for (p = names; (name = strsep(&p, ",")) != NULL; n++) {
+		name += strspn(name, " ");
+		assert_true(n < NAUTHS);
+		assert_string_equal(name, auth_sizes[n].name);
+	}
+	assert_int_equal(n, NAUTHS);
+	assert_null(auth_by_name("hmac-md5"));
+	assert_null(auth_by_name("hmac-sha512"));
+	assert_null(auth_by_name("aes-cmac-96"));
+	assert_null(auth_by_name("HMAC-SHA1-96"));
 	assert_null(auth_by_name(NULL));
 }
 
@@ -173,6 +204,7 @@ test_new_rejects(void **state)
 	const struct cipher_info *aes = cipher_by_name("aes-cbc");
 	const struct auth_info *sha1 = auth_by_name("hmac-sha1-96");
 	const struct auth_info *none = auth_by_name("none");
+	const struct auth_info *xcbc = auth_by_name("aes-xcbc-mac-96");
 	struct sa_crypto *c;
 
 	(void)state;
@@ -190,16 +222,33 @@ test_new_rejects(void **state)
 	sa_crypto_free(c);
 	/* A key for "none" means the caller is confused. */
 	assert_null(sa_crypto_new(aes, key, 16, none, ak, 20, true));
+	/* XCBC is AES-128: 16 bytes exactly (RFC 3566 4.1). */
+	assert_null(sa_crypto_new(aes, key, 16, xcbc, ak, 15, true));
+	assert_null(sa_crypto_new(aes, key, 16, xcbc, ak, 17, true));
+	assert_null(sa_crypto_new(aes, key, 16, xcbc, ak, 32, true));
+	c = sa_crypto_new(aes, key, 16, xcbc, ak, 16, true);
+	assert_non_null(c);
+	sa_crypto_free(c);
 	sa_crypto_free(NULL);
 }
 
 static void
 test_icv_len(void **state)
 {
-	uint8_t key[36] = { 0 }, ak[32] = { 1 };
+	uint8_t key[36] = { 0 }, ak[64] = { 1 };
+	const struct auth_info *ai;
 	struct sa_crypto *c;
+	size_t i;
 
 	(void)state;
+	for (i = 1; i < NAUTHS; i++) {
+		ai = auth_by_name(auth_sizes[i].name);
+		c = sa_crypto_new(cipher_by_name("aes-cbc"), key, 16, ai, ak,
+		    ai->key_len, false);
+		assert_non_null(c);
+		assert_int_equal(sa_crypto_icv_len(c), auth_sizes[i].icv_len);
+		sa_crypto_free(c);
+	}
 	c = sa_crypto_new(cipher_by_name("aes-gcm"), key, 20, NULL, NULL, 0,
 	    false);
 	assert_non_null(c);

@@ -26,9 +26,10 @@ peer(const char *cipher, size_t bits, const char *auth)
 
 	memset(&pc, 0, sizeof(pc));
 	strcpy(pc.name, "kat");
-	pc.cipher = cipher_by_name(cipher);
-	pc.key_bits = bits;
-	pc.auth = auth != NULL ? auth_by_name(auth) : NULL;
+	pc.suite_out.cipher = cipher_by_name(cipher);
+	pc.suite_out.key_bits = bits;
+	pc.suite_out.auth = auth != NULL ? auth_by_name(auth) : NULL;
+	pc.suite_in = pc.suite_out;
 	pc.replay_window = 64;
 	return pc;
 }
@@ -57,7 +58,8 @@ aead_agrees(struct esp_sa *sa, const struct peer_conf *pc, const uint8_t *want,
 	memset(data, 0x42, sizeof(data));
 	assert_int_equal(sa_aead_encrypt(sa->crypto, iv, aad, sizeof(aad),
 	    data, sizeof(data), tag), 0);
-	ref = sa_crypto_new(pc->cipher, want, wantlen, NULL, NULL, 0, false);
+	ref = sa_crypto_new(pc->suite_out.cipher, want, wantlen, NULL, NULL, 0,
+	    false);
 	assert_non_null(ref);
 	assert_int_equal(sa_aead_decrypt(ref, iv, aad, sizeof(aad), data,
 	    sizeof(data), tag), 0);
@@ -82,7 +84,8 @@ test_epoch_gcm(void **state)
 	(void)unhex("14243f82d3c9008d98839c164cf0893b363fd3f9983ddb09723903"
 	    "6c5615e4051ee5ad31", want, sizeof(want));
 	keys_of(&k, block, 36, 0);
-	assert_int_equal(sa_root_init(&r, &pc, &k, 0x12345678, true), 0);
+	assert_int_equal(sa_root_init(&r, &pc, &pc.suite_out, &k,
+	    0x12345678, true), 0);
 	/* The caller's copy of the keys is wiped. */
 	assert_int_equal(k.enc[5], 0);
 	memset(&sa, 0, sizeof(sa));
@@ -96,7 +99,7 @@ test_epoch_gcm(void **state)
 	{
 		static const uint8_t iv[8] = { 0 }, aad[8] = { 0 };
 		uint8_t data[16] = { 0 }, tag[16];
-		struct sa_crypto *ref = sa_crypto_new(pc.cipher, want,
+		struct sa_crypto *ref = sa_crypto_new(pc.suite_out.cipher, want,
 		    sizeof(want), NULL, NULL, 0, false);
 
 		assert_int_equal(sa_aead_encrypt(sa.crypto, iv, aad, 8, data,
@@ -132,7 +135,8 @@ test_epoch_cbc_hmac(void **state)
 	    "8e7a0d9c9a2755e23e4d44d540dd8a6cc7c8e4f18afd3ec4f6", want,
 	    sizeof(want));
 	keys_of(&k, block, 32, 20);
-	assert_int_equal(sa_root_init(&r, &pc, &k, 0x80000100, true), 0);
+	assert_int_equal(sa_root_init(&r, &pc, &pc.suite_out, &k,
+	    0x80000100, true), 0);
 	memset(&sa, 0, sizeof(sa));
 	assert_int_equal(sa_root_key(&r, UINT64_MAX, true, &sa), 0);
 	assert_int_equal(sa.spi, 0x80000101);
@@ -140,7 +144,8 @@ test_epoch_cbc_hmac(void **state)
 	assert_int_equal(sa_cbc_encrypt(sa.crypto, iv, data, sizeof(data)), 0);
 	assert_int_equal(sa_mac(sa.crypto, data, sizeof(data), NULL, 0, icv),
 	    0);
-	ref = sa_crypto_new(pc.cipher, want, 32, pc.auth, want + 32, 20, false);
+	ref = sa_crypto_new(pc.suite_out.cipher, want, 32, pc.suite_out.auth,
+	    want + 32, 20, false);
 	assert_non_null(ref);
 	assert_int_equal(sa_mac_verify(ref, data, sizeof(data), NULL, 0, icv),
 	    0);
@@ -166,7 +171,8 @@ test_ctl_key(void **state)
 	(void)unhex("114ad7221408224df4753653e73979da85eeccb80ae2892b394c9f"
 	    "7dff63b5ec", want, sizeof(want));
 	keys_of(&k, block, 36, 0);
-	assert_int_equal(sa_root_init(&r, &pc, &k, 0x12345678, true), 0);
+	assert_int_equal(sa_root_init(&r, &pc, &pc.suite_out, &k,
+	    0x12345678, true), 0);
 	assert_int_equal(sa_root_ctl_key(&r, 0x0badcafe, key), 0);
 	assert_memory_equal(key, want, sizeof(want));
 	sa_root_wipe(&r);
@@ -188,7 +194,8 @@ test_manual(void **state)
 	for (i = 0; i < sizeof(block); i++)
 		block[i] = (uint8_t)(0x30 + i);
 	keys_of(&k, block, 20, 0);
-	assert_int_equal(sa_root_init(&r, &pc, &k, 0x4000, false), 0);
+	assert_int_equal(sa_root_init(&r, &pc, &pc.suite_out, &k,
+	    0x4000, false), 0);
 	memset(&sa, 0, sizeof(sa));
 	assert_int_equal(sa_root_key(&r, 0, false, &sa), 0);
 	assert_int_equal(sa.spi, 0x4000);
@@ -207,7 +214,8 @@ test_manual(void **state)
 
 		memset(&out, 0, sizeof(out));
 		keys_of(&k, block, 20, 0);
-		assert_int_equal(sa_root_init(&r, &pc, &k, 0x4000, false), 0);
+		assert_int_equal(sa_root_init(&r, &pc, &pc.suite_out, &k,
+		    0x4000, false), 0);
 		assert_int_equal(sa_root_key(&r, 0, true, &out), 0);
 		aead_agrees(&out, &pc, block, sizeof(block));
 		esp_sa_clear(&out);

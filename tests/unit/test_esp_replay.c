@@ -420,10 +420,42 @@ test_esn_high_wrap(void **state)
 	replay_free(&r);
 }
 
+/* replay-window 0: no window, every number passes (RFC 4303 3.4.3: no
+ * inbound checks), 0 included; top follows the highest accepted, a
+ * floor set after a restart changes nothing, free leaves it on. */
+static void
+test_off(void **state)
+{
+	static const uint32_t lo[] = { 0, 1, 1, 77, 4294967295u, 3, 3 };
+	struct replay r;
+	uint64_t seq;
+	size_t i;
+
+	(void)state;
+	replay_init_off(&r);
+	assert_true(r.off);
+	assert_null(r.bits);
+	for (i = 0; i < sizeof(lo) / sizeof(lo[0]); i++) {
+		assert_true(replay_check(&r, lo[i], &seq));
+		assert_int_equal(seq, lo[i]);
+		assert_int_equal(replay_update(&r, seq), i == 1 || i == 3 ||
+		    i == 4);
+	}
+	assert_int_equal(r.top, 4294967295u);
+	replay_set_floor(&r, 10);
+	assert_int_equal(r.top, 4294967295u);
+	assert_true(replay_check(&r, 2, &seq));
+	replay_free(&r);
+	assert_false(r.off);
+	/* Freed: nothing passes until it is initialised again. */
+	assert_false(replay_check(&r, 2, &seq));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_update_answer),
 		cmocka_unit_test(test_first_packet),

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "crypto/crypto.h"
 #include "src/esp/esp.h"
 #include "src/esp/esp_internal.h"
@@ -46,6 +48,16 @@ static const struct suite suites[] = {
 	{ "aes-gcm", 16, "none" },
 	{ "aes-gcm", 32, "none" },
 	{ "chacha20-poly1305", 32, "none" },
+	/* KAME's authenticators (S_KAME_FIRST on) */
+	{ "aes-cbc", 16, "hmac-md5-96" },
+	{ "aes-cbc", 16, "hmac-sha384-192" },
+	{ "aes-cbc", 16, "hmac-sha512-256" },
+	{ "aes-cbc", 16, "hmac-sha256-96" },
+	{ "aes-cbc", 16, "hmac-sha384-96" },
+	{ "aes-cbc", 16, "hmac-sha512-96" },
+	{ "aes-cbc", 16, "aes-xcbc-mac-96" },
+	{ "3des-cbc", 24, "hmac-md5-96" },
+	{ "blowfish-cbc", 56, "hmac-sha512-256" },
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
@@ -764,6 +776,123 @@ test_bad_padding(void **state)
 	}
 }
 
+/* A trailer of padlen bytes of kind 0 (1, 2, 3, ...), 1 (zeros) or 2
+ * (other bytes, as KAME's -f random-pad sends) after 32 - 2 - padlen
+ * bytes of payload. */
+static void
+pad_pt(uint8_t *pt, size_t padlen, int kind)
+{
+	size_t i;
+
+	good_pt(pt, 32, padlen);
+	for (i = 0; i < padlen; i++)
+		if (kind == 1)
+			pt[30 - padlen + i] = 0;
+		else if (kind == 2)
+			pt[30 - padlen + i] = (uint8_t)(0xa7 ^ (i * 29));
+}
+
+/* padding strict | zero | any (RFC 4303 2.4; site.conf(5)): which
+ * padding bytes each accepts, with and without an ICV, CBC and AEAD.
+ * The pad length bound holds in every mode, and a refused packet is
+ * MALFORMED and leaves the window. */
+static void
+test_padding_modes(void **state)
+{
+	/* 3des-cbc sha1, blowfish-128 sha256, blowfish none, aes-gcm */
+	static const size_t which[] = { 10, 2, 0, 18 };
+	/* [mode][kind]: accepted? */
+	static const bool ok[3][3] = {
+		[ESP_PAD_STRICT] = { true, false, false },
+		[ESP_PAD_ZERO] = { true, true, false },
+		[ESP_PAD_ANY] = { true, true, true },
+	};
+	uint8_t pt[32], nh;
+	struct pair pp;
+	uint64_t seq = 0, got;
+	size_t w;
+	int mode, kind;
+
+	(void)state;
+	for (w = 0; w < sizeof(which) / sizeof(which[0]); w++) {
+		for (mode = ESP_PAD_STRICT; mode <= ESP_PAD_ANY; mode++) {
+			pair_init(&pp, &suites[which[w]], false);
+			pp.in.padding = (enum esp_pad)mode;
+			for (kind = 0; kind < 3; kind++) {
+				uint64_t top = pp.in.replay.top;
+
+				pad_pt(pt, 10, kind);
+				craft(&pp, &pk, pt, 32, ++seq);
+				assert_int_equal(esp_decap(&pp.in, &pk, &nh,
+				    &got, false), ok[mode][kind] ? ESP_OK :
+				    ESP_DROP_MALFORMED);
+				if (!ok[mode][kind]) {
+					assert_int_equal(pp.in.replay.top, top);
+					continue;
+				}
+				assert_int_equal(got, seq);
+				assert_int_equal(pk.len, 20);
+				assert_int_equal(nh, 4);
+				assert_int_equal(pkt_data(&pk)[0], 0x45);
+				assert_true(esp_accept(&pp.in, got));
+			}
+			/* Pad length beyond the ciphertext: refused by all. */
+			pad_pt(pt, 10, 1);
+			pt[30] = 31;
+			craft(&pp, &pk, pt, 32, ++seq);
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got,
+			    false), ESP_DROP_MALFORMED);
+			/* No padding at all passes every mode. */
+			pad_pt(pt, 0, 1);
+			craft(&pp, &pk, pt, 32, ++seq);
+			assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got,
+			    false), ESP_OK);
+			assert_int_equal(pk.len, 30);
+			assert_true(esp_accept(&pp.in, got));
+			pair_free(&pp);
+			seq = 0;
+		}
+	}
+}
+
+/* replay-window 0: anti-replay off (RFC 4303 3.4.3). A repeated number,
+ * one far behind the top and one from a peer that restarted at 1 all
+ * pass; only a number above the top moves it (what may move a dynamic
+ * endpoint). Authentication still decides. */
+static void
+test_replay_off(void **state)
+{
+	static const uint64_t seqs[] = { 1, 2, 2, 1, 5000, 3, 5000, 1 };
+	static const bool moves[] = { true, true, false, false, true, false,
+	    false, false };
+	uint8_t pt[32], nh;
+	struct pair pp;
+	uint64_t got;
+	size_t i;
+
+	(void)state;
+	pair_init(&pp, &suites[10], false);     /* 3des-cbc sha1 */
+	replay_free(&pp.in.replay);
+	replay_init_off(&pp.in.replay);
+	good_pt(pt, 32, 10);
+	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		craft(&pp, &pk, pt, 32, seqs[i]);
+		assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got, false),
+		    ESP_OK);
+		assert_int_equal(got, seqs[i]);
+		assert_int_equal(pk.len, 20);
+		assert_int_equal(esp_accept(&pp.in, got), moves[i]);
+	}
+	assert_int_equal(pp.in.replay.top, 5000);
+	/* A forged packet still fails its ICV. */
+	craft(&pp, &pk, pt, 32, 6000);
+	pkt_data(&pk)[20] ^= 1;
+	assert_int_equal(esp_decap(&pp.in, &pk, &nh, &got, false),
+	    ESP_DROP_AUTH);
+	assert_int_equal(pp.in.replay.top, 5000);
+	pair_free(&pp);
+}
+
 /* skip_icv: the ICV is not checked (keys unknown) but still stripped. */
 static void
 test_skip_icv(void **state)
@@ -803,6 +932,7 @@ test_skip_icv(void **state)
 #define S_GCM           18
 #define S_GCM256        19
 #define S_CHACHA        20
+#define S_KAME_FIRST    21
 
 static bool
 window_bit(const struct replay *r, uint64_t seq)
@@ -1685,6 +1815,86 @@ test_known_answers(void **state)
 	}
 }
 
+/* KAME's authenticators on the wire (RFC 4303 2): the ICV has the
+ * suite's length (RFC 2403 2, RFC 4868 2.1.1, RFC 3566 4.3, and the
+ * 96-bit SHA-2 truncations before RFC 4868) and, for the HMACs, is the
+ * leftmost part of OpenSSL's EVP HMAC over SPI..ciphertext (with the
+ * ESN high half after it). Every flipped ICV byte is an auth drop that
+ * leaves the window alone; the genuine packet passes afterwards. XCBC's
+ * bytes are checked by the RFC 3566 vectors (test_crypto_kat). */
+static void
+test_kame_auth_icv(void **state)
+{
+	static const struct {
+		const char	*auth;
+		const char	*digest;	/* NULL: not an HMAC */
+		size_t		 icv;
+	} want[] = {
+		{ "hmac-md5-96", "MD5", 12 },
+		{ "hmac-sha384-192", "SHA384", 24 },
+		{ "hmac-sha512-256", "SHA512", 32 },
+		{ "hmac-sha256-96", "SHA256", 12 },
+		{ "hmac-sha384-96", "SHA384", 12 },
+		{ "hmac-sha512-96", "SHA512", 12 },
+		{ "aes-xcbc-mac-96", NULL, 12 },
+	};
+	uint8_t ak[CRYPTO_AUTHKEY_MAX], md[EVP_MAX_MD_SIZE], nh;
+	struct rsnap rs;
+	struct pair pp;
+	size_t s, w, i, n, mlen, mdlen;
+	int esn;
+
+	(void)state;
+	/* The auth key mk_crypto gives both ends (auth_seed 0x22). */
+	for (i = 0; i < sizeof(ak); i++)
+		ak[i] = (uint8_t)(0x22 ^ (3 * i));
+	for (s = S_KAME_FIRST; s < NSUITES; s++)
+		for (esn = 0; esn <= 1; esn++) {
+			for (w = 0; strcmp(want[w].auth, suites[s].auth) != 0;
+			    w++)
+				assert_true(w + 1 < sizeof(want) /
+				    sizeof(want[0]));
+			pair_init(&pp, &suites[s], esn);
+			assert_int_equal(pp.icv, want[w].icv);
+			/* With ESN, a high half that is not 0. */
+			pp.out.seq = esn ? 0x1fffffffeULL : 0x40;
+			replay_update(&pp.in.replay, pp.out.seq);
+			fill_inner(&pk, 77, (uint8_t)s);
+			assert_int_equal(esp_encap(&pp.out, &pk, 4), 0);
+			n = pk.len;
+			memcpy(wire, pkt_data(&pk), n);
+			assert_int_equal(n, ESP_HDR_LEN + pp.ci->iv_len +
+			    ct_len(&pp, 77) + want[w].icv);
+			if (want[w].digest != NULL) {
+				mlen = n - want[w].icv;
+				memcpy(inner, wire, mlen);
+				if (esn) {
+					esp_put32(inner + mlen, 1);
+					mlen += 4;
+				}
+				assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL,
+				    want[w].digest, NULL, ak, pp.ai->key_len,
+				    inner, mlen, md, sizeof(md), &mdlen));
+				assert_true(mdlen >= want[w].icv);
+				assert_memory_equal(wire + n - want[w].icv, md,
+				    want[w].icv);
+			}
+			rsnap_take(&pp.in.replay, &rs);
+			for (i = n - want[w].icv; i < n; i++) {
+				load(&pk, wire, n);
+				pkt_data(&pk)[i] ^= 0x80;
+				assert_int_equal(decap(&pp.in, &pk, &nh,
+				    false), ESP_DROP_AUTH);
+				rsnap_same(&pp.in.replay, &rs);
+			}
+			load(&pk, wire, n);
+			assert_int_equal(decap(&pp.in, &pk, &nh, false),
+			    ESP_OK);
+			assert_int_equal(pk.len, 77);
+			pair_free(&pp);
+		}
+}
+
 static int
 setup(void **state)
 {
@@ -1711,6 +1921,8 @@ main(void)
 		cmocka_unit_test(test_no_room),
 		cmocka_unit_test(test_dummy),
 		cmocka_unit_test(test_bad_padding),
+		cmocka_unit_test(test_padding_modes),
+		cmocka_unit_test(test_replay_off),
 		cmocka_unit_test(test_skip_icv),
 		cmocka_unit_test(test_auth_none_forgery),
 		cmocka_unit_test(test_drops_keep_window),
@@ -1723,6 +1935,7 @@ main(void)
 		cmocka_unit_test(test_resync_not_auth_none),
 		cmocka_unit_test(test_iv_base),
 		cmocka_unit_test(test_cbc_ivs),
+		cmocka_unit_test(test_kame_auth_icv),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -26,6 +26,9 @@ static const struct {
 	{ "aes-cbc", 32, "none" },
 	{ "aes-gcm", 16, "none" },
 	{ "chacha20-poly1305", 32, "none" },
+	{ "aes-cbc", 16, "hmac-sha512-256" },
+	{ "3des-cbc", 24, "hmac-sha384-192" },
+	{ "aes-cbc", 16, "aes-xcbc-mac-96" },
 };
 
 static struct pkt pk;
