@@ -66,8 +66,9 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: vpntunctl decrypt-pcap (-c site.conf | --sa "
 	    "SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]])...\n"
-	    "           [--skip-icv] [--udp-port N] [-v] -r in.pcap[ng] "
-	    "-w out.pcap [-W frames.pcap]\n");
+	    "           [--skip-icv] [--padding strict|zero|any] "
+	    "[--udp-port N] [-v]\n"
+	    "           -r in.pcap[ng] -w out.pcap [-W frames.pcap]\n");
 }
 
 static enum fail
@@ -386,15 +387,31 @@ parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
+/* --padding: as site.conf's padding (site.conf(5)), for --sa. */
+static int
+parse_padding(const char *s, enum esp_pad *pad)
+{
+	if (strcmp(s, "strict") == 0)
+		*pad = ESP_PAD_STRICT;
+	else if (strcmp(s, "zero") == 0)
+		*pad = ESP_PAD_ZERO;
+	else if (strcmp(s, "any") == 0)
+		*pad = ESP_PAD_ANY;
+	else
+		return -1;
+	return 0;
+}
+
 int
 decrypt_pcap_main(int argc, char **argv)
 {
-	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT };
+	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT, OPT_PADDING };
 	static const struct option opts[] = {
 		{ "config",   required_argument, NULL, 'c' },
 		{ "sa",       required_argument, NULL, OPT_SA },
 		{ "skip-icv", no_argument,       NULL, OPT_SKIP_ICV },
 		{ "udp-port", required_argument, NULL, OPT_PORT },
+		{ "padding",  required_argument, NULL, OPT_PADDING },
 		{ "verbose",  no_argument,       NULL, 'v' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL,       0,                 NULL, 0 },
@@ -403,6 +420,7 @@ decrypt_pcap_main(int argc, char **argv)
 	struct source *src;
 	struct conf_error err;
 	size_t nsrc = 0, i, failed = 0;
+	enum esp_pad pad = ESP_PAD_STRICT;
 	bool skip_icv = false;
 	int ch, rc = EXIT_USAGE;
 
@@ -429,6 +447,14 @@ decrypt_pcap_main(int argc, char **argv)
 			if (parse_port(optarg, &r.port) == -1) {
 				fprintf(stderr, "vpntunctl: decrypt-pcap: "
 				    "--udp-port %s is not a port\n", optarg);
+				goto out;
+			}
+			break;
+		case OPT_PADDING:
+			if (parse_padding(optarg, &pad) == -1) {
+				fprintf(stderr, "vpntunctl: decrypt-pcap: "
+				    "--padding %s: expected strict, zero or "
+				    "any\n", optarg);
 				goto out;
 			}
 			break;
@@ -464,7 +490,7 @@ decrypt_pcap_main(int argc, char **argv)
 	for (i = 0; i < nsrc; i++) {
 		if ((src[i].kind == SRC_CONF ? dsa_add_config(&r.sas,
 		    src[i].arg, skip_icv, &err) : dsa_add_spec(&r.sas,
-		    src[i].arg, skip_icv, &err)) == -1) {
+		    src[i].arg, skip_icv, pad, &err)) == -1) {
 			fprintf(stderr, "%s\n", err.msg);
 			goto out;
 		}

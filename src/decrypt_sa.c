@@ -48,10 +48,11 @@ dsa_new(struct dsa_set *s, struct conf_error *err)
 /* One SA of a peer as the daemon sets it up (src/datapath/sa_out.c):
  * the one place that knows which fields of peer_conf make an SA. */
 struct sa_desc {
-	const char     *dir;
-	const char     *kind;           /* "" or " tap" */
-	uint32_t        spi;
-	struct sa_keys *keys;
+	const char            *dir;
+	const char            *kind;    /* "" or " tap" */
+	uint32_t               spi;
+	const struct sa_suite *suite;
+	struct sa_keys        *keys;
 };
 
 static size_t
@@ -59,20 +60,24 @@ peer_sas(const struct peer_conf *pc, struct sa_desc d[4])
 {
 	size_t n = 0;
 
-	d[n++] = (struct sa_desc){ "in", "", pc->spi_in, pc->key_in };
-	d[n++] = (struct sa_desc){ "out", "", pc->spi_out, pc->key_out };
+	d[n++] = (struct sa_desc){ "in", "", pc->spi_in, &pc->suite_in,
+	    pc->key_in };
+	d[n++] = (struct sa_desc){ "out", "", pc->spi_out, &pc->suite_out,
+	    pc->key_out };
 	if (pc->tap_sa) {
 		d[n++] = (struct sa_desc){ "in", " tap", pc->tap_spi_in,
-		    pc->tap_key_in };
+		    &pc->suite_in, pc->tap_key_in };
 		d[n++] = (struct sa_desc){ "out", " tap", pc->tap_spi_out,
-		    pc->tap_key_out };
+		    &pc->suite_out, pc->tap_key_out };
 	}
 	return n;
 }
 
 /* Keys d from the key file's block with the daemon's own keying (epoch
  * 0, the base SPI: manual keying), for decryption whichever way the SA
- * goes. sa_root_key wipes the block. */
+ * goes, with the peer's padding check and its replay window (which
+ * decrypt-pcap never lets refuse a packet). sa_root_key wipes the
+ * block. */
 static int
 key_peer_sa(struct dsa *d, const struct peer_conf *pc,
     const struct sa_desc *sd)
@@ -81,7 +86,7 @@ key_peer_sa(struct dsa *d, const struct peer_conf *pc,
 	int rc;
 
 	if (sd->keys == NULL ||
-	    sa_root_init(&r, pc, sd->keys, sd->spi, false) == -1)
+	    sa_root_init(&r, pc, sd->suite, sd->keys, sd->spi, false) == -1)
 		return -1;
 	rc = sa_root_key(&r, 0, false, &d->esp);
 	sa_root_wipe(&r);
@@ -119,7 +124,7 @@ dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
 			}
 			d->spi = sd[j].spi;
 			d->dir = sd[j].dir;
-			d->skip_icv = skip_icv && !pc->cipher->aead;
+			d->skip_icv = skip_icv && !sd[j].suite->cipher->aead;
 			snprintf(d->from, sizeof(d->from), "peer \"%s\"%s",
 			    pc->name, sd[j].kind);
 			if (key_peer_sa(d, pc, &sd[j]) == -1) {
@@ -152,6 +157,13 @@ hexval(int ch)
 int
 hex_decode(const char *s, uint8_t *buf, size_t max, size_t *len)
 {
+	return hex_decode_empty(s, buf, max, len, false);
+}
+
+int
+hex_decode_empty(const char *s, uint8_t *buf, size_t max, size_t *len,
+    bool empty_ok)
+{
 	size_t n = 0;
 	int hi, lo;
 
@@ -167,7 +179,7 @@ hex_decode(const char *s, uint8_t *buf, size_t max, size_t *len)
 		s += 2;
 	}
 	*len = n;
-	return n > 0 ? 0 : -1;
+	return n > 0 || empty_ok ? 0 : -1;
 }
 
 static int
@@ -204,7 +216,7 @@ is_bits(const char *s)
 
 /* The suite and keys of a spec's fields (after SPI), checked. */
 static int
-spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv,
+spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv, enum esp_pad pad,
     struct conf_error *err)
 {
 	uint8_t key[CRYPTO_KEY_MAX + CRYPTO_SALT_MAX];
@@ -223,7 +235,9 @@ spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv,
 		bits = strtoul(f[1], NULL, 10);
 		i++;
 	}
-	if (i >= nf || hex_decode(f[i], key, sizeof(key), &klen) == -1) {
+	/* A cipher without a key (null) takes an empty KEYHEX. */
+	if (i >= nf || hex_decode_empty(f[i], key, sizeof(key), &klen,
+	    cipher_key_len_ok(ci, 0) && ci->salt_len == 0) == -1) {
 		seterr(err, "vpntunctl: --sa 0x%08x: expected the key in "
 		    "hex, up to %zu bytes", d->spi, sizeof(key));
 		goto out;
@@ -269,6 +283,7 @@ spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv,
 	}
 	d->skip_icv = skip_icv && !ci->aead;
 	d->esp.spi = d->spi;
+	d->esp.padding = pad;
 	d->esp.crypto = sa_crypto_new(ci, key, klen, ai,
 	    alen > 0 ? akey : NULL, alen, false);
 	if (d->esp.crypto == NULL) {
@@ -290,7 +305,7 @@ out:
 
 int
 dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
-    struct conf_error *err)
+    enum esp_pad pad, struct conf_error *err)
 {
 	char *copy, *p, *f[SPEC_FIELDS + 1];
 	size_t nf = 0;
@@ -314,7 +329,7 @@ dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
 	}
 	d->dir = "-";
 	snprintf(d->from, sizeof(d->from), "--sa");
-	if (spec_key(d, f + 1, nf - 1, skip_icv, err) == -1)
+	if (spec_key(d, f + 1, nf - 1, skip_icv, pad, err) == -1)
 		goto out;
 	s->n++;
 	rc = 0;

@@ -41,10 +41,11 @@ struct dsa_set {
 int  dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
     struct conf_error *err);
 /* Adds an SA given as SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]]; with
- * skip_icv the AUTHKEYHEX may be left out (the ICV is not checked).
- * -1 with err->msg, never naming key bytes. */
+ * skip_icv the AUTHKEYHEX may be left out (the ICV is not checked); pad
+ * is what its padding may hold. -1 with err->msg, never naming key
+ * bytes. */
 int  dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
-    struct conf_error *err);
+    enum esp_pad pad, struct conf_error *err);
 /* Sorts the SAs by SPI (stable: the order given among equal SPIs); then
  * dsa_find gives the first SA of spi and *n, how many share it. */
 void dsa_sort(struct dsa_set *s);
@@ -54,7 +55,10 @@ struct dsa *dsa_find(struct dsa_set *s, uint32_t spi, size_t *n);
 int  dsa_seen(struct dsa *d, uint64_t seq);
 void dsa_free(struct dsa_set *s);
 
-/* "0x0102..." or "0102...": whole bytes that fit in max. -1 otherwise. */
+/* "0x0102..." or "0102...": whole bytes that fit in max, at least one
+ * unless empty_ok. -1 otherwise, buf wiped. */
 int  hex_decode(const char *s, uint8_t *buf, size_t max, size_t *len);
+int  hex_decode_empty(const char *s, uint8_t *buf, size_t max, size_t *len,
+    bool empty_ok);
 
 #endif

@@ -39,8 +39,9 @@ usage(FILE *fp)
 	    "[--auth NAME] [--force] FILE\n"
 	    "       vpntunctl decrypt-pcap (-c site.conf | --sa SPEC)... "
 	    "[--skip-icv]\n"
-	    "                 [--udp-port N] [-v] -r in.pcap -w out.pcap "
-	    "[-W frames.pcap]\n"
+	    "                 [--padding MODE] [--udp-port N] [-v] "
+	    "-r in.pcap -w out.pcap\n"
+	    "                 [-W frames.pcap]\n"
 	    "       vpntunctl -h | --help | --version\n"
 	    "  -s, --socket PATH   the control socket (default %s)\n"
 	    "  -c, --config FILE   the one the site.conf's control names\n",

@@ -7,7 +7,10 @@ and pcapng blocks by hand.
 
 reads DIR/r.key (aes-cbc 128 + hmac-sha256-128) and DIR/g.key (aes-gcm
 256), the key files of peers "r" and "g" of a central site (block 1 is
-central -> remote, the site's outbound SA), and writes
+central -> remote, the site's outbound SA), and the one-block files of
+peer "k"'s `sa in` (DIR/k.in: 3des-cbc + hmac-sha1-96, zero padding as
+KAME's setkey -f zero-pad sends) and `sa out` (DIR/k.out: aes-cbc 256 +
+hmac-sha256-128), and writes
 
     DIR/cap.pcapng      the frames below (Ethernet, timestamps in ns)
     DIR/want.ip         the inner IP packets decrypt-pcap must write, one
@@ -24,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 R_IN, R_OUT, G_IN, G_OUT = 0x1001, 0x1002, 0x2001, 0x2002
+K_IN, K_OUT = 0x3001, 0x3002
 T0 = 1700000000
 
 
@@ -88,23 +92,29 @@ def tcp_syn():
     return ipv4([10, 1, 0, 7], [10, 1, 2, 7], 6, t)
 
 
-def trailer(inner, nh, block, badpad=False):
+def trailer(inner, nh, block, pad_byte=None):
+    """pad_byte: None for 1, 2, 3, ...; else every padding byte."""
     padlen = (-(len(inner) + 2)) % block
-    if badpad and padlen == 0:
+    if pad_byte is not None and padlen == 0:
         padlen = block
     pad = bytes(range(1, padlen + 1))
-    if badpad:
-        pad = b"\xee" * padlen
+    if pad_byte is not None:
+        pad = bytes([pad_byte]) * padlen
     return inner + pad + bytes([padlen, nh])
 
 
-def esp_cbc(block, spi, seq, inner, nh, badpad=False):
-    key, akey = block[:16], block[16:48]
-    iv = hashlib.sha256(b"iv%d%d" % (spi, seq)).digest()[:16]
-    pt = trailer(inner, nh, 16, badpad)
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+def esp_cbc(block, spi, seq, inner, nh, pad_byte=None, suite="aes128"):
+    alg, klen, bsz, h, alen, icv = {
+        "aes128": (algorithms.AES, 16, 16, hashlib.sha256, 32, 16),
+        "aes256": (algorithms.AES, 32, 16, hashlib.sha256, 32, 16),
+        "3des": (algorithms.TripleDES, 24, 8, hashlib.sha1, 20, 12),
+    }[suite]
+    key, akey = block[:klen], block[klen:klen + alen]
+    iv = hashlib.sha256(b"iv%d%d" % (spi, seq)).digest()[:bsz]
+    pt = trailer(inner, nh, bsz, pad_byte)
+    enc = Cipher(alg(key), modes.CBC(iv)).encryptor()
     head = struct.pack("!II", spi, seq) + iv + enc.update(pt) + enc.finalize()
-    return head + hmac.new(akey, head, hashlib.sha256).digest()[:16]
+    return head + hmac.new(akey, head, h).digest()[:icv]
 
 
 def esp_gcm(block, spi, seq, inner, nh):
@@ -123,6 +133,8 @@ def main():
     d = sys.argv[1]
     r_c2r, r_r2c = read_blocks(os.path.join(d, "r.key"))
     g_c2r, g_r2c = read_blocks(os.path.join(d, "g.key"))
+    k_in = bytes.fromhex("".join(l.split("#", 1)[0].strip() for l in open(os.path.join(d, "k.in"))))
+    k_out = bytes.fromhex("".join(l.split("#", 1)[0].strip() for l in open(os.path.join(d, "k.out"))))
     in4 = icmp_echo([10, 1, 0, 5], [10, 1, 1, 5], 1)
     in6 = inner6_udp()
     syn = tcp_syn()
@@ -147,10 +159,14 @@ def main():
         (ether(0x0800, ipv4(B4, A4, 17, udp(4500, 4500, esp_cbc(r_r2c, R_IN, 3, in4b, 4))), vlan=7), None, in4b, None),
         (ether(0x0806, bytes(28)), None, None, None),                         # ARP
         (ether(0x86dd, ipv6(A6, B6, 50, flip_last(esp_gcm(g_c2r, G_OUT, 2, syn, 4)))), None, None, None),
-        (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, R_OUT, 3, in4, 4, badpad=True))), None, None, None),
+        (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, R_OUT, 3, in4, 4, pad_byte=0xee))), None, None, None),
         (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, R_OUT, 4, in4, 4)[:64], frag=0x2000)), None, None, None),
         # TFC padding behind the inner packet (RFC 4303 2.7): not written
         (ether(0x0800, ipv4(B4, A4, 17, udp(4500, 4500, esp_cbc(r_r2c, R_IN, 4, in4b + bytes(100), 4)))), None, in4b, None),
+        # peer k: `sa in` 3des/hmac-sha1-96 with zero padding, `sa out`
+        # aes-cbc 256/hmac-sha256-128, in raw ESP
+        (ether(0x0800, ipv4(B4, A4, 50, esp_cbc(k_in, K_IN, 7, in4b, 4, pad_byte=0, suite="3des"))), None, in4b, None),
+        (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(k_out, K_OUT, 9, in6, 41, suite="aes256"))), None, in6, None),
     ]
     shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
     # Interface: Ethernet, if_tsresol 9 (nanoseconds).

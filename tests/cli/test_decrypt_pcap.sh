@@ -7,8 +7,9 @@
 # destination options header, a duplicate, a flipped ICV byte and a
 # flipped GCM tag byte, bad padding, an unknown SPI, a packet the
 # snaplen cut, an ESP fragment, an EtherIP frame, a dummy packet (next
-# header 59), TFC padding, IKE, a NAT-T keepalive and ARP. A third peer with derived
-# keying is skipped with a message. Then the same SAs by --sa, a wrong
+# header 59), TFC padding, IKE, a NAT-T keepalive and ARP; a third
+# peer's `sa in` and `sa out` differ in suite, and it takes KAME's zero
+# padding. A peer with derived keying is skipped with a message. Then the same SAs by --sa, a wrong
 # --sa before the config's (each SPI's SAs are tried in turn), and the
 # usage, file and config errors (exit 2), which never print key bytes.
 set -euo pipefail
@@ -46,10 +47,13 @@ want_count() { # LABEL N
 keyhex() { printf '%s' "$1" | sha256sum | cut -c1-"$2"; }
 R_C2R=$(keyhex r1 32)$(keyhex r1a 64) R_R2C=$(keyhex r2 32)$(keyhex r2a 64)
 G_C2R=$(keyhex g1 64)$(keyhex g1s 8) G_R2C=$(keyhex g2 64)$(keyhex g2s 8)
+K_IN=$(keyhex k1 48)$(keyhex k1a 40) K_OUT=$(keyhex k2 64)$(keyhex k2a 64)
 (umask 077
 printf '%s\n%s\n' "$R_C2R" "$R_R2C" >"$T/r.key"
 printf '%s\n%s\n' "$G_C2R" "$G_R2C" >"$T/g.key"
-printf '%s\n%s\n' "$(keyhex d1 64)$(keyhex d1s 8)" "$(keyhex d2 64)$(keyhex d2s 8)" >"$T/d.key")
+printf '%s\n%s\n' "$(keyhex d1 64)$(keyhex d1s 8)" "$(keyhex d2 64)$(keyhex d2s 8)" >"$T/d.key"
+echo "$K_IN" >"$T/k.in"
+echo "$K_OUT" >"$T/k.out")
 cat >"$T/c.conf" <<EOF
 site "c" {
 	role central
@@ -73,6 +77,15 @@ peer "g" {
 	key "$T/g.key"
 	keying manual
 	spi in 0x2001 out 0x2002
+}
+peer "k" {
+	network 10.1.4.0/24
+	endpoint 198.18.0.5
+	keying manual
+	padding zero
+	replay-window 0
+	sa in spi 0x3001 cipher 3des-cbc auth hmac-sha1-96 key "$T/k.in"
+	sa out spi 0x3002 cipher aes-cbc keysize 256 auth hmac-sha256-128 key "$T/k.out"
 }
 peer "d" {
 	network 10.1.3.0/24
@@ -106,10 +119,10 @@ EOF
 }
 
 check_summary() {
-	want_count "packets read" 17
-	want_count "ESP found" 14
-	want_count "decrypted" 8
-	want_count "written" 6
+	want_count "packets read" 19
+	want_count "ESP found" 16
+	want_count "decrypted" 10
+	want_count "written" 8
 	want_count "not decrypted" 6
 	want_count "no SA for the SPI" 1
 	want_count "ICV/tag failed" 2
@@ -130,6 +143,8 @@ check_summary() {
 	    'SA 0x00001002 out peer "r": 2 decrypted, 1 failed, 0 duplicate' \
 	    'SA 0x00002001 in  peer "g": 1 decrypted, 0 failed, 0 duplicate' \
 	    'SA 0x00002002 out peer "g": 2 decrypted, 1 failed, 1 duplicate' \
+	    'SA 0x00003001 in  peer "k": 1 decrypted, 0 failed, 0 duplicate' \
+	    'SA 0x00003002 out peer "k": 1 decrypted, 0 failed, 0 duplicate' \
 	    'SA 0xdead0001 unknown: 1 packets'; do
 		grep -qxF "  $sa" "$T/err" || fail "no line '$sa': $(cat "$T/err")"
 	done
@@ -150,10 +165,10 @@ cmp -s "$T/got.ip" "$T/want.ip" ||
 pcap_records "$T/frames.pcap" 1 >"$T/got.frames" || fail "frames.pcap: $(cat "$T/got.frames")"
 cmp -s "$T/got.frames" "$T/want.frames" ||
 	fail "EtherIP frames differ: $(diff "$T/got.frames" "$T/want.frames" | head -4)"
-for k in "$R_C2R" "$R_R2C" "$G_C2R" "$G_R2C"; do
+for k in "$R_C2R" "$R_R2C" "$G_C2R" "$G_R2C" "$K_IN" "$K_OUT"; do
 	grep -qi "${k:0:16}" "$T/err" && fail "a key in the output"
 done
-echo "ok config: 17 frames, 14 ESP, 8 decrypted, 6 IP packets (one without its TFC padding) and 1 frame written byte for byte with their ns timestamps, each failure counted"
+echo "ok config: 19 frames, 16 ESP, 10 decrypted, 8 IP packets (one without its TFC padding) and 1 frame written byte for byte with their ns timestamps, each failure counted"
 
 # 2. Without -W the frame is counted, not written; tshark (if there)
 #    reads what we wrote as the same IPv4/IPv6 packets.
@@ -169,7 +184,9 @@ if command -v tshark >/dev/null; then
 10.1.0.7  raw:ip:tcp
 10.1.0.7  raw:ip:tcp
 10.1.1.9  raw:ip:icmp:data
-10.1.1.9  raw:ip:icmp:data"
+10.1.1.9  raw:ip:icmp:data
+10.1.1.9  raw:ip:icmp:data
+ fd00::5 raw:ipv6:udp:dns"
 	[ "$got" = "$want" ] || fail "tshark reads out.pcap as: $got"
 	echo "ok tshark reads the written packets as IPv4 ICMP, IPv6 UDP, TCP"
 fi
@@ -187,12 +204,23 @@ expect 1 "$B/vpntunctl" decrypt-pcap \
     --sa "0x1001:aes-cbc:${R_R2C:0:32}:hmac-sha256-128:${R_R2C:32}" \
     --sa "4098:aes-cbc:128:${R_C2R:0:32}:hmac-sha256-128:${R_C2R:32}" \
     --sa "0x2001:aes-gcm:${G_R2C}" --sa "0x2002:aes-gcm:256:${G_C2R}" \
-    -r "$T/cap.pcapng" -w "$T/out4.pcap"
-want_count "decrypted" 8
-want_count "written" 6
+    --sa "0x3001:3des-cbc:${K_IN:0:48}:hmac-sha1-96:${K_IN:48}" \
+    --sa "0x3002:aes-cbc:256:${K_OUT:0:64}:hmac-sha256-128:${K_OUT:64}" \
+    --padding zero -r "$T/cap.pcapng" -w "$T/out4.pcap"
+want_count "decrypted" 10
+want_count "written" 8
 want_count "duplicate" 1
 cmp -s "$T/out.pcap" "$T/out4.pcap" || fail "--sa wrote other packets than -c"
-echo "ok --sa: the same 8 decrypted and 6 written; a wrong SA of an SPI is tried, then the right one"
+echo "ok --sa: the same 10 decrypted and 8 written; a wrong SA of an SPI is tried, then the right one"
+# Strict padding (the default) refuses KAME's zeros.
+expect 1 "$B/vpntunctl" decrypt-pcap --sa "0x3001:3des-cbc:${K_IN:0:48}:hmac-sha1-96:${K_IN:48}" \
+    -r "$T/cap.pcapng" -w "$T/x.pcap"
+want_count "decrypted" 0
+want_count "malformed (length, padding)" 1
+want_count "no SA for the SPI" 13     # 16 ESP, less the cut one and the fragment
+expect 2 "$B/vpntunctl" decrypt-pcap --sa "0x3001:3des-cbc:${K_IN:0:48}" --padding ones \
+    -r "$T/cap.pcapng" -w "$T/x.pcap"
+echo "ok --padding zero takes KAME's zero padding, which strict refuses"
 
 # 4. Errors: exit 2, "vpntunctl: ..." or "file:line: ...", no key bytes.
 expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/cap.pcapng"
@@ -224,7 +252,7 @@ grep -q "^usage: vpntunctl decrypt-pcap" "$T/out" || fail "--help: $(cat "$T/out
 #    packet is intact); the flipped GCM tag still fails: a tag cannot be
 #    skipped.
 expect 1 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" --skip-icv -r "$T/cap.pcapng" -w "$T/x.pcap"
-want_count "decrypted" 9
+want_count "decrypted" 11
 want_count "ICV/tag failed" 1
 grep -qxF '  SA 0x00001001 in  peer "r": 4 decrypted, 0 failed, 0 duplicate' "$T/err" ||
 	fail "--skip-icv: $(grep 0x00001001 "$T/err")"
