@@ -66,7 +66,7 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: vpntunctl decrypt-pcap (-c site.conf | --sa "
 	    "SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]])...\n"
-	    "           [--skip-icv] [--padding strict|zero|any] "
+	    "           [--skip-icv] [--esn] [--padding strict|zero|any] "
 	    "[--udp-port N] [-v]\n"
 	    "           -r in.pcap[ng] -w out.pcap [-W frames.pcap]\n");
 }
@@ -405,13 +405,14 @@ parse_padding(const char *s, enum esp_pad *pad)
 int
 decrypt_pcap_main(int argc, char **argv)
 {
-	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT, OPT_PADDING };
+	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT, OPT_PADDING, OPT_ESN };
 	static const struct option opts[] = {
 		{ "config",   required_argument, NULL, 'c' },
 		{ "sa",       required_argument, NULL, OPT_SA },
 		{ "skip-icv", no_argument,       NULL, OPT_SKIP_ICV },
 		{ "udp-port", required_argument, NULL, OPT_PORT },
 		{ "padding",  required_argument, NULL, OPT_PADDING },
+		{ "esn",      no_argument,       NULL, OPT_ESN },
 		{ "verbose",  no_argument,       NULL, 'v' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL,       0,                 NULL, 0 },
@@ -420,8 +421,7 @@ decrypt_pcap_main(int argc, char **argv)
 	struct source *src;
 	struct conf_error err;
 	size_t nsrc = 0, i, failed = 0;
-	enum esp_pad pad = ESP_PAD_STRICT;
-	bool skip_icv = false;
+	struct dsa_spec_opts so = { false, false, ESP_PAD_STRICT };
 	int ch, rc = EXIT_USAGE;
 
 	memset(&r, 0, sizeof(r));
@@ -441,7 +441,10 @@ decrypt_pcap_main(int argc, char **argv)
 			src[nsrc++] = (struct source){ SRC_SA, optarg };
 			break;
 		case OPT_SKIP_ICV:
-			skip_icv = true;
+			so.skip_icv = true;
+			break;
+		case OPT_ESN:
+			so.esn = true;
 			break;
 		case OPT_PORT:
 			if (parse_port(optarg, &r.port) == -1) {
@@ -451,7 +454,7 @@ decrypt_pcap_main(int argc, char **argv)
 			}
 			break;
 		case OPT_PADDING:
-			if (parse_padding(optarg, &pad) == -1) {
+			if (parse_padding(optarg, &so.pad) == -1) {
 				fprintf(stderr, "vpntunctl: decrypt-pcap: "
 				    "--padding %s: expected strict, zero or "
 				    "any\n", optarg);
@@ -489,8 +492,8 @@ decrypt_pcap_main(int argc, char **argv)
 	}
 	for (i = 0; i < nsrc; i++) {
 		if ((src[i].kind == SRC_CONF ? dsa_add_config(&r.sas,
-		    src[i].arg, skip_icv, &err) : dsa_add_spec(&r.sas,
-		    src[i].arg, skip_icv, pad, &err)) == -1) {
+		    src[i].arg, so.skip_icv, &err) : dsa_add_spec(&r.sas,
+		    src[i].arg, &so, &err)) == -1) {
 			fprintf(stderr, "%s\n", err.msg);
 			goto out;
 		}

@@ -216,7 +216,7 @@ is_bits(const char *s)
 
 /* The suite and keys of a spec's fields (after SPI), checked. */
 static int
-spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv, enum esp_pad pad,
+spec_key(struct dsa *d, char **f, size_t nf, const struct dsa_spec_opts *o,
     struct conf_error *err)
 {
 	uint8_t key[CRYPTO_KEY_MAX + CRYPTO_SALT_MAX];
@@ -272,7 +272,7 @@ spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv, enum esp_pad pad,
 			goto out;
 		}
 	} else if (ai->key_len > 0) {
-		if (!skip_icv) {
+		if (!o->skip_icv) {
 			seterr(err, "vpntunctl: --sa 0x%08x: %s without its "
 			    "key: give it, or --skip-icv", d->spi, ai->name);
 			goto out;
@@ -281,9 +281,10 @@ spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv, enum esp_pad pad,
 		memset(akey, 0, ai->key_len);
 		alen = ai->key_len;
 	}
-	d->skip_icv = skip_icv && !ci->aead;
+	d->skip_icv = o->skip_icv && !ci->aead;
 	d->esp.spi = d->spi;
-	d->esp.padding = pad;
+	d->esp.esn = o->esn;
+	d->esp.padding = o->pad;
 	d->esp.crypto = sa_crypto_new(ci, key, klen, ai,
 	    alen > 0 ? akey : NULL, alen, false);
 	if (d->esp.crypto == NULL) {
@@ -291,7 +292,7 @@ spec_key(struct dsa *d, char **f, size_t nf, bool skip_icv, enum esp_pad pad,
 		    d->spi, ci->name, ai->name);
 		goto out;
 	}
-	if (replay_init(&d->esp.replay, REPLAY_WINDOW_MAX, false) == -1) {
+	if (replay_init(&d->esp.replay, REPLAY_WINDOW_MAX, o->esn) == -1) {
 		seterr(err, "vpntunctl: --sa 0x%08x: no memory", d->spi);
 		esp_sa_clear(&d->esp);
 		goto out;
@@ -304,8 +305,8 @@ out:
 }
 
 int
-dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
-    enum esp_pad pad, struct conf_error *err)
+dsa_add_spec(struct dsa_set *s, const char *spec,
+    const struct dsa_spec_opts *o, struct conf_error *err)
 {
 	char *copy, *p, *f[SPEC_FIELDS + 1];
 	size_t nf = 0;
@@ -329,7 +330,7 @@ dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
 	}
 	d->dir = "-";
 	snprintf(d->from, sizeof(d->from), "--sa");
-	if (spec_key(d, f + 1, nf - 1, skip_icv, pad, err) == -1)
+	if (spec_key(d, f + 1, nf - 1, o, err) == -1)
 		goto out;
 	s->n++;
 	rc = 0;

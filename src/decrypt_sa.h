@@ -40,12 +40,16 @@ struct dsa_set {
  * skips (derived keying). -1 with err->msg ("file:line: ..."). */
 int  dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
     struct conf_error *err);
-/* Adds an SA given as SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]]; with
- * skip_icv the AUTHKEYHEX may be left out (the ICV is not checked); pad
- * is what its padding may hold. -1 with err->msg, never naming key
- * bytes. */
-int  dsa_add_spec(struct dsa_set *s, const char *spec, bool skip_icv,
-    enum esp_pad pad, struct conf_error *err);
+/* What the command line says of its SAs beyond their spec. */
+struct dsa_spec_opts {
+	bool         skip_icv;  /* AUTHKEYHEX may be left out */
+	bool         esn;       /* 64-bit sequence numbers */
+	enum esp_pad pad;       /* what the padding may hold */
+};
+/* Adds an SA given as SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]].
+ * -1 with err->msg, never naming key bytes. */
+int  dsa_add_spec(struct dsa_set *s, const char *spec,
+    const struct dsa_spec_opts *o, struct conf_error *err);
 /* Sorts the SAs by SPI (stable: the order given among equal SPIs); then
  * dsa_find gives the first SA of spi and *n, how many share it. */
 void dsa_sort(struct dsa_set *s);

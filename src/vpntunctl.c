@@ -39,7 +39,7 @@ usage(FILE *fp)
 	    "[--auth NAME] [--force] FILE\n"
 	    "       vpntunctl decrypt-pcap (-c site.conf | --sa SPEC)... "
 	    "[--skip-icv]\n"
-	    "                 [--padding MODE] [--udp-port N] [-v] "
+	    "                 [--esn] [--padding MODE] [--udp-port N] [-v] "
 	    "-r in.pcap -w out.pcap\n"
 	    "                 [-W frames.pcap]\n"
 	    "       vpntunctl -h | --help | --version\n"

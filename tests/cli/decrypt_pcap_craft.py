@@ -10,12 +10,14 @@ reads DIR/r.key (aes-cbc 128 + hmac-sha256-128) and DIR/g.key (aes-gcm
 central -> remote, the site's outbound SA), and the one-block files of
 peer "k"'s `sa in` (DIR/k.in: 3des-cbc + hmac-sha1-96, zero padding as
 KAME's setkey -f zero-pad sends) and `sa out` (DIR/k.out: aes-cbc 256 +
-hmac-sha256-128), and writes
+hmac-sha256-128), and DIR/e.key (aes-gcm 128, ESN), and writes
 
     DIR/cap.pcapng      the frames below (Ethernet, timestamps in ns)
     DIR/want.ip         the inner IP packets decrypt-pcap must write, one
                         "SEC NSEC HEX" line each, in order
     DIR/want.frames     the same for the EtherIP frames (-W)
+    DIR/esn.pcapng      ESP of peer "e"'s inbound SA with 64-bit sequence
+                        numbers across 2^32, and a duplicate; DIR/want.esn
 """
 import hashlib
 import hmac
@@ -28,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 R_IN, R_OUT, G_IN, G_OUT = 0x1001, 0x1002, 0x2001, 0x2002
 K_IN, K_OUT = 0x3001, 0x3002
+E_IN = 0x4001
 T0 = 1700000000
 
 
@@ -125,6 +128,43 @@ def esp_gcm(block, spi, seq, inner, nh):
     return hdr + iv + ct
 
 
+def esp_gcm_esn(block, spi, seq, inner, nh):
+    """RFC 4106 5: with ESN the AAD holds the high half too, the wire
+    only the low half (RFC 4303 2.2.1)."""
+    key, salt = block[:16], block[16:20]
+    iv = struct.pack("!Q", 0x5000 + seq)
+    aad = struct.pack("!III", spi, seq >> 32, seq & 0xFFFFFFFF)
+    ct = AESGCM(key).encrypt(salt + iv, trailer(inner, nh, 4), aad)
+    return struct.pack("!II", spi, seq & 0xFFFFFFFF) + iv + ct
+
+
+def write_pcapng(path, frames):
+    """frames: (frame, captured bytes or None, inner, EtherIP frame);
+    returns the "SEC NSEC HEX" lines of the inner packets and frames."""
+    shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
+    # Interface: Ethernet, if_tsresol 9 (nanoseconds).
+    opts = struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)
+    idb_len = 20 + len(opts)
+    idb = struct.pack("<IIHHI", 1, idb_len, 1, 0, 262144) + opts + struct.pack("<I", idb_len)
+    out = [shb, idb]
+    want_ip, want_fr = [], []
+    for i, (f, cap, inner, eframe) in enumerate(frames):
+        sec, nsec = T0 + i, 1000 * i + 7
+        ts = sec * 10**9 + nsec
+        data = f[:cap] if cap else f
+        padded = data + bytes((-len(data)) % 4)
+        blen = 32 + len(padded)
+        out.append(struct.pack("<IIIIIII", 6, blen, 0, ts >> 32, ts & 0xFFFFFFFF,
+                               len(data), len(f)) + padded + struct.pack("<I", blen))
+        if inner is not None:
+            want_ip.append("%d %d %s\n" % (sec, nsec, inner.hex()))
+        if eframe is not None:
+            want_fr.append("%d %d %s\n" % (sec, nsec, eframe.hex()))
+    with open(path, "wb") as fp:
+        fp.write(b"".join(out))
+    return "".join(want_ip), "".join(want_fr)
+
+
 def flip_last(b):
     return b[:-1] + bytes([b[-1] ^ 1])
 
@@ -168,31 +208,19 @@ def main():
         (ether(0x0800, ipv4(B4, A4, 50, esp_cbc(k_in, K_IN, 7, in4b, 4, pad_byte=0, suite="3des"))), None, in4b, None),
         (ether(0x0800, ipv4(A4, B4, 50, esp_cbc(k_out, K_OUT, 9, in6, 41, suite="aes256"))), None, in6, None),
     ]
-    shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
-    # Interface: Ethernet, if_tsresol 9 (nanoseconds).
-    opts = struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)
-    idb_len = 20 + len(opts)
-    idb = struct.pack("<IIHHI", 1, idb_len, 1, 0, 262144) + opts + struct.pack("<I", idb_len)
-    out = [shb, idb]
-    want_ip, want_fr = [], []
-    for i, (f, cap, inner, eframe) in enumerate(frames):
-        sec, nsec = T0 + i, 1000 * i + 7
-        ts = sec * 10**9 + nsec
-        data = f[:cap] if cap else f
-        padded = data + bytes((-len(data)) % 4)
-        blen = 32 + len(padded)
-        out.append(struct.pack("<IIIIIII", 6, blen, 0, ts >> 32, ts & 0xFFFFFFFF,
-                               len(data), len(f)) + padded + struct.pack("<I", blen))
-        if inner is not None:
-            want_ip.append("%d %d %s" % (sec, nsec, inner.hex()))
-        if eframe is not None:
-            want_fr.append("%d %d %s" % (sec, nsec, eframe.hex()))
-    with open(os.path.join(d, "cap.pcapng"), "wb") as fp:
-        fp.write(b"".join(out))
+    want_ip, want_fr = write_pcapng(os.path.join(d, "cap.pcapng"), frames)
     with open(os.path.join(d, "want.ip"), "w") as fp:
-        fp.write("".join(l + "\n" for l in want_ip))
+        fp.write(want_ip)
     with open(os.path.join(d, "want.frames"), "w") as fp:
-        fp.write("".join(l + "\n" for l in want_fr))
+        fp.write(want_fr)
+
+    e_c2r, e_r2c = read_blocks(os.path.join(d, "e.key"))
+    esn = [ether(0x0800, ipv4(B4, A4, 50, esp_gcm_esn(e_r2c, E_IN, n, in4b, 4)))
+           for n in (1, 0x80000000, 0xFFFFFFFF, (1 << 32) + 1, (1 << 32) + 1)]
+    want_esn, _ = write_pcapng(os.path.join(d, "esn.pcapng"),
+                               [(f, None, in4b, None) for f in esn])
+    with open(os.path.join(d, "want.esn"), "w") as fp:
+        fp.write(want_esn)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@
 # snaplen cut, an ESP fragment, an EtherIP frame, a dummy packet (next
 # header 59), TFC padding, IKE, a NAT-T keepalive and ARP; a third
 # peer's `sa in` and `sa out` differ in suite, and it takes KAME's zero
-# padding. A peer with derived keying is skipped with a message. Then the same SAs by --sa, a wrong
+# padding. A peer with derived keying is skipped with a message. A
+# second capture holds ESP of a peer with ESN across 2^32 and a
+# duplicate there: the high halves are inferred as the daemon infers
+# them, from the numbers seen, without refusing the copy. Then the same SAs by --sa, a wrong
 # --sa before the config's (each SPI's SAs are tried in turn), and the
 # usage, file and config errors (exit 2), which never print key bytes.
 set -euo pipefail
@@ -48,7 +51,9 @@ keyhex() { printf '%s' "$1" | sha256sum | cut -c1-"$2"; }
 R_C2R=$(keyhex r1 32)$(keyhex r1a 64) R_R2C=$(keyhex r2 32)$(keyhex r2a 64)
 G_C2R=$(keyhex g1 64)$(keyhex g1s 8) G_R2C=$(keyhex g2 64)$(keyhex g2s 8)
 K_IN=$(keyhex k1 48)$(keyhex k1a 40) K_OUT=$(keyhex k2 64)$(keyhex k2a 64)
+E_R2C=$(keyhex e2 32)$(keyhex e2s 8)
 (umask 077
+printf '%s\n%s\n' "$(keyhex e1 32)$(keyhex e1s 8)" "$E_R2C" >"$T/e.key"
 printf '%s\n%s\n' "$R_C2R" "$R_R2C" >"$T/r.key"
 printf '%s\n%s\n' "$G_C2R" "$G_R2C" >"$T/g.key"
 printf '%s\n%s\n' "$(keyhex d1 64)$(keyhex d1s 8)" "$(keyhex d2 64)$(keyhex d2s 8)" >"$T/d.key"
@@ -86,6 +91,15 @@ peer "k" {
 	replay-window 0
 	sa in spi 0x3001 cipher 3des-cbc auth hmac-sha1-96 key "$T/k.in"
 	sa out spi 0x3002 cipher aes-cbc keysize 256 auth hmac-sha256-128 key "$T/k.out"
+}
+peer "e" {
+	network 10.1.5.0/24
+	endpoint 198.18.0.6
+	cipher aes-gcm keysize 128
+	key "$T/e.key"
+	keying manual
+	esn yes
+	spi in 0x4001 out 0x4002
 }
 peer "d" {
 	network 10.1.3.0/24
@@ -145,6 +159,7 @@ check_summary() {
 	    'SA 0x00002002 out peer "g": 2 decrypted, 1 failed, 1 duplicate' \
 	    'SA 0x00003001 in  peer "k": 1 decrypted, 0 failed, 0 duplicate' \
 	    'SA 0x00003002 out peer "k": 1 decrypted, 0 failed, 0 duplicate' \
+	    'SA 0x00004001 in  peer "e": 0 decrypted, 0 failed, 0 duplicate' \
 	    'SA 0xdead0001 unknown: 1 packets'; do
 		grep -qxF "  $sa" "$T/err" || fail "no line '$sa': $(cat "$T/err")"
 	done
@@ -257,4 +272,21 @@ want_count "ICV/tag failed" 1
 grep -qxF '  SA 0x00001001 in  peer "r": 4 decrypted, 0 failed, 0 duplicate' "$T/err" ||
 	fail "--skip-icv: $(grep 0x00001001 "$T/err")"
 echo "ok errors exit 2 without key bytes; --skip-icv skips an HMAC, never a GCM tag"
+
+# 6. ESN: 1, 2^31, 2^32 - 1, 2^32 + 1 and that again, whose low halves
+#    alone are on the wire; the AEAD tag covers the high half, so only
+#    the right inference decrypts.
+expect 0 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/esn.pcapng" -w "$T/esn.pcap"
+want_count "decrypted" 5
+want_count "written" 5
+want_count "duplicate" 1
+grep -qxF '  SA 0x00004001 in  peer "e": 5 decrypted, 0 failed, 1 duplicate' "$T/err" ||
+	fail "ESN: $(grep 0x00004001 "$T/err")"
+pcap_records "$T/esn.pcap" 101 >"$T/got.esn" || fail "esn.pcap: $(cat "$T/got.esn")"
+cmp -s "$T/got.esn" "$T/want.esn" || fail "ESN: inner packets differ"
+expect 0 "$B/vpntunctl" decrypt-pcap --sa "0x4001:aes-gcm:$E_R2C" --esn -r "$T/esn.pcapng" -w "$T/esn2.pcap"
+cmp -s "$T/esn.pcap" "$T/esn2.pcap" || fail "ESN: --sa --esn wrote other packets"
+expect 1 "$B/vpntunctl" decrypt-pcap --sa "0x4001:aes-gcm:$E_R2C" -r "$T/esn.pcapng" -w "$T/esn3.pcap"
+want_count "ICV/tag failed" 5
+echo "ok ESN across 2^32 with a duplicate: 5 decrypted (config and --sa --esn), none without --esn"
 echo "PASS: decrypt-pcap"
