@@ -4,10 +4,13 @@
  * A number an SA decrypted before is counted as a duplicate instead. */
 #include "src/decrypt_pcap.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,7 @@ static const char *const fail_names[F_MAX] = {
 struct run {
 	const char     *in, *out, *frames;
 	uint16_t        port;
+	pcap_t         *pc;             /* the capture */
 	pcap_t         *dead_ip, *dead_eth;
 	pcap_dumper_t  *dump_ip, *dump_eth;
 	struct dsa_set  sas;
@@ -271,32 +275,65 @@ decrypt_one(struct run *r, const struct pcap_pkthdr *h,
 	return 0;
 }
 
+/* Whether path names the file the capture is read from: writing it
+ * would truncate what is still to be read. */
+static bool
+is_input(const char *path, const struct stat *in)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == in->st_dev &&
+	    st.st_ino == in->st_ino;
+}
+
+/* The capture first, then the outputs, none of which may be it. */
 static int
-run_capture(struct run *r)
+open_files(struct run *r)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	struct cap_esp ce;
-	pcap_t *pc;
-	int lt, rc;
+	struct stat in;
 
-	if ((pc = pcap_open_offline_with_tstamp_precision(r->in,
+	if ((r->pc = pcap_open_offline_with_tstamp_precision(r->in,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf)) == NULL) {
 		fprintf(stderr, "vpntunctl: %s\n", errbuf);
 		return -1;
 	}
-	lt = pcap_datalink(pc);
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+	if (fstat(fileno(pcap_file(r->pc)), &in) == 0 &&
+	    (is_input(r->out, &in) ||
+	    (r->frames != NULL && is_input(r->frames, &in)))) {
+		fprintf(stderr, "vpntunctl: decrypt-pcap: %s is read, not "
+		    "written\n", r->in);
+		return -1;
+	}
+	if (r->frames != NULL && strcmp(r->frames, r->out) == 0) {
+		fprintf(stderr, "vpntunctl: decrypt-pcap: -w and -W name the "
+		    "same file\n");
+		return -1;
+	}
+	if (dump_open(r->out, DLT_RAW, &r->dead_ip, &r->dump_ip) == -1 ||
+	    (r->frames != NULL && dump_open(r->frames, DLT_EN10MB,
+	    &r->dead_eth, &r->dump_eth) == -1))
+		return -1;
+	return 0;
+}
+
+static int
+run_capture(struct run *r)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct cap_esp ce;
+	int lt, rc;
+
+	lt = pcap_datalink(r->pc);
+	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1) {
 		r->read++;
 		switch (cap_find_esp(lt, data, h->caplen, h->len, r->port,
 		    &ce)) {
 		case CAP_ESP:
 			r->esp++;
-			if (decrypt_one(r, h, &ce) == -1) {
-				pcap_close(pc);
+			if (decrypt_one(r, h, &ce) == -1)
 				return -1;
-			}
 			break;
 		case CAP_ESP_CUT:
 			r->esp++;
@@ -317,10 +354,12 @@ run_capture(struct run *r)
 			break;
 		}
 	}
-	if (rc == -1)
-		fprintf(stderr, "vpntunctl: %s: %s\n", r->in, pcap_geterr(pc));
-	pcap_close(pc);
-	return rc == -1 ? -1 : 0;
+	if (rc == -1) {
+		fprintf(stderr, "vpntunctl: %s: %s\n", r->in,
+		    pcap_geterr(r->pc));
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -420,8 +459,10 @@ decrypt_pcap_main(int argc, char **argv)
 	struct run r;
 	struct source *src;
 	struct conf_error err;
-	size_t nsrc = 0, i, failed = 0;
+	size_t nsrc = 0, i;
 	struct dsa_spec_opts so = { false, false, ESP_PAD_STRICT };
+	uint64_t failed = 0;
+	bool broken;
 	int ch, rc = EXIT_USAGE;
 
 	memset(&r, 0, sizeof(r));
@@ -504,19 +545,18 @@ decrypt_pcap_main(int argc, char **argv)
 		goto out;
 	}
 	dsa_sort(&r.sas);
-	if (dump_open(r.out, DLT_RAW, &r.dead_ip, &r.dump_ip) == -1 ||
-	    (r.frames != NULL && dump_open(r.frames, DLT_EN10MB,
-	    &r.dead_eth, &r.dump_eth) == -1))
+	if (open_files(&r) == -1)
 		goto out;
-	i = run_capture(&r) == -1;
+	/* A capture that breaks off still gets its summary. */
+	broken = run_capture(&r) == -1;
 	summary(&r);
 	if (dump_close(r.out, r.dead_ip, r.dump_ip) == -1)
-		i = 1;
+		broken = true;
 	if (dump_close(r.frames, r.dead_eth, r.dump_eth) == -1)
-		i = 1;
+		broken = true;
 	r.dump_ip = r.dump_eth = NULL;
 	r.dead_ip = r.dead_eth = NULL;
-	if (i)
+	if (broken)
 		goto out;
 	for (i = 0; i < F_MAX; i++)
 		failed += r.fail[i];
@@ -527,6 +567,8 @@ decrypt_pcap_main(int argc, char **argv)
 out:
 	dump_close(r.out, r.dead_ip, r.dump_ip);
 	dump_close(r.frames, r.dead_eth, r.dump_eth);
+	if (r.pc != NULL)
+		pcap_close(r.pc);
 	dsa_free(&r.sas);
 	free(src);
 	return rc;

@@ -260,6 +260,20 @@ expect 2 "$B/vpntunctl" decrypt-pcap --sa "0x1001:rot13:${R_R2C:0:32}" -r "$T/ca
 expect 2 "$B/vpntunctl" decrypt-pcap --sa "0:aes-cbc:${R_R2C:0:32}" -r "$T/cap.pcapng" -w "$T/x.pcap"
 expect 2 "$B/vpntunctl" decrypt-pcap --sa "0x1001:aes-cbc:${R_R2C:0:32}" --udp-port 0 -r "$T/cap.pcapng" -w "$T/x.pcap"
 expect 2 "$B/vpntunctl" -s "$T/s.sock" decrypt-pcap -c "$T/c.conf" -r "$T/cap.pcapng" -w "$T/x.pcap"
+# The capture is never written over; -w and -W differ.
+cp "$T/cap.pcapng" "$T/keep.pcapng"
+expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/keep.pcapng" -w "$T/keep.pcapng"
+grep -q "keep.pcapng is read, not written" "$T/err" || fail "-w = -r: $(cat "$T/err")"
+expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/keep.pcapng" -w "$T/x.pcap" -W "$T/keep.pcapng"
+cmp -s "$T/cap.pcapng" "$T/keep.pcapng" || fail "the capture was written over"
+expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/cap.pcapng" -w "$T/x.pcap" -W "$T/x.pcap"
+# A capture that breaks off in a block: what came before is decrypted
+# and counted, and the exit status says the file is broken.
+head -c "$(($(stat -c %s "$T/cap.pcapng") - 10))" "$T/cap.pcapng" >"$T/short.pcapng"
+expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/short.pcapng" -w "$T/x.pcap"
+want_count "packets read" 18
+want_count "decrypted" 9
+grep -q "^vpntunctl: .*short.pcapng: " "$T/err" || fail "broken capture: $(cat "$T/err")"
 expect 0 "$B/vpntunctl" decrypt-pcap --help
 grep -q "^usage: vpntunctl decrypt-pcap" "$T/out" || fail "--help: $(cat "$T/out")"
 
