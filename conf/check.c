@@ -218,8 +218,39 @@ peer_lifetimes(struct lexer *lx, struct peer_conf *pc,
 static bool
 suite_integrity(const struct sa_suite *su)
 {
-	return su->cipher->aead || (su->auth != NULL &&
+	return cipher_is_aead(su->cipher) || (su->auth != NULL &&
 	    su->auth->id != AUTH_NONE);
+}
+
+int
+suite_check(struct lexer *lx, const struct peer_conf *pc,
+    const struct sa_suite *su, const char *file, int auth_line,
+    int cipher_line)
+{
+	/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
+	if (cipher_is_aead(su->cipher) && su->auth->id != AUTH_NONE) {
+		conf_err(lx, file, auth_line, "auth %s cannot be used with "
+		    "the AEAD cipher %s, expected \"auth none\"",
+		    su->auth->name, su->cipher->name);
+		return -1;
+	}
+	/* RFC 3686 2: CTR MUST NOT go without integrity; RFC 4303 3.2:
+	 * NULL encryption and no integrity MUST NOT be used together. */
+	if (cipher_needs_auth(su->cipher) && su->auth->id == AUTH_NONE) {
+		conf_err(lx, file, auth_line, "auth none cannot be used "
+		    "with the cipher %s, which needs an integrity algorithm "
+		    "(%s); expected hmac-sha256-128 or hmac-sha1-96",
+		    su->cipher->name, su->cipher->mode == CIPHER_MODE_CTR ?
+		    "RFC 3686 2" : "RFC 4303 3.2");
+		return -1;
+	}
+	if (su->cipher->weak != NULL && !pc->allow_weak_cipher) {
+		conf_err(lx, file, cipher_line, "%s is a weak cipher (%s); "
+		    "to use it anyway, add \"allow-weak-cipher yes\" to peer "
+		    "\"%s\"", su->cipher->name, su->cipher->weak, pc->name);
+		return -1;
+	}
+	return 0;
 }
 
 /* replay-window 0: anti-replay off, which only a manual SA can do
@@ -297,13 +328,9 @@ peer_finish(struct lexer *lx, const struct site_conf *s, struct peer_conf *pc,
 		    "algorithm available", pc->name);
 		return -1;
 	}
-	/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
-	if (pc->suite_out.cipher->aead && pc->suite_out.auth->id != AUTH_NONE) {
-		conf_err(lx, x->file, x->auth_line, "auth %s cannot be used with "
-		    "the AEAD cipher %s, expected \"auth none\"",
-		    pc->suite_out.auth->name, pc->suite_out.cipher->name);
+	if (!pc->sa_split && suite_check(lx, pc, &pc->suite_out, x->file,
+	    x->auth_line, x->cipher_line != 0 ? x->cipher_line : pc->line) == -1)
 		return -1;
-	}
 	if (peer_lifetimes(lx, pc, x) == -1)
 		return -1;
 	/* Without an ICV no data packet proves who sent it; derived keying
@@ -429,7 +456,7 @@ name_cmp(const struct peer_conf *a, const struct peer_conf *b)
 const struct auth_info *
 conf_auth_default(const struct cipher_info *ci)
 {
-	return auth_by_name(ci->aead ? "none" : "hmac-sha256-128");
+	return auth_by_name(cipher_is_aead(ci) ? "none" : "hmac-sha256-128");
 }
 
 static int

@@ -362,6 +362,12 @@ int   get_auth(struct parser *, const struct token *kw, struct sa_suite *);
 enum { SA_IN, SA_OUT };
 int   peer_sa(struct parser *, const struct token *kw);
 int   sa_finish(struct lexer *, struct peer_conf *, struct peer_extra *);
+/* What one SA's suite must satisfy, whichever statements set it: no
+ * auth with AEAD, an auth with aes-ctr and null, a weak cipher only
+ * with allow-weak-cipher. -1 with the error at the lines given. */
+int   suite_check(struct lexer *, const struct peer_conf *,
+	    const struct sa_suite *, const char *file, int auth_line,
+	    int cipher_line);
 
 /* parse_qos.c: the qos block and meter statements (top level). */
 int   do_qos(struct parser *, const struct token *kw);

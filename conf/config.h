@@ -103,6 +103,7 @@ struct peer_conf {
 	 * `sa in` and `sa out` set each (sa_split). */
 	struct sa_suite           suite_in;
 	struct sa_suite           suite_out;
+	bool                      allow_weak_cipher; /* des-cbc allowed */
 	uint32_t                  spi_in;         /* SPI we receive with */
 	uint32_t                  spi_out;        /* SPI we send with */
 	bool                      spi_explicit;

@@ -206,8 +206,9 @@ block_parts(const struct sa_suite *su, char *parts, size_t len)
 	int k = snprintf(parts, len, "%zu cipher key", su->key_bits / 8);
 
 	if (su->cipher->salt_len)
-		k += snprintf(parts + k, len - k, " + %zu salt",
-		    su->cipher->salt_len);
+		k += snprintf(parts + k, len - k, " + %zu %s",
+		    su->cipher->salt_len, su->cipher->mode == CIPHER_MODE_CTR ?
+		    "nonce" : "salt");
 	if (su->auth && su->auth->key_len)
 		snprintf(parts + k, len - k, " + %zu auth key",
 		    su->auth->key_len);
@@ -294,15 +295,16 @@ load_pair(struct lexer *lx, const struct peer_conf *pc,
 	/* One key for both directions would be two SAs on one key (and
 	 * reflected packets would pass); keysep.c checks across files. */
 	if (CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ||
-	    CRYPTO_memcmp(bytes, bytes + blk, su->key_bits / 8) == 0 ||
+	    (su->key_bits > 0 &&
+	    CRYPTO_memcmp(bytes, bytes + blk, su->key_bits / 8) == 0) ||
 	    (su->auth != NULL && su->auth->key_len != 0 &&
 	    CRYPTO_memcmp(bytes + blk - su->auth->key_len,
 	    bytes + 2 * blk - su->auth->key_len, su->auth->key_len) == 0)) {
 		conf_err(lx, cfile, line, "key file %s: both blocks hold the "
 		    "same %s; each direction needs its own", path,
 		    CRYPTO_memcmp(bytes, bytes + blk, blk) == 0 ? "key" :
-		    CRYPTO_memcmp(bytes, bytes + blk, su->key_bits / 8) == 0 ?
-		    "cipher key" : "auth key");
+		    su->key_bits > 0 && CRYPTO_memcmp(bytes, bytes + blk,
+		    su->key_bits / 8) == 0 ? "cipher key" : "auth key");
 		goto out;
 	}
 	if (site_counts_as_central(pc, s)) {

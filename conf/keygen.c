@@ -45,9 +45,8 @@ keyfile_suite(const char *cipher, size_t key_bits, const char *auth,
 
 	if ((ci = cipher_by_name(cipher != NULL ? cipher :
 	    CONF_CIPHER_DEFAULT)) == NULL) {
-		keygen_err(err, "unknown cipher \"%s\", "
-		    "expected one of blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, "
-		    "chacha20-poly1305", cipher);
+		keygen_err(err, "unknown cipher \"%s\", expected one of %s",
+		    cipher, cipher_names());
 		return -1;
 	}
 	if (key_bits == 0)
@@ -65,10 +64,15 @@ keyfile_suite(const char *cipher, size_t key_bits, const char *auth,
 		    auth, AUTH_NAMES);
 		return -1;
 	}
-	if (ci->aead && ai->id != AUTH_NONE) {
+	if (cipher_is_aead(ci) && ai->id != AUTH_NONE) {
 		keygen_err(err, "auth %s cannot be used "
 		    "with the AEAD cipher %s, expected \"auth none\"",
 		    ai->name, ci->name);
+		return -1;
+	}
+	if (cipher_needs_auth(ci) && ai->id == AUTH_NONE) {
+		keygen_err(err, "cipher %s needs an integrity algorithm, "
+		    "auth none is not allowed", ci->name);
 		return -1;
 	}
 	*cip = ci;
@@ -105,7 +109,8 @@ format(char *out, size_t size, size_t *lenp, const uint8_t *keys,
 	k = snprintf(parts, sizeof(parts), "%zu cipher key", key_bits / 8);
 	if (ci->salt_len != 0)
 		k += snprintf(parts + k, sizeof(parts) - (size_t)k,
-		    " + %zu salt", ci->salt_len);
+		    " + %zu %s", ci->salt_len, ci->mode == CIPHER_MODE_CTR ?
+		    "nonce" : "salt");
 	if (ai->key_len != 0)
 		snprintf(parts + k, sizeof(parts) - (size_t)k,
 		    " + %zu auth key", ai->key_len);
@@ -217,7 +222,8 @@ keyfile_generate(const char *path, const struct cipher_info *ci,
 	}
 	/* Never in practice; but config_load refuses a key that both
 	 * blocks hold. */
-	if (CRYPTO_memcmp(keys, keys + blk, key_bits / 8) == 0 ||
+	if ((key_bits > 0 &&
+	    CRYPTO_memcmp(keys, keys + blk, key_bits / 8) == 0) ||
 	    (ai->key_len != 0 && CRYPTO_memcmp(keys + blk - ai->key_len,
 	    keys + 2 * blk - ai->key_len, ai->key_len) == 0)) {
 		keygen_err(err, "the random bytes "

@@ -153,16 +153,17 @@ keys_distinct(struct lexer *lx, const struct config *cf,
 				    pc->tap_key_in) : (dir ? pc->key_out :
 				    pc->key_in);
 				/* The cipher key without the salt, which is
-				 * not a key (RFC 4106 8.1). */
+				 * not a key (RFC 4106 8.1); null has none. */
 				refs[n].order = ORDER(i, tap, dir);
 				refs[n].part = PART_CIPHER;
 				bits = dir ? pc->suite_out.key_bits :
 				    pc->suite_in.key_bits;
-				if (digest(ctx, md, salt, sizeof(salt),
-				    PART_CIPHER, k->enc, bits / 8,
+				if (bits > 0 && digest(ctx, md, salt,
+				    sizeof(salt), PART_CIPHER, k->enc, bits / 8,
 				    refs[n].digest) == -1)
 					goto hash_failed;
-				n++;
+				if (bits > 0)
+					n++;
 				if (k->auth_len == 0)
 					continue;
 				refs[n].order = ORDER(i, tap, dir);

@@ -700,8 +700,6 @@ peer_transport(struct parser *p, const struct token *kw)
 	return 0;
 }
 
-static const char cipher_list[] =
-    "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305";
 static const char auth_list[] = AUTH_NAMES;
 
 /* A cipher name and its optional keysize into su; the auth default
@@ -718,7 +716,7 @@ get_cipher(struct parser *p, const struct token *kw, struct sa_suite *su)
 		return -1;
 	if ((c = cipher_by_name(t.text)) == NULL) {
 		conf_errt(&p->lx, &t, "unknown cipher \"%s\", expected one of "
-		    "%s", t.text, cipher_list);
+		    "%s", t.text, cipher_names());
 		return -1;
 	}
 	su->cipher = c;
@@ -920,6 +918,19 @@ peer_esn(struct parser *p, const struct token *kw)
 	return 0;
 }
 
+/* `allow-weak-cipher yes`: the peer may use a cipher the table marks
+ * weak (des-cbc); check.c refuses it otherwise. */
+static int
+peer_allow_weak(struct parser *p, const struct token *kw)
+{
+	int i;
+
+	if (get_choice(p, kw, yesno, &i) == -1)
+		return -1;
+	p->peer->allow_weak_cipher = i == 1;
+	return 0;
+}
+
 static int
 peer_keying(struct parser *p, const struct token *kw)
 {
@@ -1099,6 +1110,7 @@ peer_policy(struct parser *p, const struct token *kw)
 }
 
 static const struct keyword peer_keywords[] = {
+	{ "allow-weak-cipher", peer_allow_weak },
 	{ "auth",          peer_auth },
 	{ "bridge",        peer_bridge },
 	{ "cipher",        peer_cipher },

@@ -150,14 +150,9 @@ sa_finish(struct lexer *lx, struct peer_conf *pc, struct peer_extra *x)
 			    pc->name);
 			return -1;
 		}
-		/* RFC 4106 / 7634: the AEAD tag is the integrity check. */
-		if (su->cipher->aead && su->auth->id != AUTH_NONE) {
-			conf_err(lx, x->sa_file[dir], x->sa_line[dir],
-			    "auth %s cannot be used with the AEAD cipher %s, "
-			    "expected \"auth none\"", su->auth->name,
-			    su->cipher->name);
+		if (suite_check(lx, pc, su, x->sa_file[dir], x->sa_line[dir],
+		    x->sa_line[dir]) == -1)
 			return -1;
-		}
 	}
 	pc->sa_split = true;
 	pc->spi_explicit = true;

@@ -204,6 +204,8 @@ show_peer(FILE *out, const struct config *cf, const struct peer_conf *pc)
 		    pc->key_file != NULL ? pc->key_file : "",
 		    key_block_len(pc));
 	}
+	if (pc->allow_weak_cipher)
+		fprintf(out, "\tallow-weak-cipher yes\n");
 	fprintf(out, "\treplay-window %u%s\n", pc->replay_window,
 	    pc->replay_window == 0 ? "\t# off: no anti-replay" : "");
 	fprintf(out, "\tpadding %s\n", padding_name(pc->padding));

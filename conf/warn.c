@@ -22,7 +22,7 @@ loopback(const struct sockaddr_storage *ss)
 static bool
 integrity(const struct sa_suite *su)
 {
-	return su->cipher->aead || (su->auth != NULL &&
+	return cipher_is_aead(su->cipher) || (su->auth != NULL &&
 	    su->auth->id != AUTH_NONE);
 }
 
@@ -42,12 +42,27 @@ warn_suite(const struct peer_conf *pc, const struct sa_suite *su,
 		    "and the tunnel; they cannot read traffic or learn "
 		    "keys; use hmac-sha256-128 or an AEAD cipher",
 		    pc->name, dir);
-	/* RFC 2451 allows Blowfish keys from 40 bits, and KAME's
+	/* RFC 2451 allows Blowfish and CAST keys from 40 bits, and KAME's
 	 * setkey makes them; a search of 2^40 keys is an afternoon. */
-	if (su->cipher->id == CIPHER_BLOWFISH_CBC && su->key_bits < 128)
-		log_warnx("peer \"%s\": %sblowfish-cbc keysize %zu: a key "
-		    "this short can be found by trying them all; use "
-		    "keysize 128 or more", pc->name, dir, su->key_bits);
+	if ((su->cipher->id == CIPHER_BLOWFISH_CBC ||
+	    su->cipher->id == CIPHER_CAST128_CBC) && su->key_bits < 128)
+		log_warnx("peer \"%s\": %s%s keysize %zu: a key this short "
+		    "can be found by trying them all; use keysize 128 or "
+		    "more", pc->name, dir, su->cipher->name, su->key_bits);
+	/* Allowed by allow-weak-cipher yes, for peers (KAME) that know
+	 * nothing better; said at every start. */
+	if (su->cipher->weak != NULL)
+		log_warnx("peer \"%s\": %s%s is a weak cipher (%s): anyone "
+		    "who records the traffic can read it; allowed by "
+		    "allow-weak-cipher yes; use aes-cbc or aes-gcm where the "
+		    "peer can", pc->name, dir, su->cipher->name,
+		    su->cipher->weak);
+	/* RFC 2410: integrity without confidentiality. */
+	if (su->cipher->mode == CIPHER_MODE_NULL)
+		log_warnx("peer \"%s\": %scipher null: packets are not "
+		    "encrypted (RFC 2410): anyone on the path reads the "
+		    "traffic; %s only proves who sent it", pc->name, dir,
+		    su->auth != NULL ? su->auth->name : "none");
 }
 
 void

@@ -21,6 +21,18 @@ enum cipher_id {
 	CIPHER_AES_CBC,
 	CIPHER_AES_GCM,
 	CIPHER_CHACHA20_POLY1305,
+	CIPHER_DES_CBC,
+	CIPHER_CAST128_CBC,
+	CIPHER_AES_CTR,
+	CIPHER_NULL,
+};
+
+/* How a suite encrypts, and so how ESP frames it. */
+enum cipher_mode {
+	CIPHER_MODE_CBC,	/* IV per packet, whole blocks */
+	CIPHER_MODE_CTR,	/* RFC 3686: IV = counter, stream */
+	CIPHER_MODE_NULL,	/* RFC 2410: no IV, no encryption */
+	CIPHER_MODE_AEAD,	/* RFC 4106 / 7634: its tag is the ICV */
 };
 
 enum auth_id {
@@ -45,15 +57,18 @@ enum auth_id {
 struct cipher_info {
 	enum cipher_id id;
 	const char    *name;          /* config name, e.g. "blowfish-cbc" */
-	size_t         block;         /* padding block: 8, 16, or 4 for AEAD stream */
+	size_t         block;         /* padding block: 8, 16, or 4 (stream) */
 	size_t         iv_len;        /* bytes of IV on the wire */
 	size_t         key_min;       /* bytes, without salt */
 	size_t         key_max;
 	size_t         key_default;
 	size_t         key_step;      /* allowed sizes: min, min+step, ... max */
-	size_t         salt_len;      /* AEAD: salt appended to the key material */
-	size_t         icv_len;       /* AEAD tag length; 0 for CBC */
-	bool           aead;
+	size_t         salt_len;      /* after the key: salt (AEAD), nonce (CTR) */
+	size_t         icv_len;       /* AEAD tag length; 0 otherwise */
+	enum cipher_mode mode;
+	/* Why a peer may use it only with allow-weak-cipher; NULL if not
+	 * weak. */
+	const char    *weak;
 };
 
 struct auth_info {
@@ -63,7 +78,34 @@ struct auth_info {
 	size_t       icv_len;         /* truncated output */
 };
 
+/* Also takes KAME's aliases (rijndael-cbc): the entry returned has the
+ * canonical name. */
 const struct cipher_info *cipher_by_name(const char *name);
+/* The config names, comma-separated, for messages. */
+const char *cipher_names(void);
+
+static inline bool
+cipher_is_aead(const struct cipher_info *ci)
+{
+	return ci->mode == CIPHER_MODE_AEAD;
+}
+
+/* Stream modes without integrity of their own: flipping a ciphertext bit
+ * flips the plaintext bit, and NULL hides nothing; RFC 3686 2 and
+ * RFC 4303 3.2 forbid them without an integrity algorithm. */
+static inline bool
+cipher_needs_auth(const struct cipher_info *ci)
+{
+	return ci->mode == CIPHER_MODE_CTR || ci->mode == CIPHER_MODE_NULL;
+}
+
+/* The IV is seq + iv_base rather than a random-looking value: unique per
+ * key is what these modes need (RFC 4106 3.1, RFC 3686 3). */
+static inline bool
+cipher_counter_iv(const struct cipher_info *ci)
+{
+	return ci->mode == CIPHER_MODE_AEAD || ci->mode == CIPHER_MODE_CTR;
+}
 /* Bytes of ICV on the wire for the suite: the AEAD tag, or the truncated
  * HMAC (ai may be NULL: none). */
 size_t suite_icv_len(const struct cipher_info *ci, const struct auth_info *ai);
@@ -89,8 +131,9 @@ int crypto_random_u64(uint64_t *v) __attribute__((warn_unused_result));
 /* Keyed state for one SA in one direction. Opaque to callers. */
 struct sa_crypto;
 
-/* key: cipher key followed by salt (AEAD), as in RFC 4106 KEYMAT.
- * authkey may be NULL for AUTH_NONE or AEAD. Returns NULL on failure. */
+/* key: cipher key followed by salt (AEAD) or nonce (CTR), as in RFC 4106
+ * and RFC 3686 5 KEYMAT; NULL's key is empty. authkey may be NULL for
+ * AUTH_NONE or AEAD. Returns NULL on failure. */
 struct sa_crypto *sa_crypto_new(const struct cipher_info *cipher,
     const uint8_t *key, size_t keylen, const struct auth_info *auth,
     const uint8_t *authkey, size_t authkeylen, bool encrypt);
@@ -117,6 +160,12 @@ int sa_cbc_decrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
  * Writes iv_len bytes to iv. */
 int sa_cbc_iv(struct sa_crypto *c, uint64_t counter, uint8_t *iv)
     __attribute__((warn_unused_result));
+
+/* AES-CTR (RFC 3686 4): XORs data in place with the key stream of the
+ * counter blocks nonce || iv || 1, 2, ...; iv is 8 bytes. The same call
+ * encrypts and decrypts. */
+int sa_ctr_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len) __attribute__((warn_unused_result));
 
 /* AEAD (RFC 4106 / RFC 7634): nonce = salt || iv (iv is 8 bytes).
  * aad is the ESP header (8 bytes, or 12 with ESN). Encrypt writes icv_len

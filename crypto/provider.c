@@ -18,12 +18,15 @@
 #include "util/be.h"
 #include "util/log.h"
 
-/* Indexes of fetched ciphers: AES comes in one EVP_CIPHER per key size. */
+/* Indexes of fetched ciphers: AES comes in one EVP_CIPHER per key size.
+ * AES-CTR runs on ECB (sa_crypto.c says why). */
 enum {
 	F_BF_CBC, F_DES_EDE3_CBC,
 	F_AES128_CBC, F_AES192_CBC, F_AES256_CBC,
 	F_AES128_GCM, F_AES192_GCM, F_AES256_GCM,
 	F_CHACHA20_POLY1305,
+	F_DES_CBC, F_CAST5_CBC,
+	F_AES128_ECB, F_AES192_ECB, F_AES256_ECB,
 	F_MAX
 };
 
@@ -32,6 +35,8 @@ static const char *const fetch_names[F_MAX] = {
 	"AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
 	"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
 	"ChaCha20-Poly1305",
+	"DES-CBC", "CAST5-CBC",		/* legacy provider, as BF-CBC */
+	"AES-128-ECB", "AES-192-ECB", "AES-256-ECB",
 };
 
 static struct {
@@ -135,7 +140,8 @@ crypto_global_init(void)
 	if ((g.prov_legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL) {
 		crypto_log_errors(NULL, "loading the OpenSSL legacy provider");
 		env = getenv("OPENSSL_MODULES");
-		log_warnx("blowfish-cbc needs the OpenSSL 3 legacy provider "
+		log_warnx("blowfish-cbc, des-cbc and cast128-cbc need the "
+		    "OpenSSL 3 legacy provider "
 		    "(legacy.so), which could not be loaded from %s%s: install "
 		    "the package that ships ossl-modules/legacy.so (Debian: "
 		    "libssl3) or point OPENSSL_MODULES at the directory that "
@@ -195,6 +201,17 @@ crypto_fetched_cipher(enum cipher_id id, size_t keylen)
 		break;
 	case CIPHER_CHACHA20_POLY1305:
 		f = F_CHACHA20_POLY1305;
+		break;
+	case CIPHER_DES_CBC:
+		f = F_DES_CBC;
+		break;
+	case CIPHER_CAST128_CBC:
+		f = F_CAST5_CBC;
+		break;
+	case CIPHER_AES_CTR:
+		if (keylen != 16 && keylen != 24 && keylen != 32)
+			return NULL;
+		f = F_AES128_ECB + (int)(keylen - 16) / 8;
 		break;
 	default:
 		return NULL;

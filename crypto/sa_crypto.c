@@ -16,7 +16,11 @@
 
 #define AEAD_NONCE_LEN	12	/* RFC 4106 4, RFC 7634 2: salt(4) || iv(8) */
 #define AEAD_IV_LEN	8
-#define BF_IV_KEY_LEN	16	/* Blowfish IV key: 128 bits */
+#define CTR_IV_LEN	8	/* RFC 3686 3 */
+#define CTR_NONCE_LEN	4	/* RFC 3686 5 */
+#define CTR_BLOCK	16	/* AES */
+#define CTR_CHUNK	16	/* counter blocks per call into OpenSSL */
+#define IV_KEY_LEN	16	/* Blowfish and CAST IV key: 128 bits */
 
 static const uint8_t zero_iv[CRYPTO_IV_MAX];
 
@@ -36,25 +40,30 @@ struct sa_crypto {
 	struct cbc_key		 cbc;		/* CBC suites */
 	/* CBC, encrypt side: IV = E(ivk, counter) (sa_cbc_iv). */
 	struct cbc_key		 ivk;
-	EVP_CIPHER_CTX		*cctx;		/* AEAD suites */
+	/* AEAD suites; for AES-CTR an AES-ECB context that makes the key
+	 * stream (sa_ctr_crypt). */
+	EVP_CIPHER_CTX		*cctx;
 	struct hmac_key		*mac;		/* HMAC suites */
 	struct xcbc_key		*xcbc;		/* aes-xcbc-mac-96 */
 	bool			 encrypt;
-	/* The salt is key material: kept here (and wiped on free) because
-	 * each nonce is built from it; bytes after it take the IV. */
+	/* The salt (AEAD) or nonce (CTR) is key material: kept here (and
+	 * wiped on free) because each nonce or counter block is built from
+	 * it; bytes after it take the IV. */
 	uint8_t			 nonce[AEAD_NONCE_LEN];
 	struct log_limit	 lim;		/* per-packet OpenSSL errors */
 };
 
 /* A keyed EVP context for ci: CBC without OpenSSL's padding and with a
- * zero IV, or AEAD with a 12-byte nonce and no nonce yet. */
+ * zero IV, AEAD with a 12-byte nonce and no nonce yet, or for CTR the
+ * block cipher (ECB, always encrypting) without padding. */
 static EVP_CIPHER_CTX *
 evp_new(const struct cipher_info *ci, const uint8_t *key, size_t keylen,
     bool encrypt)
 {
 	EVP_CIPHER_CTX *ctx;
 	EVP_CIPHER *evp;
-	int enc = encrypt ? 1 : 0;
+	bool aead = ci->mode == CIPHER_MODE_AEAD;
+	int enc = encrypt || ci->mode == CIPHER_MODE_CTR ? 1 : 0;
 
 	if ((evp = crypto_fetched_cipher(ci->id, keylen)) == NULL) {
 		log_warnx("%s: no OpenSSL cipher for a %zu-bit key", ci->name,
@@ -63,8 +72,9 @@ evp_new(const struct cipher_info *ci, const uint8_t *key, size_t keylen,
 	}
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto err;
-	/* The key length must be set before the key: BF-CBC defaults to
-	 * 128 bits and would silently ignore the rest of a longer key. */
+	/* The key length must be set before the key: BF-CBC and CAST5-CBC
+	 * default to 128 bits and would silently ignore the rest of a
+	 * longer key, or read past a shorter one. */
 	if (!EVP_CipherInit_ex(ctx, evp, NULL, NULL, NULL, enc))
 		goto err;
 	if (EVP_CIPHER_CTX_get_key_length(ctx) != (int)keylen &&
@@ -75,18 +85,20 @@ evp_new(const struct cipher_info *ci, const uint8_t *key, size_t keylen,
 		    keylen * 8);
 		goto fail;
 	}
-	if (ci->aead && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
+	if (aead && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
 	    AEAD_NONCE_LEN, NULL))
 		goto err;
-	if (!EVP_CipherInit_ex(ctx, NULL, NULL, key, ci->aead ? NULL :
-	    zero_iv, enc))
+	if (!EVP_CipherInit_ex(ctx, NULL, NULL, key,
+	    ci->mode == CIPHER_MODE_CBC ? zero_iv : NULL, enc))
 		goto err;
-	if (!ci->aead) {
+	if (!aead) {
 		/* ESP pads itself (RFC 4303 2.4); OpenSSL must not. */
 		if (!EVP_CIPHER_CTX_set_padding(ctx, 0))
 			goto err;
-		if (EVP_CIPHER_CTX_get_iv_length(ctx) != (int)ci->iv_len ||
-		    EVP_CIPHER_CTX_get_block_size(ctx) != (int)ci->block) {
+		if (ci->mode == CIPHER_MODE_CBC ?
+		    EVP_CIPHER_CTX_get_iv_length(ctx) != (int)ci->iv_len ||
+		    EVP_CIPHER_CTX_get_block_size(ctx) != (int)ci->block :
+		    EVP_CIPHER_CTX_get_block_size(ctx) != CTR_BLOCK) {
 			log_warnx("%s: OpenSSL's IV or block size differs",
 			    ci->name);
 			goto fail;
@@ -192,9 +204,14 @@ setup_iv_key(struct sa_crypto *c, size_t keylen)
 {
 	const struct cipher_info *ci = c->cipher;
 	uint8_t k[CRYPTO_KEY_MAX];
-	size_t len = ci->id == CIPHER_BLOWFISH_CBC ? BF_IV_KEY_LEN : keylen;
+	size_t len = keylen;
 	int r;
 
+	/* Variable key sizes: the IV key takes 128 bits, whatever the
+	 * data key's; DES and AES take one of the data key's size. DES's
+	 * weak keys need no redraw: they still give a permutation. */
+	if (ci->id == CIPHER_BLOWFISH_CBC || ci->id == CIPHER_CAST128_CBC)
+		len = IV_KEY_LEN;
 	do {
 		if (crypto_random(k, len) == -1)
 			return -1;
@@ -243,7 +260,7 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 	struct sa_crypto *c;
 	size_t ckeylen;
 
-	if (cipher == NULL || key == NULL) {
+	if (cipher == NULL || (key == NULL && keylen != 0)) {
 		log_warnx("SA crypto: no cipher or no key");
 		return NULL;
 	}
@@ -253,15 +270,22 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 	    !cipher_key_len_ok(cipher, keylen - cipher->salt_len)) {
 		log_warnx("%s: %zu bytes of key material, expected a key of "
 		    "%zu to %zu bytes%s", cipher->name, keylen, cipher->key_min,
-		    cipher->key_max, cipher->salt_len ? " plus a 4-byte salt" :
-		    "");
+		    cipher->key_max, cipher->salt_len == 0 ? "" :
+		    cipher->mode == CIPHER_MODE_CTR ? " plus a 4-byte nonce" :
+		    " plus a 4-byte salt");
 		return NULL;
 	}
 	ckeylen = keylen - cipher->salt_len;
-	if (cipher->aead && auth->id != AUTH_NONE) {
+	if (cipher_is_aead(cipher) && auth->id != AUTH_NONE) {
 		/* RFC 4106 8, RFC 7634 2: the AEAD tag is the ICV. */
 		log_warnx("%s has its own integrity check: auth must be none, "
 		    "not %s", cipher->name, auth->name);
+		return NULL;
+	}
+	if (cipher_needs_auth(cipher) && auth->id == AUTH_NONE) {
+		/* RFC 3686 2, RFC 4303 3.2. */
+		log_warnx("%s needs an integrity algorithm: auth none is not "
+		    "allowed", cipher->name);
 		return NULL;
 	}
 	if (auth->id == AUTH_NONE && authkeylen != 0) {
@@ -285,13 +309,21 @@ sa_crypto_new(const struct cipher_info *cipher, const uint8_t *key,
 	c->cipher = cipher;
 	c->auth = auth;
 	c->encrypt = encrypt;
-	if (cipher->aead) {
+	switch (cipher->mode) {
+	case CIPHER_MODE_AEAD:
+	case CIPHER_MODE_CTR:
 		memcpy(c->nonce, key + ckeylen, cipher->salt_len);
 		if ((c->cctx = evp_new(cipher, key, ckeylen, encrypt)) == NULL)
 			goto fail;
-	} else if (cbc_key_init(&c->cbc, cipher, key, ckeylen, encrypt) ==
-	    -1 || (encrypt && setup_iv_key(c, ckeylen) == -1))
-		goto fail;
+		break;
+	case CIPHER_MODE_CBC:
+		if (cbc_key_init(&c->cbc, cipher, key, ckeylen, encrypt) ==
+		    -1 || (encrypt && setup_iv_key(c, ckeylen) == -1))
+			goto fail;
+		break;
+	case CIPHER_MODE_NULL:
+		break;
+	}
 	if (auth->id != AUTH_NONE && setup_mac(c, authkey, authkeylen) == -1)
 		goto fail;
 	return c;
@@ -335,7 +367,7 @@ sa_crypto_icv_len(const struct sa_crypto *c)
 size_t
 suite_icv_len(const struct cipher_info *ci, const struct auth_info *ai)
 {
-	if (ci->aead)
+	if (cipher_is_aead(ci))
 		return ci->icv_len;
 	return ai != NULL ? ai->icv_len : 0;
 }
@@ -344,7 +376,7 @@ static int
 cbc_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data, size_t len,
     bool encrypt)
 {
-	if (c->cipher->aead || c->encrypt != encrypt) {
+	if (c->cipher->mode != CIPHER_MODE_CBC || c->encrypt != encrypt) {
 		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
 		    "wrong kind of SA", c->cipher->name, encrypt ?
 		    "sa_cbc_encrypt" : "sa_cbc_decrypt");
@@ -360,7 +392,7 @@ sa_cbc_iv(struct sa_crypto *c, uint64_t counter, uint8_t *iv)
 {
 	size_t bs = c->cipher->block;
 
-	if (c->cipher->aead || !c->encrypt) {
+	if (c->cipher->mode != CIPHER_MODE_CBC || !c->encrypt) {
 		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: sa_cbc_iv called "
 		    "on the wrong kind of SA", c->cipher->name);
 		return -1;
@@ -386,6 +418,47 @@ sa_cbc_decrypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
 	return cbc_crypt(c, iv, data, len, false);
 }
 
+/* The key stream is AES of the counter blocks, from an ECB context
+ * keyed once: a CTR context would need its IV set per packet, which
+ * costs more than a small packet's encryption (see cbc_run). */
+int
+sa_ctr_crypt(struct sa_crypto *c, const uint8_t *iv, uint8_t *data,
+    size_t len)
+{
+	uint8_t ks[CTR_CHUNK * CTR_BLOCK], *b;
+	size_t off, n, nb, i;
+	uint32_t ctr = 1;	/* RFC 3686 4: the first block is 1 */
+	int outl;
+
+	if (c->cipher->mode != CIPHER_MODE_CTR) {
+		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: sa_ctr_crypt "
+		    "called on the wrong kind of SA", c->cipher->name);
+		return -1;
+	}
+	if (len > INT_MAX)
+		return -1;
+	for (off = 0; off < len; off += n) {
+		n = len - off < sizeof(ks) ? len - off : sizeof(ks);
+		nb = (n + CTR_BLOCK - 1) / CTR_BLOCK;
+		/* RFC 3686 4: nonce(4) || IV(8) || counter(4, big-endian). */
+		for (i = 0, b = ks; i < nb; i++, b += CTR_BLOCK) {
+			memcpy(b, c->nonce, CTR_NONCE_LEN);
+			memcpy(b + CTR_NONCE_LEN, iv, CTR_IV_LEN);
+			be_put32(b + CTR_NONCE_LEN + CTR_IV_LEN, ctr++);
+		}
+		if (!EVP_EncryptUpdate(c->cctx, ks, &outl, ks,
+		    (int)(nb * CTR_BLOCK)) || (size_t)outl != nb * CTR_BLOCK) {
+			crypto_log_errors(&c->lim, c->cipher->name);
+			OPENSSL_cleanse(ks, sizeof(ks));
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			data[off + i] ^= ks[i];
+	}
+	OPENSSL_cleanse(ks, sizeof(ks));
+	return 0;
+}
+
 static int
 aead_crypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
     size_t aadlen, uint8_t *data, size_t len, uint8_t *tag_out,
@@ -396,7 +469,7 @@ aead_crypt(struct sa_crypto *c, const uint8_t *iv, const uint8_t *aad,
 	int outl, finl;
 	bool encrypt = tag_out != NULL;
 
-	if (!ci->aead || c->encrypt != encrypt) {
+	if (!cipher_is_aead(ci) || c->encrypt != encrypt) {
 		log_ratelimited(&c->lim, LOG_LVL_WARN, "%s: %s called on the "
 		    "wrong kind of SA", ci->name, encrypt ? "sa_aead_encrypt" :
 		    "sa_aead_decrypt");

@@ -154,6 +154,8 @@ genkey(int argc, char **argv)
 	    keyfile_block_len(ci, key_bits, ai), ci->name);
 	if (ci->key_min != ci->key_max)
 		fprintf(stderr, " keysize %zu", key_bits);
+	if (ci->weak != NULL)
+		fprintf(stderr, "\n\tallow-weak-cipher yes\t# %s", ci->weak);
 	fprintf(stderr, "\n\tauth %s\n\tkey \"%s\"\n", ai->name, path);
 	return 0;
 }

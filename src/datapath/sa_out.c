@@ -120,9 +120,9 @@ sa_init(struct engine *e, struct peer *p, enum sa_kind kind)
 	    sa_in_key_cur(in, 0) == -1)
 		return -1;
 	in->ready = true;
-	/* The same key at every start: AEAD IVs get a random base, so
-	 * they do not repeat even when sequence numbers do. */
-	if (pc->suite_out.cipher->aead &&
+	/* The same key at every start: AEAD and CTR IVs get a random
+	 * base, so they do not repeat even when sequence numbers do. */
+	if (cipher_counter_iv(pc->suite_out.cipher) &&
 	    crypto_random_u64(&o->esp.iv_base) == -1)
 		return -1;
 	return manual_state(e, p, o, in);

@@ -38,10 +38,11 @@ struct esp_sa {
 	bool              esn;
 	/* outbound */
 	uint64_t          seq;         /* last sequence number sent */
-	/* AEAD suites send IV = seq + iv_base (mod 2^64), 8 bytes big-endian
-	 * (RFC 4106 3.1, RFC 7634 2). The IV must never repeat under one
-	 * key: a repeated GCM or ChaCha20-Poly1305 nonce gives away the XOR
-	 * of two plaintexts and lets the tag be forged. The sum is unique
+	/* AEAD and CTR suites send IV = seq + iv_base (mod 2^64), 8 bytes
+	 * big-endian (RFC 4106 3.1, RFC 7634 2, RFC 3686 3). The IV must
+	 * never repeat under one key: a repeated GCM, ChaCha20-Poly1305 or
+	 * AES-CTR nonce gives away the XOR of two plaintexts (and for AEAD
+	 * lets the tag be forged). The sum is unique
 	 * as long as seq never repeats under one iv_base. The caller
 	 * chooses it: 0 keeps IV = seq, unique as long as the state file
 	 * keeps the numbers from repeating across restarts; a random value
@@ -49,8 +50,8 @@ struct esp_sa {
 	 * only if their ranges of IVs overlap). CBC suites send the same
 	 * sum encrypted under the SA's own random IV key (sa_cbc_iv):
 	 * unique while the sum is, unpredictable without that key, and no
-	 * random draw per packet. Receivers take the IV from the wire and
-	 * need not know it. */
+	 * random draw per packet. NULL has no IV. Receivers take the IV
+	 * from the wire and need not know it. */
 	uint64_t          iv_base;
 	/* inbound */
 	struct replay     replay;
@@ -75,8 +76,9 @@ size_t esp_suite_wire_len(const struct cipher_info *ci,
 
 /* Encapsulates the inner packet in p (next_header: 4 IPv4, 41 IPv6,
  * 97 EtherIP) in place: on return p holds SPI..ICV. Takes the next
- * sequence number from sa->seq. AEAD suites use seq + sa->iv_base as
- * the IV, CBC suites that sum encrypted (see struct esp_sa).
+ * sequence number from sa->seq. AEAD and CTR suites use
+ * seq + sa->iv_base as the IV, CBC suites that sum encrypted (see
+ * struct esp_sa).
  * Returns -1 if there is no room or the cipher fails. */
 int esp_encap(struct esp_sa *sa, struct pkt *p, uint8_t next_header)
     __attribute__((warn_unused_result));
@@ -126,9 +128,9 @@ bool esp_peek_spi(const uint8_t *data, size_t len, uint32_t *spi);
  * passed the caller's header and policy checks, since then nothing but
  * those checks tells a forgery from the peer's packet. *seq is written
  * on ESP_OK only; on an ESN SA resynchronising (above) it may lie more
- * than one high half above the window. skip_icv (CBC suites; tools
- * decrypting captures whose auth key is unknown) strips the ICV without
- * checking it. */
+ * than one high half above the window. skip_icv (suites other than
+ * AEAD; tools decrypting captures whose auth key is unknown) strips the
+ * ICV without checking it. */
 enum esp_drop esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
     uint64_t *seq, bool skip_icv) __attribute__((warn_unused_result));
 

@@ -49,7 +49,7 @@ authentic(struct esp_sa *sa, const struct esp_view *v, uint64_t seq,
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 	uint8_t aad[ESP_AAD_MAX], esnhi[4];
 
-	if (ci->aead) {
+	if (cipher_is_aead(ci)) {
 		/* Its tag cannot be skipped (RFC 4106 5, RFC 7634 2). The
 		 * AAD takes the SPI from the wire, so it is authenticated
 		 * too. */
@@ -76,7 +76,8 @@ resync_applies(const struct esp_sa *sa, bool skip_icv)
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 
 	return sa->esn && sa->replay.esn &&
-	    (ci->aead || (sa_crypto_icv_len(sa->crypto) > 0 && !skip_icv));
+	    (cipher_is_aead(ci) || (sa_crypto_icv_len(sa->crypto) > 0 &&
+	    !skip_icv));
 }
 
 /* RFC 4303 A3.2: the packet failed authentication under the inferred
@@ -98,14 +99,15 @@ resync(struct esp_sa *sa, const struct esp_view *v, uint64_t *seq,
 
 	if (r->auth_fails < UINT64_MAX)
 		r->auth_fails++;
-	if (r->auth_fails < ESP_RESYNC_THRESHOLD || (ci->aead && !saved))
+	if (r->auth_fails < ESP_RESYNC_THRESHOLD ||
+	    (cipher_is_aead(ci) && !saved))
 		return false;
 	first = th + 1 + ESP_RESYNC_SPAN *
 	    ((r->auth_fails - ESP_RESYNC_THRESHOLD) % ESP_RESYNC_ROUNDS);
 	for (h = first; h < first + ESP_RESYNC_SPAN && h <= UINT32_MAX; h++) {
 		if (h == sh)
 			continue;       /* A2.2's guess, already tried */
-		if (ci->aead)
+		if (cipher_is_aead(ci))
 			memcpy(v->ct, r->resync_buf, v->ctlen);
 		cand = h << 32 | seq_lo;
 		if (authentic(sa, v, cand, false)) {
@@ -153,9 +155,9 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 		return ESP_DROP_MALFORMED;
 	}
 	ctlen = p->len - front - icv_len;
-	/* CBC needs whole blocks (RFC 4303 2.4); AEAD suites are stream
-	 * ciphers and accept any length, as Linux does. */
-	if (!ci->aead && ctlen % ci->block != 0) {
+	/* CBC needs whole blocks (RFC 4303 2.4); the stream suites (AEAD,
+	 * CTR, NULL) accept any length, as Linux does. */
+	if (ci->mode == CIPHER_MODE_CBC && ctlen % ci->block != 0) {
 		log_ratelimited(&lim_len, LOG_LVL_WARN,
 		    "malformed ESP spi 0x%08x: ciphertext %zu not a multiple "
 		    "of %zu", sa->spi, ctlen, ci->block);
@@ -181,7 +183,7 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	 * tried under other high halves too (A3), keep a copy. Below the
 	 * threshold no packet is copied. */
 	counts = resync_applies(sa, skip_icv);
-	if (counts && ci->aead &&
+	if (counts && cipher_is_aead(ci) &&
 	    sa->replay.auth_fails >= ESP_RESYNC_THRESHOLD - 1 &&
 	    ctlen <= REPLAY_RESYNC_BUFSZ &&
 	    replay_resync_buf(&sa->replay) != NULL) {
@@ -192,13 +194,16 @@ esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header,
 	    !(counts && resync(sa, &v, &seq, saved))) {
 		log_ratelimited(&lim_auth, LOG_LVL_WARN,
 		    "ESP spi 0x%08x seq %" PRIu64 ": %s does not verify "
-		    "(%zu bytes)", sa->spi, seq, ci->aead ? "AEAD tag" : "ICV",
-		    p->len);
+		    "(%zu bytes)", sa->spi, seq, cipher_is_aead(ci) ?
+		    "AEAD tag" : "ICV", p->len);
 		return ESP_DROP_AUTH;
 	}
 
-	/* (4) CBC decrypts only what authenticated. */
-	if (!ci->aead && sa_cbc_decrypt(sa->crypto, v.iv, v.ct, ctlen) == -1) {
+	/* (4) CBC and CTR decrypt only what authenticated; NULL has
+	 * nothing to decrypt. */
+	if ((ci->mode == CIPHER_MODE_CBC && sa_cbc_decrypt(sa->crypto, v.iv,
+	    v.ct, ctlen) == -1) || (ci->mode == CIPHER_MODE_CTR &&
+	    sa_ctr_crypt(sa->crypto, v.iv, v.ct, ctlen) == -1)) {
 		log_ratelimited(&lim_decrypt, LOG_LVL_WARN,
 		    "ESP spi 0x%08x seq %" PRIu64 ": decrypt failed "
 		    "(%zu bytes)", sa->spi, seq, ctlen);

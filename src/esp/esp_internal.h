@@ -44,7 +44,8 @@ esp_aad(uint8_t *aad, uint32_t spi, uint64_t seq, bool esn)
 
 /* esp_encap() with a caller-chosen CBC IV (iv_len bytes), so tests can
  * compare against known-answer vectors byte for byte. iv NULL means the
- * IV of esp_encap(). AEAD suites ignore it: their IV is seq + sa->iv_base.
+ * IV of esp_encap(). AEAD and CTR suites ignore it: their IV is
+ * seq + sa->iv_base.
  * Never pass a fixed IV outside tests: CBC needs unpredictable IVs. */
 int esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
     const uint8_t *iv) __attribute__((warn_unused_result));

@@ -25,13 +25,13 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
 	size_t icv_len = sa_crypto_icv_len(sa->crypto);
 	size_t front = ESP_HDR_LEN + ci->iv_len;
-	size_t ctlen, padlen, i;
+	size_t ctlen, padlen, aadlen, i;
 	uint8_t *hdr, *iv, *ct, aad[ESP_AAD_MAX], esnhi[4];
 	uint64_t seq;
 
 	/* Pad so that payload, pad length and next header end on a block
-	 * boundary; AEAD suites report block 4, the 32-bit alignment RFC 4303
-	 * 2.4 asks for anyway. */
+	 * boundary; stream suites (AEAD, CTR, NULL) report block 4, the
+	 * 32-bit alignment RFC 4303 2.4 asks for anyway. */
 	ctlen = (p->len + 2 + ci->block - 1) / ci->block * ci->block;
 	padlen = ctlen - p->len - 2;
 	if (pkt_headroom(p) < front || pkt_tailroom(p) < padlen + 2 + icv_len) {
@@ -41,9 +41,9 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 		    padlen + 2 + icv_len);
 		return -1;
 	}
-	if (ci->aead && ci->iv_len != 8) {
+	if (cipher_counter_iv(ci) && ci->iv_len != 8) {
 		log_ratelimited(&lim_cipher, LOG_LVL_ERR,
-		    "ESP encap %s: AEAD IV %zu != 8", ci->name, ci->iv_len);
+		    "ESP encap %s: counter IV %zu != 8", ci->name, ci->iv_len);
 		return -1;
 	}
 
@@ -70,18 +70,22 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 	esp_put32(hdr, sa->spi);
 	esp_put32(hdr + 4, (uint32_t)seq);
 
-	if (ci->aead) {
-		size_t aadlen = esp_aad(aad, sa->spi, seq, sa->esn);
+	if (cipher_counter_iv(ci)) {
 		/* Unique per key as long as the counter never repeats
-		 * (RFC 4106 3.1); wraps mod 2^64 on purpose. */
+		 * (RFC 4106 3.1, RFC 3686 3); wraps mod 2^64 on purpose. */
 		uint64_t ivv = seq + sa->iv_base;
 
 		esp_put32(iv, (uint32_t)(ivv >> 32));
 		esp_put32(iv + 4, (uint32_t)ivv);
+	}
+	switch (ci->mode) {
+	case CIPHER_MODE_AEAD:
+		aadlen = esp_aad(aad, sa->spi, seq, sa->esn);
 		if (sa_aead_encrypt(sa->crypto, iv, aad, aadlen, ct, ctlen,
 		    ct + ctlen) == -1)
 			goto fail;
-	} else {
+		break;
+	case CIPHER_MODE_CBC:
 		/* Unpredictable and never repeated under the key as long as
 		 * the counter is not (sa_cbc_iv). */
 		if (fixed_iv != NULL)
@@ -90,14 +94,22 @@ esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header,
 			goto fail;
 		if (sa_cbc_encrypt(sa->crypto, iv, ct, ctlen) == -1)
 			goto fail;
-		/* RFC 4303 2.2.1 / 3.3.2.1: with ESN the high half is
-		 * authenticated as if appended, but not sent. */
-		esp_put32(esnhi, (uint32_t)(seq >> 32));
-		if (icv_len > 0 && sa_mac(sa->crypto, hdr, front + ctlen,
-		    sa->esn ? esnhi : NULL, sa->esn ? sizeof(esnhi) : 0,
-		    ct + ctlen) == -1)
+		break;
+	case CIPHER_MODE_CTR:
+		if (sa_ctr_crypt(sa->crypto, iv, ct, ctlen) == -1)
 			goto fail;
+		break;
+	case CIPHER_MODE_NULL:
+		break;		/* RFC 2410: the payload goes as it is */
 	}
+	/* RFC 4303 2.2.1 / 3.3.2.1: with ESN the high half is
+	 * authenticated as if appended, but not sent. The AEAD tag is
+	 * the ICV already. */
+	esp_put32(esnhi, (uint32_t)(seq >> 32));
+	if (!cipher_is_aead(ci) && icv_len > 0 && sa_mac(sa->crypto, hdr,
+	    front + ctlen, sa->esn ? esnhi : NULL, sa->esn ? sizeof(esnhi) : 0,
+	    ct + ctlen) == -1)
+		goto fail;
 	p->len = front + ctlen + icv_len;
 	return 0;
 

@@ -90,12 +90,32 @@ blowfish-cbc 128 hmac-sha256-96
 3des-cbc - hmac-sha384-96
 aes-cbc 192 hmac-sha512-96
 aes-cbc 128 aes-xcbc-mac-96
+cast128-cbc 40 hmac-sha1-96
+cast128-cbc - -
+aes-ctr 256 -
+aes-ctr 192 hmac-sha1-96
+null - hmac-sha1-96
 EOF
 # The hint's lines, as printed, make a config that loads.
 expect 0 "$B/vpntunctl" genkey --cipher aes-cbc --keysize 192 "$T/hint.key"
 conf "$(grep -P '^\tcipher ' "$T/err")" "$(grep -P '^\tauth ' "$T/err")" \
     "$T/hint.key" "" >"$T/hint.conf"
 expect 0 "$B/vpntund" -n -c "$T/hint.conf"
+
+# des-cbc: refused without allow-weak-cipher, which genkey's hint names;
+# with it the config loads and vpntund -n warns.
+expect 0 "$B/vpntunctl" genkey --cipher des-cbc --auth hmac-sha1-96 "$T/des.key"
+grep -qP '^\tallow-weak-cipher yes\t# 56-bit key, found by exhaustive search in hours$' "$T/err" ||
+	fail "genkey des-cbc: no allow-weak-cipher in the hint: $(cat "$T/err")"
+conf "cipher des-cbc" "auth hmac-sha1-96" "$T/des.key" "" >"$T/des.conf"
+expect 1 "$B/vpntund" -n -c "$T/des.conf"
+grep -qF "des.conf:10: des-cbc is a weak cipher (56-bit key, found by exhaustive search in hours); to use it anyway, add \"allow-weak-cipher yes\" to peer \"r\"" "$T/err" ||
+	fail "des-cbc without allow-weak-cipher: $(cat "$T/err")"
+conf "cipher des-cbc" $'allow-weak-cipher yes\n\tauth hmac-sha1-96' \
+    "$T/des.key" "" >"$T/des.conf"
+expect 0 "$B/vpntund" -n -c "$T/des.conf"
+grep -qF 'vpntund: warning: peer "r": des-cbc is a weak cipher (56-bit key, found by exhaustive search in hours)' "$T/err" ||
+	fail "des-cbc with allow-weak-cipher: no warning: $(cat "$T/err")"
 
 # An existing file is refused and left alone; --force replaces it.
 before=$(cat "$T/k1.key")

@@ -97,7 +97,8 @@ static void
 init_once(void)
 {
 	static const char *const ciphers[] = { "blowfish-cbc", "3des-cbc",
-	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
+	    "aes-cbc", "aes-gcm", "chacha20-poly1305", "des-cbc",
+	    "cast128-cbc", "aes-ctr", "null" };
 	static const char *const auths[] = { "none", "hmac-md5-96",
 	    "hmac-sha1-96", "hmac-sha256-128", "hmac-sha384-192",
 	    "hmac-sha512-256", "aes-xcbc-mac-96" };
@@ -300,7 +301,8 @@ check_keys(const struct config *cf)
 			nb = sa_keys_of(&cf->peers[j], b, kb);
 			for (x = 0; x < na; x++) {
 				for (y = i == j ? x + 1 : 0; y < nb; y++) {
-					FUZZ_CHECK(ka[x] != kb[y] ||
+					/* null has no cipher key */
+					FUZZ_CHECK(ka[x] == 0 || ka[x] != kb[y] ||
 					    memcmp(a[x]->enc, b[y]->enc,
 					    ka[x]) != 0);
 					FUZZ_CHECK(a[x]->auth_len == 0 ||
@@ -315,14 +317,18 @@ check_keys(const struct config *cf)
 
 /* One direction's transforms and the keys that go with them. */
 static void
-check_suite(const struct sa_suite *su, const struct sa_keys *k)
+check_suite(const struct peer_conf *p, const struct sa_suite *su,
+    const struct sa_keys *k)
 {
 	FUZZ_CHECK(su->cipher != NULL && su->auth != NULL);
 	FUZZ_CHECK(cipher_key_len_ok(su->cipher, su->key_bits / 8));
-	FUZZ_CHECK(!su->cipher->aead || su->auth->id == AUTH_NONE);
+	FUZZ_CHECK(!cipher_is_aead(su->cipher) || su->auth->id == AUTH_NONE);
+	FUZZ_CHECK(!cipher_needs_auth(su->cipher) ||
+	    su->auth->id != AUTH_NONE);
 	FUZZ_CHECK(k->enc_len == su->key_bits / 8 + su->cipher->salt_len);
 	FUZZ_CHECK(k->auth_len == su->auth->key_len);
 	FUZZ_CHECK(k->auth_len <= CRYPTO_AUTHKEY_MAX);
+	FUZZ_CHECK(su->cipher->weak == NULL || p->allow_weak_cipher);
 }
 
 /* site.conf(5) CHECKS, on a config that loaded. */
@@ -344,8 +350,9 @@ check_config(const struct config *cf)
 		const struct peer_conf *p = &cf->peers[i];
 
 		FUZZ_CHECK(terminated(p->name, sizeof(p->name)));
-		check_suite(&p->suite_in, p->key_in);
-		check_suite(&p->suite_out, p->key_out);
+
+		check_suite(p, &p->suite_in, p->key_in);
+		check_suite(p, &p->suite_out, p->key_out);
 		/* One suite both ways unless `sa in` and `sa out`. */
 		FUZZ_CHECK(p->sa_split || (p->suite_in.cipher ==
 		    p->suite_out.cipher && p->suite_in.key_bits ==

@@ -190,9 +190,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	front = ESP_HDR_LEN + ci->iv_len;
 	ctmin = (2 + ci->block - 1) / ci->block * ci->block;
 	too_short = size < front + ctmin + icv ||
-	    (!ci->aead && (size - front - icv) % ci->block != 0);
+	    (ci->mode == CIPHER_MODE_CBC &&
+	    (size - front - icv) % ci->block != 0);
 	/* Failures that count towards ESN resync (RFC 4303 A3). */
-	counts = d->esn && (ci->aead || (icv > 0 && !d->skip_icv));
+	counts = d->esn && (cipher_is_aead(ci) || (icv > 0 && !d->skip_icv));
 
 	/* Resync mode first: the same input on an SA that has just had
 	 * THRESHOLD - 1 authentication failures in a row, so that one

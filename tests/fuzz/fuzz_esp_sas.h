@@ -41,6 +41,11 @@ static const struct fuzz_sa_def fuzz_sa_defs[] = {
 	{ 0xf022000a, "aes-cbc", 32, "hmac-sha1-96", true, false, 64, 0 },
 	{ 0xf022000b, "blowfish-cbc", 16, "hmac-sha1-96", false, true, 64, 0 },
 	{ 0xf022000c, "aes-cbc", 16, "hmac-sha256-128", true, false, 128, 0xfffffffe00000100ULL },
+	/* KAME's: CBC of 64-bit blocks, CTR (key || nonce) and NULL. */
+	{ 0xf022000d, "des-cbc", 8, "hmac-sha1-96", false, false, 64, 0 },
+	{ 0xf022000e, "cast128-cbc", 5, "hmac-sha1-96", true, false, 64, 0x100000010ULL },
+	{ 0xf022000f, "aes-ctr", 16, "hmac-sha256-128", true, false, 128, 0x100000010ULL },
+	{ 0xf0220010, "null", 0, "hmac-sha1-96", false, false, 64, 0 },
 };
 #define FUZZ_NSA (sizeof(fuzz_sa_defs) / sizeof(fuzz_sa_defs[0]))
 

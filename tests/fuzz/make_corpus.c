@@ -441,7 +441,7 @@ make_esp(size_t idx)
 	first[7] ^= 0x01;
 	/* CBC: a flip in the block before the last one flips the same
 	 * byte of the last plaintext block, here the pad length. */
-	if (!ci->aead) {
+	if (ci->mode == CIPHER_MODE_CBC) {
 		k = firstlen - icv - ci->block - 2;
 		first[k] ^= 0x04;
 		VARIANT("flip-padlen", first, firstlen);

@@ -416,9 +416,9 @@ vt_lan() {
 # --- keys and configs -------------------------------------------------------
 
 # vt_suite_parse SUITE: sets VT_CIPHER VT_KEYBITS VT_AUTH VT_KEYLEN VT_SALTLEN
-# VT_AUTHLEN (bytes).
+# VT_AUTHLEN (bytes); VT_SALTLEN is aes-ctr's nonce too (RFC 3686 5).
 vt_suite_parse() {
-	local s=$1 c kb="" a=""
+	local s=$1 c kb="" a="" aead=""
 	c=${s%%/*}
 	[[ $s == */* ]] && a=${s#*/}
 	if [[ $c == *:* ]]; then
@@ -429,9 +429,13 @@ vt_suite_parse() {
 	case $c in
 	blowfish-cbc) VT_KEYLEN=32 ;;
 	3des-cbc) VT_KEYLEN=24 ;;
-	aes-cbc) VT_KEYLEN=16 ;;
-	aes-gcm) VT_KEYLEN=32 VT_SALTLEN=4 ;;
-	chacha20-poly1305) VT_KEYLEN=32 VT_SALTLEN=4 ;;
+	aes-cbc | rijndael-cbc) VT_KEYLEN=16 ;;
+	aes-gcm) VT_KEYLEN=32 VT_SALTLEN=4 aead=1 ;;
+	chacha20-poly1305) VT_KEYLEN=32 VT_SALTLEN=4 aead=1 ;;
+	des-cbc) VT_KEYLEN=8 ;;
+	cast128-cbc) VT_KEYLEN=16 ;;
+	aes-ctr) VT_KEYLEN=16 VT_SALTLEN=4 ;;
+	null) VT_KEYLEN=0 ;;
 	*) fail "unknown cipher in suite '$s'" ;;
 	esac
 	[ -n "$kb" ] && VT_KEYLEN=$((kb / 8))
@@ -444,7 +448,7 @@ vt_suite_parse() {
 	hmac-sha512-256 | hmac-sha512-96) VT_AUTHLEN=64 ;;
 	*) fail "unknown auth in suite '$s'" ;;
 	esac
-	if [ -z "$a" ] && [ "$VT_SALTLEN" -eq 0 ]; then
+	if [ -z "$a" ] && [ -z "$aead" ]; then
 		a=hmac-sha256-128 VT_AUTHLEN=32   # CBC without auth only if asked
 	fi
 	VT_CIPHER=$c VT_KEYBITS=$kb VT_AUTH=$a

@@ -19,16 +19,19 @@ and as a program:
                  vpntund through the tunnel, echo replies decrypted here)
 
 Suite names are vpntund's (site.conf); keys as in docs/DESIGN.md "Keys":
-cipher key || salt (AEAD, RFC 4106 KEYMAT) || auth key.
+cipher key || salt (AEAD, RFC 4106 KEYMAT) or nonce (aes-ctr, RFC 3686 5)
+|| auth key. scapy's AES-CTR takes key || nonce as its key, as vpntund's
+key file holds them; its IV is random where vpntund's is seq + base.
 
 scapy quirks handled here: with nat_t_header it leaves the UDP length at 8
 (rebuilt with `del p[UDP].len`), and SecurityAssociation.decrypt() mutates
 its argument (it gets a copy). scapy 2.5 signs ESP with HMAC without the
-ESN high bits, so ESN is only offered for AEAD suites. CBC IVs and AEAD
-IVs are random here; vpntund's AEAD IV is the sequence number plus a
-base (0 for derived keying, random per start for manual keying, whose
-keys every start reuses): both are valid for a receiver (RFC 4106 3.1
-asks only for uniqueness). exchange reports IV - seq mod 2^64 per reply.
+ESN high bits, so ESN is only offered for AEAD suites. CBC, CTR and AEAD
+IVs are random here; vpntund's AEAD and CTR IV is the sequence number
+plus a base (0 for derived keying, random per start for manual keying,
+whose keys every start reuses): both are valid for a receiver (RFC 4106
+3.1 and RFC 3686 3 ask only for uniqueness). exchange reports IV - seq
+mod 2^64 per reply.
 """
 
 import argparse
@@ -60,7 +63,15 @@ CIPHERS = {
     "aes-cbc": ("AES-CBC", 0, False),
     "aes-gcm": ("AES-GCM", 4, True),
     "chacha20-poly1305": ("CHACHA20-POLY1305", 4, True),
+    # KAME's: RFC 2405, RFC 2451 (CAST), RFC 3686 (nonce after the key),
+    # RFC 2410.
+    "des-cbc": ("DES", 0, False),
+    "cast128-cbc": ("CAST", 0, False),
+    "aes-ctr": ("AES-CTR", 4, False),
+    "null": ("NULL", 0, False),
 }
+# Suites whose IV vpntund makes from the sequence number: seq + base.
+COUNTER_IV = {"aes-gcm", "chacha20-poly1305", "aes-ctr"}
 AUTHS = {
     "none": (None, 0),
     "hmac-md5-96": ("HMAC-MD5-96", 16),
@@ -92,11 +103,14 @@ def add_sha2_96():
 
 add_sha2_96()
 DEFAULT_KEYBITS = {"blowfish-cbc": 128, "3des-cbc": 192, "aes-cbc": 128,
+                   "des-cbc": 64, "cast128-cbc": 128, "aes-ctr": 128,
+                   "null": 0,
                    "aes-gcm": 256, "chacha20-poly1305": 256}
 
 
 def scapy_supports(cipher):
-    """Whether this scapy knows the suite (scapy 2.4 lacks ChaCha20)."""
+    """Whether this scapy knows the suite (scapy 2.4 lacks ChaCha20;
+    CAST needs a python3-cryptography that still has it)."""
     return cipher in CIPHERS and CIPHERS[cipher][0] in CRYPT_ALGOS
 
 
@@ -131,7 +145,8 @@ def read_keyfile(path, cipher, keybits, auth):
 
 def make_sa(cipher, spi, key, auth="none", auth_key=b"", src=None, dst=None,
             esn=False):
-    """A tunnel-mode SA. key includes the salt for AEAD suites."""
+    """A tunnel-mode SA. key includes the salt (AEAD) or nonce (aes-ctr);
+    null's is empty."""
     algo, salt, aead = CIPHERS[cipher]
     if aead:
         auth = "none"
@@ -178,9 +193,9 @@ def decrypt(sa, esp):
 
 
 def esp_info(esp, cipher):
-    """SPI, sequence number and (AEAD) the 8-byte IV of ESP bytes."""
+    """SPI, sequence number and (AEAD, CTR) the 8-byte IV of ESP bytes."""
     spi, seq = struct.unpack("!II", esp[:8])
-    iv = esp[8:16] if CIPHERS[cipher][2] else None
+    iv = esp[8:16] if cipher in COUNTER_IV else None
     return spi, seq, iv
 
 
@@ -278,7 +293,7 @@ def exchange_main(a):
     res = {"cipher": a.cipher, "auth": a.auth, "keybits": a.keybits,
            "esn": a.esn,
            "transport": a.transport, "sent": 0, "replies": 0,
-           "reply_seqs": [], "aead_iv_bases": [], "errors": []}
+           "reply_seqs": [], "iv_bases": [], "errors": []}
     ident = 0x5ca9
     v6 = ":" in a.inner_src
     seq = a.first_seq
@@ -340,7 +355,7 @@ def exchange_main(a):
                                      % (i + 1, data.hex()))
             if iv is not None:
                 base = (struct.unpack("!Q", iv)[0] - rseq) % (1 << 64)
-                res["aead_iv_bases"].append("%016x" % base)
+                res["iv_bases"].append("%016x" % base)
             res["reply_seqs"].append(rseq)
             res["replies"] += 1
             break

@@ -56,7 +56,8 @@ SPI_C2S=$("$VT_PY" "$SCAPY" spi "$C_NET" central "$S_NET")
 SPI_S2C=$("$VT_PY" "$SCAPY" spi "$S_NET" remote "$C_NET")
 
 # write_conf TRANSPORT SUITE TAG: dual-stack overlay; the outer family is
-# that of $C_OUT.
+# that of $C_OUT. PEER_EXTRA, if set, is one more statement for the peer
+# block (PEER_EXTRA="allow-weak-cipher yes" run_case ...).
 write_conf() {
 	local tr=$1 suite=$2 tag=$3
 	vt_write_key "$VT_TMP/$tag.key" "$suite"
@@ -81,6 +82,7 @@ peer "scapy" {
 	endpoint $S_OUT$([ "$tr" = udp ] && echo " port 4500")
 	transport $tr
 $(vt_suite_conf "$suite")
+$([ -z "${PEER_EXTRA:-}" ] || printf '\t%s\n' "$PEER_EXTRA")
 	key "$VT_TMP/$tag.key"
 	keying manual
 	keepalive 0
@@ -156,21 +158,21 @@ run_case() {
 	    >"$out" 2>"$out.err" || true
 	res=$(tail -n 1 "$out")
 	[ -n "$res" ] || fail "$tag: scapy exchange printed nothing: $(tail -n 5 "$out.err")"
-	"$VT_PY" - "$res" "$COUNT" "$cipher" "${AEAD_BASES[@]}" <<'PYEOF' || fail "$tag: scapy: $res"
+	"$VT_PY" - "$res" "$COUNT" "$cipher" "${IV_BASES[@]}" <<'PYEOF' || fail "$tag: scapy: $res"
 import json, sys
 d, count, cipher = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 earlier = sys.argv[4:]
 bad = list(d["errors"])
 if d["replies"] != count:
     bad.append("%d echo replies decrypted, expected %d" % (d["replies"], count))
-bases = set(d["aead_iv_bases"])
-if cipher in ("aes-gcm", "chacha20-poly1305"):
+bases = set(d["iv_bases"])
+if cipher in ("aes-gcm", "chacha20-poly1305", "aes-ctr"):
     # Manual keying reuses the key at every start: IV = seq + a random
     # base of this start, so IVs never repeat across starts.
     if len(bases) != 1:
-        bad.append("AEAD IV - seq differs between packets of one start: %s" % sorted(bases))
+        bad.append("IV - seq differs between packets of one start: %s" % sorted(bases))
     elif bases & {"0" * 16} or bases & set(earlier):
-        bad.append("AEAD IV base %s is zero or that of an earlier start (%s)"
+        bad.append("IV base %s is zero or that of an earlier start (%s)"
                    % (bases.pop(), " ".join(earlier)))
 if d.get("tampered_answered") is not False:
     bad.append("the request with an altered ICV was answered")
@@ -190,13 +192,13 @@ PYEOF
 	    "sum(d['drops'].values()) == 0|site drops"
 	vt_stop c
 	local base
-	base=$("$VT_PY" -c 'import json, sys; print(" ".join(json.loads(sys.argv[1])["aead_iv_bases"][:1]))' "$res")
-	[ -z "$base" ] || AEAD_BASES+=("$base")
-	echo "ok $tr $suite IPv$fam${esn:+ ESN}: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT out >= $COUNT, no drop but the altered ICV (auth)${base:+; AEAD IV = seq + $base}" >&2
+	base=$("$VT_PY" -c 'import json, sys; print(" ".join(json.loads(sys.argv[1])["iv_bases"][:1]))' "$res")
+	[ -z "$base" ] || IV_BASES+=("$base")
+	echo "ok $tr $suite IPv$fam${esn:+ ESN}: $COUNT echo requests scapy -> vpntund and $COUNT replies vpntund -> scapy, bytes match; SPIs $SPI_S2C/$SPI_C2S match the formula; counters in $COUNT out >= $COUNT, no drop but the altered ICV (auth)${base:+; IV = seq + $base}" >&2
 	PASSED+=("$tr/$suite/v$fam${esn:+/esn}")
 }
 
-PASSED=() SKIPPED=() AEAD_BASES=()
+PASSED=() SKIPPED=() IV_BASES=()
 # Key sizes explicit where the suite has a choice: the defaults are the
 # daemon's business, here
 # both sides must agree on what is written (3DES and ChaCha20 are fixed).
@@ -225,6 +227,7 @@ run_case esp chacha20-poly1305 6
 # ESN: AAD = SPI || seq high (0 here) || seq low (RFC 4106 5, RFC 7634 2.1).
 run_case udp aes-gcm:256 4 esn
 run_case udp chacha20-poly1305 4 esn
+
 # KAME's authenticators: HMAC-MD5-96 (RFC 2403), the RFC 4868 lengths of
 # SHA-384/512, and the 96-bit SHA-2 truncations of the older stacks,
 # which scapy_esp.py adds to scapy. aes-xcbc-mac-96 is not here: scapy
@@ -236,5 +239,18 @@ run_case udp aes-cbc:128/hmac-sha512-256
 run_case udp aes-cbc:128/hmac-sha256-96
 run_case udp aes-cbc:128/hmac-sha512-96
 run_case esp aes-cbc:128/hmac-md5-96
+# KAME's ciphers: DES (weak, so only when the peer block allows it),
+# CAST-128 at its longest and shortest key, AES-CTR at each key size
+# (key || nonce in the key file, IV = seq + base) and NULL, each with an
+# HMAC, which CTR and NULL require.
+PEER_EXTRA="allow-weak-cipher yes" run_case udp des-cbc/hmac-sha1-96
+run_case udp cast128-cbc:128/hmac-sha1-96
+run_case udp cast128-cbc:40/hmac-sha1-96
+run_case udp aes-ctr:128/hmac-sha1-96
+run_case udp aes-ctr:192/hmac-sha1-96
+run_case udp aes-ctr:256/hmac-sha1-96
+run_case udp null/hmac-sha1-96
+run_case esp aes-ctr:128/hmac-sha1-96
+run_case esp null/hmac-sha1-96
 echo "passed: ${PASSED[*]}" >&2
 [ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped (scapy lacks the cipher): ${SKIPPED[*]}" >&2

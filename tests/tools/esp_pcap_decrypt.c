@@ -169,7 +169,7 @@ make_sa(struct opts *o, struct esp_sa *sa)
 		fprintf(stderr, "unknown cipher %s\n", o->cipher);
 		return -1;
 	}
-	if (ci->aead) {
+	if (cipher_is_aead(ci)) {
 		ai = auth_by_name("none");
 		if (o->auth != NULL && strcmp(o->auth, "none") != 0) {
 			fprintf(stderr, "%s is AEAD: no -a\n", ci->name);

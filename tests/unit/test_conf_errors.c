@@ -32,7 +32,8 @@ static const struct bad bad[] = {
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n cipher blowfsh\n}\n",
 	  "site.conf:8: unknown cipher \"blowfsh\", expected one of "
-	  "blowfish-cbc, 3des-cbc, aes-cbc, aes-gcm, chacha20-poly1305" },
+	  "blowfish-cbc, 3des-cbc, aes-cbc (or rijndael-cbc), aes-gcm, "
+	  "chacha20-poly1305, des-cbc, cast128-cbc, aes-ctr, null" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n auth md5\n}\n",
 	  "site.conf:8: unknown auth \"md5\", expected one of none, "
@@ -47,6 +48,44 @@ static const struct bad bad[] = {
 	  " key \"k.key\"\n cipher blowfish-cbc keysize 32\n}\n",
 	  "site.conf:8: keysize 32 is not valid for blowfish-cbc, expected "
 	  "40..448 in steps of 8" },
+	/* KAME's ciphers: RFC 2451 2.2 CAST key sizes; DES only when
+	 * asked for; CTR and NULL never without integrity (RFC 3686 2,
+	 * RFC 4303 3.2). */
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher cast128-cbc keysize 32\n}\n",
+	  "site.conf:8: keysize 32 is not valid for cast128-cbc, expected "
+	  "40..128 in steps of 8" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher cast128-cbc keysize 136\n}\n",
+	  "site.conf:8: keysize 136 is not valid for cast128-cbc, expected "
+	  "40..128 in steps of 8" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n auth hmac-sha1-96\n cipher des-cbc\n}\n",
+	  "site.conf:9: des-cbc is a weak cipher (56-bit key, found by "
+	  "exhaustive search in hours); to use it anyway, add "
+	  "\"allow-weak-cipher yes\" to peer \"p\"" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher des-cbc\n allow-weak-cipher no\n}\n",
+	  "site.conf:8: des-cbc is a weak cipher (56-bit key, found by "
+	  "exhaustive search in hours); to use it anyway, add "
+	  "\"allow-weak-cipher yes\" to peer \"p\"" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n allow-weak-cipher maybe\n}\n",
+	  "site.conf:8: expected no or yes after \"allow-weak-cipher\", got "
+	  "\"maybe\"" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher aes-ctr\n auth none\n}\n",
+	  "site.conf:9: auth none cannot be used with the cipher aes-ctr, "
+	  "which needs an integrity algorithm (RFC 3686 2); expected "
+	  "hmac-sha256-128 or hmac-sha1-96" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n auth none\n cipher null\n}\n",
+	  "site.conf:8: auth none cannot be used with the cipher null, "
+	  "which needs an integrity algorithm (RFC 4303 3.2); expected "
+	  "hmac-sha256-128 or hmac-sha1-96" },
+	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
+	  " key \"k.key\"\n cipher null keysize 0\n}\n",
+	  "site.conf:8: cipher null has a fixed key size of 0 bits" },
 	{ SITE "peer \"p\" {\n network 10.1.1.0/24\n endpoint 198.18.2.2\n"
 	  " key \"k.key\"\n cipher 3des-cbc keysize 192\n}\n",
 	  "site.conf:8: cipher 3des-cbc has a fixed key size of 192 bits" },

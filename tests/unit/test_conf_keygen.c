@@ -31,6 +31,7 @@ static const struct suite suites[] = {
 	{ "chacha20-poly1305", 0, NULL, 32 + 4 },
 	{ "3des-cbc", 0, "hmac-sha1-96", 24 + 20 },
 	{ "aes-cbc", 256, "none", 32 },
+
 	/* KAME's authenticators: RFC 2403, RFC 4868 2.1, RFC 3566 4.1. */
 	{ "aes-cbc", 128, "hmac-md5-96", 16 + 16 },
 	{ "aes-cbc", 128, "hmac-sha384-192", 16 + 48 },
@@ -41,6 +42,14 @@ static const struct suite suites[] = {
 	{ "aes-cbc", 128, "aes-xcbc-mac-96", 16 + 16 },
 	/* the longest block there is */
 	{ "blowfish-cbc", 448, "hmac-sha512-256", 56 + 64 },
+	/* KAME's: key || nonce for aes-ctr (RFC 3686 5), nothing but the
+	 * auth key for null (des-cbc needs allow-weak-cipher: below). */
+	{ "cast128-cbc", 40, "hmac-sha1-96", 5 + 20 },
+	{ "cast128-cbc", 0, NULL, 16 + 32 },
+	{ "aes-ctr", 0, "hmac-sha1-96", 16 + 4 + 20 },
+	{ "aes-ctr", 256, NULL, 32 + 4 + 32 },
+	{ "null", 0, "hmac-sha1-96", 20 },
+	{ "rijndael-cbc", 192, "hmac-sha1-96", 24 + 20 },
 };
 
 static void
@@ -108,10 +117,17 @@ test_suites_load(void **state)
 		generate(path, &suites[i], false, 0);
 		if (load_with(name, &suites[i], &b) == -1)
 			fail_msg("%s: %s", suites[i].cipher, err.msg);
-		assert_memory_not_equal(a.peers[0].key_in->enc,
-		    b.peers[0].key_in->enc, a.peers[0].key_in->enc_len);
-		assert_memory_not_equal(a.peers[0].key_out->enc,
-		    b.peers[0].key_out->enc, a.peers[0].key_out->enc_len);
+		if (a.peers[0].key_in->enc_len > 0) {	/* null has none */
+			assert_memory_not_equal(a.peers[0].key_in->enc,
+			    b.peers[0].key_in->enc,
+			    a.peers[0].key_in->enc_len);
+			assert_memory_not_equal(a.peers[0].key_out->enc,
+			    b.peers[0].key_out->enc,
+			    a.peers[0].key_out->enc_len);
+		} else
+			assert_memory_not_equal(a.peers[0].key_in->auth,
+			    b.peers[0].key_in->auth,
+			    a.peers[0].key_in->auth_len);
 		config_free(&a);
 		config_free(&b);
 	}
@@ -169,7 +185,22 @@ test_bad_suites(void **state)
 	    &bits, &ai, &err), -1);
 	assert_int_equal(keyfile_suite("aes-cbc", 0, "md5", &ci, &bits, &ai,
 	    &err), -1);
+
 	assert_non_null(strstr(err.msg, "expected one of " AUTH_NAMES));
+	/* RFC 3686 2, RFC 4303 3.2: not without integrity. */
+	assert_int_equal(keyfile_suite("aes-ctr", 0, "none", &ci, &bits, &ai,
+	    &err), -1);
+	assert_string_equal(err.msg, "cipher aes-ctr needs an integrity "
+	    "algorithm, auth none is not allowed");
+	assert_int_equal(keyfile_suite("null", 0, "none", &ci, &bits, &ai,
+	    &err), -1);
+	assert_int_equal(keyfile_suite("cast128-cbc", 136, NULL, &ci, &bits,
+	    &ai, &err), -1);
+	/* des-cbc's key file is written like any other: whether a peer
+	 * may use it is site.conf's to say. */
+	assert_int_equal(keyfile_suite("des-cbc", 0, "hmac-sha1-96", &ci,
+	    &bits, &ai, &err), 0);
+	assert_int_equal(keyfile_block_len(ci, bits, ai), 8 + 20);
 	/* The defaults a peer block has. */
 	assert_int_equal(keyfile_suite(NULL, 0, NULL, &ci, &bits, &ai, &err),
 	    0);

@@ -22,7 +22,7 @@ block_of(const char *cipher)
 {
 	const struct cipher_info *c = cipher_by_name(cipher);
 
-	return c->key_default + c->salt_len + (c->aead ? 0 : 32);
+	return c->key_default + c->salt_len + (cipher_is_aead(c) ? 0 : 32);
 }
 
 /* One peer "p" (lines 4..) with the given cipher and lines; -1 with

@@ -381,11 +381,73 @@ test_everything(void **state)
 	pc = &cf.peers[1];
 	assert_true(pc->dynamic);
 	assert_int_equal(pc->transport, TRANSPORT_ESP);
-	assert_true(pc->suite_out.cipher->aead);
+	assert_true(cipher_is_aead(pc->suite_out.cipher));
 	assert_int_equal(pc->keying, KEYING_MANUAL);
 	assert_int_equal(pc->key_out->enc_len, 36);
 	assert_int_equal(pc->key_out->auth_len, 0);
 	assert_int_equal(pc->line, 40);
+	config_free(&cf);
+}
+
+/* KAME's suites: rijndael-cbc is aes-cbc by name everywhere after the
+ * parser, aes-ctr's key block holds key || nonce, null's only the auth
+ * key, and allow-weak-cipher reaches the peer and vpntund -n -v. */
+static void
+test_kame_suites(void **state)
+{
+	static const struct {
+		const char *lines;
+		size_t enc, auth;
+	} peers[] = {
+		{ "cipher rijndael-cbc keysize 256\n auth hmac-sha1-96", 32, 20 },
+		{ "cipher aes-ctr keysize 192\n auth hmac-sha256-128", 28, 32 },
+		{ "cipher null\n auth hmac-sha1-96", 0, 20 },
+		{ "cipher des-cbc\n allow-weak-cipher yes\n auth hmac-sha1-96",
+		  8, 20 },
+		{ "cipher cast128-cbc keysize 80\n auth hmac-sha1-96", 10, 20 },
+	};
+	char text[4096], name[16], *k, *shown;
+	struct config cf;
+	size_t i, n = 0, len;
+	FILE *f;
+
+	(void)state;
+	n = (size_t)snprintf(text, sizeof(text), "site \"s\" {\n"
+	    " network 10.1.0.0/24\n}\n");
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		snprintf(name, sizeof(name), "k%zu.key", i);
+		k = key_hex(2 * (peers[i].enc + peers[i].auth), 40 + (unsigned)i);
+		put_file(name, k, 0600);
+		free(k);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "peer \"p%zu\" "
+		    "{\n network 10.1.%zu.0/24\n endpoint 198.18.2.%zu\n"
+		    " key \"%s\"\n %s\n}\n", i, i + 1, i + 2, name,
+		    peers[i].lines);
+	}
+	memset(&err, 0, sizeof(err));
+	if (config_load_string("site.conf", text, tdir, &cf, &err) == -1)
+		fail_msg("%s", err.msg);
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		assert_int_equal(cf.peers[i].key_out->enc_len, peers[i].enc);
+		assert_int_equal(cf.peers[i].key_in->auth_len, peers[i].auth);
+	}
+	assert_string_equal(cf.peers[0].suite_out.cipher->name, "aes-cbc");
+	assert_int_equal(cf.peers[0].suite_out.key_bits, 256);
+	assert_int_equal(cf.peers[1].suite_out.cipher->mode, CIPHER_MODE_CTR);
+	assert_false(cf.peers[2].allow_weak_cipher);
+	assert_true(cf.peers[3].allow_weak_cipher);
+	assert_int_equal(cf.peers[4].suite_out.key_bits, 80);
+
+	f = open_memstream(&shown, &len);
+	assert_non_null(f);
+	config_show(f, &cf);
+	fclose(f);
+	assert_non_null(strstr(shown, "\tcipher aes-cbc keysize 256\n"));
+	assert_null(strstr(shown, "rijndael"));
+	assert_non_null(strstr(shown, "\tcipher des-cbc keysize 64\n"));
+	assert_non_null(strstr(shown, "\tallow-weak-cipher yes\n"));
+	assert_non_null(strstr(shown, "\tcipher null keysize 0\n"));
+	free(shown);
 	config_free(&cf);
 }
 
@@ -516,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_keepalive_dead),
 		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_kame_suites),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_networks_apart),
 		cmocka_unit_test(test_monitor),

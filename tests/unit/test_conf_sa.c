@@ -186,8 +186,8 @@ static const struct bad bad[] = {
 	  "40..448 in steps of 8" },
 	{ SITE HEAD " sa in spi 300 cipher 3des-cbc auth md5 key "
 	  "\"in.key\"\n}\n",
-	  "site.conf:8: unknown auth \"md5\", expected one of none, "
-	  "hmac-sha1-96, hmac-sha256-128" },
+	  "site.conf:8: unknown auth \"md5\", expected one of "
+	  AUTH_NAMES },
 	{ SITE HEAD SA_IN SA_IN SA_OUT "}\n",
 	  "site.conf:9: peer \"k\": \"sa in\" is given twice, first at "
 	  "line 8" },

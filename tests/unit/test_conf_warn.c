@@ -141,6 +141,69 @@ test_short_blowfish(void **state)
 	config_free(&cf);
 }
 
+/* KAME's ciphers: des-cbc only with allow-weak-cipher, and then with a
+ * word at every start; null with one that nothing is encrypted; short
+ * CAST keys as short Blowfish keys. */
+static void
+test_kame_ciphers(void **state)
+{
+	struct config cf;
+	char *w;
+
+	(void)state;
+	load(" cipher des-cbc\n allow-weak-cipher yes\n auth hmac-sha1-96\n",
+	    8 + 20, &cf);
+	assert_true(cf.peers[0].allow_weak_cipher);
+	assert_int_equal(cf.peers[0].life_bytes, 64 * 1024 * 1024);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": des-cbc is a weak "
+	    "cipher (56-bit key, found by exhaustive search in hours): anyone "
+	    "who records the traffic can read it; allowed by "
+	    "allow-weak-cipher yes; use aes-cbc or aes-gcm where the peer "
+	    "can\n");
+	free(w);
+	config_free(&cf);
+
+	load(" cipher null\n auth hmac-sha1-96\n", 20, &cf);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": cipher null: "
+	    "packets are not encrypted (RFC 2410): anyone on the path reads "
+	    "the traffic; hmac-sha1-96 only proves who sent it\n");
+	free(w);
+	config_free(&cf);
+
+	load(" cipher cast128-cbc keysize 40\n auth hmac-sha1-96\n", 5 + 20,
+	    &cf);
+	assert_int_equal(cf.peers[0].life_bytes, 64 * 1024 * 1024);
+	w = warnings(&cf);
+	assert_string_equal(w, "test: warning: peer \"x\": cast128-cbc "
+	    "keysize 40: a key this short can be found by trying them all; "
+	    "use keysize 128 or more\n");
+	free(w);
+	config_free(&cf);
+
+	/* 64-bit blocks: past 64 MiB, the SWEET32 word names it. */
+	load(" cipher cast128-cbc\n auth hmac-sha1-96\n lifetime bytes 65 MiB\n",
+	    16 + 20, &cf);
+	w = warnings(&cf);
+	assert_non_null(strstr(w, "peer \"x\": lifetime bytes 68157440 "
+	    "exceeds 64 MiB, the SWEET32 bound for cast128-cbc, a cipher of "
+	    "64-bit blocks"));
+	free(w);
+	config_free(&cf);
+
+	/* allow-weak-cipher on a strong cipher changes nothing; aes-ctr
+	 * with an HMAC is quiet, and keeps the long lifetime of 128-bit
+	 * blocks. */
+	load(" cipher aes-ctr keysize 256\n allow-weak-cipher yes\n"
+	    " auth hmac-sha256-128\n", 32 + 4 + 32, &cf);
+	assert_true(cf.peers[0].life_bytes > 64 * 1024 * 1024);
+	w = warnings(&cf);
+	assert_string_equal(w, "");
+	free(w);
+	config_free(&cf);
+}
+
 /* Above 64 MiB a 64-bit block cipher loads, with a word about SWEET32;
  * at the bound or with 128-bit blocks, nothing. */
 static void
@@ -304,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_auth_none),
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_sweet32),
+		cmocka_unit_test(test_kame_ciphers),
 		cmocka_unit_test(test_short_blowfish),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_sa),

@@ -67,7 +67,8 @@ static void
 test_per_packet_no_alloc(void **state)
 {
 	static const char *ciphers[] = { "blowfish-cbc", "3des-cbc",
-	    "aes-cbc", "aes-gcm", "chacha20-poly1305" };
+	    "aes-cbc", "aes-gcm", "chacha20-poly1305", "des-cbc",
+	    "cast128-cbc", "aes-ctr" };
 	static const char *auths[] = { "hmac-sha1-96", "hmac-sha256-128",
 	    "hmac-md5-96", "hmac-sha384-192", "hmac-sha512-256",
 	    "hmac-sha512-96", "aes-xcbc-mac-96" };
@@ -88,8 +89,8 @@ test_per_packet_no_alloc(void **state)
 	for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
 		ci = cipher_by_name(ciphers[i]);
 		/* AEAD suites take no auth: once each. */
-		for (a = 0; a < (ci->aead ? 1u : nauths); a++) {
-			ai = ci->aead ? auth_by_name("none") :
+		for (a = 0; a < (cipher_is_aead(ci) ? 1u : nauths); a++) {
+			ai = cipher_is_aead(ci) ? auth_by_name("none") :
 			    auth_by_name(auths[a]);
 			keylen = ci->key_default + ci->salt_len;
 			before = nalloc;
@@ -107,7 +108,7 @@ test_per_packet_no_alloc(void **state)
 			/* One warm-up packet, then none may allocate. */
 			for (round = 0; round < 3; round++) {
 				before = nalloc;
-				if (ci->aead) {
+				if (cipher_is_aead(ci)) {
 					assert_int_equal(sa_aead_encrypt(e, iv,
 					    key, 8, buf, len, tag), 0);
 					assert_int_equal(sa_aead_decrypt(d, iv,
@@ -115,6 +116,11 @@ test_per_packet_no_alloc(void **state)
 					tag[0] ^= 1;
 					assert_int_equal(sa_aead_decrypt(d, iv,
 					    key, 8, buf, len, tag), -1);
+				} else if (ci->mode == CIPHER_MODE_CTR) {
+					assert_int_equal(sa_ctr_crypt(e, iv,
+					    buf, len), 0);
+					assert_int_equal(sa_ctr_crypt(d, iv,
+					    buf, len), 0);
 				} else {
 					cbc_packet(e, d, (uint64_t)round + 1,
 					    buf, len);

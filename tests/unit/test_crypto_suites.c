@@ -24,7 +24,7 @@ test_cipher_table(void **state)
 	assert_int_equal(ci->key_max, 56);
 	assert_int_equal(ci->key_step, 1);
 	assert_int_equal(ci->key_default, 32);   /* 256 bits, as in the paper */
-	assert_false(ci->aead);
+	assert_false(cipher_is_aead(ci));
 
 	ci = cipher_by_name("3des-cbc");
 	assert_non_null(ci);
@@ -40,7 +40,7 @@ test_cipher_table(void **state)
 
 	ci = cipher_by_name("aes-gcm");
 	assert_non_null(ci);
-	assert_true(ci->aead);
+	assert_true(cipher_is_aead(ci));
 	assert_int_equal(ci->block, 4);
 	assert_int_equal(ci->iv_len, 8);
 	assert_int_equal(ci->salt_len, 4);
@@ -49,10 +49,57 @@ test_cipher_table(void **state)
 
 	ci = cipher_by_name("chacha20-poly1305");
 	assert_non_null(ci);
-	assert_true(ci->aead);
+	assert_true(cipher_is_aead(ci));
 	assert_int_equal(ci->key_min, 32);
 	assert_int_equal(ci->key_max, 32);
 	assert_int_equal(ci->salt_len, 4);
+
+	/* KAME's: RFC 2405, RFC 2451 (CAST), RFC 3686, RFC 2410. */
+	ci = cipher_by_name("des-cbc");
+	assert_non_null(ci);
+	assert_int_equal(ci->mode, CIPHER_MODE_CBC);
+	assert_int_equal(ci->block, 8);
+	assert_int_equal(ci->iv_len, 8);
+	assert_int_equal(ci->key_min, 8);
+	assert_int_equal(ci->key_max, 8);
+	assert_non_null(ci->weak);
+
+	ci = cipher_by_name("cast128-cbc");
+	assert_non_null(ci);
+	assert_int_equal(ci->block, 8);
+	assert_int_equal(ci->key_min, 5);
+	assert_int_equal(ci->key_max, 16);
+	assert_int_equal(ci->key_step, 1);
+	assert_int_equal(ci->key_default, 16);
+	assert_null(ci->weak);
+
+	ci = cipher_by_name("aes-ctr");
+	assert_non_null(ci);
+	assert_int_equal(ci->mode, CIPHER_MODE_CTR);
+	assert_false(cipher_is_aead(ci));
+	assert_true(cipher_needs_auth(ci));
+	assert_true(cipher_counter_iv(ci));
+	assert_int_equal(ci->block, 4);
+	assert_int_equal(ci->iv_len, 8);
+	assert_int_equal(ci->salt_len, 4);
+	assert_int_equal(ci->icv_len, 0);
+	assert_int_equal(ci->key_default, 16);
+
+	ci = cipher_by_name("null");
+	assert_non_null(ci);
+	assert_int_equal(ci->mode, CIPHER_MODE_NULL);
+	assert_true(cipher_needs_auth(ci));
+	assert_false(cipher_counter_iv(ci));
+	assert_int_equal(ci->block, 4);
+	assert_int_equal(ci->iv_len, 0);
+	assert_int_equal(ci->key_max, 0);
+	assert_true(cipher_key_len_ok(ci, 0));
+	assert_false(cipher_key_len_ok(ci, 1));
+
+	/* KAME's name for AES-CBC: the same entry, named aes-cbc. */
+	assert_ptr_equal(cipher_by_name("rijndael-cbc"),
+	    cipher_by_name("aes-cbc"));
+	assert_string_equal(cipher_by_name("rijndael-cbc")->name, "aes-cbc");
 
 	assert_null(cipher_by_name("aes"));
 	assert_null(cipher_by_name("AES-CBC"));
@@ -148,7 +195,7 @@ round_trip(struct sa_crypto *e, const struct cipher_info *ci,
 	memcpy(buf, pt, sizeof(buf));
 	d = sa_crypto_new(ci, key, keylen, NULL, NULL, 0, false);
 	assert_non_null(d);
-	if (ci->aead) {
+	if (cipher_is_aead(ci)) {
 		assert_int_equal(sa_aead_encrypt(e, iv, pt, 8, buf,
 		    sizeof(buf), tag), 0);
 		assert_memory_not_equal(buf, pt, sizeof(buf));
@@ -193,6 +240,22 @@ test_new_key_lengths(void **state)
 				assert_null(c);
 			sa_crypto_free(c);
 		}
+	}
+}
+
+/* The list that messages give names every suite, and only those. */
+static void
+test_cipher_names(void **state)
+{
+	static const char *names[] = { "blowfish-cbc", "3des-cbc", "aes-cbc",
+	    "rijndael-cbc", "aes-gcm", "chacha20-poly1305", "des-cbc",
+	    "cast128-cbc", "aes-ctr", "null" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_non_null(cipher_by_name(names[i]));
+		assert_non_null(strstr(cipher_names(), names[i]));
 	}
 }
 
@@ -296,6 +359,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cipher_table),
+		cmocka_unit_test(test_cipher_names),
 		cmocka_unit_test(test_auth_table),
 		cmocka_unit_test(test_key_sizes),
 		cmocka_unit_test(test_new_key_lengths),

@@ -58,6 +58,15 @@ static const struct suite suites[] = {
 	{ "aes-cbc", 16, "aes-xcbc-mac-96" },
 	{ "3des-cbc", 24, "hmac-md5-96" },
 	{ "blowfish-cbc", 56, "hmac-sha512-256" },
+	/* KAME's: RFC 2405, RFC 2451 (CAST), RFC 3686, RFC 2410. */
+	{ "des-cbc", 8, "hmac-sha1-96" },
+	{ "cast128-cbc", 5, "hmac-sha1-96" },
+	{ "cast128-cbc", 16, "hmac-sha256-128" },
+	{ "aes-ctr", 16, "hmac-sha1-96" },
+	{ "aes-ctr", 24, "hmac-sha256-128" },
+	{ "aes-ctr", 32, "hmac-sha1-96" },
+	{ "null", 0, "hmac-sha1-96" },
+	{ "null", 0, "hmac-sha256-128" },
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
@@ -76,7 +85,7 @@ static uint8_t wire[PKT_BUFSZ], inner[PKT_BUFSZ];
 static bool
 authenticated(const struct pair *pp)
 {
-	return pp->ci->aead || pp->ai->id != AUTH_NONE;
+	return cipher_is_aead(pp->ci) || pp->ai->id != AUTH_NONE;
 }
 
 /* key_seed != auth_seed lets a test give the peer a wrong key. */
@@ -261,13 +270,17 @@ roundtrip_one(struct pair *pp, size_t len, uint8_t nh)
 	assert_int_equal((pk.len - front - pp->icv) % pp->ci->block, 0);
 	assert_int_equal(esp_get32(pkt_data(&pk)), pp->out.spi);
 	assert_int_equal(esp_get32(pkt_data(&pk) + 4), (uint32_t)seq);
-	if (pp->ci->aead) {
+	if (cipher_counter_iv(pp->ci)) {
 		/* The IV is the 64-bit sequence number plus iv_base, 0
-		 * here (RFC 4106 3.1). */
+		 * here (RFC 4106 3.1, RFC 3686 3). */
 		assert_int_equal(pp->out.iv_base, 0);
 		assert_int_equal(esp_get32(pkt_data(&pk) + 8),
 		    (uint32_t)(seq >> 32));
 		assert_int_equal(esp_get32(pkt_data(&pk) + 12), (uint32_t)seq);
+	} else if (pp->ci->mode == CIPHER_MODE_NULL) {
+		/* RFC 2410: no IV, and the payload goes as it is. */
+		assert_int_equal(pp->ci->iv_len, 0);
+		assert_memory_equal(pkt_data(&pk) + ESP_HDR_LEN, inner, len);
 	} else {
 		uint8_t iv[CRYPTO_IV_MAX];
 
@@ -337,6 +350,101 @@ test_roundtrip_all(void **state)
 	each_combo(roundtrip_combo);
 }
 
+/* aes-ctr's IV is seq + iv_base, 8 bytes big-endian, and never repeats
+ * under the key (RFC 3686 3), across the wrap of iv_base + seq too;
+ * every packet still decrypts. */
+static void
+test_ctr_iv_counter(void **state)
+{
+	static const size_t ctr_suites[] = { NSUITES - 5, NSUITES - 4,
+	    NSUITES - 3 };
+	static uint64_t ivs[2000];
+	struct pair pp;
+	uint64_t iv, seq;
+	uint8_t nh;
+	size_t s, i;
+
+	(void)state;
+	for (s = 0; s < sizeof(ctr_suites) / sizeof(ctr_suites[0]); s++) {
+		pair_init(&pp, &suites[ctr_suites[s]], true);
+		assert_int_equal(pp.ci->mode, CIPHER_MODE_CTR);
+		pp.out.iv_base = UINT64_MAX - 999;
+		for (i = 0; i < sizeof(ivs) / sizeof(ivs[0]); i++) {
+			fill_inner(&pk, 40 + i % 17, (uint8_t)i);
+			memcpy(inner, pkt_data(&pk), pk.len);
+			assert_int_equal(esp_encap(&pp.out, &pk, 4), 0);
+			seq = pp.out.seq;
+			iv = (uint64_t)esp_get32(pkt_data(&pk) + 8) << 32 |
+			    esp_get32(pkt_data(&pk) + 12);
+			assert_true(iv == seq + pp.out.iv_base);
+			ivs[i] = iv;
+			assert_int_equal(decap(&pp.in, &pk, &nh, false),
+			    ESP_OK);
+			assert_memory_equal(pkt_data(&pk), inner, pk.len);
+		}
+		/* Consecutive from UINT64_MAX - 998 over the wrap: no two
+		 * alike (the ordered list proves it without a sort). */
+		for (i = 1; i < sizeof(ivs) / sizeof(ivs[0]); i++)
+			assert_true(ivs[i] == ivs[i - 1] + 1);
+		assert_true(ivs[998] == UINT64_MAX && ivs[999] == 0);
+		pair_free(&pp);
+	}
+}
+
+/* RFC 2410 2 in ESP: the wire is the header, the plaintext, the padding
+ * and the ICV. The ICV was computed apart (Python's hmac module):
+ * HMAC-SHA1 under twenty 0x0b bytes over SPI 0x1234, seq 1, 20 bytes
+ * 0x40..0x53, padding 01 02, pad length 2, next header 4, first 96
+ * bits (RFC 2404). */
+static void
+test_null_wire(void **state)
+{
+	static const uint8_t want[] = {
+		0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x01,
+		0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+		0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+		0x50, 0x51, 0x52, 0x53, 0x01, 0x02, 0x02, 0x04,
+		0x11, 0xf8, 0xaf, 0xfc, 0x1b, 0x33, 0x96, 0x84,
+		0xb7, 0x72, 0xca, 0x40,
+	};
+	uint8_t ak[20], nh = 0;
+	struct esp_sa out, in;
+	size_t i;
+
+	(void)state;
+	memset(ak, 0x0b, sizeof(ak));
+	memset(&out, 0, sizeof(out));
+	memset(&in, 0, sizeof(in));
+	out.spi = in.spi = 0x1234;
+	out.crypto = sa_crypto_new(cipher_by_name("null"), NULL, 0,
+	    auth_by_name("hmac-sha1-96"), ak, sizeof(ak), true);
+	in.crypto = sa_crypto_new(cipher_by_name("null"), NULL, 0,
+	    auth_by_name("hmac-sha1-96"), ak, sizeof(ak), false);
+	assert_non_null(out.crypto);
+	assert_non_null(in.crypto);
+	assert_int_equal(replay_init(&in.replay, 64, false), 0);
+	pkt_reset(&pk);
+	for (i = 0; i < 20; i++)
+		pkt_data(&pk)[i] = (uint8_t)(0x40 + i);
+	pk.len = 20;
+	assert_int_equal(esp_encap(&out, &pk, 4), 0);
+	assert_int_equal(pk.len, sizeof(want));
+	assert_memory_equal(pkt_data(&pk), want, sizeof(want));
+	assert_int_equal(esp_wire_len(&out, 20), sizeof(want));
+	/* And back; one ICV bit off is an auth drop. */
+	load(&pk2, want, sizeof(want));
+	pkt_data(&pk2)[sizeof(want) - 1] ^= 1;
+	assert_int_equal(decap(&in, &pk2, &nh, false), ESP_DROP_AUTH);
+	load(&pk2, want, sizeof(want));
+	assert_int_equal(decap(&in, &pk2, &nh, false), ESP_OK);
+	assert_int_equal(nh, 4);
+	assert_int_equal(pk2.len, 20);
+	assert_memory_equal(pkt_data(&pk2), want + 8, 20);
+	sa_crypto_free(out.crypto);
+	sa_crypto_free(in.crypto);
+	replay_free(&in.replay);
+}
+
 /* CBC IVs are random per packet (RFC 3602 2.3): two encryptions of the
  * same payload differ. */
 static void
@@ -347,7 +455,7 @@ iv_combo(struct pair *pp, const struct suite *s, bool esn)
 
 	(void)s;
 	(void)esn;
-	if (pp->ci->aead)
+	if (pp->ci->mode != CIPHER_MODE_CBC)
 		return;
 	fill_inner(&pk, 40, 1);
 	assert_int_equal(esp_encap(&pp->out, &pk, 4), 0);
@@ -502,7 +610,8 @@ truncated_combo(struct pair *pp, const struct suite *s, bool esn)
 			continue;
 		}
 		ctl = l - ESP_HDR_LEN - pp->ci->iv_len - pp->icv;
-		if (!pp->ci->aead && ctl % pp->ci->block != 0)
+		if (pp->ci->mode == CIPHER_MODE_CBC &&
+		    ctl % pp->ci->block != 0)
 			assert_int_equal(rc, ESP_DROP_MALFORMED);
 		else if (authenticated(pp))
 			assert_int_equal(rc, ESP_DROP_AUTH);
@@ -685,7 +794,7 @@ craft(struct pair *pp, struct pkt *p, const uint8_t *pt, size_t ptlen,
 	esp_put32(h, pp->out.spi);
 	esp_put32(h + 4, (uint32_t)seq);
 	memcpy(iv + ivl, pt, ptlen);
-	if (pp->ci->aead) {
+	if (cipher_is_aead(pp->ci)) {
 		esp_put32(iv, (uint32_t)(seq >> 32));
 		esp_put32(iv + 4, (uint32_t)seq);
 		assert_int_equal(sa_aead_encrypt(pp->out.crypto, iv, aad,
@@ -933,6 +1042,7 @@ test_skip_icv(void **state)
 #define S_GCM256        19
 #define S_CHACHA        20
 #define S_KAME_FIRST    21
+#define S_KAME_END      30      /* KAME's authenticators end */
 
 static bool
 window_bit(const struct replay *r, uint64_t seq)
@@ -1645,7 +1755,7 @@ test_cbc_ivs(void **state)
 		for (esn = 0; esn <= 1; esn++) {
 			pair_init(&pp, &suites[which[w]], esn);
 			ivl = pp.ci->iv_len;
-			assert_false(pp.ci->aead);
+			assert_false(cipher_is_aead(pp.ci));
 			start = esn ? 0xffffff00ULL : 0;
 			pp.out.seq = start;
 			pp.out.iv_base = esn ? 0x0123456789abcdefULL : 0;
@@ -1848,7 +1958,7 @@ test_kame_auth_icv(void **state)
 	/* The auth key mk_crypto gives both ends (auth_seed 0x22). */
 	for (i = 0; i < sizeof(ak); i++)
 		ak[i] = (uint8_t)(0x22 ^ (3 * i));
-	for (s = S_KAME_FIRST; s < NSUITES; s++)
+	for (s = S_KAME_FIRST; s < S_KAME_END; s++)
 		for (esn = 0; esn <= 1; esn++) {
 			for (w = 0; strcmp(want[w].auth, suites[s].auth) != 0;
 			    w++)
@@ -1911,6 +2021,8 @@ main(void)
 		cmocka_unit_test(test_overhead),
 		cmocka_unit_test(test_known_answers),
 		cmocka_unit_test(test_roundtrip_all),
+		cmocka_unit_test(test_ctr_iv_counter),
+		cmocka_unit_test(test_null_wire),
 		cmocka_unit_test(test_cbc_iv_random),
 		cmocka_unit_test(test_replay_drop),
 		cmocka_unit_test(test_bitflip),

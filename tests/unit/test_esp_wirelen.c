@@ -26,9 +26,14 @@ static const struct {
 	{ "aes-cbc", 32, "none" },
 	{ "aes-gcm", 16, "none" },
 	{ "chacha20-poly1305", 32, "none" },
+
 	{ "aes-cbc", 16, "hmac-sha512-256" },
 	{ "3des-cbc", 24, "hmac-sha384-192" },
 	{ "aes-cbc", 16, "aes-xcbc-mac-96" },
+	{ "des-cbc", 8, "hmac-sha1-96" },
+	{ "cast128-cbc", 5, "hmac-sha1-96" },
+	{ "aes-ctr", 16, "hmac-sha1-96" },
+	{ "null", 0, "hmac-sha256-128" },
 };
 
 static struct pkt pk;
