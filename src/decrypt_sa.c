@@ -124,7 +124,8 @@ dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
 			}
 			d->spi = sd[j].spi;
 			d->dir = sd[j].dir;
-			d->skip_icv = skip_icv && !sd[j].suite->cipher->aead;
+			d->skip_icv = skip_icv &&
+			    !cipher_is_aead(sd[j].suite->cipher);
 			snprintf(d->from, sizeof(d->from), "peer \"%s\"%s",
 			    pc->name, sd[j].kind);
 			if (key_peer_sa(d, pc, &sd[j]) == -1) {
@@ -254,11 +255,12 @@ spec_key(struct dsa *d, char **f, size_t nf, const struct dsa_spec_opts *o,
 	    (bits != 0 && bits != (klen - ci->salt_len) * 8)) {
 		seterr(err, "vpntunctl: --sa 0x%08x: a key of %zu bytes does "
 		    "not fit %s%s%s", d->spi, klen, ci->name,
-		    ci->salt_len > 0 ? " (key and 4-byte salt)" : "",
+		    ci->salt_len == 0 ? "" : cipher_is_aead(ci) ?
+		    " (key and 4-byte salt)" : " (key and 4-byte nonce)",
 		    bits != 0 ? " of that many bits" : "");
 		goto out;
 	}
-	if (ci->aead && ai->key_len > 0) {
+	if (cipher_is_aead(ci) && ai->key_len > 0) {
 		seterr(err, "vpntunctl: --sa 0x%08x: %s authenticates "
 		    "itself: no auth", d->spi, ci->name);
 		goto out;
@@ -281,7 +283,7 @@ spec_key(struct dsa *d, char **f, size_t nf, const struct dsa_spec_opts *o,
 		memset(akey, 0, ai->key_len);
 		alen = ai->key_len;
 	}
-	d->skip_icv = o->skip_icv && !ci->aead;
+	d->skip_icv = o->skip_icv && !cipher_is_aead(ci);
 	d->esp.spi = d->spi;
 	d->esp.esn = o->esn;
 	d->esp.padding = o->pad;
