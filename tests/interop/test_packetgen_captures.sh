@@ -5,8 +5,9 @@
 # request as the receiving kernel delivered it after decryption: what we
 # write for the request's SA must be that IP packet byte for byte (for
 # esp-tfc.pcapng without the 916 bytes of TFC padding behind it). The
-# replies of the first two decrypt with the same key and must be the
-# ICMP echo reply to it, with good checksums; for GCM the tag verifies.
+# replies of the others decrypt with the same key and must be the ICMP
+# echo reply to it, with good checksums; the GCM tag and the HMAC-SHA-256
+# ICV of AES-CTR verify.
 set -u
 CAPS=${VPNTUND_SRC:?}/tests/interop/captures/packetgen
 CTL=${VPNTUND_BUILD:?}/vpntunctl
@@ -88,5 +89,10 @@ K=000102030405060708090a0b0c0d0e0f
 check esp4-cbc 0 2 0 --sa "0x87654321:aes-cbc:$K" --sa "0x12345678:aes-cbc:$K"
 check esp4-gcm 0 2 0 --sa "0x87654321:aes-gcm:${K}80818283" \
     --sa "0x12345678:aes-gcm:${K}80818283"
+# A 16-byte HMAC key is the same key as itself padded with zeros to 32
+# bytes (RFC 2104 2), the length hmac-sha256-96 takes.
+A=101112131415161718191a1b1c1d1e1f00000000000000000000000000000000
+check esp4-ctr-hmac 0 2 0 --sa "0x87654321:aes-ctr:${K}80818283:hmac-sha256-96:$A" \
+    --sa "0x12345678:aes-ctr:${K}80818283:hmac-sha256-96:$A"
 check esp-tfc 1 1 1 --sa "0xc1e69148:aes-gcm:d5a4eee309983f2da6f52fe84353ab16e6971987"
 echo PASS
