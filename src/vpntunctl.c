@@ -2,7 +2,8 @@
  * they matched or the MAC table of its bridge, or to reload its
  * configuration, over the control socket (one command line out, the
  * answer back until the daemon closes); and makes key files (genkey)
- * and decrypts captures (decrypt-pcap), which need no daemon. */
+ * and decrypts captures (decrypt-pcap) and imports a KAME router's setkey
+ * script (import-setkey), which need no daemon. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -12,10 +13,11 @@
 #include <unistd.h>
 
 #include "conf/config.h"
-#include "util/log.h"
 #include "src/ctl_client.h"
 #include "src/decrypt_pcap.h"
+#include "src/vpntunctl_import.h"
 #include "src/vpntunctl_top.h"
+#include "util/log.h"
 
 #define TIMEOUT_MS     5000
 #define ANSWER_MAX     (64UL * 1024 * 1024)	/* far above any status */
@@ -37,11 +39,14 @@ usage(FILE *fp)
 	    "[-n count]\n"
 	    "       vpntunctl genkey [--cipher NAME [--keysize BITS]] "
 	    "[--auth NAME] [--force] FILE\n"
-	    "       vpntunctl decrypt-pcap (-c site.conf | --sa SPEC)... "
-	    "[--skip-icv]\n"
-	    "                 [--esn] [--padding MODE] [--udp-port N] [-v] "
-	    "-r in.pcap -w out.pcap\n"
-	    "                 [-W frames.pcap]\n"
+	    "       vpntunctl import-setkey [--local ADDR] [--network PREFIX] "
+	    "[--role central|remote]\n"
+	    "                 [--sha2-96] [--force] -o DIR FILE\n"
+	    "       vpntunctl decrypt-pcap (-c site.conf | --setkey FILE | "
+	    "--sa SPEC)...\n"
+	    "                 [--skip-icv] [--esn] [--padding MODE] "
+	    "[--udp-port N] [-v]\n"
+	    "                 -r in.pcap -w out.pcap [-W frames.pcap]\n"
 	    "       vpntunctl -h | --help | --version\n"
 	    "  -s, --socket PATH   the control socket (default %s)\n"
 	    "  -c, --config FILE   the one the site.conf's control names\n",
@@ -239,6 +244,13 @@ main(int argc, char *argv[])
 		 * per-packet ones only with -v. */
 		log_init("vpntunctl", LOG_LVL_ERR, false);
 		return decrypt_pcap_main(argc, argv);
+	}
+	if (argc >= 1 && strcmp(argv[0], "import-setkey") == 0) {
+		if (have_socket || conf != NULL) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return import_setkey_main(argc, argv);
 	}
 	if (have_socket && conf != NULL) {
 		usage(stderr);

@@ -207,6 +207,10 @@ liveness_stop(struct engine *e)
 	if (e->tick != NULL)
 		event_free(e->tick);
 	e->tick = NULL;
+	/* A move heard since the last tick is the latest news a restart
+	 * can start from. */
+	if (e->hints_dirty)
+		hints_write(e);
 	if (e->hooks != NULL)
 		hook_runner_free(e->hooks);
 	e->hooks = NULL;
