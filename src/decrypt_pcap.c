@@ -68,8 +68,9 @@ struct run {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: vpntunctl decrypt-pcap (-c site.conf | --sa "
-	    "SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]])...\n"
+	fprintf(fp, "usage: vpntunctl decrypt-pcap (-c site.conf | --setkey FILE "
+	    "|\n           --sa SPI:CIPHER[:BITS]:KEYHEX[:AUTH[:AUTHKEYHEX]])..."
+	    "\n"
 	    "           [--skip-icv] [--esn] [--padding strict|zero|any] "
 	    "[--udp-port N] [-v]\n"
 	    "           -r in.pcap[ng] -w out.pcap [-W frames.pcap]\n");
@@ -209,6 +210,36 @@ deliver(struct run *r, const struct pcap_pkthdr *h, uint8_t nh,
 	r->not_ip++;
 }
 
+/* Whether an ESP packet of len bytes fits the SA's framing (RFC 4303
+ * 2: header, IV, at least pad length and next header, whole blocks for
+ * CBC, ICV): the checks esp_decap makes first (src/esp/esp_in.c). */
+static bool
+frames_ok(const struct esp_sa *sa, size_t len)
+{
+	const struct cipher_info *ci = sa_crypto_cipher(sa->crypto);
+	size_t front = ESP_HDR_LEN + ci->iv_len;
+	size_t icv = sa_crypto_icv_len(sa->crypto);
+	size_t ctmin = (2 + ci->block - 1) / ci->block * ci->block;
+
+	if (len < front + ctmin + icv)
+		return false;
+	return ci->mode != CIPHER_MODE_CBC ||
+	    (len - front - icv) % ci->block == 0;
+}
+
+/* How far a packet got under an SA that did not decrypt it: not even
+ * its framing fits, or it does not authenticate, or it authenticated
+ * and failed later (bad padding: the SA is the packet's). */
+static int
+progress(const struct esp_sa *sa, size_t len, enum esp_drop d)
+{
+	if (d == ESP_DROP_AUTH)
+		return 1;
+	if (d == ESP_DROP_MALFORMED && !frames_ok(sa, len))
+		return 0;
+	return 2;
+}
+
 /* One ESP packet: every SA of its SPI is tried (a config read from both
  * ends names each SA twice), until one decrypts it. */
 static int
@@ -218,6 +249,7 @@ decrypt_one(struct run *r, const struct pcap_pkthdr *h,
 	static struct pkt pkt;
 	struct dsa *d, *first, *blame;
 	enum esp_drop drop = ESP_DROP_NO_SA, dk;
+	int best = -1, pr;
 	uint64_t seq;
 	uint32_t spi;
 	uint8_t nh;
@@ -243,9 +275,11 @@ decrypt_one(struct run *r, const struct pcap_pkthdr *h,
 		dk = esp_decap(&d->esp, &pkt, &nh, &seq, d->skip_icv);
 		if (dk == ESP_OK)
 			break;
-		/* The SA the packet authenticated under tells more (bad
-		 * padding, say) than one whose key is not the packet's. */
-		if (k == 0 || (drop == ESP_DROP_AUTH && dk != ESP_DROP_AUTH)) {
+		/* The failure of the SA the packet got furthest under
+		 * tells most: bad padding under the key that authenticated
+		 * it, not the ICV of another key. */
+		if ((pr = progress(&d->esp, ce->len, dk)) > best) {
+			best = pr;
 			drop = dk;
 			blame = d;
 		}
@@ -407,9 +441,23 @@ summary(const struct run *r)
 
 /* Where the SAs come from, in the order given. */
 struct source {
-	enum { SRC_CONF, SRC_SA } kind;
+	enum { SRC_CONF, SRC_SETKEY, SRC_SA } kind;
 	const char *arg;
 };
+
+static int
+add_source(struct dsa_set *sas, const struct source *src,
+    const struct dsa_spec_opts *so, struct conf_error *err)
+{
+	switch (src->kind) {
+	case SRC_CONF:
+		return dsa_add_config(sas, src->arg, so->skip_icv, err);
+	case SRC_SETKEY:
+		return dsa_add_setkey(sas, src->arg, so->skip_icv, err);
+	default:
+		return dsa_add_spec(sas, src->arg, so, err);
+	}
+}
 
 static int
 parse_port(const char *s, uint16_t *port)
@@ -444,10 +492,12 @@ parse_padding(const char *s, enum esp_pad *pad)
 int
 decrypt_pcap_main(int argc, char **argv)
 {
-	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT, OPT_PADDING, OPT_ESN };
+	enum { OPT_SA = 256, OPT_SKIP_ICV, OPT_PORT, OPT_PADDING, OPT_ESN,
+		OPT_SETKEY };
 	static const struct option opts[] = {
 		{ "config",   required_argument, NULL, 'c' },
 		{ "sa",       required_argument, NULL, OPT_SA },
+		{ "setkey",   required_argument, NULL, OPT_SETKEY },
 		{ "skip-icv", no_argument,       NULL, OPT_SKIP_ICV },
 		{ "udp-port", required_argument, NULL, OPT_PORT },
 		{ "padding",  required_argument, NULL, OPT_PADDING },
@@ -480,6 +530,9 @@ decrypt_pcap_main(int argc, char **argv)
 			break;
 		case OPT_SA:
 			src[nsrc++] = (struct source){ SRC_SA, optarg };
+			break;
+		case OPT_SETKEY:
+			src[nsrc++] = (struct source){ SRC_SETKEY, optarg };
 			break;
 		case OPT_SKIP_ICV:
 			so.skip_icv = true;
@@ -532,9 +585,7 @@ decrypt_pcap_main(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < nsrc; i++) {
-		if ((src[i].kind == SRC_CONF ? dsa_add_config(&r.sas,
-		    src[i].arg, so.skip_icv, &err) : dsa_add_spec(&r.sas,
-		    src[i].arg, &so, &err)) == -1) {
+		if (add_source(&r.sas, &src[i], &so, &err) == -1) {
 			fprintf(stderr, "%s\n", err.msg);
 			goto out;
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/setkey.h"
 #include "crypto/crypto.h"
 #include "src/engine/keying.h"
 
@@ -140,6 +141,109 @@ dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
 		}
 	}
 	config_free(&cf);
+	return rc;
+}
+
+/* The auths a setkey SA may mean: hmac-sha2-* were truncated to 96
+ * bits by KAME before RFC 4868, and a script does not say which its
+ * peer does, so both are tried. */
+static size_t
+setkey_auths(const struct setkey_sa *sa, const char *names[2])
+{
+	size_t n = 0;
+
+	names[n++] = setkey_auth_name(sa, false);
+	if (strcmp(setkey_auth_name(sa, true), names[0]) != 0)
+		names[n++] = setkey_auth_name(sa, true);
+	return n;
+}
+
+/* Keys d as the setkey SA sa with the auth named an (ESP, a cipher
+ * vpntund has: the reader checked the key lengths). */
+static int
+key_setkey_sa(struct dsa *d, const struct setkey_sa *sa, const char *an,
+    bool skip_icv, const char *path, struct conf_error *err)
+{
+	const struct cipher_info *ci = cipher_by_name(sa->cipher);
+	const struct auth_info *ai = auth_by_name(an);
+	uint8_t akey[CRYPTO_AUTHKEY_MAX];
+	int rc = -1;
+
+	if (ci == NULL || ai == NULL || sa->auth_key_len > sizeof(akey) ||
+	    ai->key_len > sizeof(akey)) {
+		seterr(err, "%s:%d: SA 0x%08x: %s/%s is not a suite vpntund "
+		    "has", path, sa->line, sa->spi, sa->cipher, an);
+		return -1;
+	}
+	/* HMAC pads a key shorter than its block with zeros (RFC 2104
+	 * 2): a short key is the same as itself padded to the table's
+	 * length, a longer one is another key. */
+	if (sa->auth_key_len > ai->key_len) {
+		seterr(err, "%s:%d: SA 0x%08x: an auth key of %zu bytes, %s "
+		    "takes %zu", path, sa->line, sa->spi, sa->auth_key_len,
+		    ai->name, ai->key_len);
+		return -1;
+	}
+	memset(akey, 0, sizeof(akey));
+	memcpy(akey, sa->auth_key, sa->auth_key_len);
+	d->spi = sa->spi;
+	d->dir = "-";
+	d->skip_icv = skip_icv && !cipher_is_aead(ci);
+	d->esp.spi = sa->spi;
+	/* -f: what the KAME sender puts in its padding. */
+	d->esp.padding = sa->pad == SETKEY_PAD_ZERO ? ESP_PAD_ZERO :
+	    sa->pad == SETKEY_PAD_RANDOM ? ESP_PAD_ANY : ESP_PAD_STRICT;
+	d->esp.crypto = sa_crypto_new(ci, sa->key, sa->key_len, ai,
+	    ai->key_len > 0 ? akey : NULL, ai->key_len, false);
+	crypto_wipe(akey, sizeof(akey));
+	if (d->esp.crypto == NULL)
+		seterr(err, "%s:%d: SA 0x%08x: cannot key %s/%s", path,
+		    sa->line, sa->spi, ci->name, ai->name);
+	else if (replay_init(&d->esp.replay, REPLAY_WINDOW_MAX, false) ==
+	    -1) {
+		seterr(err, "%s:%d: no memory", path, sa->line);
+		esp_sa_clear(&d->esp);
+	} else
+		rc = 0;
+	return rc;
+}
+
+int
+dsa_add_setkey(struct dsa_set *s, const char *path, bool skip_icv,
+    struct conf_error *err)
+{
+	struct setkey_script sk;
+	const char *auths[2];
+	struct dsa *d;
+	size_t i, j, na;
+	int rc = 0;
+
+	if (setkey_parse(path, &sk, err) == -1)
+		return -1;
+	for (i = 0; i < sk.nsas && rc == 0; i++) {
+		const struct setkey_sa *sa = &sk.sas[i];
+
+		if (sa->proto != SETKEY_ESP || sa->cipher == NULL) {
+			fprintf(stderr, "vpntunctl: decrypt-pcap: %s:%d: SA "
+			    "0x%08x skipped: not ESP (RFC 4303)\n", path,
+			    sa->line, sa->spi);
+			continue;
+		}
+		na = setkey_auths(sa, auths);
+		for (j = 0; j < na; j++) {
+			if ((d = dsa_new(s, err)) == NULL ||
+			    key_setkey_sa(d, sa, auths[j], skip_icv, path,
+			    err) == -1) {
+				rc = -1;
+				break;
+			}
+			snprintf(d->from, sizeof(d->from), "%s:%d%s%s", path,
+			    sa->line, na > 1 ? " " : "", na > 1 ? auths[j] :
+			    "");
+			s->n++;
+		}
+	}
+	setkey_free(&sk);
 	return rc;
 }
 

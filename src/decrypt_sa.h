@@ -1,6 +1,6 @@
 /* The SAs `vpntunctl decrypt-pcap` decrypts with: the manual SAs of a
- * site.conf's peers, keyed as the daemon keys them, and SAs given on the
- * command line. Each is keyed to decrypt, in either direction, and
+ * site.conf's peers, keyed as the daemon keys them, those of a setkey
+ * script, and SAs given on the command line. Each is keyed to decrypt, in either direction, and
  * counts what happened to its packets. */
 #ifndef VPNTUND_DECRYPT_SA_H
 #define VPNTUND_DECRYPT_SA_H
@@ -24,7 +24,7 @@ struct dsa {
 	struct esp_sa   esp;            /* keyed to decrypt */
 	bool            skip_icv;
 	const char     *dir;            /* "in", "out" (site.conf), "-" */
-	char            from[CONF_NAME_MAX + 64];       /* peer "x", --sa */
+	char            from[PATH_MAX + 64];    /* peer "x", --sa, file:line */
 	uint64_t        decrypted, failed, dups;
 	struct dsa_seen seen;
 	size_t          order;          /* as given, among equal SPIs */
@@ -39,6 +39,12 @@ struct dsa_set {
  * every peer of the site.conf at path; says on stderr which peers it
  * skips (derived keying). -1 with err->msg ("file:line: ..."). */
 int  dsa_add_config(struct dsa_set *s, const char *path, bool skip_icv,
+    struct conf_error *err);
+/* Adds the ESP SAs of a setkey(8) script (conf/setkey.h), as KAME would
+ * receive them (-f's padding); an hmac-sha2-* SA twice, as RFC 4868 and
+ * as older KAME's 96-bit truncation. Says on stderr which SAs it skips
+ * (AH, IPComp, RFC 1827 ESP). -1 with err->msg ("file:line: ..."). */
+int  dsa_add_setkey(struct dsa_set *s, const char *path, bool skip_icv,
     struct conf_error *err);
 /* What the command line says of its SAs beyond their spec. */
 struct dsa_spec_opts {

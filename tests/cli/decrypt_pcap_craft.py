@@ -18,6 +18,9 @@ hmac-sha256-128), and DIR/e.key (aes-gcm 128, ESN), and writes
     DIR/want.frames     the same for the EtherIP frames (-W)
     DIR/esn.pcapng      ESP of peer "e"'s inbound SA with 64-bit sequence
                         numbers across 2^32, and a duplicate; DIR/want.esn
+    DIR/sha96.pcapng    one ESP packet of SPI 0x6001, keyed with r's block
+                        1, with HMAC-SHA-256 truncated to 96 bits as older
+                        KAME sends it; DIR/want.sha96
 """
 import hashlib
 import hmac
@@ -111,6 +114,8 @@ def esp_cbc(block, spi, seq, inner, nh, pad_byte=None, suite="aes128"):
         "aes128": (algorithms.AES, 16, 16, hashlib.sha256, 32, 16),
         "aes256": (algorithms.AES, 32, 16, hashlib.sha256, 32, 16),
         "3des": (algorithms.TripleDES, 24, 8, hashlib.sha1, 20, 12),
+        # older KAME's hmac-sha2-256: truncated to 96 bits
+        "aes128-sha256-96": (algorithms.AES, 16, 16, hashlib.sha256, 32, 12),
     }[suite]
     key, akey = block[:klen], block[klen:klen + alen]
     iv = hashlib.sha256(b"iv%d%d" % (spi, seq)).digest()[:bsz]
@@ -221,6 +226,11 @@ def main():
                                [(f, None, in4b, None) for f in esn])
     with open(os.path.join(d, "want.esn"), "w") as fp:
         fp.write(want_esn)
+
+    f96 = ether(0x0800, ipv4(A4, B4, 50, esp_cbc(r_c2r, 0x6001, 1, in4, 4, suite="aes128-sha256-96")))
+    want_96, _ = write_pcapng(os.path.join(d, "sha96.pcapng"), [(f96, None, in4, None)])
+    with open(os.path.join(d, "want.sha96"), "w") as fp:
+        fp.write(want_96)
 
 
 if __name__ == "__main__":

@@ -237,6 +237,56 @@ expect 2 "$B/vpntunctl" decrypt-pcap --sa "0x3001:3des-cbc:${K_IN:0:48}" --paddi
     -r "$T/cap.pcapng" -w "$T/x.pcap"
 echo "ok --padding zero takes KAME's zero padding, which strict refuses"
 
+# 3b. The same SAs from a setkey(8) script, as a KAME router holds them:
+#     hmac-sha2-256 is tried as RFC 4868's 128 bits and older KAME's 96,
+#     -f zero-pad takes zero padding, an AH SA is skipped with a message.
+cat >"$T/setkey.conf" <<EOF
+flush;
+spdflush;
+add 198.18.0.2 198.18.0.1 esp 0x1001 -m tunnel
+	-E rijndael-cbc 0x${R_R2C:0:32} -A hmac-sha2-256 0x${R_R2C:32};
+add 198.18.0.1 198.18.0.2 esp 4098 -E aes-cbc 0x${R_C2R:0:32}
+	-A hmac-sha2-256 0x${R_C2R:32};
+add 2001:db8::2 2001:db8::1 esp 0x2001 -E aes-gcm-16 0x${G_R2C};
+add 2001:db8::1 2001:db8::2 esp 0x2002 -E aes-gcm-16 0x${G_C2R};
+add 198.18.0.5 198.18.0.1 esp 0x3001 -f zero-pad
+	-E 3des-cbc 0x${K_IN:0:48} -A hmac-sha1 0x${K_IN:48};
+add 198.18.0.1 198.18.0.5 esp 0x3002 -E rijndael-cbc 0x${K_OUT:0:64}
+	-A hmac-sha2-256 0x${K_OUT:64};
+add 198.18.0.1 198.18.0.5 ah 0x5001 -A hmac-sha1 0x${K_IN:48};
+EOF
+expect 1 "$B/vpntunctl" decrypt-pcap --setkey "$T/setkey.conf" -r "$T/cap.pcapng" \
+    -w "$T/out5.pcap" -W "$T/frames5.pcap"
+check_summary_counts() {
+	want_count "decrypted" 10
+	want_count "written" 8
+	want_count "duplicate" 1
+	want_count "no SA for the SPI" 1
+	want_count "ICV/tag failed" 2
+	want_count "malformed (length, padding)" 1
+}
+check_summary_counts
+cmp -s "$T/out.pcap" "$T/out5.pcap" || fail "--setkey wrote other packets than -c"
+cmp -s "$T/frames.pcap" "$T/frames5.pcap" || fail "--setkey wrote other frames than -c"
+grep -q "setkey.conf:13: SA 0x00005001 skipped: not ESP" "$T/err" ||
+	fail "AH SA: $(cat "$T/err")"
+for sa in \
+    'SA 0x00001001 -   '"$T"'/setkey.conf:3 hmac-sha256-128: 3 decrypted, 1 failed, 0 duplicate' \
+    'SA 0x00001001 -   '"$T"'/setkey.conf:3 hmac-sha256-96: 0 decrypted, 0 failed, 0 duplicate' \
+    'SA 0x00003001 -   '"$T"'/setkey.conf:9: 1 decrypted, 0 failed, 0 duplicate'; do
+	grep -qxF "  $sa" "$T/err" || fail "no line '$sa': $(cat "$T/err")"
+done
+for k in "$R_C2R" "$R_R2C" "$G_C2R" "$G_R2C" "$K_IN" "$K_OUT"; do
+	grep -qi "${k:0:16}" "$T/err" && fail "a key in the output"
+done
+printf 'add 198.18.0.1 198.18.0.2 esp 0x6001 -E rijndael-cbc 0x%s -A hmac-sha2-256 0x%s;\n' \
+    "${R_C2R:0:32}" "${R_C2R:32}" >"$T/sha96.setkey"
+expect 0 "$B/vpntunctl" decrypt-pcap --setkey "$T/sha96.setkey" -r "$T/sha96.pcapng" -w "$T/sha96.pcap"
+grep -qxF '  SA 0x00006001 -   '"$T"'/sha96.setkey:1 hmac-sha256-96: 1 decrypted, 0 failed, 0 duplicate' "$T/err" ||
+	fail "96-bit hmac-sha2: $(cat "$T/err")"
+pcap_records "$T/sha96.pcap" 101 | cmp -s - "$T/want.sha96" || fail "96-bit hmac-sha2: inner packet"
+echo "ok --setkey: the same 10 decrypted, 8 packets and 1 frame written as with -c; hmac-sha2 tried at 128 and 96 bits, -f zero-pad kept, AH skipped"
+
 # 4. Errors: exit 2, "vpntunctl: ..." or "file:line: ...", no key bytes.
 expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/cap.pcapng"
 grep -q "^usage: vpntunctl decrypt-pcap" "$T/err" || fail "no -w: $(cat "$T/err")"
@@ -274,6 +324,9 @@ expect 2 "$B/vpntunctl" decrypt-pcap -c "$T/c.conf" -r "$T/short.pcapng" -w "$T/
 want_count "packets read" 18
 want_count "decrypted" 9
 grep -q "^vpntunctl: .*short.pcapng: " "$T/err" || fail "broken capture: $(cat "$T/err")"
+printf 'add 1.2.3.4 5.6.7.8 esp 0x10 -E rijndael-cbc 0x0011;\n' >"$T/badkey.setkey"
+expect 2 "$B/vpntunctl" decrypt-pcap --setkey "$T/badkey.setkey" -r "$T/cap.pcapng" -w "$T/x.pcap"
+grep -q "^$T/badkey.setkey:1: " "$T/err" || fail "setkey error without file:line: $(cat "$T/err")"
 expect 0 "$B/vpntunctl" decrypt-pcap --help
 grep -q "^usage: vpntunctl decrypt-pcap" "$T/out" || fail "--help: $(cat "$T/out")"
 
