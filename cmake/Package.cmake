@@ -21,8 +21,9 @@ tunnels (RFC 4303) over UDP or raw IP, with static keys, a tun device,
 EtherIP bridging of a tap device and a CBQ scheduler for the uplink.
 It needs no kernel IPsec stack.")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://vpntund.invalid/")
-# libssl3, libevent-core and libc from the binaries; the user is made
-# by systemd-sysusers, or by adduser where systemd is not installed.
+# libssl3, libevent-core, libpcap (vpntunctl decrypt-pcap) and libc
+# from the binaries; the user is made by systemd-sysusers, or by adduser
+# where systemd is not installed.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd | adduser")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -2,8 +2,8 @@
  * they matched or the MAC table of its bridge, or to reload its
  * configuration, over the control socket (one command line out, the
  * answer back until the daemon closes); and makes key files (genkey)
- * and imports a KAME router's setkey script (import-setkey), which need
- * no daemon. */
+ * and decrypts captures (decrypt-pcap) and imports a KAME router's setkey
+ * script (import-setkey), which need no daemon. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -14,8 +14,10 @@
 
 #include "conf/config.h"
 #include "src/ctl_client.h"
+#include "src/decrypt_pcap.h"
 #include "src/vpntunctl_import.h"
 #include "src/vpntunctl_top.h"
+#include "util/log.h"
 
 #define TIMEOUT_MS     5000
 #define ANSWER_MAX     (64UL * 1024 * 1024)	/* far above any status */
@@ -40,6 +42,11 @@ usage(FILE *fp)
 	    "       vpntunctl import-setkey [--local ADDR] [--network PREFIX] "
 	    "[--role central|remote]\n"
 	    "                 [--sha2-96] [--force] -o DIR FILE\n"
+	    "       vpntunctl decrypt-pcap (-c site.conf | --setkey FILE | "
+	    "--sa SPEC)...\n"
+	    "                 [--skip-icv] [--esn] [--padding MODE] "
+	    "[--udp-port N] [-v]\n"
+	    "                 -r in.pcap -w out.pcap [-W frames.pcap]\n"
 	    "       vpntunctl -h | --help | --version\n"
 	    "  -s, --socket PATH   the control socket (default %s)\n"
 	    "  -c, --config FILE   the one the site.conf's control names\n",
@@ -223,13 +230,20 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	/* genkey talks to no daemon: a socket given with it is a mistake. */
-	if (argc >= 1 && strcmp(argv[0], "genkey") == 0) {
+	/* genkey and decrypt-pcap talk to no daemon: a socket given with
+	 * them is a mistake. */
+	if (argc >= 1 && (strcmp(argv[0], "genkey") == 0 ||
+	    strcmp(argv[0], "decrypt-pcap") == 0)) {
 		if (have_socket || conf != NULL) {
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		return genkey(argc, argv);
+		if (argv[0][0] == 'g')
+			return genkey(argc, argv);
+		/* Messages of the shared code (keying) as vpntunctl's;
+		 * per-packet ones only with -v. */
+		log_init("vpntunctl", LOG_LVL_ERR, false);
+		return decrypt_pcap_main(argc, argv);
 	}
 	if (argc >= 1 && strcmp(argv[0], "import-setkey") == 0) {
 		if (have_socket || conf != NULL) {

@@ -197,3 +197,10 @@ replay_set_floor(struct replay *r, uint64_t top)
 	r->top = top;
 	memset(r->bits, 0xff, r->size / 8);
 }
+
+void
+replay_forget(struct replay *r)
+{
+	if (r->bits != NULL)
+		memset(r->bits, 0, r->size / 8);
+}

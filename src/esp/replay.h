@@ -55,5 +55,9 @@ bool replay_update(struct replay *r, uint64_t seq);
  * only numbers above top are accepted (a window resumed after a restart,
  * or one that must refuse what a peer sent before it answered us). */
 void replay_set_floor(struct replay *r, uint64_t top);
+/* Marks every number in the window as not seen, keeping its top: for a
+ * tool that decrypts a capture holding duplicates, which must still
+ * infer ESN high halves from the numbers it has seen. */
+void replay_forget(struct replay *r);
 
 #endif

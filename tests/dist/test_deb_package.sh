@@ -54,7 +54,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ -n "$(field Description)" ] || bad "no Description"
 depends=$(field Depends)
 echo "Depends: $depends"
-for dep in libc6 libssl3 libevent-core-2.1-7 'systemd | adduser'; do
+for dep in libc6 libssl3 libevent-core-2.1-7 libpcap0.8 'systemd | adduser'; do
 	case ", $depends," in
 	*", $dep"[\ ,]*) ;;
 	*) bad "Depends lacks $dep" ;;
@@ -117,6 +117,13 @@ echo "vpntund --version: exit $rc"
 rc=0
 vpntunctl -h >/dev/null 2>&1 || rc=$?
 [ "$rc" = 0 ] || bad "vpntunctl -h exits $rc"
+# decrypt-pcap, which links libpcap: its usage, from the installed copy.
+rc=0
+out=$(vpntunctl decrypt-pcap --help 2>&1) || rc=$?
+case "$rc $out" in
+"0 usage: vpntunctl decrypt-pcap"*) ;;
+*) bad "vpntunctl decrypt-pcap --help exits $rc: $out" ;;
+esac
 
 for page in "8 vpntund" "8 vpntunctl" "5 site.conf"; do
 	where=$(man -w $page 2>&1) || bad "man -w $page: $where"

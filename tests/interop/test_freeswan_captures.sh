@@ -3,7 +3,10 @@
 # did not write, decrypted twice independently -- by our esp_decap() through
 # esp-pcap-decrypt and by tshark's own ESP dissector -- must give the same
 # inner packets byte for byte, and those must be well-formed IPv4 ICMP echo
-# requests from the sunset network to the sunrise network.
+# requests from the sunset network to the sunrise network. The installed
+# `vpntunctl decrypt-pcap`, given every SA of both key files at once (the
+# two keys of SPI 0x12345678 tried in turn), must write the same packets
+# and count all of them decrypted, none failed.
 #
 #   02-sunrise-sunset-esp.pcap   3DES-CBC, SPI 0x12345678 (esp_sa.public)
 #   08-sunrise-sunset-aes.pcap   AES-256-CBC, SPI 0xd1234567 (esp_sa.public)
@@ -18,6 +21,7 @@ set -u
 
 CAPS=${VPNTUND_SRC:?}/../shared/interop/captures
 TOOL=${VPNTUND_BUILD:?}/esp-pcap-decrypt
+CTL=$VPNTUND_BUILD/vpntunctl
 PY=/usr/bin/python3
 WANT_SRC=192.0.2.1
 WANT_DST=192.0.1.1
@@ -148,6 +152,46 @@ print("%d ICMP echo requests %s -> %s, IPv4 and ICMP checksums good" % (n, want_
 EOF
 }
 
+# decrypt-pcap's --sa for every key of both key sets, public first.
+DP_SAS=()
+dp_sas() {
+	local ks spi c k
+	for ks in public secrets; do
+		while read -r spi c k; do
+			DP_SAS+=(--sa "$spi:$c:$k:hmac-sha1-96")
+		done <"$TMP/$ks/keys"
+	done
+}
+
+# dp IN OUT N: runs decrypt-pcap on IN, which must decrypt and write all
+# of its N packets and count no failure.
+dp() {
+	local in=$1 out=$2 n=$3 l got
+	"$CTL" decrypt-pcap "${DP_SAS[@]}" --skip-icv -r "$in" -w "$out" \
+		2>"$out.err" || fail "decrypt-pcap $in: exit $?: $(cat "$out.err")"
+	for l in "ESP found" decrypted written; do
+		got=$(awk -v l="$l" '{ s = $0; sub(/^ +/, "", s) }
+		    index(s, l) == 1 { print $NF; exit }' "$out.err")
+		[ "$got" = "$n" ] || fail "decrypt-pcap $in: $l $got, expected $n: $(cat "$out.err")"
+	done
+	grep -q "^  not decrypted  *0$" "$out.err" ||
+		fail "decrypt-pcap $in: failures: $(cat "$out.err")"
+}
+
+# pcap_hex FILE: "N HEX" per record of a pcap file, N from 1.
+pcap_hex() {
+	"$PY" - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+o, n = 24, 0
+while o < len(b):
+    cl, = struct.unpack("<I", b[o + 8:o + 12])
+    n += 1
+    print(n, b[o + 16:o + 16 + cl].hex())
+    o += 16 + cl
+EOF
+}
+
 # case NAME CAPTURE KEYSET OUTER_SPI [INNER_SPI] [UDP]
 check_capture() {
 	local name=$1 cap=$CAPS/$2 ks=$3 spi=$4 inner_spi=${5:-} udp=${6:-}
@@ -197,8 +241,22 @@ check_capture() {
 		fail "$name: our inner packets differ from tshark's: $(diff "$d/ours" "$d/tshark" | head -4)"
 	summary=$(check_inner "$d/ours") || fail "$name: $summary"
 	echo "ok $name: $nframes/$nframes decrypted by esp_decap, identical to tshark; $summary"
+
+	# vpntunctl decrypt-pcap: the same packets, one layer per run.
+	dp "$cap" "$d/dp1.pcap" "$nframes"
+	last=$d/dp1.pcap
+	if [ -n "$inner_spi" ]; then
+		dp "$d/dp1.pcap" "$d/dp2.pcap" "$nframes"
+		last=$d/dp2.pcap
+	fi
+	pcap_hex "$last" >"$d/dp"
+	cmp -s "$d/dp" "$d/tshark" ||
+		fail "$name: decrypt-pcap wrote other packets than tshark decrypts: $(diff "$d/dp" "$d/tshark" | head -4)"
+	echo "ok $name: vpntunctl decrypt-pcap: $nframes decrypted and written, 0 failed, identical to tshark"
 }
 
+[ -x "$CTL" ] || fail "no $CTL"
+dp_sas
 check_capture 3des    02-sunrise-sunset-esp.pcap  public  0x12345678
 check_capture aes256  08-sunrise-sunset-aes.pcap  public  0xd1234567
 check_capture espudp  espudp1.pcap                public  0x12345678 "" udp

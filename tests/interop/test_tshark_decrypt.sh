@@ -21,6 +21,10 @@
 # epochs `vpntunctl status --json` reports, and tshark must decrypt with
 # those: the derivation is the documented one.
 #
+# vpntunctl decrypt-pcap, given c's site.conf, must decrypt every packet
+# of a manual-keying capture to the same bytes, and skip a derived peer
+# with a message (its keys are the epoch's, not the key file's).
+#
 # Suites: those tshark 4.0 can decrypt -- Blowfish only with 128-bit keys,
 # no ChaCha20-Poly1305.
 set -u
@@ -264,7 +268,35 @@ EOF
 	awk -F'|' '{ print $1, $9 }' "$d/tshark" | sort -n >"$d/theirs"
 	cmp -s "$d/ours" "$d/theirs" ||
 		fail "$tag: esp_decap and tshark disagree: $(diff "$d/ours" "$d/theirs" | head -4)"
-	echo "ok $tr $suite $keying: tshark decrypts all $((2 * COUNT)) ESP frames, ICV/tag good, checksums good, ping pattern present; esp_decap agrees byte for byte" >&2
+
+	# decrypt-pcap with c's config: manual SAs decrypt, derived skipped.
+	local rc=0 l n
+	"$VPNTUND_BUILD/vpntunctl" decrypt-pcap -c "$d/c.conf" -r "$d/cap.pcap" \
+	    -w "$d/dp.pcap" 2>"$d/dp.err" || rc=$?
+	if [ "$keying" = derived ]; then
+		assert_eq "$rc" 2 "$tag: decrypt-pcap with only a derived peer: $(cat "$d/dp.err")"
+		grep -q "peer \"r\" skipped: keying derived" "$d/dp.err" ||
+			fail "$tag: decrypt-pcap: no message for the derived peer: $(cat "$d/dp.err")"
+	else
+		assert_eq "$rc" 0 "$tag: decrypt-pcap exit: $(cat "$d/dp.err")"
+		for l in "ESP found" decrypted written; do
+			n=$(awk -v l="$l" '{ s = $0; sub(/^ +/, "", s) }
+			    index(s, l) == 1 { print $NF; exit }' "$d/dp.err")
+			assert_eq "$n" $((2 * COUNT)) "$tag: decrypt-pcap $l"
+		done
+		"$VT_PY" - "$d/dp.pcap" >"$d/dp" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+o = 24
+while o < len(b):
+    cl, = struct.unpack("<I", b[o + 8:o + 12])
+    print(b[o + 16:o + 16 + cl].hex())
+    o += 16 + cl
+EOF
+		awk '{ print $2 }' "$d/theirs" | cmp -s - "$d/dp" ||
+			fail "$tag: decrypt-pcap and tshark disagree: $(awk '{ print $2 }' "$d/theirs" | diff - "$d/dp" | head -4)"
+	fi
+	echo "ok $tr $suite $keying: tshark decrypts all $((2 * COUNT)) ESP frames, ICV/tag good, checksums good, ping pattern present; esp_decap agrees byte for byte; decrypt-pcap -c $([ "$keying" = manual ] && echo "writes the same packets" || echo "skips the derived peer")" >&2
 	PASSED+=("$tr/$suite/$keying")
 }
 

@@ -26,25 +26,11 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "src/capture.h"
+#include "src/decrypt_sa.h"
 #include "src/esp/esp.h"
 #include "util/log.h"
 #include "util/pkt.h"
-
-#define IPPROTO_ESP_NUM 50
-#define IPPROTO_UDP_NUM 17
-#define NATT_PORT       4500
-
-/* Link types that are not in every libpcap's DLT_ list by these numbers. */
-#define LT_NULL        0
-#define LT_EN10MB      1
-#define LT_RAW_A       12   /* DLT_RAW on most systems */
-#define LT_RAW_B       14   /* DLT_RAW on OpenBSD */
-#define LT_LOOP        108
-#define LT_RAW         101  /* LINKTYPE_RAW in files */
-#define LT_LINUX_SLL   113
-#define LT_IPV4        228
-#define LT_IPV6        229
-#define LT_LINUX_SLL2  276
 
 struct opts {
 	const char *file;
@@ -63,31 +49,6 @@ struct opts {
 	uint16_t    port;
 };
 
-/* A read cursor over captured bytes: every get can fail on short data. */
-struct cur {
-	const uint8_t *p;
-	size_t         len;
-};
-
-static bool
-cur_skip(struct cur *c, size_t n)
-{
-	if (c->len < n)
-		return false;
-	c->p += n;
-	c->len -= n;
-	return true;
-}
-
-static bool
-cur_u16(const struct cur *c, size_t at, uint16_t *v)
-{
-	if (c->len < at + 2)
-		return false;
-	*v = (uint16_t)(c->p[at] << 8 | c->p[at + 1]);
-	return true;
-}
-
 static void
 usage(void)
 {
@@ -98,38 +59,6 @@ usage(void)
 	    "  CIPHER: blowfish-cbc 3des-cbc aes-cbc aes-gcm chacha20-poly1305\n"
 	    "  AUTH:   none hmac-sha1-96 hmac-sha256-128\n"
 	    "  HEXKEY: cipher key, then the 4-byte salt for AEAD suites\n");
-}
-
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* "0x0102..." or "0102..." into buf; -1 unless whole bytes that fit. */
-static int
-parse_hex(const char *s, uint8_t *buf, size_t max, size_t *len)
-{
-	size_t n = 0;
-	int hi, lo;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	while (*s != '\0') {
-		if ((hi = hexval((unsigned char)s[0])) < 0 ||
-		    (lo = hexval((unsigned char)s[1])) < 0 || n == max)
-			return -1;
-		buf[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return n > 0 ? 0 : -1;
 }
 
 static int
@@ -161,7 +90,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->port = NATT_PORT;
+	o->port = CAP_NATT_PORT;
 	while ((ch = getopt_long(argc, argv, "f:s:c:k:a:A:u:w:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -179,7 +108,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->cipher = optarg;
 			break;
 		case 'k':
-			if (parse_hex(optarg, o->key, sizeof(o->key),
+			if (hex_decode(optarg, o->key, sizeof(o->key),
 			    &o->keylen) == -1) {
 				fprintf(stderr, "bad key: expected up to %zu "
 				    "hex bytes\n", sizeof(o->key));
@@ -190,7 +119,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->auth = optarg;
 			break;
 		case 'A':
-			if (parse_hex(optarg, o->authkey, sizeof(o->authkey),
+			if (hex_decode(optarg, o->authkey, sizeof(o->authkey),
 			    &o->authkeylen) == -1) {
 				fprintf(stderr, "bad auth key: expected up to "
 				    "%zu hex bytes\n", sizeof(o->authkey));
@@ -300,133 +229,6 @@ make_sa(struct opts *o, struct esp_sa *sa)
 	return 0;
 }
 
-/* Strips the link layer; *ethertype says what follows (0x0800, 0x86dd),
- * or 0 to guess from the IP version nibble. */
-static const char *
-strip_link(int linktype, struct cur *c, uint16_t *ethertype)
-{
-	uint16_t et;
-
-	*ethertype = 0;
-	switch (linktype) {
-	case LT_EN10MB:
-		if (!cur_u16(c, 12, &et))
-			return "short_ethernet";
-		if (!cur_skip(c, 14))
-			return "short_ethernet";
-		/* 802.1Q / 802.1ad tags */
-		while (et == 0x8100 || et == 0x88a8) {
-			if (!cur_u16(c, 2, &et) || !cur_skip(c, 4))
-				return "short_vlan";
-		}
-		*ethertype = et;
-		return NULL;
-	case LT_LINUX_SLL:
-		if (!cur_u16(c, 14, &et) || !cur_skip(c, 16))
-			return "short_sll";
-		*ethertype = et;
-		return NULL;
-	case LT_LINUX_SLL2:
-		if (!cur_u16(c, 0, &et) || !cur_skip(c, 20))
-			return "short_sll2";
-		*ethertype = et;
-		return NULL;
-	case LT_NULL:
-	case LT_LOOP:
-		/* A 4-byte address family in either byte order: let the IP
-		 * version nibble decide instead. */
-		if (!cur_skip(c, 4))
-			return "short_null";
-		return NULL;
-	case LT_RAW_A:
-	case LT_RAW_B:
-	case LT_RAW:
-	case LT_IPV4:
-	case LT_IPV6:
-		return NULL;
-	default:
-		return "unknown_linktype";
-	}
-}
-
-/* Finds the ESP bytes of an IPv4 or IPv6 packet: protocol 50, or UDP to
- * or from the NAT-T port (RFC 3948 2.2: a zero marker means IKE, one 0xff
- * byte a NAT keepalive). Returns NULL and sets *esp, or a reason. */
-static const char *
-find_esp(struct cur *c, uint16_t ethertype, uint16_t port, struct cur *esp)
-{
-	uint8_t proto;
-	size_t hl;
-	uint16_t tot, sport, dport, ulen, frag;
-	int ver;
-
-	if (c->len < 1)
-		return "short_ip";
-	ver = c->p[0] >> 4;
-	if ((ethertype == 0x0800 && ver != 4) ||
-	    (ethertype == 0x86dd && ver != 6) ||
-	    (ethertype != 0 && ethertype != 0x0800 && ethertype != 0x86dd))
-		return "not_ip";
-	if (ver == 4) {
-		if (c->len < 20)
-			return "short_ipv4";
-		hl = (size_t)(c->p[0] & 0x0f) * 4;
-		if (!cur_u16(c, 2, &tot) || !cur_u16(c, 6, &frag))
-			return "short_ipv4";
-		if (hl < 20 || tot < hl || tot > c->len)
-			return "bad_ipv4_length";
-		if ((frag & 0x3fff) != 0)
-			return "ipv4_fragment";
-		proto = c->p[9];
-		c->len = tot;          /* drop Ethernet padding */
-		cur_skip(c, hl);
-	} else if (ver == 6) {
-		uint16_t plen;
-
-		if (!cur_u16(c, 4, &plen) || c->len < 40)
-			return "short_ipv6";
-		if ((size_t)plen + 40 > c->len)
-			return "bad_ipv6_length";
-		proto = c->p[6];
-		c->len = (size_t)plen + 40;
-		cur_skip(c, 40);
-		/* Hop-by-hop, routing and destination options (RFC 8200 4). */
-		while (proto == 0 || proto == 43 || proto == 60) {
-			if (c->len < 8)
-				return "short_ipv6_ext";
-			hl = ((size_t)c->p[1] + 1) * 8;
-			proto = c->p[0];
-			if (!cur_skip(c, hl))
-				return "short_ipv6_ext";
-		}
-		if (proto == 44)
-			return "ipv6_fragment";
-	} else {
-		return "not_ip";
-	}
-
-	if (proto == IPPROTO_UDP_NUM) {
-		if (!cur_u16(c, 0, &sport) || !cur_u16(c, 2, &dport) ||
-		    !cur_u16(c, 4, &ulen))
-			return "short_udp";
-		if (sport != port && dport != port)
-			return "not_esp";
-		if (ulen < 8 || ulen > c->len)
-			return "bad_udp_length";
-		c->len = ulen;
-		cur_skip(c, 8);
-		if (c->len == 1 && c->p[0] == 0xff)
-			return "natt_keepalive";
-		if (c->len >= 4 && c->p[0] == 0 && c->p[1] == 0 &&
-		    c->p[2] == 0 && c->p[3] == 0)
-			return "ike";
-	} else if (proto != IPPROTO_ESP_NUM) {
-		return "not_esp";
-	}
-	*esp = *c;
-	return NULL;
-}
-
 static void
 print_hex(const uint8_t *p, size_t len)
 {
@@ -468,7 +270,7 @@ main(int argc, char **argv)
 	}
 	linktype = pcap_datalink(pc);
 	if (o.out != NULL) {
-		if ((dead = pcap_open_dead(LT_RAW_A, 65535)) == NULL ||
+		if ((dead = pcap_open_dead(DLT_RAW, 65535)) == NULL ||
 		    (dump = pcap_dump_open(dead, o.out)) == NULL) {
 			fprintf(stderr, "%s: %s\n", o.out,
 			    dead ? pcap_geterr(dead) : "pcap_open_dead");
@@ -477,21 +279,19 @@ main(int argc, char **argv)
 	}
 
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		struct cur c = { data, h->caplen }, esp;
-		const char *why;
-		uint16_t ethertype;
+		struct cap_esp esp;
 		uint32_t spi, seq;
 		uint64_t seq64;
 		uint8_t nh;
 		enum esp_drop d;
 
 		n++;
-		if ((why = strip_link(linktype, &c, &ethertype)) != NULL ||
-		    (why = find_esp(&c, ethertype, o.port, &esp)) != NULL) {
-			printf("pkt %lu drop %s\n", n, why);
+		if (cap_find_esp(linktype, data, h->caplen, h->len, o.port,
+		    &esp) != CAP_ESP) {
+			printf("pkt %lu drop %s\n", n, esp.why);
 			continue;
 		}
-		if (!esp_peek_spi(esp.p, esp.len, &spi)) {
+		if (!esp_peek_spi(esp.esp, esp.len, &spi)) {
 			printf("pkt %lu drop short_esp\n", n);
 			continue;
 		}
@@ -505,10 +305,10 @@ main(int argc, char **argv)
 			    esp_drop_name(ESP_DROP_MALFORMED));
 			continue;
 		}
-		seq = (uint32_t)esp.p[4] << 24 | (uint32_t)esp.p[5] << 16 |
-		    (uint32_t)esp.p[6] << 8 | esp.p[7];
+		seq = (uint32_t)esp.esp[4] << 24 | (uint32_t)esp.esp[5] << 16 |
+		    (uint32_t)esp.esp[6] << 8 | esp.esp[7];
 		pkt_reset(&pkt);
-		memcpy(pkt_data(&pkt), esp.p, esp.len);
+		memcpy(pkt_data(&pkt), esp.esp, esp.len);
 		pkt.len = esp.len;
 		d = esp_decap(&sa, &pkt, &nh, &seq64, o.skip_icv);
 		if (d != ESP_OK) {
