@@ -233,14 +233,14 @@ peer_name(struct conv *c, struct cpeer *pe)
 {
 	char a[INET6_ADDRSTRLEN], *q;
 	size_t i;
+	int n;
 
 	addr_str(&pe->addr, a, sizeof(a));
 	for (q = a; *q != '\0'; q++)
 		if (*q == '.' || *q == ':')
 			*q = '-';
-	if (strlen(a) + 5 < sizeof(pe->name))
-		snprintf(pe->name, sizeof(pe->name), "kame-%s", a);
-	else
+	n = snprintf(pe->name, sizeof(pe->name), "kame-%s", a);
+	if (n < 0 || (size_t)n >= sizeof(pe->name))
 		snprintf(pe->name, sizeof(pe->name), "peer%zu", c->npeers);
 	for (i = 0; i + 1 < c->npeers; i++)
 		if (strcmp(c->peers[i].name, pe->name) == 0)
