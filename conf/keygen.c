@@ -1,21 +1,18 @@
 /* New key files (vpntunctl genkey): fresh random bytes in the format
  * keyfile.c reads, sized from the same suite tables and rules a peer
  * block uses, so that what is written is what config_load accepts. */
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "conf/conf_int.h"
+#include "util/file_write.h"
 
 #define HEX_PER_LINE 32         /* key bytes on one line of the file */
 /* Two blocks of at most 64 + 4 + 64 bytes, as hex, and the comments. */
@@ -133,70 +130,17 @@ format(char *out, size_t size, size_t *lenp, const uint8_t *keys,
 	return 0;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Creates path (or, to replace it, a temporary file next to it) mode
- * 0600 whatever the umask, writes text and makes it durable. */
+/* A new key file, mode 0600 whatever the umask, never seen half
+ * written. */
 static int
 write_new(const char *path, const char *text, size_t len, bool replace,
     struct conf_error *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *target = path;
-	int fd, saved;
-
-	if (replace) {
-		/* dirname() may write to its argument. */
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.vpntund-key.XXXXXX",
-		    dirname(dir)) >= sizeof(tmp)) {
-			keygen_err(err, "%s: path too "
-			    "long", path);
-			return -1;
-		}
-		fd = mkostemp(tmp, O_CLOEXEC);   /* 0600 */
-		target = tmp;
-	} else
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		keygen_err(err, "%s: %s%s", path,
-		    strerror(errno), errno == EEXIST ? " (--force replaces "
-		    "it)" : "");
-		return -1;
-	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, len) == -1 ||
-	    fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(target);
-		keygen_err(err, "%s: %s", target,
-		    strerror(saved));
-		return -1;
-	}
-	if (close(fd) == -1 || (replace && rename(tmp, path) == -1)) {
-		saved = errno;
-		unlink(target);
-		keygen_err(err, "%s: %s", path,
-		    strerror(saved));
-		return -1;
-	}
-	return 0;
+	if (file_write_whole(path, text, len, 0600, replace) == 0)
+		return 0;
+	keygen_err(err, "%s: %s%s", path, strerror(errno), errno == EEXIST ?
+	    " (--force replaces it)" : "");
+	return -1;
 }
 
 int

@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdbool.h>
@@ -18,6 +17,7 @@
 
 #include "conf/setkey.h"
 #include "src/vpntunctl_import.h"
+#include "util/file_write.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -95,64 +95,6 @@ put_hex(char *out, size_t size, const uint8_t *b, size_t n)
 }
 
 static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* path, mode as given whatever the umask; with force a file beside it
- * renamed over it, so that no one sees half a key. */
-static int
-write_file(const char *path, const char *text, size_t len, mode_t mode,
-    bool force)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *target = path;
-	int fd, saved;
-
-	if (force) {
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.import.XXXXXX",
-		    dirname(dir)) >= sizeof(tmp)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = mkostemp(tmp, O_CLOEXEC);
-		target = tmp;
-	} else
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, mode);
-	if (fd == -1)
-		return -1;
-	if (fchmod(fd, mode) == -1 || write_all(fd, text, len) == -1 ||
-	    fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(target);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) == -1 || (force && rename(tmp, path) == -1)) {
-		saved = errno;
-		unlink(target);
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-static int
 make_dir(const char *path, mode_t mode)
 {
 	struct stat st;
@@ -200,14 +142,15 @@ write_out(const char *dir, const struct setkey_import *imp, bool force)
 		    kf->bytes, kf->len) == -1)
 			goto out;
 		snprintf(path, sizeof(path), "%s/%s", dir, kf->name);
-		if (write_file(path, text, strlen(text), 0600, force) == -1) {
+		if (file_write_whole(path, text, strlen(text), 0600, force) == -1) {
 			fprintf(stderr, "vpntunctl: import-setkey: %s: %s\n",
 			    path, strerror(errno));
 			goto out;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/site.conf", dir);
-	if (write_file(path, imp->conf, strlen(imp->conf), 0644, force) == -1) {
+	if (file_write_whole(path, imp->conf, strlen(imp->conf), 0644,
+	    force) == -1) {
 		fprintf(stderr, "vpntunctl: import-setkey: %s: %s\n", path,
 		    strerror(errno));
 		goto out;
