@@ -567,6 +567,27 @@ proto_name(enum setkey_proto pr)
 	return names[pr];
 }
 
+/* -E or -A: an algorithm name (SETKEY_ALG_MAX bytes of name) and its
+ * key (SETKEY_KEY_MAX bytes of key), which null leaves out in setkey's
+ * grammar; a key given to it anyway is read. */
+static int
+get_alg(struct sk_parser *p, const char *flag, const char *what, char *name,
+    uint8_t *key, size_t *keylen, int *line)
+{
+	struct sk_token t;
+
+	if (want_word(p, &t, what, flag) == -1)
+		return -1;
+	*line = t.line;
+	snprintf(name, SETKEY_ALG_MAX, "%.*s", SETKEY_ALG_MAX - 1, t.text);
+	if (peek(p, &t) == -1)
+		return -1;
+	if (t.type == SK_SEMI || (t.type == SK_WORD && t.text[0] == '-'))
+		return 0;
+	(void)next(p, &t);
+	return parse_key(p, &t, name, key, keylen);
+}
+
 static int
 parse_add(struct sk_parser *p, int line)
 {
@@ -698,38 +719,12 @@ parse_add(struct sk_parser *p, int line)
 			    &sa->life_bytes_soft) == -1)
 				return -1;
 		} else if (strcmp(t.text, "-E") == 0) {
-			if (want_word(p, &t, "an encryption algorithm",
-			    "-E") == -1)
-				return -1;
-			eline = t.line;
-			snprintf(sa->ealg, sizeof(sa->ealg), "%.*s",
-			    (int)sizeof(sa->ealg) - 1, t.text);
-			if (peek(p, &t) == -1)
-				return -1;
-			/* null takes no key in setkey's grammar; a key
-			 * given to it anyway is read. */
-			if (t.type == SK_SEMI || (t.type == SK_WORD &&
-			    t.text[0] == '-'))
-				continue;
-			(void)next(p, &t);
-			if (parse_key(p, &t, sa->ealg, sa->key,
-			    &sa->key_len) == -1)
+			if (get_alg(p, "-E", "an encryption algorithm", sa->ealg,
+			    sa->key, &sa->key_len, &eline) == -1)
 				return -1;
 		} else if (strcmp(t.text, "-A") == 0) {
-			if (want_word(p, &t, "an authentication algorithm",
-			    "-A") == -1)
-				return -1;
-			aline = t.line;
-			snprintf(sa->aalg, sizeof(sa->aalg), "%.*s",
-			    (int)sizeof(sa->aalg) - 1, t.text);
-			if (peek(p, &t) == -1)
-				return -1;
-			if (t.type == SK_SEMI || (t.type == SK_WORD &&
-			    t.text[0] == '-'))
-				continue;
-			(void)next(p, &t);
-			if (parse_key(p, &t, sa->aalg, sa->auth_key,
-			    &sa->auth_key_len) == -1)
+			if (get_alg(p, "-A", "an authentication algorithm",
+			    sa->aalg, sa->auth_key, &sa->auth_key_len, &aline) == -1)
 				return -1;
 		} else if (strcmp(t.text, "-C") == 0) {
 			if (want_word(p, &t, "a compression algorithm",
