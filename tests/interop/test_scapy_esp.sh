@@ -117,8 +117,9 @@ if bad:
 PYEOF
 }
 
-# run_case TRANSPORT SUITE [4|6 [esn]]: outer and inner family; ESN (AEAD
-# only: scapy 2.5 leaves the high bits out of ESP HMACs).
+# run_case TRANSPORT SUITE [4|6|6in4 [esn]]: outer and inner family (6in4:
+# IPv6 inside, IPv4 outside); ESN (AEAD only: scapy 2.5 leaves the high
+# bits out of ESP HMACs).
 run_case() {
 	local tr=$1 suite=$2 fam=${3:-4} esn=${4:-} tag out res
 	local C_OUT S_OUT C_TUN S_HOST
@@ -127,6 +128,8 @@ run_case() {
 	[ -z "${INTEROP_ONLY:-}" ] || [[ $tag =~ $INTEROP_ONLY ]] || return 0
 	if [ "$fam" = 6 ]; then
 		C_OUT=$C_OUT6 S_OUT=$S_OUT6 C_TUN=$C_TUN6 S_HOST=$S_HOST6
+	elif [ "$fam" = 6in4 ]; then
+		C_OUT=$C_OUT4 S_OUT=$S_OUT4 C_TUN=$C_TUN6 S_HOST=$S_HOST6
 	else
 		C_OUT=$C_OUT4 S_OUT=$S_OUT4 C_TUN=$C_TUN4 S_HOST=$S_HOST4
 	fi
@@ -259,6 +262,11 @@ run_case udp aes-ctr:256/hmac-sha1-96
 run_case udp null/hmac-sha1-96
 run_case esp aes-ctr:128/hmac-sha1-96
 run_case esp null/hmac-sha1-96
+# The gif form with IPv6 inside: KAME's gif(4) wraps the IPv6 packet in
+# IPv4 (protocol 41) and transport-mode ESP encrypts what follows that
+# header, which is these bytes: ESP with next header 41 over raw IPv4
+# (the IPv4 case in transport mode is in test_setkey_import.sh).
+run_case esp aes-cbc:128/hmac-sha1-96 6in4
 fi
 echo "passed: ${PASSED[*]}" >&2
 [ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped (scapy lacks the cipher): ${SKIPPED[*]}" >&2
