@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "conf/conf_int.h"
+#include "util/file_read.h"
 
 #define KEYFILE_MAX 65536
 
@@ -65,9 +66,8 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 {
 	struct stat st;
 	char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd, fl;
+	size_t len;
+	int fd;
 
 	/* Not blocking: a FIFO in its place is refused, not waited on. */
 	if ((fd = conf_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
@@ -100,31 +100,14 @@ read_secret(struct lexer *lx, const char *path, const char *cfile,
 		close(fd);
 		return -1;
 	}
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
-		conf_err(lx, cfile, line, "cannot read key file %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		conf_err(lx, cfile, line, "out of memory");
-		close(fd);
-		return -1;
-	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
+	if (file_read_whole(fd, (size_t)st.st_size, &buf, &len) == -1) {
+		if (errno == ENOMEM)
+			conf_err(lx, cfile, line, "out of memory");
+		else
 			conf_err(lx, cfile, line, "cannot read key file %s: %s",
 			    path, strerror(errno));
-			OPENSSL_cleanse(buf, len);
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		len += (size_t)n;
+		close(fd);
+		return -1;
 	}
 	close(fd);
 	*bufp = buf;

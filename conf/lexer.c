@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf/conf_int.h"
+#include "util/file_read.h"
 
 #define CONF_FILE_MAX (4 * 1024 * 1024)
 
@@ -174,9 +175,8 @@ read_file(const char *path, char **bufp, size_t *lenp, char **realp,
 {
 	struct stat st;
 	char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd, fl;
+	size_t len;
+	int fd;
 
 	*notreg = false;
 	if ((fd = conf_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
@@ -199,32 +199,14 @@ read_file(const char *path, char **bufp, size_t *lenp, char **realp,
 		close(fd);
 		return -1;
 	}
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
-		snprintf(why, whylen, "%s", strerror(errno));
+	if (file_read_whole(fd, (size_t)st.st_size, &buf, &len) == -1) {
+		snprintf(why, whylen, "%s", errno == ENOMEM ? "out of memory" :
+		    strerror(errno));
 		close(fd);
 		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		close(fd);
-		return -1;
-	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(why, whylen, "%s", strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		len += (size_t)n;
 	}
 	*realp = conf_fd_path(fd, path);
 	close(fd);
-	buf[len] = '\0';
 	if (*realp == NULL) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		free(buf);

@@ -20,6 +20,7 @@
 
 #include "conf/setkey.h"
 #include "conf/setkey_int.h"
+#include "util/file_read.h"
 
 #define SETKEY_FILE_MAX (4 * 1024 * 1024)
 
@@ -1108,8 +1109,7 @@ setkey_parse(const char *path, struct setkey_script *s,
 {
 	struct stat st = { 0 };
 	char *buf;
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
 	int fd, rv;
 
 	memset(s, 0, sizeof(*s));
@@ -1126,28 +1126,13 @@ setkey_parse(const char *path, struct setkey_script *s,
 		close(fd);
 		return -1;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "%s: out of memory",
-		    path);
+	if (file_read_whole(fd, (size_t)st.st_size, &buf, &len) == -1) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+		    errno == ENOMEM ? "out of memory" : strerror(errno));
 		close(fd);
 		return -1;
 	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-			    strerror(errno));
-			OPENSSL_cleanse(buf, len);
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		len += (size_t)n;
-	}
 	close(fd);
-	buf[len] = '\0';
 	if (strlen(buf) != len) {
 		snprintf(err->msg, sizeof(err->msg), "%s: a NUL byte: not a "
 		    "text file", path);
